@@ -1,0 +1,381 @@
+//! Failed-login throttling, per source address and per account name.
+//!
+//! Each key counts consecutive failures. The first [`ThrottleConfig::free_failures`] cost
+//! nothing (typos happen); each further failure locks the key for a delay that doubles from
+//! [`ThrottleConfig::base_delay`] up to [`ThrottleConfig::max_delay`]:
+//!
+//! ```text
+//! failure:  1 … 5 | 6    7    8    9   …
+//! lock:     none  | 1 s  2 s  4 s  8 s … 60 s
+//! ```
+//!
+//! A login is refused while *either* its source or its account is locked: the source key stops
+//! one address guessing across many accounts, the account key stops many addresses guessing
+//! one account. Names that are not accounts are throttled the same way, so the throttle does
+//! not reveal which names exist. Success clears both keys.
+//!
+//! Time is a parameter (`now: Instant`) so tests run on synthetic instants without sleeping.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use crate::{Error, Result};
+
+/// Longest prefix of an account name used as a key, in bytes.
+///
+/// Names come straight from the client and may be up to a SCRAM message long; real user
+/// names are at most 32 bytes, so a longer name can never collide with one after truncation,
+/// and the map's memory stays bounded by entry count.
+const MAX_ACCOUNT_KEY_LEN: usize = 64;
+
+/// Tuning of the [`Throttle`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThrottleConfig {
+    /// Consecutive failures per key before any lock (default 5).
+    pub free_failures: u32,
+    /// Lock after the first failure beyond the free ones; doubles with each further one
+    /// (default 1 s).
+    pub base_delay: Duration,
+    /// Longest lock (default 60 s).
+    pub max_delay: Duration,
+    /// A key untouched this long is forgotten, failures and all (default 15 min).
+    pub forget_after: Duration,
+    /// Most keys tracked at once (default 100 000); the oldest go first beyond it.
+    pub max_entries: usize,
+}
+
+impl Default for ThrottleConfig {
+    fn default() -> Self {
+        ThrottleConfig {
+            free_failures: 5,
+            base_delay: Duration::from_secs(1),
+            max_delay: Duration::from_secs(60),
+            forget_after: Duration::from_secs(15 * 60),
+            max_entries: 100_000,
+        }
+    }
+}
+
+/// Tracks failed logins and refuses logins from locked sources or for locked accounts.
+///
+/// Share it between connections (e.g. in an `Arc`); every method takes the lock only for a
+/// few map operations.
+#[derive(Debug)]
+pub struct Throttle {
+    cfg: ThrottleConfig,
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    entries: HashMap<Key, Entry>,
+    /// When stale entries were last swept out.
+    last_sweep: Option<Instant>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Key {
+    Source(IpAddr),
+    Account(String),
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    /// Consecutive failures.
+    failures: u32,
+    /// Last failure; the current lock (if any) runs from here.
+    last_seen: Instant,
+    /// Length of the lock that started at `last_seen`; zero when unlocked.
+    lock: Duration,
+}
+
+impl Entry {
+    /// Time left on this key's lock at `now`, if any.
+    fn remaining(&self, now: Instant) -> Option<Duration> {
+        let left = self
+            .lock
+            .checked_sub(now.saturating_duration_since(self.last_seen))?;
+        (!left.is_zero()).then_some(left)
+    }
+}
+
+impl Throttle {
+    /// A throttle with no failures recorded.
+    pub fn new(cfg: ThrottleConfig) -> Self {
+        Throttle {
+            cfg,
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    /// Refuses with [`Error::AuthThrottled`] while `source` or `account` is locked.
+    pub fn check(&self, source: IpAddr, account: &str, now: Instant) -> Result<()> {
+        let state = self.lock();
+        let retry_after = keys(source, account)
+            .iter()
+            .filter_map(|k| state.entries.get(k)?.remaining(now))
+            .max();
+        match retry_after {
+            Some(retry_after) => Err(Error::AuthThrottled { retry_after }),
+            None => Ok(()),
+        }
+    }
+
+    /// Counts a failed login against both `source` and `account`, locking either if it is
+    /// past its free failures.
+    pub fn record_failure(&self, source: IpAddr, account: &str, now: Instant) {
+        let mut state = self.lock();
+        self.sweep(&mut state, now);
+        for key in keys(source, account) {
+            let entry = state.entries.entry(key).or_insert(Entry {
+                failures: 0,
+                last_seen: now,
+                lock: Duration::ZERO,
+            });
+            if now.saturating_duration_since(entry.last_seen) >= self.cfg.forget_after {
+                entry.failures = 0;
+            }
+            entry.failures = entry.failures.saturating_add(1);
+            entry.last_seen = now;
+            entry.lock = self.delay_after(entry.failures);
+        }
+    }
+
+    /// Clears both keys after a successful login.
+    pub fn record_success(&self, source: IpAddr, account: &str) {
+        let mut state = self.lock();
+        for key in keys(source, account) {
+            state.entries.remove(&key);
+        }
+    }
+
+    /// Number of keys tracked now (for metrics and tests).
+    pub fn tracked(&self) -> usize {
+        self.lock().entries.len()
+    }
+
+    /// Lock length after `failures` consecutive failures.
+    fn delay_after(&self, failures: u32) -> Duration {
+        let Some(beyond) = failures.checked_sub(self.cfg.free_failures + 1) else {
+            return Duration::ZERO;
+        };
+        // Past 2^31 every sane config is at its cap anyway; saturate rather than overflow.
+        let factor = 1u32 << beyond.min(31);
+        self.cfg
+            .base_delay
+            .saturating_mul(factor)
+            .min(self.cfg.max_delay)
+    }
+
+    /// Drops stale entries once per `forget_after`, and makes room when the map is full.
+    fn sweep(&self, state: &mut State, now: Instant) {
+        let forget_after = self.cfg.forget_after;
+        let due = state
+            .last_sweep
+            .is_none_or(|t| now.saturating_duration_since(t) >= forget_after);
+        // One slot for each of the two keys a failure may add.
+        let full = state.entries.len() + 2 > self.cfg.max_entries;
+        if !due && !full {
+            return;
+        }
+        state.last_sweep = Some(now);
+        state
+            .entries
+            .retain(|_, e| now.saturating_duration_since(e.last_seen) < forget_after);
+        if state.entries.len() + 2 > self.cfg.max_entries {
+            evict_oldest(&mut state.entries, self.cfg.max_entries);
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Every critical section leaves the map consistent, so a panic elsewhere while holding
+        // the lock does not make its contents untrustworthy.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Evicts the least recently seen entries down to 90% of `max` (at least two free slots), so
+/// a flood pays for one O(n) pass per tenth of the map rather than one per failure.
+fn evict_oldest(entries: &mut HashMap<Key, Entry>, max: usize) {
+    let keep = (max - max / 10).min(max.saturating_sub(2));
+    let drop = entries.len().saturating_sub(keep);
+    if drop == 0 {
+        return;
+    }
+    let mut ages: Vec<Instant> = entries.values().map(|e| e.last_seen).collect();
+    let (_, cutoff, _) = ages.select_nth_unstable(drop - 1);
+    let cutoff = *cutoff;
+    let mut dropped = 0;
+    entries.retain(|_, e| {
+        // Ties at the cutoff are dropped only until `drop` is reached.
+        let evict = dropped < drop && e.last_seen <= cutoff;
+        dropped += usize::from(evict);
+        !evict
+    });
+}
+
+/// The two keys of a login attempt.
+fn keys(source: IpAddr, account: &str) -> [Key; 2] {
+    let mut end = account.len().min(MAX_ACCOUNT_KEY_LEN);
+    while !account.is_char_boundary(end) {
+        end -= 1;
+    }
+    [Key::Source(source), Key::Account(account[..end].to_owned())]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::Ipv4Addr;
+
+    const A: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1));
+    const B: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 2));
+
+    fn throttle() -> Throttle {
+        Throttle::new(ThrottleConfig::default())
+    }
+
+    fn retry_after(t: &Throttle, source: IpAddr, account: &str, now: Instant) -> Option<Duration> {
+        match t.check(source, account, now) {
+            Ok(()) => None,
+            Err(Error::AuthThrottled { retry_after }) => Some(retry_after),
+            Err(e) => panic!("unexpected {e:?}"),
+        }
+    }
+
+    fn fail(t: &Throttle, n: u32, source: IpAddr, account: &str, now: Instant) {
+        for _ in 0..n {
+            t.record_failure(source, account, now);
+        }
+    }
+
+    #[test]
+    fn five_failures_are_free() {
+        let (t, now) = (throttle(), Instant::now());
+        fail(&t, 5, A, "alice", now);
+        assert_eq!(retry_after(&t, A, "alice", now), None);
+    }
+
+    #[test]
+    fn sixth_failure_locks_for_the_base_delay() {
+        let (t, now) = (throttle(), Instant::now());
+        fail(&t, 6, A, "alice", now);
+        assert_eq!(
+            retry_after(&t, A, "alice", now),
+            Some(Duration::from_secs(1))
+        );
+        let later = now + Duration::from_millis(400);
+        assert_eq!(
+            retry_after(&t, A, "alice", later),
+            Some(Duration::from_millis(600))
+        );
+        assert_eq!(
+            retry_after(&t, A, "alice", now + Duration::from_secs(1)),
+            None
+        );
+    }
+
+    #[test]
+    fn each_further_failure_doubles_the_lock() {
+        let (t, now) = (throttle(), Instant::now());
+        fail(&t, 6, A, "alice", now);
+        for secs in [2, 4, 8, 16] {
+            t.record_failure(A, "alice", now);
+            assert_eq!(
+                retry_after(&t, A, "alice", now),
+                Some(Duration::from_secs(secs))
+            );
+        }
+    }
+
+    #[test]
+    fn lock_is_capped_at_max_delay() {
+        let (t, now) = (throttle(), Instant::now());
+        fail(&t, 100, A, "alice", now);
+        assert_eq!(
+            retry_after(&t, A, "alice", now),
+            Some(Duration::from_secs(60))
+        );
+    }
+
+    #[test]
+    fn success_clears_both_keys() {
+        let (t, now) = (throttle(), Instant::now());
+        fail(&t, 8, A, "alice", now);
+        t.record_success(A, "alice");
+        assert_eq!(retry_after(&t, A, "alice", now), None);
+        assert_eq!(t.tracked(), 0);
+        fail(&t, 5, A, "alice", now);
+        assert_eq!(retry_after(&t, A, "alice", now), None, "count restarted");
+    }
+
+    #[test]
+    fn account_lock_applies_from_another_source() {
+        let (t, now) = (throttle(), Instant::now());
+        fail(&t, 6, A, "alice", now);
+        assert!(retry_after(&t, B, "alice", now).is_some());
+        assert_eq!(retry_after(&t, B, "bob", now), None);
+    }
+
+    #[test]
+    fn source_lock_applies_to_another_account() {
+        let (t, now) = (throttle(), Instant::now());
+        for i in 0..6 {
+            t.record_failure(A, &format!("name{i}"), now);
+        }
+        assert!(retry_after(&t, A, "bob", now).is_some());
+        assert_eq!(retry_after(&t, B, "bob", now), None);
+    }
+
+    #[test]
+    fn failures_are_forgotten_after_a_quiet_period() {
+        let (t, now) = (throttle(), Instant::now());
+        fail(&t, 5, A, "alice", now);
+        let later = now + Duration::from_secs(15 * 60);
+        t.record_failure(A, "alice", later);
+        assert_eq!(retry_after(&t, A, "alice", later), None);
+    }
+
+    #[test]
+    fn pruning_keeps_the_map_bounded() {
+        let cfg = ThrottleConfig {
+            max_entries: 50,
+            ..ThrottleConfig::default()
+        };
+        let t = Throttle::new(cfg);
+        let now = Instant::now();
+        for i in 0..1000u32 {
+            let source = IpAddr::V4(Ipv4Addr::from(i));
+            t.record_failure(
+                source,
+                &format!("user{i}"),
+                now + Duration::from_millis(i.into()),
+            );
+            assert!(t.tracked() <= 50, "{} entries", t.tracked());
+        }
+        // The newest keys survive eviction.
+        let end = now + Duration::from_secs(1);
+        fail(&t, 5, IpAddr::V4(Ipv4Addr::from(999)), "user999", end);
+        assert!(retry_after(&t, A, "user999", end).is_some());
+    }
+
+    #[test]
+    fn stale_entries_are_swept() {
+        let (t, now) = (throttle(), Instant::now());
+        for i in 0..100u32 {
+            t.record_failure(IpAddr::V4(Ipv4Addr::from(i)), "x", now);
+        }
+        t.record_failure(A, "alice", now + Duration::from_secs(16 * 60));
+        assert_eq!(t.tracked(), 2);
+    }
+
+    #[test]
+    fn long_account_names_share_a_bounded_key() {
+        let (t, now) = (throttle(), Instant::now());
+        let long = "é".repeat(1000);
+        fail(&t, 6, A, &long, now);
+        assert!(retry_after(&t, B, &format!("{long}x"), now).is_some());
+    }
+}

@@ -1,0 +1,87 @@
+//! Plain result types both doors send back: entries, listings, quota, uploads.
+
+use serde::{Deserialize, Serialize};
+
+use crate::md5hex::Md5Digest;
+use crate::path::HomePath;
+use crate::upload_id::UploadId;
+
+/// What an entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryKind {
+    /// A regular file.
+    File,
+    /// A folder.
+    Dir,
+    /// A symbolic link (listed, followed only while it stays inside the home).
+    Symlink,
+    /// A FIFO, socket or device: listed, never opened.
+    Other,
+}
+
+/// One file or folder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// Last name of the path.
+    pub name: String,
+    /// Full path from the home.
+    pub path: HomePath,
+    /// File, folder, …
+    pub kind: EntryKind,
+    /// Size in bytes (0 for folders).
+    pub size: u64,
+    /// Last modification, Unix seconds.
+    pub modified: i64,
+    /// MD5 of a file, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub md5: Option<Md5Digest>,
+}
+
+/// One page of a folder listing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Listing {
+    /// The folder listed.
+    pub path: HomePath,
+    /// Entries sorted by name (byte order).
+    pub entries: Vec<Entry>,
+    /// Pass as `after` to get the next page; `None` on the last page.
+    pub next: Option<String>,
+}
+
+/// A user's space.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuotaInfo {
+    /// Bytes in committed files.
+    pub used: u64,
+    /// Bytes reserved by unfinished uploads.
+    pub reserved: u64,
+    /// The quota; `None` is unlimited.
+    pub limit: Option<u64>,
+}
+
+/// An unfinished upload as clients see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadInfo {
+    /// Id to continue it with, from any connection or door.
+    pub id: UploadId,
+    /// Target file.
+    pub path: HomePath,
+    /// Declared final size.
+    pub size: u64,
+    /// Bytes held: where to resume.
+    pub offset: u64,
+    /// Expected MD5, if announced at create.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub md5: Option<Md5Digest>,
+    /// Unix seconds after which an idle upload is discarded.
+    pub expires: i64,
+}
+
+/// Seconds since the Unix epoch, now.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,203 @@
+//! [`HomePath`]: a path that can only name something inside a user's home.
+//!
+//! Client paths are strings (`/a/b` from the home, `a/b` from the current folder). They become
+//! a `HomePath` only through [`HomePath::resolve`], which rebuilds the path from normal
+//! components alone: `.` is dropped, `..` pops a component and is refused once nothing is left
+//! to pop, and any byte no file name may contain here (NUL, control characters, backslash) is
+//! refused outright. This is the lexical half of confinement; the other half — symlinks, which
+//! only the filesystem can judge — is enforced by opening every path beneath the home's
+//! directory handle with `cap-std` (see `store::local_blob`). Nothing downstream takes a raw
+//! `&str` path.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use crate::{Error, Result};
+
+/// Longest accepted client path, in bytes (Linux `PATH_MAX`).
+pub const MAX_PATH_LEN: usize = 4096;
+/// Longest accepted file name, in bytes (Linux `NAME_MAX`).
+pub const MAX_NAME_LEN: usize = 255;
+
+/// A normalised path inside a home: zero or more validated names. The empty path is the home.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct HomePath {
+    parts: Vec<String>,
+}
+
+impl HomePath {
+    /// The home folder itself.
+    pub fn root() -> Self {
+        HomePath::default()
+    }
+
+    /// Resolves a client's `input` against the session's current folder `cwd`.
+    pub fn resolve(cwd: &HomePath, input: &str) -> Result<HomePath> {
+        if input.len() > MAX_PATH_LEN {
+            return Err(Error::InvalidPath(format!("longer than {MAX_PATH_LEN} bytes")));
+        }
+        if let Some(c) = input.chars().find(|c| c.is_control() || *c == '\\') {
+            return Err(Error::InvalidPath(format!(
+                "contains the forbidden character {:?}",
+                c
+            )));
+        }
+        let mut parts = if input.starts_with('/') { Vec::new() } else { cwd.parts.clone() };
+        for part in input.split('/') {
+            match part {
+                "" | "." => {}
+                ".." => {
+                    if parts.pop().is_none() {
+                        return Err(Error::PathOutsideHome);
+                    }
+                }
+                name => {
+                    validate_name(name)?;
+                    parts.push(name.to_string());
+                }
+            }
+        }
+        Ok(HomePath { parts })
+    }
+
+    /// Parses a path as stored by Ferry itself (absolute, already normalised).
+    pub fn parse_stored(stored: &str) -> Result<HomePath> {
+        HomePath::resolve(&HomePath::root(), stored)
+    }
+
+    /// Whether this is the home folder itself.
+    pub fn is_root(&self) -> bool {
+        self.parts.is_empty()
+    }
+
+    /// The last name, or `None` for the home.
+    pub fn name(&self) -> Option<&str> {
+        self.parts.last().map(String::as_str)
+    }
+
+    /// The containing folder; the home is its own parent.
+    pub fn parent(&self) -> HomePath {
+        let mut parts = self.parts.clone();
+        parts.pop();
+        HomePath { parts }
+    }
+
+    /// A child of this folder; `name` must be a single valid name.
+    pub fn join(&self, name: &str) -> Result<HomePath> {
+        validate_name(name)?;
+        let mut parts = self.parts.clone();
+        parts.push(name.to_string());
+        Ok(HomePath { parts })
+    }
+
+    /// Whether `self` is `other` or lies inside it.
+    pub fn starts_with(&self, other: &HomePath) -> bool {
+        self.parts.starts_with(&other.parts)
+    }
+
+    /// The path relative to the home directory handle (`.` for the home itself). Only ever
+    /// used beneath a `cap_std::fs::Dir` of the home.
+    pub fn to_relative(&self) -> PathBuf {
+        if self.parts.is_empty() {
+            PathBuf::from(".")
+        } else {
+            self.parts.iter().collect()
+        }
+    }
+
+    /// The names, outermost first.
+    pub fn parts(&self) -> &[String] {
+        &self.parts
+    }
+}
+
+impl fmt::Display for HomePath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.parts.is_empty() {
+            return f.write_str("/");
+        }
+        for p in &self.parts {
+            write!(f, "/{p}")?;
+        }
+        Ok(())
+    }
+}
+
+impl serde::Serialize for HomePath {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for HomePath {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        HomePath::parse_stored(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+fn validate_name(name: &str) -> Result<()> {
+    if name.len() > MAX_NAME_LEN {
+        return Err(Error::InvalidPath(format!("a name is longer than {MAX_NAME_LEN} bytes")));
+    }
+    if name == "." || name == ".." || name.is_empty() || name.contains('/') {
+        return Err(Error::InvalidPath(format!("{name:?} is not a file name")));
+    }
+    if let Some(c) = name.chars().find(|c| c.is_control() || *c == '\\') {
+        return Err(Error::InvalidPath(format!("contains the forbidden character {c:?}")));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(cwd: &str, input: &str) -> Result<String> {
+        let cwd = HomePath::parse_stored(cwd).unwrap();
+        HomePath::resolve(&cwd, input).map(|p| p.to_string())
+    }
+
+    #[test]
+    fn relative_and_absolute_paths_resolve_inside_the_home() {
+        assert_eq!(r("/", "a/b").unwrap(), "/a/b");
+        assert_eq!(r("/a", "b").unwrap(), "/a/b");
+        assert_eq!(r("/a", "/b").unwrap(), "/b");
+        assert_eq!(r("/a/b", "..").unwrap(), "/a");
+        assert_eq!(r("/a/b", "../../c/./d//").unwrap(), "/c/d");
+        assert_eq!(r("/", "").unwrap(), "/");
+        assert_eq!(r("/", "/").unwrap(), "/");
+    }
+
+    #[test]
+    fn dot_dot_past_the_home_is_path_outside_home() {
+        for (cwd, input) in [("/", ".."), ("/", "../etc/passwd"), ("/a", "../.."), ("/", "/..")] {
+            assert_eq!(r(cwd, input).unwrap_err().code(), "path_outside_home", "{input}");
+        }
+        assert_eq!(r("/a", "../../a/b").unwrap_err().code(), "path_outside_home");
+    }
+
+    #[test]
+    fn forbidden_bytes_and_lengths_are_invalid_path() {
+        let long_name = "x".repeat(256);
+        let long_path = "a/".repeat(2049);
+        for input in ["a\0b", "a\\..\\b", "..\\x", "a\nb", "\u{7f}", "\u{1b}[2J", &long_name, &long_path] {
+            assert_eq!(r("/", input).unwrap_err().code(), "invalid_path", "{input:?}");
+        }
+        assert!(r("/", &"x".repeat(255)).is_ok());
+    }
+
+    #[test]
+    fn unicode_names_are_kept() {
+        assert_eq!(r("/", "données/日本.txt").unwrap(), "/données/日本.txt");
+    }
+
+    #[test]
+    fn parent_name_and_relative_form() {
+        let p = HomePath::parse_stored("/a/b").unwrap();
+        assert_eq!(p.name(), Some("b"));
+        assert_eq!(p.parent().to_string(), "/a");
+        assert_eq!(p.to_relative(), PathBuf::from("a/b"));
+        assert_eq!(HomePath::root().to_relative(), PathBuf::from("."));
+    }
+}

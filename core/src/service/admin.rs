@@ -1,0 +1,98 @@
+//! Account administration, used by the `ferry user …` commands and first-run bootstrap. These
+//! act on the stores directly, so a running server sees the change at the next login.
+
+use super::{Ferry, blocking};
+use crate::auth::credentials::ScramCredentials;
+use crate::model::unix_now;
+use crate::store::Account;
+use crate::username::Username;
+use crate::Result;
+
+/// What `user list` shows of an account.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AccountSummary {
+    /// Name.
+    pub name: Username,
+    /// Byte quota; `None` is unlimited.
+    pub quota: Option<u64>,
+    /// Unix seconds of creation.
+    pub created: i64,
+}
+
+impl Ferry {
+    /// Creates an account and its home; `user_exists` if the name is taken.
+    pub async fn add_user(&self, name: Username, password: String, quota: Option<u64>) -> Result<()> {
+        let inner = self.inner.clone();
+        blocking(move || {
+            let account = Account {
+                credentials: ScramCredentials::new_random(&password)?,
+                name,
+                quota,
+                created: unix_now(),
+            };
+            inner.meta.put_account(&account, true)?;
+            inner.blobs.create_home(&account.name)
+        })
+        .await
+    }
+
+    /// Replaces a password (new salt); `user_not_found` if absent.
+    pub async fn set_password(&self, name: Username, password: String) -> Result<()> {
+        let inner = self.inner.clone();
+        blocking(move || {
+            let mut account = inner
+                .meta
+                .account(&name)?
+                .ok_or_else(|| crate::Error::UserNotFound(name.to_string()))?;
+            account.credentials = ScramCredentials::new_random(&password)?;
+            inner.meta.put_account(&account, false)
+        })
+        .await
+    }
+
+    /// Changes a quota; `None` is unlimited.
+    pub async fn set_quota(&self, name: Username, quota: Option<u64>) -> Result<()> {
+        let inner = self.inner.clone();
+        blocking(move || {
+            let mut account = inner
+                .meta
+                .account(&name)?
+                .ok_or_else(|| crate::Error::UserNotFound(name.to_string()))?;
+            account.quota = quota;
+            inner.meta.put_account(&account, false)
+        })
+        .await
+    }
+
+    /// Removes an account; with `purge`, its home too.
+    pub async fn remove_user(&self, name: Username, purge: bool) -> Result<()> {
+        let inner = self.inner.clone();
+        blocking(move || {
+            inner.meta.remove_account(&name)?;
+            if purge {
+                inner.blobs.remove_home(&name)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Every account.
+    pub async fn list_users(&self) -> Result<Vec<AccountSummary>> {
+        let inner = self.inner.clone();
+        blocking(move || {
+            Ok(inner
+                .meta
+                .accounts()?
+                .into_iter()
+                .map(|a| AccountSummary { name: a.name, quota: a.quota, created: a.created })
+                .collect())
+        })
+        .await
+    }
+
+    /// Whether any account exists (first-run detection).
+    pub async fn has_users(&self) -> Result<bool> {
+        Ok(!self.list_users().await?.is_empty())
+    }
+}

@@ -1,0 +1,38 @@
+//! Service limits and locations.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::auth::throttle::ThrottleConfig;
+
+/// What the service needs to know; every limit has a default and can be made tiny for tests.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The data folder (homes and server state).
+    pub data_dir: PathBuf,
+    /// An upload untouched this long is discarded (default 24 h).
+    pub upload_ttl: Duration,
+    /// Save the running MD5 state after this many new bytes (default 8 MiB), bounding the
+    /// re-hashing a crash can cause.
+    pub checkpoint_bytes: u64,
+    /// Largest page a listing returns (default 1000).
+    pub list_page_max: usize,
+    /// Unfinished uploads one user may have (default 64).
+    pub max_uploads_per_user: usize,
+    /// Failed-login slow-down.
+    pub throttle: ThrottleConfig,
+}
+
+impl Config {
+    /// Defaults for a data folder.
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        Config {
+            data_dir: data_dir.into(),
+            upload_ttl: Duration::from_secs(24 * 3600),
+            checkpoint_bytes: 8 * 1024 * 1024,
+            list_page_max: 1000,
+            max_uploads_per_user: 64,
+            throttle: ThrottleConfig::default(),
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! A logged-in user's session: current folder, file operations, held uploads.
+
+use std::collections::HashMap;
+
+use super::upload::UploadLease;
+use super::{Ferry, blocking};
+use crate::model::{Entry, EntryKind, Listing, QuotaInfo};
+use crate::path::HomePath;
+use crate::upload_id::UploadId;
+use crate::username::Username;
+use crate::{Error, Result};
+
+/// One user's view of Ferry. Every path it accepts is resolved against its current folder and
+/// can only name something inside the user's home.
+#[derive(Debug)]
+pub struct Session {
+    pub(super) ferry: Ferry,
+    pub(super) user: Username,
+    cwd: HomePath,
+    /// Uploads this session is writing; dropping a lease frees the upload for others.
+    pub(super) leases: HashMap<UploadId, UploadLease>,
+}
+
+impl Session {
+    pub(super) fn new(ferry: Ferry, user: Username) -> Self {
+        Session { ferry, user, cwd: HomePath::root(), leases: HashMap::new() }
+    }
+
+    /// Opens a session for `user` without a login: for trusted in-process callers (the
+    /// gateway after it has checked credentials itself, tests, admin tools).
+    pub async fn trusted(ferry: &Ferry, user: Username) -> Result<Session> {
+        let inner = ferry.inner.clone();
+        let u = user.clone();
+        blocking(move || {
+            if inner.meta.account(&u)?.is_none() {
+                return Err(Error::UserNotFound(u.to_string()));
+            }
+            inner.blobs.create_home(&u)
+        })
+        .await?;
+        Ok(Session::new(ferry.clone(), user))
+    }
+
+    /// The user.
+    pub fn user(&self) -> &Username {
+        &self.user
+    }
+
+    /// The current folder.
+    pub fn cwd(&self) -> &HomePath {
+        &self.cwd
+    }
+
+    /// Resolves a client path against the current folder.
+    pub fn resolve(&self, input: &str) -> Result<HomePath> {
+        HomePath::resolve(&self.cwd, input)
+    }
+
+    /// Changes the current folder; it must exist and be a folder.
+    pub async fn cd(&mut self, input: &str) -> Result<&HomePath> {
+        let path = self.resolve(input)?;
+        let entry = self.stat_path(path.clone(), false).await?;
+        if entry.kind != EntryKind::Dir {
+            return Err(Error::NotADirectory(path.to_string()));
+        }
+        self.cwd = path;
+        Ok(&self.cwd)
+    }
+
+    /// Metadata of an entry; with `digest`, a file's MD5 is computed if not yet known.
+    pub async fn stat(&self, input: &str, digest: bool) -> Result<Entry> {
+        let path = self.resolve(input)?;
+        self.stat_path(path, digest).await
+    }
+
+    async fn stat_path(&self, path: HomePath, digest: bool) -> Result<Entry> {
+        let inner = self.ferry.inner.clone();
+        let user = self.user.clone();
+        let entry = blocking(move || inner.blobs.stat(&user, &path)).await?;
+        if digest && entry.kind == EntryKind::File && entry.md5.is_none() {
+            let d = self.open_download(&entry.path.to_string(), 0).await?;
+            return Ok(d.entry);
+        }
+        Ok(entry)
+    }
+
+    /// One page of a folder listing, sorted by name.
+    pub async fn list(
+        &self,
+        input: Option<&str>,
+        after: Option<String>,
+        limit: Option<u32>,
+    ) -> Result<Listing> {
+        let path = self.resolve(input.unwrap_or("."))?;
+        let inner = self.ferry.inner.clone();
+        let user = self.user.clone();
+        let max = inner.config.list_page_max;
+        let limit = limit.map_or(max, |l| (l as usize).clamp(1, max));
+        let dir = path.clone();
+        let (entries, more) = blocking(move || {
+            let meta = inner.blobs.stat(&user, &dir)?;
+            if meta.kind != EntryKind::Dir {
+                return Err(Error::NotADirectory(dir.to_string()));
+            }
+            inner.blobs.list(&user, &dir, after.as_deref(), limit)
+        })
+        .await?;
+        let next = if more { entries.last().map(|e| e.name.clone()) } else { None };
+        Ok(Listing { path, entries, next })
+    }
+
+    /// Creates a folder (with `parents`, missing parents too and an existing folder is fine).
+    pub async fn mkdir(&self, input: &str, parents: bool) -> Result<Entry> {
+        let path = self.resolve(input)?;
+        let inner = self.ferry.inner.clone();
+        let user = self.user.clone();
+        blocking(move || inner.blobs.mkdir(&user, &path, parents)).await
+    }
+
+    /// Removes a file, or a folder with `recursive`.
+    pub async fn remove(&self, input: &str, recursive: bool) -> Result<()> {
+        let path = self.resolve(input)?;
+        if path.is_root() {
+            return Err(Error::HomeImmutable);
+        }
+        let inner = self.ferry.inner.clone();
+        let user = self.user.clone();
+        blocking(move || {
+            let freed = inner.blobs.remove(&user, &path, recursive)?;
+            inner.freed(&user, freed);
+            Ok(())
+        })
+        .await
+    }
+
+    /// Moves or renames an entry; an existing target is replaced only with `overwrite`.
+    pub async fn rename(&self, from: &str, to: &str, overwrite: bool) -> Result<Entry> {
+        let from = self.resolve(from)?;
+        let to = self.resolve(to)?;
+        let inner = self.ferry.inner.clone();
+        let user = self.user.clone();
+        blocking(move || {
+            let (entry, replaced) = inner.blobs.rename(&user, &from, &to, overwrite)?;
+            inner.freed(&user, replaced);
+            Ok(entry)
+        })
+        .await
+    }
+
+    /// Used, reserved and limit.
+    pub async fn quota(&self) -> Result<QuotaInfo> {
+        let inner = self.ferry.inner.clone();
+        let user = self.user.clone();
+        blocking(move || inner.quota_info(&user)).await
+    }
+}

@@ -1,0 +1,82 @@
+//! The metadata seam: accounts and upload records.
+//!
+//! Everything Ferry knows besides file bytes goes through [`MetaStore`]. The embedded
+//! implementation is [`super::local_meta::LocalMetaStore`]; a shared database can implement the
+//! same trait so several nodes serve one store. Methods are blocking and small; the service calls
+//! them from blocking tasks.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::auth::credentials::ScramCredentials;
+use crate::md5hex::Md5Digest;
+use crate::path::HomePath;
+use crate::upload_id::UploadId;
+use crate::username::Username;
+use crate::Result;
+
+/// A user account. Holds SCRAM verifiers, never a password.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Account {
+    /// Login name, also the home folder's name.
+    pub name: Username,
+    /// Salted SCRAM verifiers.
+    pub credentials: ScramCredentials,
+    /// Byte quota; `None` is unlimited.
+    #[serde(default)]
+    pub quota: Option<u64>,
+    /// Unix seconds of creation.
+    pub created: i64,
+}
+
+/// The durable state of an unfinished upload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadRecord {
+    /// Upload id.
+    pub id: UploadId,
+    /// Owner.
+    pub user: Username,
+    /// Target inside the owner's home.
+    pub path: HomePath,
+    /// Declared size.
+    pub size: u64,
+    /// MD5 announced at create.
+    #[serde(default)]
+    pub md5: Option<Md5Digest>,
+    /// Replace an existing target at commit.
+    #[serde(default)]
+    pub overwrite: bool,
+    /// Unix seconds of creation.
+    pub created: i64,
+    /// Unix seconds after which the upload may be swept.
+    pub expires: i64,
+    /// Serialized MD5 state after `hashed` bytes (hex), so a restart resumes hashing there.
+    #[serde(default)]
+    pub hash_state: Option<String>,
+    /// How many bytes `hash_state` covers.
+    #[serde(default)]
+    pub hashed: u64,
+}
+
+/// Accounts, upload records and the server secret.
+pub trait MetaStore: Send + Sync + fmt::Debug {
+    /// The account, if it exists.
+    fn account(&self, name: &Username) -> Result<Option<Account>>;
+    /// Creates (`create == true`, failing with `user_exists`) or replaces an account.
+    fn put_account(&self, account: &Account, create: bool) -> Result<()>;
+    /// Removes an account; `user_not_found` if absent.
+    fn remove_account(&self, name: &Username) -> Result<()>;
+    /// Every account, sorted by name.
+    fn accounts(&self) -> Result<Vec<Account>>;
+    /// One upload record.
+    fn upload(&self, id: &UploadId) -> Result<Option<UploadRecord>>;
+    /// Creates or replaces an upload record atomically.
+    fn put_upload(&self, record: &UploadRecord) -> Result<()>;
+    /// Removes an upload record (absent is fine).
+    fn remove_upload(&self, id: &UploadId) -> Result<()>;
+    /// Every upload record.
+    fn uploads(&self) -> Result<Vec<UploadRecord>>;
+    /// A 32-byte secret generated once per data folder (decoy logins, token hashing).
+    fn secret(&self) -> Result<[u8; 32]>;
+}

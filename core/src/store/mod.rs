@@ -1,0 +1,13 @@
+//! Storage seams. [`meta::MetaStore`] holds accounts and upload records,
+//! [`blob::BlobStore`] holds file bytes; the `local_*` modules are the embedded implementations
+//! and the only code that knows the data folder's layout.
+
+pub mod blob;
+pub mod local_blob;
+pub mod local_meta;
+pub mod meta;
+
+pub use blob::{BlobStore, OpenedFile, StagingFile};
+pub use local_blob::LocalBlobStore;
+pub use local_meta::LocalMetaStore;
+pub use meta::{Account, MetaStore, UploadRecord};

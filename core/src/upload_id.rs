@@ -1,0 +1,62 @@
+//! [`UploadId`]: 128 random bits, written as 32 lowercase hex digits.
+
+use std::fmt;
+
+use crate::{Error, Result};
+
+/// Identifies one upload across connections, doors and restarts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UploadId([u8; 16]);
+
+impl UploadId {
+    /// A fresh random id.
+    pub fn random() -> Result<Self> {
+        let mut b = [0u8; 16];
+        getrandom::fill(&mut b).map_err(|e| Error::internal(e.to_string()))?;
+        Ok(UploadId(b))
+    }
+
+    /// Parses the hex form; anything else is `upload_not_found` (an id that cannot exist).
+    pub fn parse(s: &str) -> Result<Self> {
+        let mut b = [0u8; 16];
+        if s.len() != 32 || s.bytes().any(|c| c.is_ascii_uppercase()) {
+            return Err(Error::UploadNotFound(s.chars().take(40).collect()));
+        }
+        hex::decode_to_slice(s, &mut b)
+            .map_err(|_| Error::UploadNotFound(s.chars().take(40).collect()))?;
+        Ok(UploadId(b))
+    }
+}
+
+impl fmt::Display for UploadId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&hex::encode(self.0))
+    }
+}
+
+impl serde::Serialize for UploadId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for UploadId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        UploadId::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_and_reject_other_spellings() {
+        let id = UploadId::random().unwrap();
+        assert_eq!(UploadId::parse(&id.to_string()).unwrap(), id);
+        for bad in ["", "../x", &"A".repeat(32), &"g".repeat(32), &"0".repeat(31)] {
+            assert_eq!(UploadId::parse(bad).unwrap_err().code(), "upload_not_found");
+        }
+    }
+}
