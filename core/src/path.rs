@@ -34,7 +34,9 @@ impl HomePath {
     /// Resolves a client's `input` against the session's current folder `cwd`.
     pub fn resolve(cwd: &HomePath, input: &str) -> Result<HomePath> {
         if input.len() > MAX_PATH_LEN {
-            return Err(Error::InvalidPath(format!("longer than {MAX_PATH_LEN} bytes")));
+            return Err(Error::InvalidPath(format!(
+                "longer than {MAX_PATH_LEN} bytes"
+            )));
         }
         if let Some(c) = input.chars().find(|c| c.is_control() || *c == '\\') {
             return Err(Error::InvalidPath(format!(
@@ -42,7 +44,11 @@ impl HomePath {
                 c
             )));
         }
-        let mut parts = if input.starts_with('/') { Vec::new() } else { cwd.parts.clone() };
+        let mut parts = if input.starts_with('/') {
+            Vec::new()
+        } else {
+            cwd.parts.clone()
+        };
         for part in input.split('/') {
             match part {
                 "" | "." => {}
@@ -138,13 +144,17 @@ impl<'de> serde::Deserialize<'de> for HomePath {
 
 fn validate_name(name: &str) -> Result<()> {
     if name.len() > MAX_NAME_LEN {
-        return Err(Error::InvalidPath(format!("a name is longer than {MAX_NAME_LEN} bytes")));
+        return Err(Error::InvalidPath(format!(
+            "a name is longer than {MAX_NAME_LEN} bytes"
+        )));
     }
     if name == "." || name == ".." || name.is_empty() || name.contains('/') {
         return Err(Error::InvalidPath(format!("{name:?} is not a file name")));
     }
     if let Some(c) = name.chars().find(|c| c.is_control() || *c == '\\') {
-        return Err(Error::InvalidPath(format!("contains the forbidden character {c:?}")));
+        return Err(Error::InvalidPath(format!(
+            "contains the forbidden character {c:?}"
+        )));
     }
     Ok(())
 }
@@ -171,18 +181,43 @@ mod tests {
 
     #[test]
     fn dot_dot_past_the_home_is_path_outside_home() {
-        for (cwd, input) in [("/", ".."), ("/", "../etc/passwd"), ("/a", "../.."), ("/", "/..")] {
-            assert_eq!(r(cwd, input).unwrap_err().code(), "path_outside_home", "{input}");
+        for (cwd, input) in [
+            ("/", ".."),
+            ("/", "../etc/passwd"),
+            ("/a", "../.."),
+            ("/", "/.."),
+        ] {
+            assert_eq!(
+                r(cwd, input).unwrap_err().code(),
+                "path_outside_home",
+                "{input}"
+            );
         }
-        assert_eq!(r("/a", "../../a/b").unwrap_err().code(), "path_outside_home");
+        assert_eq!(
+            r("/a", "../../a/b").unwrap_err().code(),
+            "path_outside_home"
+        );
     }
 
     #[test]
     fn forbidden_bytes_and_lengths_are_invalid_path() {
         let long_name = "x".repeat(256);
         let long_path = "a/".repeat(2049);
-        for input in ["a\0b", "a\\..\\b", "..\\x", "a\nb", "\u{7f}", "\u{1b}[2J", &long_name, &long_path] {
-            assert_eq!(r("/", input).unwrap_err().code(), "invalid_path", "{input:?}");
+        for input in [
+            "a\0b",
+            "a\\..\\b",
+            "..\\x",
+            "a\nb",
+            "\u{7f}",
+            "\u{1b}[2J",
+            &long_name,
+            &long_path,
+        ] {
+            assert_eq!(
+                r("/", input).unwrap_err().code(),
+                "invalid_path",
+                "{input:?}"
+            );
         }
         assert!(r("/", &"x".repeat(255)).is_ok());
     }

@@ -55,7 +55,13 @@ mod tests {
     fn ids_round_trip_and_reject_other_spellings() {
         let id = UploadId::random().unwrap();
         assert_eq!(UploadId::parse(&id.to_string()).unwrap(), id);
-        for bad in ["", "../x", &"A".repeat(32), &"g".repeat(32), &"0".repeat(31)] {
+        for bad in [
+            "",
+            "../x",
+            &"A".repeat(32),
+            &"g".repeat(32),
+            &"0".repeat(31),
+        ] {
             assert_eq!(UploadId::parse(bad).unwrap_err().code(), "upload_not_found");
         }
     }

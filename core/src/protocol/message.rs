@@ -65,7 +65,7 @@ pub enum Request {
         /// Entry to describe.
         path: String,
         /// Compute a file's MD5 if the server does not know it yet (costs a full read once).
-        #[serde(default)]
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         digest: bool,
     },
     /// Create a folder.

@@ -2,11 +2,11 @@
 //! act on the stores directly, so a running server sees the change at the next login.
 
 use super::{Ferry, blocking};
+use crate::Result;
 use crate::auth::credentials::ScramCredentials;
 use crate::model::unix_now;
 use crate::store::Account;
 use crate::username::Username;
-use crate::Result;
 
 /// What `user list` shows of an account.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -21,7 +21,12 @@ pub struct AccountSummary {
 
 impl Ferry {
     /// Creates an account and its home; `user_exists` if the name is taken.
-    pub async fn add_user(&self, name: Username, password: String, quota: Option<u64>) -> Result<()> {
+    pub async fn add_user(
+        &self,
+        name: Username,
+        password: String,
+        quota: Option<u64>,
+    ) -> Result<()> {
         let inner = self.inner.clone();
         blocking(move || {
             let account = Account {
@@ -85,7 +90,11 @@ impl Ferry {
                 .meta
                 .accounts()?
                 .into_iter()
-                .map(|a| AccountSummary { name: a.name, quota: a.quota, created: a.created })
+                .map(|a| AccountSummary {
+                    name: a.name,
+                    quota: a.quota,
+                    created: a.created,
+                })
                 .collect())
         })
         .await

@@ -37,7 +37,10 @@ impl Download {
             return Ok(None);
         }
         let want = (max as u64).min(remaining) as usize;
-        let mut reader = self.reader.take().ok_or_else(|| Error::internal("reader lost"))?;
+        let mut reader = self
+            .reader
+            .take()
+            .ok_or_else(|| Error::internal("reader lost"))?;
         let (reader, buf) = blocking(move || {
             let mut buf = BytesMut::zeroed(want);
             let mut filled = 0;
@@ -82,8 +85,16 @@ impl Session {
                 let _ = inner.blobs.remember_digest(&user, &opened.version, &md5);
                 opened.entry.md5 = Some(md5);
             }
-            opened.reader.seek(SeekFrom::Start(offset)).map_err(Error::internal)?;
-            Ok(Download { entry: opened.entry, offset, reader: Some(opened.reader), position: offset })
+            opened
+                .reader
+                .seek(SeekFrom::Start(offset))
+                .map_err(Error::internal)?;
+            Ok(Download {
+                entry: opened.entry,
+                offset,
+                reader: Some(opened.reader),
+                position: offset,
+            })
         })
         .await
     }

@@ -32,7 +32,9 @@ impl Ferry {
         client_first: &str,
     ) -> Result<(LoginPending, String)> {
         if mechanism != MECHANISM {
-            return Err(Error::BadRequest(format!("unsupported mechanism; use {MECHANISM}")));
+            return Err(Error::BadRequest(format!(
+                "unsupported mechanism; use {MECHANISM}"
+            )));
         }
         let first = scram::parse_client_first(client_first)?;
         let name = first.username.clone();
@@ -49,7 +51,15 @@ impl Ferry {
             None => (None, ScramCredentials::decoy(&self.inner.secret, &name)),
         };
         let (state, server_first) = scram::server_first(first, &creds, None)?;
-        Ok((LoginPending { name, user, state, source }, server_first))
+        Ok((
+            LoginPending {
+                name,
+                user,
+                state,
+                source,
+            },
+            server_first,
+        ))
     }
 
     /// Checks the client's proof; on success returns the session and the server-final message
@@ -59,13 +69,20 @@ impl Ferry {
         pending: LoginPending,
         client_final: &str,
     ) -> Result<(Session, String)> {
-        let LoginPending { name, user, state, source } = pending;
+        let LoginPending {
+            name,
+            user,
+            state,
+            source,
+        } = pending;
         let verified = state.verify_client_final(client_final);
         let (user, server_final) = match (verified, user) {
             (Ok(server_final), Some(user)) => (user, server_final),
             (Err(e @ Error::BadRequest(_)), _) => return Err(e),
             _ => {
-                self.inner.throttle.record_failure(source, &name, Instant::now());
+                self.inner
+                    .throttle
+                    .record_failure(source, &name, Instant::now());
                 tracing::info!(user = %name, %source, result = "auth_failed", "login");
                 return Err(Error::AuthFailed);
             }

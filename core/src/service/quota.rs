@@ -56,7 +56,10 @@ impl Inner {
             if let Some(limit) = limit {
                 let available = limit.saturating_sub(l.used.saturating_add(l.reserved));
                 if size > available {
-                    return Err(Error::QuotaExceeded { needed: size, available });
+                    return Err(Error::QuotaExceeded {
+                        needed: size,
+                        available,
+                    });
                 }
             }
             l.reserved = l.reserved.saturating_add(size);
@@ -84,6 +87,10 @@ impl Inner {
     pub(super) fn quota_info(&self, user: &Username) -> Result<QuotaInfo> {
         let fresh = self.load_ledger(user)?;
         lock(&self.ledgers).insert(user.clone(), fresh);
-        Ok(QuotaInfo { used: fresh.used, reserved: fresh.reserved, limit: self.quota_limit(user)? })
+        Ok(QuotaInfo {
+            used: fresh.used,
+            reserved: fresh.reserved,
+            limit: self.quota_limit(user)?,
+        })
     }
 }

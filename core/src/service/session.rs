@@ -23,7 +23,12 @@ pub struct Session {
 
 impl Session {
     pub(super) fn new(ferry: Ferry, user: Username) -> Self {
-        Session { ferry, user, cwd: HomePath::root(), leases: HashMap::new() }
+        Session {
+            ferry,
+            user,
+            cwd: HomePath::root(),
+            leases: HashMap::new(),
+        }
     }
 
     /// Opens a session for `user` without a login: for trusted in-process callers (the
@@ -105,8 +110,16 @@ impl Session {
             inner.blobs.list(&user, &dir, after.as_deref(), limit)
         })
         .await?;
-        let next = if more { entries.last().map(|e| e.name.clone()) } else { None };
-        Ok(Listing { path, entries, next })
+        let next = if more {
+            entries.last().map(|e| e.name.clone())
+        } else {
+            None
+        };
+        Ok(Listing {
+            path,
+            entries,
+            next,
+        })
     }
 
     /// Creates a folder (with `parents`, missing parents too and an existing folder is fine).

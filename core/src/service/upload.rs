@@ -49,10 +49,10 @@ struct Writer {
 
 impl Drop for UploadLease {
     fn drop(&mut self) {
-        if let Some(mut w) = self.writer.take() {
-            if let Err(e) = self.inner.checkpoint(&mut w) {
-                tracing::warn!(upload = %self.id, error = ?e, "checkpoint on release failed");
-            }
+        if let Some(mut w) = self.writer.take()
+            && let Err(e) = self.inner.checkpoint(&mut w)
+        {
+            tracing::warn!(upload = %self.id, error = ?e, "checkpoint on release failed");
         }
         lock(&self.inner.leases).remove(&self.id);
     }
@@ -102,11 +102,14 @@ impl Inner {
         };
         if hashed < len {
             tracing::info!(upload = %record.id, from = hashed, to = len, "re-hashing staged bytes");
-            file.seek(SeekFrom::Start(hashed)).map_err(Error::internal)?;
+            file.seek(SeekFrom::Start(hashed))
+                .map_err(Error::internal)?;
             let mut buf = vec![0u8; BLOCK];
             let mut left = len - hashed;
             while left > 0 {
-                let n = file.read(&mut buf[..(left.min(BLOCK as u64) as usize)]).map_err(Error::internal)?;
+                let n = file
+                    .read(&mut buf[..(left.min(BLOCK as u64) as usize)])
+                    .map_err(Error::internal)?;
                 if n == 0 {
                     break;
                 }
@@ -115,7 +118,13 @@ impl Inner {
             }
         }
         file.seek(SeekFrom::Start(len)).map_err(Error::internal)?;
-        Ok(Writer { file, hasher, offset: len, record, unsaved: len - hashed })
+        Ok(Writer {
+            file,
+            hasher,
+            offset: len,
+            record,
+            unsaved: len - hashed,
+        })
     }
 
     /// Appends one block; on failure the staging file is cut back to where it was.
@@ -269,16 +278,20 @@ impl Session {
 
     /// Takes the lease on `id` (if this session does not hold it) and hands out its writer.
     async fn take_writer(&mut self, id: UploadId) -> Result<Writer> {
-        if let Some(lease) = self.leases.get_mut(&id) {
-            if let Some(w) = lease.writer.take() {
-                return Ok(w);
-            }
+        if let Some(lease) = self.leases.get_mut(&id)
+            && let Some(w) = lease.writer.take()
+        {
+            return Ok(w);
         }
         let inner = self.ferry.inner.clone();
         if !lock(&inner.leases).insert(id) {
             return Err(Error::UploadBusy(id.to_string()));
         }
-        let mut lease = UploadLease { inner: inner.clone(), id, writer: None };
+        let mut lease = UploadLease {
+            inner: inner.clone(),
+            id,
+            writer: None,
+        };
         let user = self.user.clone();
         let opened = blocking(move || inner.open_writer(inner.record_of(&user, &id)?)).await;
         match opened {
@@ -310,16 +323,17 @@ impl Session {
         crc32c: Option<u32>,
     ) -> Result<u64> {
         let id = UploadId::parse(id)?;
-        if let Some(expected) = crc32c {
-            if crc32c::crc32c(&data) != expected {
-                return Err(Error::ChunkChecksumMismatch);
-            }
+        if crc32c.is_some_and(|expected| crc32c::crc32c(&data) != expected) {
+            return Err(Error::ChunkChecksumMismatch);
         }
         let mut w = self.take_writer(id).await?;
         if offset != w.offset {
             let expected = w.offset;
             self.put_writer(id, w);
-            return Err(Error::OffsetMismatch { expected, got: offset });
+            return Err(Error::OffsetMismatch {
+                expected,
+                got: offset,
+            });
         }
         if offset + data.len() as u64 > w.record.size {
             let size = w.record.size;
@@ -353,7 +367,10 @@ impl Session {
         if offset != w.offset {
             let expected = w.offset;
             self.put_writer(uid, w);
-            return Err(Error::OffsetMismatch { expected, got: offset });
+            return Err(Error::OffsetMismatch {
+                expected,
+                got: offset,
+            });
         }
         let (start, snapshot) = (w.offset, w.hasher.clone());
         let mut w = Some(w);
@@ -426,11 +443,13 @@ impl Session {
             self.put_writer(uid, w);
             return Err(Error::Md5Required);
         };
-        if let (Some(a), Some(b)) = (given, w.record.md5) {
-            if a != b {
-                self.put_writer(uid, w);
-                return Err(Error::BadRequest(format!("md5 {a} differs from {b} given at create")));
-            }
+        if let (Some(a), Some(b)) = (given, w.record.md5)
+            && a != b
+        {
+            self.put_writer(uid, w);
+            return Err(Error::BadRequest(format!(
+                "md5 {a} differs from {b} given at create"
+            )));
         }
         let inner = self.ferry.inner.clone();
         let user = self.user.clone();
@@ -482,7 +501,10 @@ fn finish(inner: &Inner, user: &Username, w: &mut Writer, expected: Md5Digest) -
     if actual != expected {
         inner.discard(&w.record)?;
         tracing::info!(user = %user, upload = %w.record.id, "upload discarded: checksum mismatch");
-        return Err(Error::ChecksumMismatch { expected: expected.to_string(), actual: actual.to_string() });
+        return Err(Error::ChecksumMismatch {
+            expected: expected.to_string(),
+            actual: actual.to_string(),
+        });
     }
     let size = w.record.size;
     // Checked again at finish: the limit may have been lowered, or files added, meanwhile.
@@ -495,14 +517,22 @@ fn finish(inner: &Inner, user: &Username, w: &mut Writer, expected: Md5Digest) -
             let used_after = l.used.saturating_add(size).saturating_sub(replaced);
             if used_after > limit {
                 let available = limit.saturating_sub(l.used).saturating_add(replaced);
-                return Err(Error::QuotaExceeded { needed: size, available });
+                return Err(Error::QuotaExceeded {
+                    needed: size,
+                    available,
+                });
             }
             Ok(())
         })?;
     }
     w.file.sync()?;
-    let (entry, replaced) =
-        inner.blobs.commit(&w.record.id, user, &w.record.path, w.record.overwrite, &actual)?;
+    let (entry, replaced) = inner.blobs.commit(
+        &w.record.id,
+        user,
+        &w.record.path,
+        w.record.overwrite,
+        &actual,
+    )?;
     inner.meta.remove_upload(&w.record.id)?;
     inner.with_ledger(user, |l| {
         l.reserved = l.reserved.saturating_sub(size);

@@ -8,12 +8,12 @@
 use std::fmt;
 use std::io::{Read, Seek, Write};
 
+use crate::Result;
 use crate::md5hex::Md5Digest;
 use crate::model::Entry;
 use crate::path::HomePath;
 use crate::upload_id::UploadId;
 use crate::username::Username;
-use crate::Result;
 
 /// A readable, seekable file handed out for downloads.
 pub trait BlobRead: Read + Seek + Send + Sync + fmt::Debug {}

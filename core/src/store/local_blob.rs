@@ -46,7 +46,11 @@ impl LocalBlobStore {
     /// Opens (creating if needed) `DATA/homes`, `DATA/state/staging`, `DATA/state/digests`.
     pub fn open(data_dir: &Path) -> Result<Self> {
         let open = |p: &Path| -> Result<Dir> {
-            stdfs::DirBuilder::new().recursive(true).mode(0o700).create(p).map_err(Error::internal)?;
+            stdfs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(p)
+                .map_err(Error::internal)?;
             Dir::open_ambient_dir(p, ambient_authority()).map_err(Error::internal)
         };
         Ok(LocalBlobStore {
@@ -57,16 +61,22 @@ impl LocalBlobStore {
     }
 
     fn home(&self, user: &Username) -> Result<Dir> {
-        self.homes.open_dir(user.as_str()).map_err(|e| match e.kind() {
-            ErrorKind::NotFound => Error::internal(format!("home of {user} is missing")),
-            _ => Error::internal(e),
-        })
+        self.homes
+            .open_dir(user.as_str())
+            .map_err(|e| match e.kind() {
+                ErrorKind::NotFound => Error::internal(format!("home of {user} is missing")),
+                _ => Error::internal(e),
+            })
     }
 
     fn entry(&self, home: &Dir, path: &HomePath, follow: bool) -> Result<Entry> {
         let rel = path.to_relative();
-        let meta = if follow { home.metadata(&rel) } else { home.symlink_metadata(&rel) }
-            .map_err(|e| io_err(e, path))?;
+        let meta = if follow {
+            home.metadata(&rel)
+        } else {
+            home.symlink_metadata(&rel)
+        }
+        .map_err(|e| io_err(e, path))?;
         let mut entry = entry_from(path, &meta);
         if entry.kind == EntryKind::File {
             entry.md5 = self.recall_digest(&version_of(&meta)).ok().flatten();
@@ -75,7 +85,9 @@ impl LocalBlobStore {
     }
 
     fn recall_digest(&self, version: &str) -> Result<Option<Md5Digest>> {
-        let Some((key, check)) = version.split_once(':') else { return Ok(None) };
+        let Some((key, check)) = version.split_once(':') else {
+            return Ok(None);
+        };
         match self.digests.read_to_string(format!("{key}.json")) {
             Ok(text) => {
                 let rec: DigestRecord = match serde_json::from_str(&text) {
@@ -99,7 +111,14 @@ struct DigestRecord {
 /// `DEV-INO:SIZE-MTIME_NS`: the inode names the file (renames keep it), size and mtime say
 /// whether its bytes are still the ones hashed.
 fn version_of(meta: &cap_std::fs::Metadata) -> String {
-    format!("{}-{}:{}-{}.{}", meta.dev(), meta.ino(), meta.size(), meta.mtime(), meta.mtime_nsec())
+    format!(
+        "{}-{}:{}-{}.{}",
+        meta.dev(),
+        meta.ino(),
+        meta.size(),
+        meta.mtime(),
+        meta.mtime_nsec()
+    )
 }
 
 fn kind_of(ft: cap_std::fs::FileType) -> EntryKind {
@@ -120,7 +139,11 @@ fn entry_from(path: &HomePath, meta: &cap_std::fs::Metadata) -> Entry {
         name: path.name().unwrap_or("").to_string(),
         path: path.clone(),
         kind,
-        size: if kind == EntryKind::Dir { 0 } else { meta.size() },
+        size: if kind == EntryKind::Dir {
+            0
+        } else {
+            meta.size()
+        },
         modified: meta.mtime(),
         md5: None,
     }
@@ -134,7 +157,9 @@ fn io_err(e: io::Error, path: &HomePath) -> Error {
 fn parent_of<'a>(home: &Dir, path: &'a HomePath) -> Result<(Dir, &'a str)> {
     let name = path.name().ok_or(Error::HomeImmutable)?;
     let parent = path.parent();
-    let dir = home.open_dir(parent.to_relative()).map_err(|e| io_err(e, &parent))?;
+    let dir = home
+        .open_dir(parent.to_relative())
+        .map_err(|e| io_err(e, &parent))?;
     Ok((dir, name))
 }
 
@@ -160,7 +185,9 @@ impl BlobStore for LocalBlobStore {
     fn create_home(&self, user: &Username) -> Result<()> {
         let mut b = DirBuilder::new();
         b.recursive(true).mode(0o700);
-        self.homes.create_dir_with(user.as_str(), &b).map_err(Error::internal)
+        self.homes
+            .create_dir_with(user.as_str(), &b)
+            .map_err(Error::internal)
     }
 
     fn remove_home(&self, user: &Username) -> Result<()> {
@@ -182,7 +209,9 @@ impl BlobStore for LocalBlobStore {
         limit: usize,
     ) -> Result<(Vec<Entry>, bool)> {
         let home = self.home(user)?;
-        let d = home.open_dir(dir.to_relative()).map_err(|e| io_err(e, dir))?;
+        let d = home
+            .open_dir(dir.to_relative())
+            .map_err(|e| io_err(e, dir))?;
         let mut names = Vec::new();
         for entry in d.entries().map_err(|e| io_err(e, dir))? {
             let entry = entry.map_err(|e| io_err(e, dir))?;
@@ -215,9 +244,14 @@ impl BlobStore for LocalBlobStore {
         let mut b = DirBuilder::new();
         b.recursive(parents).mode(0o700);
         if path.is_root() {
-            return if parents { self.entry(&home, path, true) } else { Err(Error::AlreadyExists("/".into())) };
+            return if parents {
+                self.entry(&home, path, true)
+            } else {
+                Err(Error::AlreadyExists("/".into()))
+            };
         }
-        home.create_dir_with(path.to_relative(), &b).map_err(|e| io_err(e, path))?;
+        home.create_dir_with(path.to_relative(), &b)
+            .map_err(|e| io_err(e, path))?;
         let entry = self.entry(&home, path, true)?;
         if entry.kind != EntryKind::Dir {
             return Err(Error::AlreadyExists(path.to_string()));
@@ -262,12 +296,18 @@ impl BlobStore for LocalBlobStore {
         let home = self.home(user)?;
         let (src_dir, src_name) = parent_of(&home, from)?;
         let (dst_dir, dst_name) = parent_of(&home, to)?;
-        src_dir.symlink_metadata(src_name).map_err(|e| io_err(e, from))?;
+        src_dir
+            .symlink_metadata(src_name)
+            .map_err(|e| io_err(e, from))?;
         let replaced = match dst_dir.symlink_metadata(dst_name) {
             Ok(m) if m.is_file() => m.len(),
             _ => 0,
         };
-        let flags = if overwrite { RenameFlags::empty() } else { RenameFlags::NOREPLACE };
+        let flags = if overwrite {
+            RenameFlags::empty()
+        } else {
+            RenameFlags::NOREPLACE
+        };
         rustix::fs::renameat_with(&src_dir, src_name, &dst_dir, dst_name, flags)
             .map_err(|e| io_err(e.into(), to))?;
         Ok((self.entry(&home, to, false)?, replaced))
@@ -275,7 +315,9 @@ impl BlobStore for LocalBlobStore {
 
     fn open(&self, user: &Username, path: &HomePath) -> Result<OpenedFile> {
         let home = self.home(user)?;
-        let meta = home.metadata(path.to_relative()).map_err(|e| io_err(e, path))?;
+        let meta = home
+            .metadata(path.to_relative())
+            .map_err(|e| io_err(e, path))?;
         if meta.is_dir() {
             return Err(Error::IsADirectory(path.to_string()));
         }
@@ -284,8 +326,11 @@ impl BlobStore for LocalBlobStore {
         }
         // O_NONBLOCK: if a FIFO is swapped in after the check above, opening it must not hang.
         let mut opts = OpenOptions::new();
-        opts.read(true).custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
-        let file = home.open_with(path.to_relative(), &opts).map_err(|e| io_err(e, path))?;
+        opts.read(true)
+            .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
+        let file = home
+            .open_with(path.to_relative(), &opts)
+            .map_err(|e| io_err(e, path))?;
         let meta = file.metadata().map_err(|e| io_err(e, path))?;
         if !meta.is_file() {
             return Err(Error::SpecialFile(path.to_string()));
@@ -293,16 +338,27 @@ impl BlobStore for LocalBlobStore {
         let version = version_of(&meta);
         let mut entry = entry_from(path, &meta);
         entry.md5 = self.recall_digest(&version)?;
-        Ok(OpenedFile { reader: Box::new(file.into_std()), entry, version })
+        Ok(OpenedFile {
+            reader: Box::new(file.into_std()),
+            entry,
+            version,
+        })
     }
 
     fn remember_digest(&self, _user: &Username, version: &str, md5: &Md5Digest) -> Result<()> {
-        let Some((key, check)) = version.split_once(':') else { return Ok(()) };
-        let rec = DigestRecord { check: check.to_string(), md5: *md5 };
+        let Some((key, check)) = version.split_once(':') else {
+            return Ok(());
+        };
+        let rec = DigestRecord {
+            check: check.to_string(),
+            md5: *md5,
+        };
         let text = serde_json::to_vec(&rec).map_err(Error::internal)?;
         let tmp = format!(".{key}.tmp");
         self.digests.write(&tmp, &text).map_err(Error::internal)?;
-        self.digests.rename(&tmp, &self.digests, format!("{key}.json")).map_err(Error::internal)
+        self.digests
+            .rename(&tmp, &self.digests, format!("{key}.json"))
+            .map_err(Error::internal)
     }
 
     fn usage(&self, user: &Username) -> Result<u64> {
@@ -315,10 +371,13 @@ impl BlobStore for LocalBlobStore {
         if create {
             opts.create_new(true);
         }
-        let file = self.staging.open_with(format!("{id}.part"), &opts).map_err(|e| match e.kind() {
-            ErrorKind::NotFound => Error::UploadNotFound(id.to_string()),
-            _ => Error::from_io(e, ""),
-        })?;
+        let file = self
+            .staging
+            .open_with(format!("{id}.part"), &opts)
+            .map_err(|e| match e.kind() {
+                ErrorKind::NotFound => Error::UploadNotFound(id.to_string()),
+                _ => Error::from_io(e, ""),
+            })?;
         Ok(Box::new(LocalStaging(file.into_std())))
     }
 
@@ -348,12 +407,24 @@ impl BlobStore for LocalBlobStore {
             Ok(m) if m.is_file() => m.len(),
             _ => 0,
         };
-        let flags = if overwrite { RenameFlags::empty() } else { RenameFlags::NOREPLACE };
-        rustix::fs::renameat_with(&self.staging, format!("{id}.part").as_str(), &dir, name, flags)
-            .map_err(|e| io_err(e.into(), path))?;
+        let flags = if overwrite {
+            RenameFlags::empty()
+        } else {
+            RenameFlags::NOREPLACE
+        };
+        rustix::fs::renameat_with(
+            &self.staging,
+            format!("{id}.part").as_str(),
+            &dir,
+            name,
+            flags,
+        )
+        .map_err(|e| io_err(e.into(), path))?;
         // The rename is durable only once the folder holding the new name is synced.
         // (cap-std may hold folders as `O_PATH` handles, which cannot be synced: open one.)
-        dir.open(".").and_then(|d| d.sync_all()).map_err(Error::internal)?;
+        dir.open(".")
+            .and_then(|d| d.sync_all())
+            .map_err(Error::internal)?;
         let meta = dir.symlink_metadata(name).map_err(|e| io_err(e, path))?;
         let _ = self.remember_digest(user, &version_of(&meta), md5);
         let mut entry = entry_from(path, &meta);

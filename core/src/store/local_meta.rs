@@ -35,10 +35,18 @@ impl LocalMetaStore {
         let users = state_dir.join("users");
         let uploads = state_dir.join("uploads");
         for d in [state_dir, &users, &uploads] {
-            fs::DirBuilder::new().recursive(true).mode(0o700).create(d).map_err(Error::internal)?;
+            fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(d)
+                .map_err(Error::internal)?;
         }
         let secret = load_or_create_secret(&state_dir.join("secret"))?;
-        Ok(LocalMetaStore { users, uploads, secret })
+        Ok(LocalMetaStore {
+            users,
+            uploads,
+            secret,
+        })
     }
 
     fn user_file(&self, name: &Username) -> PathBuf {
@@ -120,7 +128,9 @@ fn read_all<T: serde::de::DeserializeOwned>(dir: &Path) -> Result<Vec<T>> {
             match read_json(&path) {
                 Ok(Some(v)) => out.push(v),
                 Ok(None) => {} // removed meanwhile
-                Err(e) => tracing::warn!(path = %path.display(), error = ?e, "skipping unreadable record"),
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), error = ?e, "skipping unreadable record")
+                }
             }
         }
     }
@@ -129,13 +139,19 @@ fn read_all<T: serde::de::DeserializeOwned>(dir: &Path) -> Result<Vec<T>> {
 
 /// Replaces `path` with `value` atomically: temp file in the same folder, then rename.
 fn write_json_atomic<T: serde::Serialize>(path: &Path, value: &T, durable: bool) -> Result<()> {
-    let dir = path.parent().ok_or_else(|| Error::internal("record path has no parent"))?;
+    let dir = path
+        .parent()
+        .ok_or_else(|| Error::internal("record path has no parent"))?;
     let mut rnd = [0u8; 8];
     getrandom::fill(&mut rnd).map_err(|e| Error::internal(e.to_string()))?;
     let tmp = dir.join(format!(".tmp-{}", hex::encode(rnd)));
     let bytes = serde_json::to_vec_pretty(value).map_err(Error::internal)?;
     let result = (|| {
-        let mut f = fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp)?;
+        let mut f = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)?;
         f.write_all(&bytes)?;
         if durable {
             f.sync_all()?;
@@ -160,18 +176,30 @@ fn load_or_create_secret(path: &Path) -> Result<[u8; 32]> {
             s.copy_from_slice(&b);
             return Ok(s);
         }
-        Ok(_) => return Err(Error::internal(format!("{} is not 32 bytes", path.display()))),
+        Ok(_) => {
+            return Err(Error::internal(format!(
+                "{} is not 32 bytes",
+                path.display()
+            )));
+        }
         Err(e) if e.kind() == ErrorKind::NotFound => {}
         Err(e) => return Err(Error::internal(e)),
     }
     let mut s = [0u8; 32];
     getrandom::fill(&mut s).map_err(|e| Error::internal(e.to_string()))?;
-    let mut f = match fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+    let mut f = match fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
         Ok(f) => f,
         // Another process (admin command, server) created it first: use theirs.
         Err(e) if e.kind() == ErrorKind::AlreadyExists => return load_or_create_secret(path),
         Err(e) => return Err(Error::internal(e)),
     };
-    f.write_all(&s).and_then(|()| f.sync_all()).map_err(Error::internal)?;
+    f.write_all(&s)
+        .and_then(|()| f.sync_all())
+        .map_err(Error::internal)?;
     Ok(s)
 }

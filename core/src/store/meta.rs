@@ -9,12 +9,12 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::Result;
 use crate::auth::credentials::ScramCredentials;
 use crate::md5hex::Md5Digest;
 use crate::path::HomePath;
 use crate::upload_id::UploadId;
 use crate::username::Username;
-use crate::Result;
 
 /// A user account. Holds SCRAM verifiers, never a password.
 #[derive(Debug, Clone, Serialize, Deserialize)]
