@@ -1,0 +1,121 @@
+//! The client's command-line arguments: connection options and the file commands.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+/// Where and as whom to connect. Every option is global, so it may follow the subcommand.
+#[derive(Debug, Clone, Args)]
+pub struct ConnArgs {
+    /// Server address.
+    #[arg(
+        long,
+        global = true,
+        env = "FERRY_SERVER",
+        default_value = "127.0.0.1:7070",
+        value_name = "HOST:PORT"
+    )]
+    pub server: String,
+    /// User to log in as; the password comes from FERRY_PASSWORD or is asked for.
+    ///
+    /// Without FERRY_PASSWORD the password is asked for on the terminal, or, when standard
+    /// input is not a terminal, read as its first line.
+    #[arg(
+        long,
+        global = true,
+        env = "FERRY_USER",
+        default_value = "admin",
+        value_name = "NAME"
+    )]
+    pub user: String,
+    /// Seconds to wait for the server (connecting, and each answer) before giving up.
+    #[arg(long, global = true, default_value_t = 30, value_name = "SECS")]
+    pub timeout: u64,
+}
+
+/// The file commands of the client, run against a server.
+#[derive(Debug, Clone, Subcommand)]
+pub enum ClientCommand {
+    /// Upload a file, resuming an interrupted upload of it; an identical remote file is left
+    /// alone.
+    ///
+    /// REMOTE defaults to the local file's name in the current remote folder; an existing
+    /// folder, or a path ending in `/`, receives the file under its local name. Prints one
+    /// summary line on success.
+    Put {
+        /// Local file to send.
+        local: PathBuf,
+        /// Remote file or folder.
+        remote: Option<String>,
+        /// Replace a different remote file that is already there.
+        #[arg(long)]
+        overwrite: bool,
+        /// Reconnect-and-resume attempts if the connection drops.
+        #[arg(long, default_value_t = 3, value_name = "N")]
+        retries: u32,
+        /// Limit the transfer to RATE bytes per second (e.g. `500KiB`, `20MiB`).
+        #[arg(long, value_name = "RATE", value_parser = super::size::parse_size)]
+        limit_rate: Option<u64>,
+    },
+    /// Download a file via LOCAL.part, resuming it if it exists, and check its MD5.
+    ///
+    /// LOCAL defaults to the remote file's name in the current directory; an existing
+    /// directory receives the file under its remote name. Prints one summary line on success.
+    Get {
+        /// Remote file to fetch.
+        remote: String,
+        /// Local file or directory.
+        local: Option<PathBuf>,
+        /// Replace an existing local file.
+        #[arg(long)]
+        overwrite: bool,
+        /// Reconnect-and-resume attempts if the connection drops.
+        #[arg(long, default_value_t = 3, value_name = "N")]
+        retries: u32,
+        /// Limit the transfer to RATE bytes per second (e.g. `500KiB`, `20MiB`).
+        #[arg(long, value_name = "RATE", value_parser = super::size::parse_size)]
+        limit_rate: Option<u64>,
+    },
+    /// List a remote folder (the current one by default): kind, size, modified (UTC), name.
+    Ls {
+        /// Remote folder.
+        path: Option<String>,
+        /// Print one JSON document `{"path":…,"entries":[…]}` instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create a remote folder.
+    Mkdir {
+        /// Remote folder to create.
+        path: String,
+        /// Create missing parents too, and accept a folder that already exists.
+        #[arg(short, long)]
+        parents: bool,
+    },
+    /// Remove a remote file, or a folder with -r.
+    Rm {
+        /// Remote file or folder.
+        path: String,
+        /// Remove a folder and everything in it.
+        #[arg(short, long)]
+        recursive: bool,
+    },
+    /// Move or rename a remote file or folder.
+    Mv {
+        /// Existing remote path.
+        from: String,
+        /// New remote path.
+        to: String,
+        /// Replace an existing file at the new path.
+        #[arg(long)]
+        overwrite: bool,
+    },
+    /// Show the space used, reserved by unfinished uploads, and allowed.
+    Quota {
+        /// Print one JSON document `{"used":…,"reserved":…,"limit":…}` instead.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Start an interactive session on one connection (`help` lists its commands).
+    Shell,
+}

@@ -1,0 +1,68 @@
+//! The `ferry` client commands: arguments, the one-shot runner and the interactive shell.
+//!
+//! - [`ConnArgs`], [`ClientCommand`]: clap definitions the binary flattens into its own.
+//! - [`run`]: connect, log in, run one command, print `error[CODE]: message` on failure.
+//! - `shell`: many commands on one connection, read line by line.
+//! - [`size`]: `64MiB`-style sizes, parsed and shown (also used by `ferry user`).
+
+mod args;
+mod commands;
+mod password;
+mod progress;
+mod shell;
+pub mod size;
+mod table;
+mod words;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+pub use args::{ClientCommand, ConnArgs};
+pub use password::PASSWORD_ENV;
+
+use crate::client::{Client, ClientError};
+
+/// Runs one client command against the server in `conn`. Failures are printed as
+/// `error[CODE]: message` on stderr and give exit status 1.
+pub async fn run(conn: ConnArgs, command: ClientCommand) -> ExitCode {
+    let mut client = match connect(&conn).await {
+        Ok(client) => client,
+        Err(e) => return fail(&e),
+    };
+    let status = match command {
+        ClientCommand::Shell => shell::run(&mut client).await,
+        command => match commands::execute(&mut client, command).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(&e),
+        },
+    };
+    client.close().await;
+    status
+}
+
+/// Connects and logs in as `conn` says.
+async fn connect(conn: &ConnArgs) -> Result<Client, ClientError> {
+    // Asked before connecting: the server allows only a few seconds from connect to login.
+    let password = password::read_password(&conn.user, &conn.server).await?;
+    let timeout = Duration::from_secs(conn.timeout.max(1));
+    let mut client = Client::connect(&conn.server, timeout).await?;
+    client.login(&conn.user, &password).await?;
+    Ok(client)
+}
+
+/// Prints `error[CODE]: message` and returns exit status 1.
+fn fail(e: &ClientError) -> ExitCode {
+    eprintln!("{}", render_error(e));
+    ExitCode::FAILURE
+}
+
+/// `error[CODE]: message: cause: cause…`, the form every failure is shown in.
+pub fn render_error(e: &ClientError) -> String {
+    let mut text = format!("error[{}]: {e}", e.code());
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    text
+}

@@ -1,0 +1,142 @@
+//! Byte sizes as people write and read them: `64MiB` in, `64.0 MiB` out.
+
+/// Units accepted by [`parse_size`], lowercase, with their multipliers.
+const UNITS: &[(&str, u64)] = &[
+    ("", 1),
+    ("b", 1),
+    ("kb", 1_000),
+    ("mb", 1_000_000),
+    ("gb", 1_000_000_000),
+    ("tb", 1_000_000_000_000),
+    ("kib", 1 << 10),
+    ("mib", 1 << 20),
+    ("gib", 1 << 30),
+    ("tib", 1 << 40),
+];
+
+/// Parses a size such as `123`, `64KiB`, `1.5 GiB`, `5MB` into bytes.
+///
+/// Binary units (`KiB`, `MiB`, `GiB`, `TiB`) are powers of 1024, decimal ones (`KB`, `MB`, `GB`,
+/// `TB`) powers of 1000; units are case-insensitive. A bare `K`/`M`/`G`/`T` is refused because
+/// people mean both. Fractions round down to whole bytes.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(s.len());
+    let (number, unit) = s.split_at(split);
+    let unit = unit.trim().to_ascii_lowercase();
+    let Some(&(_, multiplier)) = UNITS.iter().find(|(name, _)| *name == unit) else {
+        return Err(format!(
+            "unknown size unit {unit:?} in {s:?}: use B, KiB, MiB, GiB, TiB or KB, MB, GB, TB"
+        ));
+    };
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    if whole.is_empty() && fraction.is_empty() || fraction.contains('.') {
+        return Err(format!("{s:?} is not a size"));
+    }
+    let digits = |d: &str| -> Result<u128, String> {
+        if d.is_empty() {
+            return Ok(0);
+        }
+        d.parse::<u128>()
+            .map_err(|_| format!("{s:?} is not a size"))
+    };
+    let scale = 10u128
+        .checked_pow(fraction.len() as u32)
+        .ok_or_else(|| format!("{s:?} has too many decimals"))?;
+    let fraction = digits(fraction)?;
+    let bytes = digits(whole)?
+        .checked_mul(scale)
+        .and_then(|n| n.checked_add(fraction))
+        .and_then(|n| n.checked_mul(u128::from(multiplier)))
+        .map(|n| n / scale)
+        .ok_or_else(|| format!("{s:?} is too large"))?;
+    u64::try_from(bytes).map_err(|_| format!("{s:?} is too large"))
+}
+
+/// Shows a byte count with binary units: `512 B`, `1.5 KiB`, `64.0 MiB`.
+pub fn format_size(bytes: u64) -> String {
+    const NAMES: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < NAMES.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", NAMES[unit])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_numbers_are_bytes() {
+        assert_eq!(parse_size("123"), Ok(123));
+        assert_eq!(parse_size("0"), Ok(0));
+        assert_eq!(parse_size(" 42 "), Ok(42));
+        assert_eq!(parse_size("7B"), Ok(7));
+    }
+
+    #[test]
+    fn binary_units_are_powers_of_1024() {
+        assert_eq!(parse_size("64KiB"), Ok(64 << 10));
+        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
+        assert_eq!(parse_size("10GiB"), Ok(10 << 30));
+        assert_eq!(parse_size("1TiB"), Ok(1 << 40));
+    }
+
+    #[test]
+    fn decimal_units_are_powers_of_1000() {
+        assert_eq!(parse_size("5KB"), Ok(5_000));
+        assert_eq!(parse_size("5MB"), Ok(5_000_000));
+        assert_eq!(parse_size("5GB"), Ok(5_000_000_000));
+        assert_eq!(parse_size("2TB"), Ok(2_000_000_000_000));
+    }
+
+    #[test]
+    fn units_are_case_insensitive_and_may_follow_a_space() {
+        assert_eq!(parse_size("64mib"), Ok(64 << 20));
+        assert_eq!(parse_size("64 MIB"), Ok(64 << 20));
+        assert_eq!(parse_size("5kb"), Ok(5_000));
+    }
+
+    #[test]
+    fn fractions_round_down_to_whole_bytes() {
+        assert_eq!(parse_size("1.5KiB"), Ok(1536));
+        assert_eq!(parse_size("0.5MB"), Ok(500_000));
+        assert_eq!(parse_size("1.0001KiB"), Ok(1024));
+    }
+
+    #[test]
+    fn garbage_ambiguous_units_and_overflow_are_refused() {
+        for bad in [
+            "",
+            "abc",
+            "MiB",
+            "1.2.3",
+            "-5",
+            "5 XB",
+            "5K",
+            "5M",
+            "1e3",
+            "20000000TiB",
+        ] {
+            assert!(parse_size(bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn sizes_are_shown_with_binary_units() {
+        assert_eq!(format_size(0), "0 B");
+        assert_eq!(format_size(1023), "1023 B");
+        assert_eq!(format_size(1024), "1.0 KiB");
+        assert_eq!(format_size(1536), "1.5 KiB");
+        assert_eq!(format_size(64 << 20), "64.0 MiB");
+        assert_eq!(format_size(10 << 30), "10.0 GiB");
+    }
+}

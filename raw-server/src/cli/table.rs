@@ -1,0 +1,137 @@
+//! Human-readable output: listing tables, dates, quota.
+
+use ferry_core::model::{Entry, EntryKind, QuotaInfo};
+
+use super::size::format_size;
+
+/// One line of a listing, remote or local.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    /// `d` folder, `-` file, `l` symbolic link, `?` anything else.
+    pub kind: char,
+    /// Bytes, for files.
+    pub size: Option<u64>,
+    /// Last modification, Unix seconds.
+    pub modified: i64,
+    /// Name as shown (folders end in `/`).
+    pub name: String,
+}
+
+impl Row {
+    /// The row for a remote entry.
+    pub fn from_entry(entry: &Entry) -> Row {
+        let (kind, size, suffix) = match entry.kind {
+            EntryKind::Dir => ('d', None, "/"),
+            EntryKind::File => ('-', Some(entry.size), ""),
+            EntryKind::Symlink => ('l', None, ""),
+            EntryKind::Other => ('?', None, ""),
+        };
+        Row {
+            kind,
+            size,
+            modified: entry.modified,
+            name: format!("{}{suffix}", entry.name),
+        }
+    }
+
+    /// `d   -   2024-05-01 12:00  name/`, columns aligned across rows.
+    pub fn render(&self) -> String {
+        let size = self.size.map_or_else(|| "-".to_string(), format_size);
+        format!(
+            "{} {size:>10}  {}  {}",
+            self.kind,
+            format_time(self.modified),
+            self.name
+        )
+    }
+}
+
+/// Unix seconds as `YYYY-MM-DD HH:MM` in UTC.
+pub fn format_time(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rest = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
+        rest / 3600,
+        rest % 3600 / 60
+    )
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+/// The quota as aligned lines: used, reserved, limit and (with a limit) free.
+pub fn render_quota(q: &QuotaInfo) -> String {
+    let mut out = format!(
+        "used      {}\nreserved  {}\n",
+        format_size(q.used),
+        format_size(q.reserved)
+    );
+    match q.limit {
+        Some(limit) => {
+            let free = limit.saturating_sub(q.used.saturating_add(q.reserved));
+            out.push_str(&format!(
+                "limit     {}\nfree      {}\n",
+                format_size(limit),
+                format_size(free)
+            ));
+        }
+        None => out.push_str("limit     none\n"),
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_utc_calendar_dates() {
+        assert_eq!(format_time(0), "1970-01-01 00:00");
+        assert_eq!(format_time(1_700_000_000), "2023-11-14 22:13");
+        assert_eq!(format_time(951_782_400), "2000-02-29 00:00");
+        assert_eq!(format_time(-60), "1969-12-31 23:59");
+    }
+
+    #[test]
+    fn rows_mark_folders_and_show_sizes_for_files() {
+        let file = Row {
+            kind: '-',
+            size: Some(1536),
+            modified: 0,
+            name: "a.txt".into(),
+        };
+        assert_eq!(file.render(), "-    1.5 KiB  1970-01-01 00:00  a.txt");
+        let dir = Row {
+            kind: 'd',
+            size: None,
+            modified: 0,
+            name: "sub/".into(),
+        };
+        assert_eq!(dir.render(), "d          -  1970-01-01 00:00  sub/");
+    }
+
+    #[test]
+    fn quota_shows_free_space_only_with_a_limit() {
+        let q = QuotaInfo {
+            used: 1024,
+            reserved: 0,
+            limit: Some(4096),
+        };
+        assert!(render_quota(&q).contains("free      3.0 KiB"));
+        let q = QuotaInfo { limit: None, ..q };
+        assert!(render_quota(&q).ends_with("limit     none\n"));
+    }
+}

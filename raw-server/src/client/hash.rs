@@ -1,0 +1,67 @@
+//! Streaming MD5 of local files, off the async threads.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use md5::{Digest, Md5};
+
+use super::ClientError;
+
+/// Read buffer for hashing: big enough that syscalls do not dominate.
+const HASH_BUF: usize = 1 << 20;
+
+/// Hashes the first `limit` bytes of `path` (the whole file when `None`) with a fresh hasher
+/// and returns the hasher, so that a download can go on feeding it, and the bytes hashed.
+pub async fn md5_prefix(path: &Path, limit: Option<u64>) -> Result<(Md5, u64), ClientError> {
+    let path: PathBuf = path.to_path_buf();
+    tokio::task::spawn_blocking(move || hash_blocking(&path, limit))
+        .await
+        .map_err(|e| ClientError::io("hashing task failed", std::io::Error::other(e)))?
+}
+
+/// MD5 of a whole file as 32 lowercase hex digits, and its size.
+pub async fn md5_file(path: &Path) -> Result<(String, u64), ClientError> {
+    let (hasher, size) = md5_prefix(path, None).await?;
+    Ok((hex::encode(hasher.finalize()), size))
+}
+
+fn hash_blocking(path: &Path, limit: Option<u64>) -> Result<(Md5, u64), ClientError> {
+    let reading = |e| ClientError::io(format!("cannot read {}", path.display()), e);
+    let file = std::fs::File::open(path).map_err(reading)?;
+    let mut reader = file.take(limit.unwrap_or(u64::MAX));
+    let mut hasher = Md5::new();
+    let mut buf = vec![0u8; HASH_BUF];
+    let mut total = 0u64;
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(reading(e)),
+        };
+        hasher.update(&buf[..n]);
+        total += n as u64;
+    }
+    Ok((hasher, total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn whole_file_and_prefix_digests_match_known_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("hello.txt");
+        std::fs::write(&path, b"hello world").unwrap();
+        let (md5, size) = md5_file(&path).await.unwrap();
+        assert_eq!(size, 11);
+        assert_eq!(md5, "5eb63bbbe01eeed093cb22bb8f5acdc3");
+        let (prefix, n) = md5_prefix(&path, Some(5)).await.unwrap();
+        assert_eq!(n, 5);
+        assert_eq!(
+            hex::encode(prefix.finalize()),
+            "5d41402abc4b2a76b9719d911017c592"
+        );
+    }
+}

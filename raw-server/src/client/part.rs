@@ -1,0 +1,154 @@
+//! [`PartFile`]: a download's `NAME.part` file, appended to while a running MD5 follows it.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use md5::{Digest, Md5};
+use tokio::io::AsyncWriteExt;
+
+use super::ClientError;
+use super::hash::md5_prefix;
+
+/// The `.part` file next to a download's target. Its length is the resume point, and the
+/// hasher always covers exactly the bytes it holds, so the whole file's MD5 is known at the
+/// end without reading it again.
+#[derive(Debug)]
+pub(crate) struct PartFile {
+    path: PathBuf,
+    file: tokio::fs::File,
+    hasher: Md5,
+    len: u64,
+    /// Bytes that were already there when it was opened (0 after [`PartFile::restart`]).
+    resumed_from: u64,
+}
+
+impl PartFile {
+    /// Opens `TARGET.part`, creating it, or taking over what it holds when that is at most
+    /// `max_len` bytes (hashing it); a longer one is emptied.
+    pub(crate) async fn open(target: &Path, max_len: u64) -> Result<PartFile, ClientError> {
+        let path = part_path(target);
+        let opening = |e| ClientError::io(format!("cannot open {}", path.display()), e);
+        let file = tokio::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .await
+            .map_err(opening)?;
+        let held = file.metadata().await.map_err(opening)?.len();
+        let mut part = PartFile {
+            path,
+            file,
+            hasher: Md5::new(),
+            len: 0,
+            resumed_from: 0,
+        };
+        if held > max_len {
+            part.restart().await?;
+        } else if held > 0 {
+            let (hasher, hashed) = md5_prefix(&part.path, Some(held)).await?;
+            part.hasher = hasher;
+            part.len = hashed;
+            part.resumed_from = hashed;
+        }
+        Ok(part)
+    }
+
+    /// Where the file is.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Bytes it holds: where the download goes on.
+    pub(crate) fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Bytes that were there before this run.
+    pub(crate) fn resumed_from(&self) -> u64 {
+        self.resumed_from
+    }
+
+    /// Appends verified bytes.
+    pub(crate) async fn append(&mut self, bytes: &[u8]) -> Result<(), ClientError> {
+        self.file
+            .write_all(bytes)
+            .await
+            .map_err(|e| ClientError::io(format!("cannot write {}", self.path.display()), e))?;
+        self.hasher.update(bytes);
+        self.len += bytes.len() as u64;
+        Ok(())
+    }
+
+    /// Makes the content durable and returns its MD5 as 32 lowercase hex digits.
+    pub(crate) async fn finish(&mut self) -> Result<String, ClientError> {
+        let writing = |e| ClientError::io(format!("cannot write {}", self.path.display()), e);
+        self.file.flush().await.map_err(writing)?;
+        self.file.sync_all().await.map_err(writing)?;
+        Ok(hex::encode(self.hasher.clone().finalize()))
+    }
+
+    /// Empties the file (recreating it if it was deleted) to download from the start.
+    pub(crate) async fn restart(&mut self) -> Result<(), ClientError> {
+        self.file = tokio::fs::OpenOptions::new()
+            .create(true)
+            .write(true)
+            .truncate(true)
+            .open(&self.path)
+            .await
+            .map_err(|e| ClientError::io(format!("cannot open {}", self.path.display()), e))?;
+        self.hasher = Md5::new();
+        self.len = 0;
+        self.resumed_from = 0;
+        Ok(())
+    }
+
+    /// Deletes the file; its content is worthless.
+    pub(crate) async fn discard(&self) {
+        let _ = tokio::fs::remove_file(&self.path).await;
+    }
+
+    /// Renames it to `target`, replacing whatever is there.
+    pub(crate) async fn commit(&self, target: &Path) -> Result<(), ClientError> {
+        tokio::fs::rename(&self.path, target)
+            .await
+            .map_err(|e| ClientError::io(format!("cannot rename {}", self.path.display()), e))
+    }
+}
+
+/// `NAME.part` next to `NAME`.
+fn part_path(target: &Path) -> PathBuf {
+    let mut name = OsString::from(target.as_os_str());
+    name.push(".part");
+    PathBuf::from(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_part_file_resumes_with_the_md5_of_what_it_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("hello.txt");
+        std::fs::write(dir.path().join("hello.txt.part"), b"hel").unwrap();
+        let mut part = PartFile::open(&target, 5).await.unwrap();
+        assert_eq!((part.len(), part.resumed_from()), (3, 3));
+        part.append(b"lo").await.unwrap();
+        assert_eq!(
+            part.finish().await.unwrap(),
+            "5d41402abc4b2a76b9719d911017c592"
+        );
+        part.commit(&target).await.unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"hello");
+    }
+
+    #[tokio::test]
+    async fn a_part_file_longer_than_the_remote_file_starts_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("a");
+        std::fs::write(dir.path().join("a.part"), b"too long").unwrap();
+        let part = PartFile::open(&target, 3).await.unwrap();
+        assert_eq!(part.len(), 0);
+        assert_eq!(std::fs::metadata(part.path()).unwrap().len(), 0);
+    }
+}
