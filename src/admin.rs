@@ -1,0 +1,185 @@
+//! `ferry user …`: account administration on a data folder.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use ferry_core::{Config, Ferry, Username};
+
+/// Where the accounts live.
+#[derive(Debug, Args)]
+pub struct DataArg {
+    /// Data folder (same default as `ferry serve`).
+    #[arg(long, env = "FERRY_DATA", default_value = "ferry-data")]
+    data: PathBuf,
+}
+
+/// Account commands.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account and its home folder.
+    Add {
+        /// User name: 1–32 of a-z, 0-9, `_`, `-`.
+        name: String,
+        /// Byte quota, e.g. `500MiB`, `10GiB` (unlimited when absent).
+        #[arg(long)]
+        quota: Option<String>,
+        /// Read the password from the first line of standard input instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        data: DataArg,
+    },
+    /// Change an account's password.
+    Passwd {
+        /// User name.
+        name: String,
+        /// Read the password from the first line of standard input instead of prompting.
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        data: DataArg,
+    },
+    /// Change an account's settings.
+    Set {
+        /// User name.
+        name: String,
+        /// New byte quota (`none` for unlimited).
+        #[arg(long)]
+        quota: Option<String>,
+        #[command(flatten)]
+        data: DataArg,
+    },
+    /// Delete an account (its files stay unless `--purge`).
+    Remove {
+        /// User name.
+        name: String,
+        /// Also delete the home folder and everything in it.
+        #[arg(long)]
+        purge: bool,
+        #[command(flatten)]
+        data: DataArg,
+    },
+    /// List accounts.
+    List {
+        /// One JSON document for scripts.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        data: DataArg,
+    },
+}
+
+fn open(data: &DataArg) -> anyhow::Result<Ferry> {
+    std::fs::create_dir_all(&data.data)
+        .with_context(|| format!("cannot create the data folder {}", data.data.display()))?;
+    Ok(Ferry::open(Config::new(&data.data))?)
+}
+
+fn parse_quota(s: Option<&str>) -> anyhow::Result<Option<u64>> {
+    match s {
+        None => Ok(None),
+        Some("none" | "unlimited") => Ok(None),
+        Some(s) => ferry_raw::cli::size::parse_size(s)
+            .map(Some)
+            .map_err(|e| anyhow::anyhow!(e)),
+    }
+}
+
+pub async fn run(cmd: UserCommand) -> anyhow::Result<()> {
+    match cmd {
+        UserCommand::Add {
+            name,
+            quota,
+            password_stdin,
+            data,
+        } => {
+            let name: Username = name.parse()?;
+            let quota = parse_quota(quota.as_deref())?;
+            let ferry = open(&data)?;
+            let password = read_password(password_stdin, &format!("password for {name}: "))?;
+            ferry.add_user(name.clone(), password, quota).await?;
+            println!("created user {name}");
+        }
+        UserCommand::Passwd {
+            name,
+            password_stdin,
+            data,
+        } => {
+            let name: Username = name.parse()?;
+            let ferry = open(&data)?;
+            let password = read_password(password_stdin, &format!("new password for {name}: "))?;
+            ferry.set_password(name.clone(), password).await?;
+            println!("changed the password of {name}");
+        }
+        UserCommand::Set { name, quota, data } => {
+            let name: Username = name.parse()?;
+            let ferry = open(&data)?;
+            if let Some(q) = quota {
+                ferry
+                    .set_quota(name.clone(), parse_quota(Some(&q))?)
+                    .await?;
+            }
+            println!("updated user {name}");
+        }
+        UserCommand::Remove { name, purge, data } => {
+            let name: Username = name.parse()?;
+            open(&data)?.remove_user(name.clone(), purge).await?;
+            println!(
+                "removed user {name}{}",
+                if purge { " and their files" } else { "" }
+            );
+        }
+        UserCommand::List { json, data } => {
+            let users = open(&data)?.list_users().await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&users)?);
+            } else {
+                for u in users {
+                    let quota = u
+                        .quota
+                        .map_or("unlimited".to_string(), |q| format!("{q} bytes"));
+                    println!("{:<32} quota {quota}", u.name);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn read_password(from_stdin: bool, prompt: &str) -> anyhow::Result<String> {
+    let password = if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        line.trim_end_matches(['\n', '\r']).to_string()
+    } else {
+        let first = rpassword::prompt_password(prompt)?;
+        let again = rpassword::prompt_password("again: ")?;
+        if first != again {
+            bail!("the passwords differ");
+        }
+        first
+    };
+    if password.is_empty() {
+        bail!("the password is empty");
+    }
+    Ok(password)
+}
+
+/// 24 random characters from a 62-letter alphabet (~143 bits).
+pub fn random_password() -> anyhow::Result<String> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut out = String::with_capacity(24);
+    while out.len() < 24 {
+        let mut b = [0u8; 32];
+        getrandom::fill(&mut b).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+        // Rejection sampling keeps every letter equally likely.
+        for x in b.iter().filter(|x| (**x as usize) < 62 * 4) {
+            if out.len() < 24 {
+                out.push(ALPHABET[*x as usize % 62] as char);
+            }
+        }
+    }
+    Ok(out)
+}

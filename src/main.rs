@@ -1,0 +1,62 @@
+//! `ferry`: the server (`ferry serve`), account administration (`ferry user …`) and the
+//! command-line client (`ferry put|get|ls|…|shell`), in one binary.
+
+mod admin;
+mod serve;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Ferry moves files and runs commands for people, scripts and programs.
+#[derive(Debug, Parser)]
+#[command(name = "ferry", version, about, propagate_version = true)]
+struct Cli {
+    #[command(flatten)]
+    conn: ferry_raw::cli::ConnArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server (TCP door) on a data folder, creating it and an `admin` user on first run.
+    Serve(serve::ServeArgs),
+    /// Manage accounts in a data folder; a running server sees changes at the next login.
+    #[command(subcommand)]
+    User(admin::UserCommand),
+    #[command(flatten)]
+    Client(ferry_raw::cli::ClientCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error[internal]: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Serve(args) => report(serve::run(args).await),
+            Command::User(cmd) => report(admin::run(cmd).await),
+            Command::Client(cmd) => ferry_raw::cli::run(cli.conn, cmd).await,
+        }
+    })
+}
+
+/// Prints `error[code]: message` for failures, as every `ferry` command does.
+fn report(result: anyhow::Result<()>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let code = e
+                .downcast_ref::<ferry_core::Error>()
+                .map_or("error", ferry_core::Error::code);
+            eprintln!("error[{code}]: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! `ferry serve`: opens the data folder, bootstraps the first user, runs the doors until a
+//! signal asks for a graceful shutdown.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Args;
+use ferry_core::{Config, Ferry, Username};
+use tokio_util::sync::CancellationToken;
+
+/// Options of `ferry serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Data folder: homes and server state (created if missing).
+    #[arg(long, env = "FERRY_DATA", default_value = "ferry-data")]
+    data: PathBuf,
+    /// Address of the framed TCP door.
+    #[arg(long, default_value = "127.0.0.1:7070")]
+    tcp: SocketAddr,
+    /// Open connections at once.
+    #[arg(long, default_value_t = 1024)]
+    max_connections: usize,
+    /// Connections not yet logged in at once.
+    #[arg(long, default_value_t = 64)]
+    max_unauthenticated: usize,
+    /// Seconds from connect to a completed login.
+    #[arg(long, default_value_t = 10.0)]
+    login_timeout: f64,
+    /// Seconds one frame may take to arrive once it has started.
+    #[arg(long, default_value_t = 30.0)]
+    frame_timeout: f64,
+    /// Seconds without a request before a connection is closed.
+    #[arg(long, default_value_t = 300.0)]
+    idle_timeout: f64,
+    /// Seconds an untouched unfinished upload is kept.
+    #[arg(long, default_value_t = 86400)]
+    upload_ttl: u64,
+    /// Seconds between sweeps for expired uploads.
+    #[arg(long, default_value_t = 60.0)]
+    sweep_interval: f64,
+}
+
+fn secs(s: f64) -> Duration {
+    Duration::from_secs_f64(s.max(0.001))
+}
+
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    init_logging();
+    std::fs::create_dir_all(&args.data)
+        .with_context(|| format!("cannot create the data folder {}", args.data.display()))?;
+    let mut config = Config::new(&args.data);
+    config.upload_ttl = Duration::from_secs(args.upload_ttl);
+    let ferry = Ferry::open(config)?;
+    bootstrap_admin(&ferry).await?;
+
+    let limits = ferry_raw::Limits {
+        max_connections: args.max_connections,
+        max_unauthenticated: args.max_unauthenticated,
+        login_timeout: secs(args.login_timeout),
+        frame_timeout: secs(args.frame_timeout),
+        idle_timeout: secs(args.idle_timeout),
+        ..ferry_raw::Limits::default()
+    };
+    let listener =
+        ferry_raw::bind(args.tcp).with_context(|| format!("cannot listen on {}", args.tcp))?;
+    let local = listener.local_addr()?;
+    println!("ferry: data folder {}", args.data.display());
+    println!("ferry: tcp listening on {local}");
+
+    let shutdown = CancellationToken::new();
+    tokio::spawn(wait_for_signal(shutdown.clone()));
+    tokio::spawn(sweep_loop(
+        ferry.clone(),
+        secs(args.sweep_interval),
+        shutdown.clone(),
+    ));
+    ferry_raw::run(listener, ferry, limits, shutdown).await;
+    println!("ferry: stopped");
+    Ok(())
+}
+
+/// On first run (no accounts), creates `admin` with `FERRY_ADMIN_PASSWORD` or a random password
+/// printed once.
+async fn bootstrap_admin(ferry: &Ferry) -> anyhow::Result<()> {
+    if ferry.has_users().await? {
+        return Ok(());
+    }
+    let admin: Username = "admin".parse()?;
+    let (password, shown) = match std::env::var("FERRY_ADMIN_PASSWORD") {
+        Ok(p) if !p.is_empty() => (p, false),
+        _ => (crate::admin::random_password()?, true),
+    };
+    ferry.add_user(admin, password.clone(), None).await?;
+    if shown {
+        println!("ferry: created user admin with password {password}");
+        println!("ferry: (shown once; change it with `ferry user passwd admin`)");
+    } else {
+        println!("ferry: created user admin with the password from FERRY_ADMIN_PASSWORD");
+    }
+    Ok(())
+}
+
+async fn sweep_loop(ferry: Ferry, every: Duration, shutdown: CancellationToken) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        if let Err(e) = ferry.sweep_expired().await {
+            tracing::warn!(error = ?e, "sweeping expired uploads failed");
+        }
+    }
+}
+
+async fn wait_for_signal(shutdown: CancellationToken) {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term => {}
+    }
+    tracing::info!("shutdown requested; letting running transfers stop cleanly");
+    shutdown.cancel();
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("FERRY_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

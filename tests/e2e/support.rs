@@ -1,0 +1,281 @@
+//! Test harness: the real `ferry` binary on ephemeral ports in temp data folders, and a small
+//! raw-frame client for hostile input.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use bytes::BytesMut;
+use ferry_core::auth::scram::ScramClient;
+use ferry_core::protocol::{Frame, FrameCodec, Header, Request, encode_frame};
+use serde_json::{Value, json};
+use tokio_util::codec::Decoder;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_ferry")
+}
+
+/// A running `ferry serve`.
+pub struct Server {
+    pub child: Child,
+    pub addr: SocketAddr,
+    pub data: PathBuf,
+    pub extra: Vec<String>,
+    _tmp: Option<tempfile::TempDir>,
+}
+
+impl Server {
+    pub fn start(extra: &[&str]) -> Server {
+        let tmp = tempfile::tempdir().unwrap();
+        let data = tmp.path().join("data");
+        let mut s = Server::start_on(&data, free_port(), extra);
+        s._tmp = Some(tmp);
+        s
+    }
+
+    pub fn start_on(data: &Path, addr: SocketAddr, extra: &[&str]) -> Server {
+        let mut child = Command::new(bin())
+            .arg("serve")
+            .arg("--data")
+            .arg(data)
+            .arg("--tcp")
+            .arg(addr.to_string())
+            .args(extra)
+            .env("FERRY_ADMIN_PASSWORD", PASSWORD)
+            .env("FERRY_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn ferry serve");
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            assert!(Instant::now() < deadline, "server did not start");
+            let line = lines
+                .next()
+                .expect("server exited before listening")
+                .unwrap();
+            if line.starts_with("ferry: tcp listening on ") {
+                break;
+            }
+        }
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Server {
+            child,
+            addr,
+            data: data.to_path_buf(),
+            extra: extra.iter().map(|s| s.to_string()).collect(),
+            _tmp: None,
+        }
+    }
+
+    pub fn kill9(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+
+    /// Starts a new server process on the same data folder and port.
+    pub fn restart(&mut self) {
+        let extra: Vec<&str> = self.extra.iter().map(String::as_str).collect();
+        let mut fresh = Server::start_on(&self.data, self.addr, &extra);
+        std::mem::swap(&mut self.child, &mut fresh.child);
+        // `fresh` now holds the dead process; dropping it only reaps that.
+    }
+
+    /// Runs the CLI against this server as admin.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        self.cli_cmd(args).output().unwrap()
+    }
+
+    pub fn cli_cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(bin());
+        c.args(args)
+            .env("FERRY_SERVER", self.addr.to_string())
+            .env("FERRY_USER", "admin")
+            .env("FERRY_PASSWORD", PASSWORD)
+            .stdin(Stdio::null());
+        c
+    }
+
+    pub fn staging_bytes(&self) -> u64 {
+        let dir = self.data.join("state/staging");
+        std::fs::read_dir(dir)
+            .map(|rd| {
+                rd.filter_map(|e| e.ok()?.metadata().ok())
+                    .map(|m| m.len())
+                    .sum()
+            })
+            .unwrap_or(0)
+    }
+
+    pub fn home(&self, user: &str) -> PathBuf {
+        self.data.join("homes").join(user)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn free_port() -> SocketAddr {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap()
+}
+
+pub fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "command failed: {}\nstdout: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn md5_file(path: &Path) -> String {
+    let mut f = std::fs::File::open(path).unwrap();
+    let mut h = <md5::Md5 as md5::Digest>::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf).unwrap();
+        if n == 0 {
+            break;
+        }
+        md5::Digest::update(&mut h, &buf[..n]);
+    }
+    hex::encode(md5::Digest::finalize(h))
+}
+
+/// Writes `len` pseudo-random bytes (seeded, so failures reproduce).
+pub fn random_file(path: &Path, len: u64, seed: u64) {
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path).unwrap());
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut left = len;
+    let mut buf = vec![0u8; 1 << 16];
+    while left > 0 {
+        for b in buf.iter_mut() {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            *b = x as u8;
+        }
+        let n = left.min(buf.len() as u64) as usize;
+        f.write_all(&buf[..n]).unwrap();
+        left -= n as u64;
+    }
+    f.flush().unwrap();
+}
+
+/// A blocking raw-frame client: exactly what a hostile or foreign client can send.
+pub struct Raw {
+    pub stream: TcpStream,
+    codec: FrameCodec,
+    buf: BytesMut,
+}
+
+impl Raw {
+    pub fn connect(addr: SocketAddr) -> Raw {
+        let stream = TcpStream::connect(addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        Raw {
+            stream,
+            codec: FrameCodec::default(),
+            buf: BytesMut::new(),
+        }
+    }
+
+    pub fn send_bytes(&mut self, bytes: &[u8]) {
+        self.stream.write_all(bytes).unwrap();
+    }
+
+    pub fn send(&mut self, header: Value, payload: &[u8]) {
+        let Value::Object(h) = header else {
+            panic!("header must be an object")
+        };
+        let mut out = BytesMut::new();
+        encode_frame(&h, payload, &mut out).unwrap();
+        self.send_bytes(&out);
+    }
+
+    pub fn request(&mut self, r: Request) -> Header {
+        self.send(Value::Object(r.to_header()), &[]);
+        self.recv().expect("a response").header
+    }
+
+    /// The next frame, or `None` if the server closed the connection.
+    pub fn recv(&mut self) -> Option<Frame> {
+        loop {
+            if let Some(f) = self.codec.decode(&mut self.buf).unwrap() {
+                return Some(f);
+            }
+            let mut chunk = [0u8; 65536];
+            match self.stream.read(&mut chunk) {
+                Ok(0) => return None,
+                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return None,
+                Err(e) => panic!("read: {e}"),
+            }
+        }
+    }
+
+    /// Whether the server has closed the connection (within the read timeout).
+    pub fn is_closed(&mut self) -> bool {
+        self.recv().is_none()
+    }
+
+    pub fn hello(&mut self) {
+        let h = self.request(Request::Hello {
+            version: 1,
+            client: Some("e2e".into()),
+        });
+        assert_eq!(h["status"], "ok", "{h:?}");
+    }
+
+    pub fn login(&mut self, user: &str, password: &str) -> Header {
+        let (client, first) = ScramClient::new(user, password, None).unwrap();
+        let h = self.request(Request::AuthStart {
+            mechanism: "SCRAM-SHA-256".into(),
+            message: first,
+        });
+        if h["status"] != "ok" {
+            return h;
+        }
+        let (fin, last) = client
+            .handle_server_first(h["message"].as_str().unwrap())
+            .unwrap();
+        let h = self.request(Request::AuthFinish { message: last });
+        if h["status"] == "ok" {
+            fin.verify_server_final(h["message"].as_str().unwrap())
+                .unwrap();
+        }
+        h
+    }
+
+    pub fn logged_in(addr: SocketAddr) -> Raw {
+        let mut r = Raw::connect(addr);
+        r.hello();
+        let h = r.login("admin", PASSWORD);
+        assert_eq!(h["status"], "ok", "{h:?}");
+        r
+    }
+}
+
+pub fn code(h: &Header) -> &str {
+    h.get("code").and_then(Value::as_str).unwrap_or("<none>")
+}
+
+pub fn hello_json() -> Value {
+    json!({"op": "hello", "version": 1})
+}
