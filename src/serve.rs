@@ -34,6 +34,18 @@ pub struct ServeArgs {
     /// Seconds without a request before a connection is closed.
     #[arg(long, default_value_t = 300.0)]
     idle_timeout: f64,
+    /// Seconds a response may take to be accepted by a client that does not read.
+    #[arg(long, default_value_t = 30.0)]
+    write_timeout: f64,
+    /// Seconds shutdown waits for running connections to finish their current step.
+    #[arg(long, default_value_t = 10.0)]
+    shutdown_grace: f64,
+    /// Seconds a silent TCP peer is kept before keepalive probes start.
+    #[arg(long, default_value_t = 60.0)]
+    keepalive: f64,
+    /// Unfinished uploads one user may have at once.
+    #[arg(long, default_value_t = 64)]
+    max_uploads_per_user: usize,
     /// Seconds an untouched unfinished upload is kept.
     #[arg(long, default_value_t = 86400)]
     upload_ttl: u64,
@@ -52,6 +64,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot create the data folder {}", args.data.display()))?;
     let mut config = Config::new(&args.data);
     config.upload_ttl = Duration::from_secs(args.upload_ttl);
+    config.max_uploads_per_user = args.max_uploads_per_user;
     let ferry = Ferry::open(config)?;
     bootstrap_admin(&ferry).await?;
 
@@ -61,7 +74,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         login_timeout: secs(args.login_timeout),
         frame_timeout: secs(args.frame_timeout),
         idle_timeout: secs(args.idle_timeout),
-        ..ferry_raw::Limits::default()
+        write_timeout: secs(args.write_timeout),
+        shutdown_grace: secs(args.shutdown_grace),
+        keepalive: secs(args.keepalive.max(1.0)),
     };
     let listener =
         ferry_raw::bind(args.tcp).with_context(|| format!("cannot listen on {}", args.tcp))?;

@@ -49,6 +49,7 @@ pub async fn serve_connection(
     let started = Instant::now();
     let mut h = Handler {
         conn,
+        prefetched: None,
         peer,
         ferry,
         limits,
@@ -66,6 +67,8 @@ pub async fn serve_connection(
 
 struct Handler {
     conn: Connection,
+    /// A frame (or read outcome) read while the previous chunk was being written.
+    prefetched: Option<Result<Option<Frame>, ReadError>>,
     peer: SocketAddr,
     ferry: Ferry,
     limits: Arc<Limits>,
@@ -94,6 +97,9 @@ impl Handler {
 
     /// Reads one frame, mapping deadlines, framing errors and shutdown to an end.
     async fn next(&mut self) -> Result<Frame, End> {
+        if let Some(read) = self.prefetched.take() {
+            return self.settle(read).await;
+        }
         let idle = self.limits.idle_timeout;
         let read = tokio::select! {
             _ = self.shutdown.cancelled() => {
@@ -102,6 +108,11 @@ impl Handler {
             }
             r = self.conn.read_frame(idle) => r,
         };
+        self.settle(read).await
+    }
+
+    /// Turns the outcome of a read into a frame or an end (telling the peer why).
+    async fn settle(&mut self, read: Result<Option<Frame>, ReadError>) -> Result<Frame, End> {
         match read {
             Ok(Some(frame)) => Ok(frame),
             Ok(None) => Err(End::ClientClosed),
@@ -262,19 +273,42 @@ impl Handler {
                 }
                 continue;
             }
-            let response = dispatch(&mut session, request, frame.payload).await;
+            let response = if matches!(request, Request::UploadWrite { .. }) {
+                self.dispatch_reading_ahead(&mut session, request, frame.payload)
+                    .await
+            } else {
+                dispatch(&mut session, request, frame.payload).await
+            };
             let frame = match response {
                 Ok(frame) => frame,
                 Err(e) => reply::error(&e),
             };
-            // Acks of pipelined writes are batched: flush only when no request is waiting.
-            let sent = if self.conn.has_buffered_input() {
-                self.conn.feed(frame).await
-            } else {
-                self.conn.send(frame).await
-            };
-            if sent.is_err() {
+            // Flushed at once: a pipelining client refills its window as acks arrive.
+            if self.conn.send(frame).await.is_err() {
                 return End::Broken("send".into());
+            }
+        }
+    }
+
+    /// Runs a chunk write while the next frame is read from the socket, so receiving chunk
+    /// N + 1 overlaps hashing and writing chunk N. Reading is cancel-safe: a frame only partly
+    /// read when the write completes stays buffered in the codec.
+    async fn dispatch_reading_ahead(
+        &mut self,
+        session: &mut Session,
+        request: Request,
+        payload: Bytes,
+    ) -> Result<Frame, Error> {
+        let idle = self.limits.idle_timeout;
+        let work = dispatch(session, request, payload);
+        tokio::pin!(work);
+        loop {
+            tokio::select! {
+                biased;
+                response = &mut work => return response,
+                read = self.conn.read_frame(idle), if self.prefetched.is_none() => {
+                    self.prefetched = Some(read);
+                }
             }
         }
     }

@@ -36,6 +36,10 @@ pub struct Limits {
     pub write_timeout: Duration,
     /// How long shutdown waits for running connections (default 10 s).
     pub shutdown_grace: Duration,
+    /// TCP keepalive idle time (default 60 s; probes every 10 s, 3 tries). Finds peers that
+    /// vanished without a FIN or RST, so the uploads they held are freed long before the idle
+    /// timeout.
+    pub keepalive: Duration,
 }
 
 impl Default for Limits {
@@ -48,6 +52,7 @@ impl Default for Limits {
             idle_timeout: Duration::from_secs(300),
             write_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(10),
+            keepalive: Duration::from_secs(60),
         }
     }
 }
@@ -91,7 +96,13 @@ pub async fn run(listener: TcpListener, ferry: Ferry, limits: Limits, shutdown: 
                 }
             },
         };
+        // Small requests and acks must not wait for Nagle's algorithm.
         let _ = stream.set_nodelay(true);
+        let keepalive = socket2::TcpKeepalive::new()
+            .with_time(limits.keepalive)
+            .with_interval(Duration::from_secs(10))
+            .with_retries(3);
+        let _ = socket2::SockRef::from(&stream).set_tcp_keepalive(&keepalive);
         let mut conn = Connection::new(stream, limits.frame_timeout, limits.write_timeout);
         let Ok(pre_auth) = unauthenticated.clone().try_acquire_owned() else {
             tracker.spawn(async move {

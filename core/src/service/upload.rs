@@ -30,6 +30,10 @@ use crate::{Error, Result};
 /// Largest block moved to the blocking pool at once when reading from an `AsyncRead`.
 const BLOCK: usize = 1 << 20;
 
+/// Blocks at least this large are hashed on a second thread while being written; below it a
+/// thread costs more than it saves.
+const PARALLEL_HASH_MIN: usize = 256 * 1024;
+
 /// The exclusive right to write one upload, with its open staging file and running hash.
 #[derive(Debug)]
 pub(super) struct UploadLease {
@@ -45,14 +49,35 @@ struct Writer {
     offset: u64,
     record: UploadRecord,
     unsaved: u64,
+    /// When this session took the upload, and what it added since: for the transfer log.
+    opened: std::time::Instant,
+    start: u64,
+}
+
+impl Writer {
+    /// One log line per upload session: who, what, how much, how long, how it ended.
+    fn log(&self, result: &str) {
+        tracing::info!(
+            user = %self.record.user,
+            upload = %self.record.id,
+            path = %self.record.path,
+            bytes = self.offset.saturating_sub(self.start),
+            offset = self.offset,
+            size = self.record.size,
+            duration_ms = self.opened.elapsed().as_millis() as u64,
+            result,
+            "upload"
+        );
+    }
 }
 
 impl Drop for UploadLease {
     fn drop(&mut self) {
-        if let Some(mut w) = self.writer.take()
-            && let Err(e) = self.inner.checkpoint(&mut w)
-        {
-            tracing::warn!(upload = %self.id, error = ?e, "checkpoint on release failed");
+        if let Some(mut w) = self.writer.take() {
+            if let Err(e) = self.inner.checkpoint(&mut w) {
+                tracing::warn!(upload = %self.id, error = ?e, "checkpoint on release failed");
+            }
+            w.log("paused");
         }
         lock(&self.inner.leases).remove(&self.id);
     }
@@ -124,16 +149,33 @@ impl Inner {
             offset: len,
             record,
             unsaved: len - hashed,
+            opened: std::time::Instant::now(),
+            start: len,
         })
     }
 
     /// Appends one block; on failure the staging file is cut back to where it was.
     fn append(&self, w: &mut Writer, data: &[u8]) -> Result<()> {
-        if let Err(e) = w.file.write_all(data) {
+        let before = w.hasher.clone();
+        let written = if data.len() >= PARALLEL_HASH_MIN {
+            // MD5 is the bottleneck of a verified upload: hash on a second thread while this
+            // one writes, so a chunk costs max(hash, write) instead of their sum.
+            let (hasher, file) = (&mut w.hasher, &mut w.file);
+            std::thread::scope(|s| {
+                let hashing = s.spawn(|| hasher.update(data));
+                let written = file.write_all(data);
+                let _ = hashing.join();
+                written
+            })
+        } else {
+            w.hasher.update(data);
+            w.file.write_all(data)
+        };
+        if let Err(e) = written {
             let _ = w.file.truncate(w.offset);
+            w.hasher = before;
             return Err(Error::from_io(e, ""));
         }
-        w.hasher.update(data);
         w.offset += data.len() as u64;
         w.unsaved += data.len() as u64;
         if w.unsaved >= self.config.checkpoint_bytes {
@@ -465,13 +507,14 @@ impl Session {
                 if let Some(mut lease) = self.leases.remove(&uid) {
                     lease.writer = None;
                 }
-                drop(w);
+                w.log("committed");
                 Ok(entry)
             }
             Err(e @ Error::ChecksumMismatch { .. }) => {
                 if let Some(mut lease) = self.leases.remove(&uid) {
                     lease.writer = None;
                 }
+                w.log("checksum_mismatch");
                 Err(e)
             }
             Err(e) => {
@@ -487,6 +530,7 @@ impl Session {
         let w = self.take_writer(uid).await?;
         let inner = self.ferry.inner.clone();
         let record = w.record.clone();
+        w.log("cancelled");
         drop(w);
         let result = blocking(move || inner.discard(&record)).await;
         if let Some(mut lease) = self.leases.remove(&uid) {
