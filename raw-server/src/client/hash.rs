@@ -1,4 +1,4 @@
-//! Streaming MD5 of local files, off the async threads.
+//! Streaming MD5 of a local file's prefix, off the async threads (a download's `.part` file).
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -17,12 +17,6 @@ pub async fn md5_prefix(path: &Path, limit: Option<u64>) -> Result<(Md5, u64), C
     tokio::task::spawn_blocking(move || hash_blocking(&path, limit))
         .await
         .map_err(|e| ClientError::io("hashing task failed", std::io::Error::other(e)))?
-}
-
-/// MD5 of a whole file as 32 lowercase hex digits, and its size.
-pub async fn md5_file(path: &Path) -> Result<(String, u64), ClientError> {
-    let (hasher, size) = md5_prefix(path, None).await?;
-    Ok((hex::encode(hasher.finalize()), size))
 }
 
 fn hash_blocking(path: &Path, limit: Option<u64>) -> Result<(Md5, u64), ClientError> {
@@ -54,9 +48,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("hello.txt");
         std::fs::write(&path, b"hello world").unwrap();
-        let (md5, size) = md5_file(&path).await.unwrap();
+        let (whole, size) = md5_prefix(&path, None).await.unwrap();
         assert_eq!(size, 11);
-        assert_eq!(md5, "5eb63bbbe01eeed093cb22bb8f5acdc3");
+        assert_eq!(
+            hex::encode(whole.finalize()),
+            "5eb63bbbe01eeed093cb22bb8f5acdc3"
+        );
         let (prefix, n) = md5_prefix(&path, Some(5)).await.unwrap();
         assert_eq!(n, 5);
         assert_eq!(

@@ -4,7 +4,9 @@
 //!   error responses turned into [`ClientError::Server`]. It remembers how it logged in so that
 //!   transfers can reconnect and resume after a dropped connection.
 //! - `ops`: typed wrappers for the file operations (`ls` with paging, `stat`, `mkdir`, …).
-//! - `upload`: [`Client::put`], resumable, with `pipeline` keeping several writes in flight;
+//! - `upload`: [`Client::put`], resumable, with `upload_target` deciding where it lands and
+//!   whether anything needs sending, `pipeline` keeping several writes in flight and
+//!   `upload_md5` hashing the chunks as they go;
 //!   `download`: [`Client::get`], resumable into a `.part` file (`part`) and MD5-verified;
 //!   `retry`: reconnect-and-resume between attempts; `target`: where a transfer lands.
 //! - [`Connection`]: the framed TCP stream with timeouts; [`ClientError`]: codes like the
@@ -24,6 +26,8 @@ mod target;
 #[cfg(test)]
 mod tests;
 mod upload;
+mod upload_md5;
+mod upload_target;
 
 use std::fmt;
 use std::time::Duration;

@@ -14,6 +14,9 @@
 //! writing to us while we block writing to it. When a write fails, later writes in the pipe
 //! fail too (`offset_mismatch`), so the sender stops, drains every outstanding ack, asks
 //! `upload_status` for the server's offset, and carries on from there.
+//!
+//! Every chunk read is also handed to the upload's [`UploadMd5`] before it is sent, so the
+//! file's MD5 is ready when the last write is, without a second read of the file.
 
 use std::collections::VecDeque;
 use std::io::SeekFrom;
@@ -25,6 +28,7 @@ use ferry_core::protocol::message::{Request, Status};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
+use super::upload_md5::UploadMd5;
 use super::{Client, ClientError, Progress, server_error};
 
 /// Writes sent but not yet acknowledged, at most.
@@ -54,24 +58,30 @@ enum Failure {
 
 impl Client {
     /// Sends bytes `start..size` of `local` to upload `id`, pipelined, and returns once the
-    /// server holds all `size` bytes. Progress follows the server's acknowledgements.
+    /// server holds all `size` bytes, feeding `md5` every chunk it reads. Progress follows the
+    /// server's acknowledgements.
     pub(crate) async fn write_upload(
         &mut self,
         id: &str,
         local: &Path,
         start: u64,
         size: u64,
+        md5: &mut UploadMd5,
         progress: &mut dyn Progress,
     ) -> Result<(), ClientError> {
-        let opening = |e| ClientError::io(format!("cannot read {}", local.display()), e);
-        let mut file = tokio::fs::File::open(local).await.map_err(opening)?;
+        let file = tokio::fs::File::open(local)
+            .await
+            .map_err(|e| reading(local, e))?;
+        let mut source = Source {
+            path: local,
+            file,
+            size,
+            md5,
+        };
         let mut acked = start;
         let mut stalls = 0;
         while acked < size {
-            match self
-                .write_window(id, &mut file, local, acked, size, progress)
-                .await?
-            {
+            match self.write_window(id, &mut source, acked, progress).await? {
                 Ok(offset) => {
                     acked = offset;
                     stalls = 0;
@@ -97,14 +107,12 @@ impl Client {
     async fn write_window(
         &mut self,
         id: &str,
-        file: &mut tokio::fs::File,
-        local: &Path,
+        source: &mut Source<'_>,
         from: u64,
-        size: u64,
         progress: &mut dyn Progress,
     ) -> Result<Result<u64, ClientError>, ClientError> {
-        let reading = |e| ClientError::io(format!("cannot read {}", local.display()), e);
-        file.seek(SeekFrom::Start(from)).await.map_err(reading)?;
+        source.seek(from).await?;
+        let size = source.size;
         let mut next = from;
         let mut acked = from;
         let mut in_flight: VecDeque<u64> = VecDeque::with_capacity(WINDOW);
@@ -112,11 +120,11 @@ impl Client {
         loop {
             while failure.is_none() && in_flight.len() < WINDOW && next < size {
                 let len = (size - next).min(CHUNK);
-                let chunk = match read_chunk(file, len).await {
+                let chunk = match source.read(next, len).await {
                     Ok(chunk) => chunk,
                     // Still drain what is in flight, so the connection stays usable.
                     Err(e) => {
-                        failure = Some(Failure::Fatal(reading(e)));
+                        failure = Some(Failure::Fatal(e));
                         break;
                     }
                 };
@@ -177,9 +185,38 @@ impl Client {
     }
 }
 
-/// Reads exactly `len` bytes; a file that got shorter since it was hashed is an error.
-async fn read_chunk(file: &mut tokio::fs::File, len: u64) -> std::io::Result<Bytes> {
-    let mut buf = vec![0u8; len as usize];
-    file.read_exact(&mut buf).await?;
-    Ok(Bytes::from(buf))
+/// The local side of a pipeline: the file being sent and the MD5 following it.
+struct Source<'a> {
+    path: &'a Path,
+    file: tokio::fs::File,
+    size: u64,
+    md5: &'a mut UploadMd5,
+}
+
+impl Source<'_> {
+    /// Moves to `offset` for the next read.
+    async fn seek(&mut self, offset: u64) -> Result<(), ClientError> {
+        self.file
+            .seek(SeekFrom::Start(offset))
+            .await
+            .map(drop)
+            .map_err(|e| reading(self.path, e))
+    }
+
+    /// Reads exactly `len` bytes, which start at `offset`, and hands them to the MD5; a file
+    /// that got shorter since the upload began is an error.
+    async fn read(&mut self, offset: u64, len: u64) -> Result<Bytes, ClientError> {
+        let mut buf = vec![0u8; len as usize];
+        self.file
+            .read_exact(&mut buf)
+            .await
+            .map_err(|e| reading(self.path, e))?;
+        let chunk = Bytes::from(buf);
+        self.md5.feed(offset, &chunk).await;
+        Ok(chunk)
+    }
+}
+
+fn reading(path: &Path, e: std::io::Error) -> ClientError {
+    ClientError::io(format!("cannot read {}", path.display()), e)
 }

@@ -1,5 +1,5 @@
 //! The client against a scripted in-process server that misbehaves on purpose: a write
-//! refused mid-pipeline, a corrupted download chunk.
+//! refused mid-pipeline, a corrupted download chunk, a stale partial upload of other bytes.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio_util::codec::Framed;
 
-use super::{Client, GetOptions, NoProgress, PutOptions};
+use super::{Client, GetOptions, NoProgress, Progress, PutOptions};
 
 const ID: &str = "0123456789abcdef0123456789abcdef";
 
@@ -25,6 +25,11 @@ struct State {
     refuse_write_at: Option<u64>,
     /// Send a wrong CRC for the first data frame at this offset.
     corrupt_read_at: Option<u64>,
+    /// `upload_list` shows the upload holding `data` (an unfinished one left by an earlier run).
+    listed: bool,
+    /// The `md5` of each `upload_create` and `upload_finish`, in order.
+    creates: Vec<Option<String>>,
+    finishes: Vec<Option<String>>,
     writes: usize,
     connections: usize,
 }
@@ -72,6 +77,7 @@ async fn fake_server(state: Arc<Mutex<State>>, size: u64, stat_exists: bool) -> 
 fn answer(state: &Mutex<State>, frame: Frame, size: u64, stat_exists: bool) -> Vec<Frame> {
     let h = &frame.header;
     let num = |k: &str| h.get(k).and_then(Value::as_u64).unwrap_or(0);
+    let text = |k: &str| h.get(k).and_then(Value::as_str).map(str::to_string);
     let mut s = state.lock().unwrap();
     let ok = |v: Value| {
         let mut m = header(v);
@@ -89,8 +95,14 @@ fn answer(state: &Mutex<State>, frame: Frame, size: u64, stat_exists: bool) -> V
         "hello" => vec![ok(json!({"version": 1}))],
         "stat" if stat_exists => vec![ok(json!({"entry": entry(&s)}))],
         "stat" => vec![err("not_found", json!({}))],
+        "upload_list" if s.listed => vec![ok(json!({"uploads": [upload(&s, size)]}))],
         "upload_list" => vec![ok(json!({"uploads": []}))],
-        "upload_create" | "upload_status" => vec![ok(json!({"upload": upload(&s, size)}))],
+        "upload_create" => {
+            s.creates.push(text("md5"));
+            s.data.clear();
+            vec![ok(json!({"upload": upload(&s, size)}))]
+        }
+        "upload_status" => vec![ok(json!({"upload": upload(&s, size)}))],
         "upload_write" => {
             s.writes += 1;
             let held = s.data.len() as u64;
@@ -105,7 +117,15 @@ fn answer(state: &Mutex<State>, frame: Frame, size: u64, stat_exists: bool) -> V
             s.data.extend_from_slice(&frame.payload);
             vec![ok(json!({"offset": s.data.len()}))]
         }
-        "upload_finish" => vec![ok(json!({"entry": entry(&s)}))],
+        "upload_finish" => {
+            s.finishes.push(text("md5"));
+            if text("md5") != Some(md5_hex(&s.data)) {
+                s.data.clear();
+                s.listed = false;
+                return vec![err("checksum_mismatch", json!({}))];
+            }
+            vec![ok(json!({"entry": entry(&s)}))]
+        }
         "get" => {
             let from = num("offset") as usize;
             let mut frames = vec![ok(json!({"size": s.data.len(), "md5": md5_hex(&s.data),
@@ -160,6 +180,71 @@ async fn a_refused_write_mid_pipeline_is_drained_and_resent_from_the_server_offs
     assert_eq!(
         s.connections, 1,
         "a refused write must not cost the connection"
+    );
+}
+
+/// Keeps the notes a transfer makes.
+#[derive(Default)]
+struct Notes(Vec<String>);
+
+impl Progress for Notes {
+    fn note(&mut self, message: &str) {
+        self.0.push(message.to_string());
+    }
+}
+
+/// Puts `data` to a fake server that already holds `held` as an unfinished upload.
+async fn put_over_unfinished(data: &[u8], held: &[u8]) -> (Arc<Mutex<State>>, Notes, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("f.bin");
+    std::fs::write(&local, data).unwrap();
+    let state = Arc::new(Mutex::new(State {
+        data: held.to_vec(),
+        listed: true,
+        ..State::default()
+    }));
+    let addr = fake_server(state.clone(), data.len() as u64, false).await;
+    let mut client = Client::connect(&addr, Duration::from_secs(5))
+        .await
+        .unwrap();
+    let mut notes = Notes::default();
+    let done = client
+        .put(&local, None, PutOptions::default(), &mut notes)
+        .await
+        .unwrap();
+    (state, notes, done.md5)
+}
+
+#[tokio::test]
+async fn a_resumed_upload_sends_only_the_rest_and_its_md5_at_finish() {
+    let data = content((3 << 20) + 77);
+    let held = (1 << 20) + 5;
+    let (state, notes, md5) = put_over_unfinished(&data, &data[..held]).await;
+    let s = state.lock().unwrap();
+    assert!(s.data == data, "the server holds different bytes");
+    assert_eq!(md5, md5_hex(&data));
+    assert_eq!(s.creates, Vec::<Option<String>>::new());
+    assert_eq!(s.finishes, vec![Some(md5_hex(&data))]);
+    assert_eq!(s.writes, 3);
+    assert_eq!(notes.0, vec![format!("resuming at {held} bytes")]);
+}
+
+#[tokio::test]
+async fn a_stale_partial_upload_of_other_bytes_is_sent_again_from_the_start() {
+    let data = content((2 << 20) + 10);
+    let (state, notes, md5) = put_over_unfinished(&data, &[0xee; 1 << 20]).await;
+    let s = state.lock().unwrap();
+    assert!(s.data == data, "the server holds different bytes");
+    assert_eq!(md5, md5_hex(&data));
+    // Created again with the MD5 now known, finished twice.
+    assert_eq!(s.creates, vec![Some(md5_hex(&data))]);
+    assert_eq!(s.finishes.len(), 2);
+    assert_eq!(
+        notes.0,
+        vec![
+            format!("resuming at {} bytes", 1 << 20),
+            super::upload::STARTING_AGAIN.to_string()
+        ]
     );
 }
 

@@ -1,22 +1,30 @@
 //! [`Client::put`]: a resumable, MD5-verified upload of one local file.
 //!
-//! The local file is hashed first (streaming), so the MD5 is announced at `upload_create` and
-//! the server can refuse a corrupted result at `upload_finish`. An unfinished upload of the
-//! same content to the same path is resumed at the server's offset rather than started over,
-//! whether it was left by this process (a dropped connection) or an earlier one.
+//! The file's MD5 is computed while it is sent ([`UploadMd5`], on another core) and given at
+//! `upload_finish`, where the server refuses a result that does not match. Only when the target
+//! already exists and may not be replaced is the file hashed up front, to tell "up to date" from
+//! `already_exists`. An unfinished upload to the same path with the same size is resumed at the
+//! server's offset rather than started over, whether it was left by this process (a dropped
+//! connection) or an earlier one; if its bytes turn out not to be this file's, the server
+//! discards it at finish and the file is sent once more from the start.
 
 use std::path::Path;
+use std::time::SystemTime;
 
 use ferry_core::HomePath;
-use ferry_core::model::{Entry, EntryKind, UploadInfo};
+use ferry_core::model::{Entry, UploadInfo};
 
-use super::hash::md5_file;
 use super::retry::Retrier;
-use super::target::remote_target;
+use super::upload_md5::UploadMd5;
+use super::upload_target::Target;
 use super::{Client, ClientError, Progress};
 
 /// How often `upload_incomplete` at finish sends us back to writing before we give up.
 const MAX_REFINISHES: u32 = 2;
+
+/// What stderr says before sending again from the start after `checksum_mismatch`.
+pub(crate) const STARTING_AGAIN: &str =
+    "the partial upload on the server did not match this file; starting again";
 
 /// How [`Client::put`] behaves.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -42,25 +50,21 @@ pub struct PutOutcome {
     pub up_to_date: bool,
 }
 
-/// Where a put goes.
-enum Target {
-    /// Send the file to this path.
-    Send(HomePath),
-    /// This file already holds the content.
-    UpToDate(Entry),
-}
-
 /// Everything a put needs across attempts.
 struct Job<'a> {
     local: &'a Path,
     remote: Option<&'a str>,
     overwrite: bool,
-    md5: String,
     size: u64,
+    /// When the local file was last modified as the put began, to notice changes meanwhile.
+    modified: Option<SystemTime>,
+    md5: UploadMd5,
     target: Option<HomePath>,
     upload_id: Option<String>,
     /// Where the first attempt started, to tell how much this call moved.
     first_offset: Option<u64>,
+    /// A `checksum_mismatch` sent us back to the start once already; a second one is final.
+    started_over: bool,
 }
 
 impl Client {
@@ -85,16 +89,17 @@ impl Client {
                 message: format!("{} is not a regular file", local.display()),
             });
         }
-        let (md5, size) = md5_file(local).await?;
         let mut job = Job {
             local,
             remote,
             overwrite: options.overwrite,
-            md5,
-            size,
+            size: meta.len(),
+            modified: meta.modified().ok(),
+            md5: UploadMd5::new(local, meta.len()),
             target: None,
             upload_id: None,
             first_offset: None,
+            started_over: false,
         };
         let mut retrier = Retrier::new(options.retries);
         loop {
@@ -102,7 +107,7 @@ impl Client {
                 Ok((entry, up_to_date)) => {
                     return Ok(PutOutcome {
                         entry,
-                        md5: job.md5,
+                        md5: job.md5.digest().await?,
                         size: job.size,
                         sent: if up_to_date {
                             0
@@ -127,19 +132,22 @@ impl Client {
     ) -> Result<(Entry, bool), ClientError> {
         let target = match &job.target {
             Some(target) => target.clone(),
-            None => match self.put_target(job).await? {
+            None => match self
+                .put_target(job.local, job.remote, job.overwrite, &mut job.md5)
+                .await?
+            {
                 Target::Send(target) => target,
                 Target::UpToDate(existing) => return Ok((existing, true)),
             },
         };
         job.target = Some(target.clone());
-        let upload = match job.upload_id.clone() {
+        let mut upload = match job.upload_id.clone() {
             None => self.find_or_create_upload(job, &target, progress).await?,
             Some(id) => match self.upload_status(&id).await {
                 Ok(upload) => upload,
                 Err(e) if e.code() == "upload_not_found" => {
                     // The finish may have gone through just before the connection dropped.
-                    if let Some(entry) = self.same_file(&target, job).await? {
+                    if let Some(entry) = self.same_file(&target, &mut job.md5).await? {
                         return Ok((entry, false));
                     }
                     job.upload_id = None;
@@ -148,76 +156,84 @@ impl Client {
                 Err(e) => return Err(e),
             },
         };
-        job.upload_id = Some(upload.id.to_string());
         if let Some(note) = retrier.note(upload.offset) {
             progress.note(&note);
         }
+        loop {
+            job.upload_id = Some(upload.id.to_string());
+            job.first_offset.get_or_insert(upload.offset);
+            progress.start(job.size, upload.offset);
+            if let Some(entry) = self.send_upload(job, &upload, progress).await? {
+                return Ok((entry, false));
+            }
+            // The server discarded it; its bytes were not this file's.
+            progress.note(STARTING_AGAIN);
+            job.started_over = true;
+            job.upload_id = None;
+            job.first_offset = Some(0);
+            let md5 = job.md5.known().map(str::to_string);
+            upload = self
+                .upload_create(&target, job.size, md5, job.overwrite)
+                .await?;
+        }
+    }
+
+    /// Sends the rest of `upload` and finishes it. `Ok(None)` (only before starting over): the
+    /// upload held another file's bytes or expected another MD5, and is gone from the server.
+    async fn send_upload(
+        &mut self,
+        job: &mut Job<'_>,
+        upload: &UploadInfo,
+        progress: &mut dyn Progress,
+    ) -> Result<Option<Entry>, ClientError> {
         let id = upload.id.to_string();
-        job.first_offset.get_or_insert(upload.offset);
-        progress.start(job.size, upload.offset);
         let mut offset = upload.offset;
         let mut refinishes = 0;
         loop {
-            self.write_upload(&id, job.local, offset, job.size, progress)
+            self.write_upload(&id, job.local, offset, job.size, &mut job.md5, progress)
                 .await?;
-            match self
-                .upload_finish(&id, Some(job.md5.clone()), job.size)
-                .await
-            {
-                Ok(entry) => return Ok((entry, false)),
+            let md5 = job.md5.digest().await?;
+            self.check_unchanged(job, &id).await?;
+            if !job.started_over && upload.md5.is_some_and(|m| m.to_string() != md5) {
+                // Created (by another client) for other content: finishing would be refused.
+                self.discard_upload(&id).await?;
+                return Ok(None);
+            }
+            match self.upload_finish(&id, Some(md5), job.size).await {
+                Ok(entry) => return Ok(Some(entry)),
                 // Acknowledged bytes that did not stick (a server restart, say): send them again.
                 Err(e) if e.code() == "upload_incomplete" && refinishes < MAX_REFINISHES => {
                     refinishes += 1;
                     offset = e.detail_u64("offset").unwrap_or(0);
                 }
+                Err(e) if e.code() == "checksum_mismatch" && !job.started_over => return Ok(None),
                 Err(e) => return Err(e),
             }
         }
     }
 
-    /// Decides the target path, and whether anything needs sending there.
-    async fn put_target(&mut self, job: &Job<'_>) -> Result<Target, ClientError> {
-        let name = job
-            .local
-            .file_name()
-            .and_then(|n| n.to_str())
-            .ok_or_else(|| ClientError::Refused {
-                code: "invalid_path",
-                message: format!("{} has no usable file name", job.local.display()),
-            })?;
-        let remote_is_dir = match job.remote {
-            Some(r) if !r.is_empty() && !r.ends_with('/') => {
-                matches!(self.try_stat(r).await?, Some(e) if e.kind == EntryKind::Dir)
-            }
-            _ => false,
-        };
-        let target = self.resolve(&remote_target(name, job.remote, remote_is_dir))?;
-        let Some(existing) = self.try_stat(&target.to_string()).await? else {
-            return Ok(Target::Send(target));
-        };
-        if existing.kind == EntryKind::Dir {
-            return Err(ClientError::Refused {
-                code: "is_a_directory",
-                message: format!("{target} is a folder"),
-            });
+    /// Refuses to finish an upload whose local file changed while it was sent: its bytes may
+    /// mix two versions that the MD5, computed from the same bytes, would not reveal.
+    async fn check_unchanged(&mut self, job: &Job<'_>, id: &str) -> Result<(), ClientError> {
+        let meta = tokio::fs::metadata(job.local)
+            .await
+            .map_err(|e| ClientError::io(format!("cannot read {}", job.local.display()), e))?;
+        if meta.len() == job.size && meta.modified().ok() == job.modified {
+            return Ok(());
         }
-        if job.overwrite {
-            return Ok(Target::Send(target));
-        }
-        let mut existing = existing;
-        if existing.size == job.size && existing.md5.is_none() {
-            // Same size, unknown content (a file placed on the server by other means).
-            existing = self.stat_digest(&target.to_string(), job.size).await?;
-        }
-        if is_same(&existing, job) {
-            return Ok(Target::UpToDate(existing));
-        }
+        self.discard_upload(id).await?;
         Err(ClientError::Refused {
-            code: "already_exists",
-            message: format!(
-                "{target} exists and differs; refuses to replace it (use --overwrite)"
-            ),
+            code: "file_changed",
+            message: format!("{} changed while it was being sent", job.local.display()),
         })
+    }
+
+    /// Cancels an upload that must not be finished; one already gone is fine.
+    async fn discard_upload(&mut self, id: &str) -> Result<(), ClientError> {
+        match self.upload_cancel(id).await {
+            Err(e) if e.code() != "upload_not_found" => Err(e),
+            _ => Ok(()),
+        }
     }
 
     /// Resumes a matching unfinished upload, or starts one.
@@ -231,7 +247,13 @@ impl Client {
         let resumable = unfinished
             .into_iter()
             .filter(|u| &u.path == target && u.size == job.size && u.offset <= job.size)
-            .filter(|u| u.md5.is_none_or(|m| m.to_string() == job.md5))
+            .filter(|u| match (u.md5, job.md5.known()) {
+                (Some(theirs), Some(ours)) => theirs.to_string() == ours,
+                // Whether the bytes are this file's shows at finish.
+                (Some(_), None) => true,
+                // After starting over, only an upload made with our MD5 is surely ours.
+                (None, _) => !job.started_over,
+            })
             .max_by_key(|u| u.offset);
         if let Some(upload) = resumable {
             if upload.offset > 0 {
@@ -239,24 +261,8 @@ impl Client {
             }
             return Ok(upload);
         }
-        self.upload_create(target, job.size, Some(job.md5.clone()), job.overwrite)
+        let md5 = job.md5.known().map(str::to_string);
+        self.upload_create(target, job.size, md5, job.overwrite)
             .await
     }
-
-    /// The entry at `target` if it already holds the job's content.
-    async fn same_file(
-        &mut self,
-        target: &HomePath,
-        job: &Job<'_>,
-    ) -> Result<Option<Entry>, ClientError> {
-        let existing = self.try_stat(&target.to_string()).await?;
-        Ok(existing.filter(|e| is_same(e, job)))
-    }
-}
-
-/// Same size and a known, equal MD5. Without the server's MD5 sameness cannot be shown.
-fn is_same(entry: &Entry, job: &Job<'_>) -> bool {
-    entry.kind == EntryKind::File
-        && entry.size == job.size
-        && entry.md5.is_some_and(|m| m.to_string() == job.md5)
 }
