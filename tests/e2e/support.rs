@@ -2,9 +2,11 @@
 //! raw-frame client for hostile input.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
@@ -25,6 +27,9 @@ pub struct Server {
     pub addr: SocketAddr,
     pub data: PathBuf,
     pub extra: Vec<String>,
+    stdout_lines: Arc<Mutex<Vec<String>>>,
+    stderr_lines: Arc<Mutex<Vec<String>>>,
+    drains: Vec<JoinHandle<()>>,
     _tmp: Option<tempfile::TempDir>,
 }
 
@@ -38,8 +43,14 @@ impl Server {
     }
 
     pub fn start_on(data: &Path, addr: SocketAddr, extra: &[&str]) -> Server {
-        let mut child = Command::new(bin())
-            .arg("serve")
+        Server::spawn(Server::command(data, addr, extra), data, addr, extra)
+    }
+
+    /// The `ferry serve` command [`Server::start_on`] runs, to adjust before [`Server::spawn`]
+    /// (e.g. without `FERRY_ADMIN_PASSWORD`, or with stderr piped to capture it).
+    pub fn command(data: &Path, addr: SocketAddr, extra: &[&str]) -> Command {
+        let mut c = Command::new(bin());
+        c.arg("serve")
             .arg("--data")
             .arg(data)
             .arg("--tcp")
@@ -47,10 +58,28 @@ impl Server {
             .args(extra)
             .env("FERRY_ADMIN_PASSWORD", PASSWORD)
             .env("FERRY_LOG", "warn")
+            .stderr(Stdio::inherit());
+        c
+    }
+
+    /// Spawns `cmd` (a `ferry serve` listening on `addr`, possibly wrapped) and waits until it
+    /// listens. Its stdout, and its stderr if `cmd` pipes it, are collected line by line.
+    pub fn spawn(mut cmd: Command, data: &Path, addr: SocketAddr, extra: &[&str]) -> Server {
+        let mut child = cmd
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
             .spawn()
             .expect("spawn ferry serve");
+        let stdout_lines = Arc::new(Mutex::new(Vec::new()));
+        let stderr_lines = Arc::new(Mutex::new(Vec::new()));
+        let mut drains = Vec::new();
+        if let Some(stderr) = child.stderr.take() {
+            let sink = stderr_lines.clone();
+            drains.push(std::thread::spawn(move || {
+                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                    sink.lock().unwrap().push(line);
+                }
+            }));
+        }
         let stdout = child.stdout.take().unwrap();
         let mut lines = BufReader::new(stdout).lines();
         let deadline = Instant::now() + Duration::from_secs(30);
@@ -60,19 +89,68 @@ impl Server {
                 .next()
                 .expect("server exited before listening")
                 .unwrap();
-            if line.starts_with("ferry: tcp listening on ") {
+            let listening = line.starts_with("ferry: tcp listening on ");
+            stdout_lines.lock().unwrap().push(line);
+            if listening {
                 break;
             }
         }
         // Keep draining stdout so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
+        let sink = stdout_lines.clone();
+        drains.push(std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                sink.lock().unwrap().push(line);
+            }
+        }));
         Server {
             child,
             addr,
             data: data.to_path_buf(),
             extra: extra.iter().map(|s| s.to_string()).collect(),
+            stdout_lines,
+            stderr_lines,
+            drains,
             _tmp: None,
         }
+    }
+
+    /// Sends SIGTERM, the signal a service manager stops the server with.
+    pub fn terminate(&self) {
+        let status = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -TERM failed");
+    }
+
+    /// Waits up to `secs` for the server to exit, then for its output to be fully collected.
+    pub fn wait_exit(&mut self, secs: u64) -> ExitStatus {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "server still running after {secs} s"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        for drain in self.drains.drain(..) {
+            drain.join().unwrap();
+        }
+        status
+    }
+
+    /// Lines the server printed on stdout so far.
+    pub fn stdout(&self) -> Vec<String> {
+        self.stdout_lines.lock().unwrap().clone()
+    }
+
+    /// Lines the server printed on stderr so far (empty unless its command piped stderr).
+    pub fn stderr(&self) -> Vec<String> {
+        self.stderr_lines.lock().unwrap().clone()
     }
 
     pub fn kill9(&mut self) {
@@ -85,6 +163,9 @@ impl Server {
         let extra: Vec<&str> = self.extra.iter().map(String::as_str).collect();
         let mut fresh = Server::start_on(&self.data, self.addr, &extra);
         std::mem::swap(&mut self.child, &mut fresh.child);
+        std::mem::swap(&mut self.stdout_lines, &mut fresh.stdout_lines);
+        std::mem::swap(&mut self.stderr_lines, &mut fresh.stderr_lines);
+        std::mem::swap(&mut self.drains, &mut fresh.drains);
         // `fresh` now holds the dead process; dropping it only reaps that.
     }
 
@@ -101,6 +182,15 @@ impl Server {
             .env("FERRY_PASSWORD", PASSWORD)
             .stdin(Stdio::null());
         c
+    }
+
+    /// Runs the CLI against this server as `user` with `password`.
+    pub fn cli_as(&self, user: &str, password: &str, args: &[&str]) -> Output {
+        self.cli_cmd(args)
+            .env("FERRY_USER", user)
+            .env("FERRY_PASSWORD", password)
+            .output()
+            .unwrap()
     }
 
     pub fn staging_bytes(&self) -> u64 {
@@ -140,6 +230,56 @@ pub fn ok(out: &Output) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Waits until `cond` holds, polling every 10 ms, panicking after `secs`.
+pub fn wait_for(secs: u64, what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// The command's stderr, for assertions on `error[code]: …` lines.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Asserts that the command failed and printed `error[CODE]`; returns its stderr.
+pub fn fails_with(out: &Output, code: &str) -> String {
+    let err = stderr(out);
+    assert!(
+        !out.status.success(),
+        "expected error[{code}], but it succeeded\nstdout: {}\nstderr: {err}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        err.contains(&format!("error[{code}]")),
+        "expected error[{code}]: {err}"
+    );
+    err
+}
+
+/// Runs `ferry user SUBCOMMAND --data DATA REST…` (`args` = SUBCOMMAND REST…), feeding `stdin`
+/// (for `--password-stdin`).
+pub fn user(data: &Path, args: &[&str], stdin: &str) -> Output {
+    let (subcommand, rest) = args.split_first().expect("a subcommand");
+    let mut child = Command::new(bin())
+        .arg("user")
+        .arg(subcommand)
+        .arg("--data")
+        .arg(data)
+        .args(rest)
+        .env_remove("FERRY_DATA")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A command that fails before reading its input closes the pipe; that is not an error here.
+    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+    child.wait_with_output().unwrap()
 }
 
 pub fn md5_file(path: &Path) -> String {
@@ -185,7 +325,26 @@ pub struct Raw {
 
 impl Raw {
     pub fn connect(addr: SocketAddr) -> Raw {
-        let stream = TcpStream::connect(addr).unwrap();
+        Raw::from_stream(TcpStream::connect(addr).unwrap())
+    }
+
+    /// Connects from a chosen local address (e.g. `127.0.0.2`, to be another source).
+    pub fn connect_from(source: IpAddr, addr: SocketAddr) -> Raw {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()
+            .unwrap();
+        let stream = rt.block_on(async {
+            let socket = tokio::net::TcpSocket::new_v4().unwrap();
+            socket.bind(SocketAddr::new(source, 0)).unwrap();
+            socket.connect(addr).await.unwrap()
+        });
+        let stream = stream.into_std().unwrap();
+        stream.set_nonblocking(false).unwrap();
+        Raw::from_stream(stream)
+    }
+
+    fn from_stream(stream: TcpStream) -> Raw {
         stream
             .set_read_timeout(Some(Duration::from_secs(20)))
             .unwrap();
@@ -220,13 +379,37 @@ impl Raw {
             if let Some(f) = self.codec.decode(&mut self.buf).unwrap() {
                 return Some(f);
             }
-            let mut chunk = [0u8; 65536];
-            match self.stream.read(&mut chunk) {
-                Ok(0) => return None,
-                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
-                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return None,
-                Err(e) => panic!("read: {e}"),
+            if !self.read_more() {
+                return None;
             }
+        }
+    }
+
+    /// The next frame and the exact bytes it arrived as (for byte-for-byte comparisons).
+    pub fn recv_with_bytes(&mut self) -> Option<(Frame, Vec<u8>)> {
+        loop {
+            let before = self.buf.clone();
+            if let Some(f) = self.codec.decode(&mut self.buf).unwrap() {
+                let used = before.len() - self.buf.len();
+                return Some((f, before[..used].to_vec()));
+            }
+            if !self.read_more() {
+                return None;
+            }
+        }
+    }
+
+    /// Reads what the server sent next into the buffer; `false` once it has closed.
+    fn read_more(&mut self) -> bool {
+        let mut chunk = [0u8; 65536];
+        match self.stream.read(&mut chunk) {
+            Ok(0) => false,
+            Ok(n) => {
+                self.buf.extend_from_slice(&chunk[..n]);
+                true
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => false,
+            Err(e) => panic!("read: {e}"),
         }
     }
 
