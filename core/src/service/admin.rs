@@ -43,27 +43,35 @@ impl Ferry {
 
     /// Replaces a password (new salt); `user_not_found` if absent.
     pub async fn set_password(&self, name: Username, password: String) -> Result<()> {
-        let inner = self.inner.clone();
-        blocking(move || {
-            let mut account = inner
-                .meta
-                .account(&name)?
-                .ok_or_else(|| crate::Error::UserNotFound(name.to_string()))?;
+        self.update_account(name, move |account| {
             account.credentials = ScramCredentials::new_random(&password)?;
-            inner.meta.put_account(&account, false)
+            Ok(())
         })
         .await
     }
 
     /// Changes a quota; `None` is unlimited.
     pub async fn set_quota(&self, name: Username, quota: Option<u64>) -> Result<()> {
+        self.update_account(name, move |account| {
+            account.quota = quota;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Loads an account, changes it and stores it back; `user_not_found` if absent.
+    async fn update_account(
+        &self,
+        name: Username,
+        change: impl FnOnce(&mut Account) -> Result<()> + Send + 'static,
+    ) -> Result<()> {
         let inner = self.inner.clone();
         blocking(move || {
             let mut account = inner
                 .meta
                 .account(&name)?
                 .ok_or_else(|| crate::Error::UserNotFound(name.to_string()))?;
-            account.quota = quota;
+            change(&mut account)?;
             inner.meta.put_account(&account, false)
         })
         .await
