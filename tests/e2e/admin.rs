@@ -5,7 +5,9 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::support::{PASSWORD, Raw, Server, code, fails_with, md5_file, ok, random_file, user};
+use crate::support::{
+    PASSWORD, Raw, Server, code, entry_names, fails_with, md5_file, ok, random_file, user,
+};
 
 const BOB: &str = "bob's first password";
 const BOB_NEW: &str = "bob's second password";
@@ -28,16 +30,6 @@ fn login_code(server: &Server, name: &str, password: &str) -> String {
     }
 }
 
-fn names(listing: &str) -> Vec<String> {
-    let doc: Value = serde_json::from_str(listing).unwrap();
-    doc["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["name"].as_str().unwrap().to_string())
-        .collect()
-}
-
 #[test]
 fn a_user_added_to_a_running_server_logs_in_at_once_into_a_separate_home_with_its_quota() {
     let server = Server::start(&[]);
@@ -50,9 +42,9 @@ fn a_user_added_to_a_running_server_logs_in_at_once_into_a_separate_home_with_it
     assert_eq!(login_code(&server, "bob", BOB), "ok");
     ok(&server.cli_as("bob", BOB, &["put", small.to_str().unwrap(), "/bobs.bin"]));
     let bob_sees = ok(&server.cli_as("bob", BOB, &["ls", "--json", "/"]));
-    assert_eq!(names(&bob_sees), ["bobs.bin"]);
+    assert_eq!(entry_names(&bob_sees), ["bobs.bin"]);
     assert_eq!(
-        names(&ok(&server.cli(&["ls", "--json", "/"]))),
+        entry_names(&ok(&server.cli(&["ls", "--json", "/"]))),
         ["admins.bin"]
     );
     let stolen = tmp.path().join("stolen");
@@ -76,7 +68,7 @@ fn a_user_added_to_a_running_server_logs_in_at_once_into_a_separate_home_with_it
     let refused = server.cli_as("bob", BOB, &["put", big.to_str().unwrap(), "/big.bin"]);
     fails_with(&refused, "quota_exceeded");
     assert_eq!(
-        names(&ok(&server.cli_as("bob", BOB, &["ls", "--json", "/"]))),
+        entry_names(&ok(&server.cli_as("bob", BOB, &["ls", "--json", "/"]))),
         ["bobs.bin"]
     );
     assert!(!server.home("bob").join("big.bin").exists());

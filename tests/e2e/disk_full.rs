@@ -7,7 +7,7 @@ use ferry_core::protocol::Request;
 use serde_json::Value;
 
 use crate::support::{
-    PASSWORD, Raw, Server, bin, fails_with, free_port, md5_file, ok, random_file,
+    PASSWORD, Raw, Server, bin, entry_names, fails_with, free_port, md5_file, ok, random_file,
 };
 
 /// Mounts a tmpfs on the data folder `$0`, then runs the server on it.
@@ -15,13 +15,7 @@ const SERVE_ON_TMPFS: &str =
     "mount -t tmpfs -o size=6m tmpfs \"$0\" && exec \"$1\" serve --data \"$0\" --tcp \"$2\"";
 
 fn names(server: &Server) -> Vec<String> {
-    let doc: Value = serde_json::from_str(&ok(&server.cli(&["ls", "--json", "/"]))).unwrap();
-    doc["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["name"].as_str().unwrap().to_string())
-        .collect()
+    entry_names(&ok(&server.cli(&["ls", "--json", "/"])))
 }
 
 #[test]

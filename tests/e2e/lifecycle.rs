@@ -4,7 +4,8 @@
 use std::process::Stdio;
 
 use crate::support::{
-    PASSWORD, Raw, Server, code, fails_with, free_port, md5_file, ok, random_file, stderr, wait_for,
+    PASSWORD, Raw, Server, code, fails_with, free_port, md5_file, ok, random_file, spawn_slow_put,
+    stderr, wait_for,
 };
 
 /// Log or output lines that would mean the shutdown was not clean.
@@ -24,20 +25,7 @@ fn sigterm_during_an_upload_stops_cleanly_and_the_upload_resumes_after_restart()
     let mut server = Server::spawn(serve, &data, addr, &[]);
     let local = tmp.path().join("big");
     random_file(&local, 48 * 1024 * 1024, 11);
-    let client = server
-        .cli_cmd(&[
-            "put",
-            "--limit-rate",
-            "16MiB",
-            "--retries",
-            "0",
-            local.to_str().unwrap(),
-            "/big",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let client = spawn_slow_put(&server, &local, "/big", 0);
     let mut idle = Raw::logged_in(server.addr);
     wait_for(60, "the first 8 MiB", || {
         server.staging_bytes() >= 8 * 1024 * 1024

@@ -462,3 +462,33 @@ pub fn code(h: &Header) -> &str {
 pub fn hello_json() -> Value {
     json!({"op": "hello", "version": 1})
 }
+
+/// The entry names of an `ls --json` document.
+pub fn entry_names(listing: &str) -> Vec<String> {
+    let doc: serde_json::Value = serde_json::from_str(listing).unwrap();
+    doc["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Starts `ferry put --limit-rate 16MiB --retries N LOCAL REMOTE`, slow enough to be
+/// interrupted mid-transfer; its output is piped for the test to read.
+pub fn spawn_slow_put(server: &Server, local: &Path, remote: &str, retries: u32) -> Child {
+    server
+        .cli_cmd(&[
+            "put",
+            "--limit-rate",
+            "16MiB",
+            "--retries",
+            &retries.to_string(),
+            local.to_str().unwrap(),
+            remote,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}

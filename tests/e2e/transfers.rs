@@ -2,9 +2,9 @@
 //! `kill -9`'d server, many clients at once.
 
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::support::{Server, md5_file, ok, random_file};
+use crate::support::{Server, md5_file, ok, random_file, spawn_slow_put, wait_for};
 
 #[test]
 fn put_and_get_round_trip_exactly_for_edge_sizes() {
@@ -61,15 +61,6 @@ fn put_refuses_to_replace_unless_overwrite_and_skips_identical_content() {
     assert_eq!(md5_file(&server.home("admin").join("x")), md5_file(&b));
 }
 
-/// Waits until `cond` holds, panicking after `secs`.
-fn wait_for(secs: u64, what: &str, mut cond: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
 /// The value once it has stopped changing (the server may still be writing chunks that were
 /// in flight when the client died).
 fn settled(mut f: impl FnMut() -> u64) -> u64 {
@@ -90,18 +81,7 @@ fn a_killed_client_put_resumes_where_it_stopped() {
     let tmp = tempfile::tempdir().unwrap();
     let local = tmp.path().join("big");
     random_file(&local, 48 * 1024 * 1024, 7);
-    let mut child = server
-        .cli_cmd(&[
-            "put",
-            "--limit-rate",
-            "16MiB",
-            local.to_str().unwrap(),
-            "/big",
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_slow_put(&server, &local, "/big", 3);
     wait_for(60, "the first 8 MiB", || {
         server.staging_bytes() >= 8 * 1024 * 1024
     });
@@ -127,20 +107,7 @@ fn a_kill_9_server_restarts_and_the_upload_resumes_exactly() {
     let tmp = tempfile::tempdir().unwrap();
     let local = tmp.path().join("big");
     random_file(&local, 48 * 1024 * 1024, 9);
-    let child = server
-        .cli_cmd(&[
-            "put",
-            "--limit-rate",
-            "16MiB",
-            "--retries",
-            "20",
-            local.to_str().unwrap(),
-            "/big",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_slow_put(&server, &local, "/big", 20);
     wait_for(60, "the first 8 MiB", || {
         server.staging_bytes() >= 8 * 1024 * 1024
     });
