@@ -20,8 +20,11 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Run the server (TCP door) on a data folder, creating it and an `admin` user on first run.
+    /// Run the server (TCP and HTTP doors) on a data folder, creating it and an `admin` user on
+    /// first run.
     Serve(serve::ServeArgs),
+    /// Print the HTTP API's OpenAPI document (YAML); `openapi.yaml` is this output.
+    Openapi,
     /// Manage accounts in a data folder; a running server sees changes at the next login.
     #[command(subcommand)]
     User(admin::UserCommand),
@@ -42,6 +45,14 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve(args) => report(serve::run(args).await),
             Command::User(cmd) => report(admin::run(cmd).await),
+            Command::Openapi => {
+                use std::io::Write;
+                let yaml = ferry_gateway::openapi::yaml();
+                match std::io::stdout().write_all(yaml.as_bytes()) {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(_) => ExitCode::FAILURE,
+                }
+            }
             Command::Client(cmd) => ferry_raw::cli::run(cli.conn, cmd).await,
         }
     })

@@ -19,9 +19,30 @@ pub struct ServeArgs {
     /// Address of the framed TCP door.
     #[arg(long, default_value = "127.0.0.1:7070")]
     tcp: SocketAddr,
-    /// Open connections at once.
+    /// Address of the HTTP door (API, web page, /docs).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    http: SocketAddr,
+    /// Open connections at once, per door.
     #[arg(long, default_value_t = 1024)]
     max_connections: usize,
+    /// HTTP requests handled at once (more wait for a slot).
+    #[arg(long, default_value_t = 256)]
+    http_max_in_flight: usize,
+    /// Seconds an HTTP client has to send its request headers.
+    #[arg(long, default_value_t = 10.0)]
+    http_header_timeout: f64,
+    /// Largest HTTP request head (request line and headers), in bytes.
+    #[arg(long, default_value_t = 65536)]
+    http_max_header_bytes: usize,
+    /// Seconds an HTTP request body may stall before the request is dropped.
+    #[arg(long, default_value_t = 60.0)]
+    http_body_timeout: f64,
+    /// Largest resumable-upload chunk accepted in one HTTP request, in bytes.
+    #[arg(long, default_value_t = 256 * 1024 * 1024)]
+    http_max_chunk: u64,
+    /// Seconds a bearer token from /api/v1/login stays valid.
+    #[arg(long, default_value_t = 86400)]
+    token_ttl: u64,
     /// Connections not yet logged in at once.
     #[arg(long, default_value_t = 64)]
     max_unauthenticated: usize,
@@ -65,6 +86,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let mut config = Config::new(&args.data);
     config.upload_ttl = Duration::from_secs(args.upload_ttl);
     config.max_uploads_per_user = args.max_uploads_per_user;
+    config.token_ttl = Duration::from_secs(args.token_ttl.max(1));
     let ferry = Ferry::open(config)?;
     bootstrap_admin(&ferry).await?;
 
@@ -81,8 +103,23 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let listener =
         ferry_raw::bind(args.tcp).with_context(|| format!("cannot listen on {}", args.tcp))?;
     let local = listener.local_addr()?;
+    let http_limits = ferry_gateway::Limits {
+        max_connections: args.max_connections,
+        max_in_flight: args.http_max_in_flight.max(1),
+        header_timeout: secs(args.http_header_timeout),
+        max_header_bytes: args.http_max_header_bytes,
+        body_idle_timeout: secs(args.http_body_timeout),
+        max_chunk: args.http_max_chunk,
+        shutdown_grace: secs(args.shutdown_grace),
+        ..ferry_gateway::Limits::default()
+    };
+    let http_listener = ferry_gateway::bind(args.http)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.http))?;
+    let http_local = http_listener.local_addr()?;
     println!("ferry: data folder {}", args.data.display());
     println!("ferry: tcp listening on {local}");
+    println!("ferry: http listening on http://{http_local}/ (API docs at /docs/)");
 
     let shutdown = CancellationToken::new();
     tokio::spawn(wait_for_signal(shutdown.clone()));
@@ -91,7 +128,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         secs(args.sweep_interval),
         shutdown.clone(),
     ));
-    ferry_raw::run(listener, ferry, limits, shutdown).await;
+    let http = ferry_gateway::serve(
+        http_listener,
+        ferry_gateway::app(ferry.clone(), http_limits.clone()),
+        http_limits,
+        shutdown.clone(),
+    );
+    tokio::join!(ferry_raw::run(listener, ferry, limits, shutdown), http);
     println!("ferry: stopped");
     Ok(())
 }

@@ -27,6 +27,9 @@ pub enum Error {
         /// How long the client should wait.
         retry_after: Duration,
     },
+    /// A bearer token that is malformed, unknown, expired or revoked, or whose user is gone.
+    #[error("the token is unknown, expired or revoked; log in again")]
+    TokenInvalid,
     /// A user name outside `[a-z0-9_-]{1,32}`.
     #[error("invalid user name: {0}")]
     InvalidUsername(String),
@@ -91,7 +94,8 @@ pub enum Error {
         /// Declared size.
         size: u64,
     },
-    /// A chunk's CRC-32C did not match its payload; nothing of it was kept.
+    /// A chunk's digest (CRC-32C, MD5 or SHA-256) did not match its payload; nothing of it was
+    /// kept.
     #[error("chunk checksum mismatch; the chunk was discarded")]
     ChunkChecksumMismatch,
     /// The whole file's MD5 differs from the expected one; nothing was committed.
@@ -138,6 +142,7 @@ impl Error {
             Error::NotAuthenticated => "not_authenticated",
             Error::AuthFailed => "auth_failed",
             Error::AuthThrottled { .. } => "auth_throttled",
+            Error::TokenInvalid => "token_invalid",
             Error::InvalidUsername(_) => "invalid_username",
             Error::UserExists(_) => "user_exists",
             Error::UserNotFound(_) => "user_not_found",

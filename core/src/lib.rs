@@ -7,10 +7,12 @@
 //! - [`store`]: the two storage seams (metadata, file bytes) and their embedded implementations —
 //!   the only code that knows the data folder's layout.
 //! - [`username`], [`path`], [`upload_id`], [`md5hex`]: validated types made at the edge.
+//! - [`chunk_digest`]: the checksum a client may send with one write (CRC-32C, MD5, SHA-256).
 //! - [`model`]: plain result types (entries, listings, quota, uploads).
 //! - [`error`]: [`Error`], one enum of domain causes, each with a stable code.
 
 pub mod auth;
+pub mod chunk_digest;
 pub mod error;
 pub mod md5hex;
 pub mod model;
@@ -21,8 +23,9 @@ pub mod store;
 pub mod upload_id;
 pub mod username;
 
+pub use chunk_digest::ChunkDigest;
 pub use error::{Error, Result};
 pub use path::HomePath;
-pub use service::{Config, Download, Ferry, LoginPending, Session};
+pub use service::{Config, Download, Ferry, LoginPending, Session, TokenGrant};
 pub use upload_id::UploadId;
 pub use username::Username;

@@ -8,6 +8,7 @@ use crate::upload_id::UploadId;
 
 /// What an entry is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EntryKind {
     /// A regular file.
@@ -22,10 +23,12 @@ pub enum EntryKind {
 
 /// One file or folder.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Entry {
     /// Last name of the path.
     pub name: String,
     /// Full path from the home.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "/docs/report.pdf"))]
     pub path: HomePath,
     /// File, folder, …
     pub kind: EntryKind,
@@ -35,13 +38,16 @@ pub struct Entry {
     pub modified: i64,
     /// MD5 of a file, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "9e107d9d372bb6826bd81d3542a419d6"))]
     pub md5: Option<Md5Digest>,
 }
 
 /// One page of a folder listing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Listing {
     /// The folder listed.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "/docs/report.pdf"))]
     pub path: HomePath,
     /// Entries sorted by name (byte order).
     pub entries: Vec<Entry>,
@@ -51,6 +57,7 @@ pub struct Listing {
 
 /// A user's space.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QuotaInfo {
     /// Bytes in committed files.
     pub used: u64,
@@ -62,10 +69,13 @@ pub struct QuotaInfo {
 
 /// An unfinished upload as clients see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UploadInfo {
     /// Id to continue it with, from any connection or door.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub id: UploadId,
     /// Target file.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "/docs/report.pdf"))]
     pub path: HomePath,
     /// Declared final size.
     pub size: u64,
@@ -73,6 +83,7 @@ pub struct UploadInfo {
     pub offset: u64,
     /// Expected MD5, if announced at create.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, example = "9e107d9d372bb6826bd81d3542a419d6"))]
     pub md5: Option<Md5Digest>,
     /// Unix seconds after which an idle upload is discarded.
     pub expires: i64,

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use bytes::Bytes;
-use ferry_core::{Config, Ferry, Session, Username};
+use ferry_core::{ChunkDigest, Config, Ferry, Session, Username};
 use md5::{Digest, Md5};
 
 fn user(name: &str) -> Username {
@@ -268,13 +268,21 @@ async fn a_body_longer_than_the_upload_keeps_only_the_in_range_bytes() {
     let up2 = s.upload_create("h", 6, None, false).await.unwrap();
     let id2 = up2.id.to_string();
     assert_eq!(
-        code(s.upload_write(&id2, 0, &b"abc"[..], Some(7)).await),
+        code(
+            s.upload_write(&id2, 0, &b"abc"[..], Some(ChunkDigest::Crc32c(7)))
+                .await
+        ),
         "chunk_checksum_mismatch"
     );
     assert_eq!(s.upload_status(&id2).await.unwrap().offset, 0);
-    s.upload_write(&id2, 0, &b"abcdef"[..], Some(crc32c::crc32c(b"abcdef")))
-        .await
-        .unwrap();
+    s.upload_write(
+        &id2,
+        0,
+        &b"abcdef"[..],
+        Some(ChunkDigest::Crc32c(crc32c::crc32c(b"abcdef"))),
+    )
+    .await
+    .unwrap();
     s.upload_finish(&id2, Some(&md5_hex(b"abcdef")))
         .await
         .unwrap();

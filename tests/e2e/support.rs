@@ -25,6 +25,8 @@ pub fn bin() -> &'static str {
 pub struct Server {
     pub child: Child,
     pub addr: SocketAddr,
+    /// The HTTP door (`--http`; an ephemeral port unless the test chose one).
+    pub http: SocketAddr,
     pub data: PathBuf,
     pub extra: Vec<String>,
     stdout_lines: Arc<Mutex<Vec<String>>>,
@@ -50,8 +52,11 @@ impl Server {
     /// (e.g. without `FERRY_ADMIN_PASSWORD`, or with stderr piped to capture it).
     pub fn command(data: &Path, addr: SocketAddr, extra: &[&str]) -> Command {
         let mut c = Command::new(bin());
-        c.arg("serve")
-            .arg("--data")
+        c.arg("serve");
+        if !extra.contains(&"--http") {
+            c.arg("--http").arg("127.0.0.1:0");
+        }
+        c.arg("--data")
             .arg(data)
             .arg("--tcp")
             .arg(addr.to_string())
@@ -83,18 +88,22 @@ impl Server {
         let stdout = child.stdout.take().unwrap();
         let mut lines = BufReader::new(stdout).lines();
         let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
+        // The HTTP door reports last, once both doors listen.
+        let http = loop {
             assert!(Instant::now() < deadline, "server did not start");
             let line = lines
                 .next()
                 .expect("server exited before listening")
                 .unwrap();
-            let listening = line.starts_with("ferry: tcp listening on ");
+            let http = line
+                .strip_prefix("ferry: http listening on http://")
+                .and_then(|rest| rest.split('/').next())
+                .map(|a| a.parse::<SocketAddr>().expect("http address"));
             stdout_lines.lock().unwrap().push(line);
-            if listening {
-                break;
+            if let Some(http) = http {
+                break http;
             }
-        }
+        };
         // Keep draining stdout so the server never blocks on a full pipe.
         let sink = stdout_lines.clone();
         drains.push(std::thread::spawn(move || {
@@ -105,6 +114,7 @@ impl Server {
         Server {
             child,
             addr,
+            http,
             data: data.to_path_buf(),
             extra: extra.iter().map(|s| s.to_string()).collect(),
             stdout_lines,
@@ -158,9 +168,13 @@ impl Server {
         self.child.wait().unwrap();
     }
 
-    /// Starts a new server process on the same data folder and port.
+    /// Starts a new server process on the same data folder and ports.
     pub fn restart(&mut self) {
-        let extra: Vec<&str> = self.extra.iter().map(String::as_str).collect();
+        let http = self.http.to_string();
+        let mut extra: Vec<&str> = self.extra.iter().map(String::as_str).collect();
+        if !extra.contains(&"--http") {
+            extra.extend(["--http", &http]);
+        }
         let mut fresh = Server::start_on(&self.data, self.addr, &extra);
         std::mem::swap(&mut self.child, &mut fresh.child);
         std::mem::swap(&mut self.stdout_lines, &mut fresh.stdout_lines);

@@ -184,7 +184,7 @@ def server(tmp_path):
     data = tmp_path / "data"
     data.mkdir()
     proc = subprocess.Popen(
-        [str(binary), "serve", "--data", str(data), "--tcp", "127.0.0.1:0"],
+        [str(binary), "serve", "--data", str(data), "--tcp", "127.0.0.1:0", "--http", "127.0.0.1:0"],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

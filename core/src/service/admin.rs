@@ -77,11 +77,16 @@ impl Ferry {
         .await
     }
 
-    /// Removes an account; with `purge`, its home too.
+    /// Removes an account and its tokens; with `purge`, its home too.
     pub async fn remove_user(&self, name: Username, purge: bool) -> Result<()> {
         let inner = self.inner.clone();
         blocking(move || {
             inner.meta.remove_account(&name)?;
+            for (hash, token) in inner.meta.tokens()? {
+                if token.user == name {
+                    inner.meta.remove_token(&hash)?;
+                }
+            }
             if purge {
                 inner.blobs.remove_home(&name)?;
             }

@@ -21,6 +21,8 @@ pub struct Config {
     pub max_uploads_per_user: usize,
     /// Failed-login slow-down.
     pub throttle: ThrottleConfig,
+    /// A bearer token is refused this long after it was issued (default 24 h).
+    pub token_ttl: Duration,
 }
 
 impl Config {
@@ -33,6 +35,7 @@ impl Config {
             list_page_max: 1000,
             max_uploads_per_user: 64,
             throttle: ThrottleConfig::default(),
+            token_ttl: Duration::from_secs(24 * 3600),
         }
     }
 }

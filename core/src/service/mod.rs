@@ -8,8 +8,11 @@ mod admin;
 mod config;
 mod download;
 mod login;
+mod password;
 mod quota;
 mod session;
+mod sweep;
+mod token;
 mod upload;
 
 use std::collections::{HashMap, HashSet};
@@ -19,6 +22,7 @@ pub use config::Config;
 pub use download::Download;
 pub use login::LoginPending;
 pub use session::Session;
+pub use token::TokenGrant;
 
 use crate::auth::throttle::Throttle;
 use crate::store::{BlobStore, LocalBlobStore, LocalMetaStore, MetaStore};
@@ -43,6 +47,8 @@ struct Inner {
     leases: Mutex<HashSet<UploadId>>,
     /// Per-user committed and reserved bytes, loaded on first use.
     ledgers: Mutex<HashMap<Username, quota::Ledger>>,
+    /// Recent successful password checks, so HTTP Basic auth does not run PBKDF2 per request.
+    passwords: password::PasswordCache,
 }
 
 impl Ferry {
@@ -70,6 +76,7 @@ impl Ferry {
                 throttle,
                 leases: Mutex::new(HashSet::new()),
                 ledgers: Mutex::new(HashMap::new()),
+                passwords: password::PasswordCache::default(),
             }),
         })
     }

@@ -231,7 +231,14 @@ impl BlobStore for LocalBlobStore {
                 Err(_) => continue, // a name Ferry could not address (e.g. with a backslash)
             };
             match d.symlink_metadata(&name) {
-                Ok(meta) => out.push(entry_from(&path, &meta)),
+                Ok(meta) => {
+                    let mut entry = entry_from(&path, &meta);
+                    if entry.kind == EntryKind::File {
+                        // Listings show the MD5 where Ferry already knows it; never computed here.
+                        entry.md5 = self.recall_digest(&version_of(&meta)).ok().flatten();
+                    }
+                    out.push(entry)
+                }
                 Err(e) if e.kind() == ErrorKind::NotFound => {} // removed meanwhile
                 Err(e) => return Err(io_err(e, &path)),
             }

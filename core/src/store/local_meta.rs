@@ -1,9 +1,10 @@
-//! The embedded [`MetaStore`]: one small JSON file per account and per upload.
+//! The embedded [`MetaStore`]: one small JSON file per account, per upload and per token.
 //!
 //! ```text
 //! DATA/state/secret               32 random bytes, mode 0600
 //! DATA/state/users/NAME.json      Account (SCRAM verifiers, quota), mode 0600
 //! DATA/state/uploads/ID.json      UploadRecord (target, size, MD5 state checkpoint)
+//! DATA/state/tokens/HASH.json     TokenRecord (user, expiry), named by SHA-256 of the token
 //! ```
 //!
 //! Why files and not an embedded database: the `ferry user …` admin commands must take effect
@@ -16,16 +17,17 @@ use std::io::{ErrorKind, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-use super::meta::{Account, MetaStore, UploadRecord};
+use super::meta::{Account, MetaStore, TokenRecord, UploadRecord};
 use crate::upload_id::UploadId;
 use crate::username::Username;
 use crate::{Error, Result};
 
-/// Accounts and upload records under `DATA/state`.
+/// Accounts, upload records and tokens under `DATA/state`.
 #[derive(Debug)]
 pub struct LocalMetaStore {
     users: PathBuf,
     uploads: PathBuf,
+    tokens: PathBuf,
     secret: [u8; 32],
 }
 
@@ -34,7 +36,8 @@ impl LocalMetaStore {
     pub fn open(state_dir: &Path) -> Result<Self> {
         let users = state_dir.join("users");
         let uploads = state_dir.join("uploads");
-        for d in [state_dir, &users, &uploads] {
+        let tokens = state_dir.join("tokens");
+        for d in [state_dir, &users, &uploads, &tokens] {
             fs::DirBuilder::new()
                 .recursive(true)
                 .mode(0o700)
@@ -45,6 +48,7 @@ impl LocalMetaStore {
         Ok(LocalMetaStore {
             users,
             uploads,
+            tokens,
             secret,
         })
     }
@@ -55,6 +59,17 @@ impl LocalMetaStore {
 
     fn upload_file(&self, id: &UploadId) -> PathBuf {
         self.uploads.join(format!("{id}.json"))
+    }
+
+    /// The hash becomes a file name, so it must be exactly what the service makes: 64
+    /// lowercase hex digits, nothing that could name another file.
+    fn token_file(&self, hash: &str) -> Result<PathBuf> {
+        let valid =
+            hash.len() == 64 && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        if !valid {
+            return Err(Error::internal("token hash is not 64 lowercase hex digits"));
+        }
+        Ok(self.tokens.join(format!("{hash}.json")))
     }
 }
 
@@ -105,6 +120,27 @@ impl MetaStore for LocalMetaStore {
         read_all(&self.uploads)
     }
 
+    fn token(&self, hash: &str) -> Result<Option<TokenRecord>> {
+        read_json(&self.token_file(hash)?)
+    }
+
+    fn put_token(&self, hash: &str, record: &TokenRecord) -> Result<()> {
+        // Durable: a token is issued once per web login, and the page must keep working
+        // after the server restarts, even uncleanly.
+        write_json_atomic(&self.token_file(hash)?, record, true)
+    }
+
+    fn remove_token(&self, hash: &str) -> Result<()> {
+        match fs::remove_file(self.token_file(hash)?) {
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+            other => other.map_err(Error::internal),
+        }
+    }
+
+    fn tokens(&self) -> Result<Vec<(String, TokenRecord)>> {
+        read_all_named(&self.tokens)
+    }
+
     fn secret(&self) -> Result<[u8; 32]> {
         Ok(self.secret)
     }
@@ -121,12 +157,20 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>> {
 }
 
 fn read_all<T: serde::de::DeserializeOwned>(dir: &Path) -> Result<Vec<T>> {
+    Ok(read_all_named(dir)?.into_iter().map(|(_, v)| v).collect())
+}
+
+/// Every `*.json` record in `dir` with its file stem.
+fn read_all_named<T: serde::de::DeserializeOwned>(dir: &Path) -> Result<Vec<(String, T)>> {
     let mut out = Vec::new();
     for entry in fs::read_dir(dir).map_err(Error::internal)? {
         let path = entry.map_err(Error::internal)?.path();
+        let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
+            continue;
+        };
         if path.extension().is_some_and(|e| e == "json") {
             match read_json(&path) {
-                Ok(Some(v)) => out.push(v),
+                Ok(Some(v)) => out.push((stem.to_string(), v)),
                 Ok(None) => {} // removed meanwhile
                 Err(e) => {
                     tracing::warn!(path = %path.display(), error = ?e, "skipping unreadable record")

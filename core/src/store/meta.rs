@@ -1,4 +1,4 @@
-//! The metadata seam: accounts and upload records.
+//! The metadata seam: accounts, upload records and bearer tokens.
 //!
 //! Everything Ferry knows besides file bytes goes through [`MetaStore`]. The embedded
 //! implementation is [`super::local_meta::LocalMetaStore`]; a shared database can implement the
@@ -59,7 +59,18 @@ pub struct UploadRecord {
     pub hashed: u64,
 }
 
-/// Accounts, upload records and the server secret.
+/// A bearer token, stored under the SHA-256 of its text (never the text itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRecord {
+    /// Whose session the token opens.
+    pub user: Username,
+    /// Unix seconds of issue.
+    pub created: i64,
+    /// Unix seconds after which the token is refused and may be deleted.
+    pub expires: i64,
+}
+
+/// Accounts, upload records, tokens and the server secret.
 pub trait MetaStore: Send + Sync + fmt::Debug {
     /// The account, if it exists.
     fn account(&self, name: &Username) -> Result<Option<Account>>;
@@ -77,6 +88,14 @@ pub trait MetaStore: Send + Sync + fmt::Debug {
     fn remove_upload(&self, id: &UploadId) -> Result<()>;
     /// Every upload record.
     fn uploads(&self) -> Result<Vec<UploadRecord>>;
+    /// The token stored under `hash` (64 lowercase hex digits of SHA-256), if any.
+    fn token(&self, hash: &str) -> Result<Option<TokenRecord>>;
+    /// Creates or replaces a token atomically.
+    fn put_token(&self, hash: &str, record: &TokenRecord) -> Result<()>;
+    /// Removes a token (absent is fine).
+    fn remove_token(&self, hash: &str) -> Result<()>;
+    /// Every token with its hash.
+    fn tokens(&self) -> Result<Vec<(String, TokenRecord)>>;
     /// A 32-byte secret generated once per data folder (decoy logins, token hashing).
     fn secret(&self) -> Result<[u8; 32]>;
 }

@@ -1,4 +1,4 @@
-//! Storage seams. [`meta::MetaStore`] holds accounts and upload records,
+//! Storage seams. [`meta::MetaStore`] holds accounts, upload records and tokens,
 //! [`blob::BlobStore`] holds file bytes; the `local_*` modules are the embedded implementations
 //! and the only code that knows the data folder's layout.
 
@@ -10,4 +10,4 @@ pub mod meta;
 pub use blob::{BlobStore, OpenedFile, StagingFile};
 pub use local_blob::LocalBlobStore;
 pub use local_meta::LocalMetaStore;
-pub use meta::{Account, MetaStore, UploadRecord};
+pub use meta::{Account, MetaStore, TokenRecord, UploadRecord};

@@ -1,0 +1,151 @@
+//! Bearer tokens: a login turned into a string a browser can keep, so the web page does not
+//! resend the password with every request.
+//!
+//! A token is 32 random bytes, base64url without padding (43 characters). Only its SHA-256 is
+//! stored — a copy of the token store opens no session — and the tokens live in the metadata
+//! store, so they survive a restart. A token is refused after [`Config::token_ttl`], once
+//! revoked, once its user is removed, and also if the account was re-created after the token
+//! was issued (a new account of the same name does not inherit old tokens).
+//!
+//! [`Config::token_ttl`]: super::Config::token_ttl
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use super::{Ferry, Inner, Session, blocking};
+use crate::auth::credentials::{fill_random, sha256};
+use crate::model::unix_now;
+use crate::store::TokenRecord;
+use crate::{Error, Result};
+
+/// Random bytes in a token.
+const TOKEN_BYTES: usize = 32;
+
+/// Characters of a token: 32 bytes in unpadded base64.
+const TOKEN_LEN: usize = 43;
+
+/// A newly issued bearer token.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TokenGrant {
+    /// The token; shown to the client once, stored nowhere.
+    pub token: String,
+    /// Unix seconds after which it is refused.
+    pub expires: i64,
+}
+
+impl Ferry {
+    /// Issues a token that opens sessions for `session`'s user until it expires or is revoked.
+    pub async fn token_create(&self, session: &Session) -> Result<TokenGrant> {
+        let mut bytes = [0u8; TOKEN_BYTES];
+        fill_random(&mut bytes)?;
+        let token = URL_SAFE_NO_PAD.encode(bytes);
+        let now = unix_now();
+        let record = TokenRecord {
+            user: session.user.clone(),
+            created: now,
+            expires: now.saturating_add(self.inner.config.token_ttl.as_secs() as i64),
+        };
+        let expires = record.expires;
+        let hash = hash_of(&token);
+        let inner = self.inner.clone();
+        blocking(move || inner.meta.put_token(&hash, &record)).await?;
+        tracing::info!(user = %session.user, expires, "token created");
+        Ok(TokenGrant { token, expires })
+    }
+
+    /// Opens a session for the token's user; `token_invalid` if the token is malformed,
+    /// unknown, expired (it is then deleted) or revoked, or its user no longer exists.
+    pub async fn token_session(&self, token: &str) -> Result<Session> {
+        let hash = parse(token).ok_or(Error::TokenInvalid)?;
+        let inner = self.inner.clone();
+        let user = blocking(move || {
+            let record = inner.meta.token(&hash)?.ok_or(Error::TokenInvalid)?;
+            if record.expires <= unix_now() {
+                inner.meta.remove_token(&hash)?;
+                return Err(Error::TokenInvalid);
+            }
+            match inner.meta.account(&record.user)? {
+                Some(account) if account.created <= record.created => {}
+                _ => return Err(Error::TokenInvalid),
+            }
+            inner.blobs.create_home(&record.user)?;
+            Ok(record.user)
+        })
+        .await?;
+        Ok(Session::new(self.clone(), user))
+    }
+
+    /// Revokes a token; an unknown, malformed or already revoked token is fine.
+    pub async fn token_revoke(&self, token: &str) -> Result<()> {
+        let Some(hash) = parse(token) else {
+            return Ok(());
+        };
+        let inner = self.inner.clone();
+        blocking(move || inner.meta.remove_token(&hash)).await
+    }
+}
+
+impl Inner {
+    /// Deletes expired tokens. Returns how many.
+    pub(super) fn sweep_tokens(&self, now: i64) -> Result<usize> {
+        let mut n = 0;
+        for (hash, record) in self.meta.tokens()? {
+            if record.expires <= now {
+                self.meta.remove_token(&hash)?;
+                n += 1;
+            }
+        }
+        if n > 0 {
+            tracing::info!(tokens = n, "expired tokens deleted");
+        }
+        Ok(n)
+    }
+}
+
+/// The storage key of a well-formed token, or `None`.
+fn parse(token: &str) -> Option<String> {
+    // Length first, so an oversized header costs nothing to reject.
+    if token.len() != TOKEN_LEN {
+        return None;
+    }
+    // The decoder refuses non-zero trailing bits, so each token has exactly one spelling.
+    let bytes = URL_SAFE_NO_PAD.decode(token).ok()?;
+    (bytes.len() == TOKEN_BYTES).then(|| hash_of(token))
+}
+
+/// SHA-256 of the token's text, hex: what the store is keyed by.
+fn hash_of(token: &str) -> String {
+    hex::encode(sha256(token.as_bytes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_43_character_base64url_tokens_of_32_bytes_parse() {
+        let good = URL_SAFE_NO_PAD.encode([7u8; TOKEN_BYTES]);
+        assert_eq!(good.len(), TOKEN_LEN);
+        assert_eq!(parse(&good), Some(hash_of(&good)));
+        assert_eq!(parse(&good[..42]), None);
+        assert_eq!(parse(&format!("{}=", &good[..42])), None);
+        assert_eq!(
+            parse(&good.replace(|c: char| c.is_ascii_alphabetic(), "+")),
+            None
+        );
+        assert_eq!(parse(""), None);
+        // Same bytes, last character with a non-zero trailing bit: not a second spelling.
+        const ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let mut other = good.clone();
+        let last = other.pop().unwrap();
+        let index = ALPHABET.find(last).unwrap();
+        assert_eq!(
+            index & 3,
+            0,
+            "a canonical last character has zero trailing bits"
+        );
+        other.push(ALPHABET.as_bytes()[index | 1] as char);
+        assert_eq!(parse(&other), None);
+    }
+}

@@ -1,0 +1,40 @@
+//! axum's extractors with their rejections turned into Ferry problems, so a malformed JSON
+//! body or query string gets the same `application/problem+json` shape as every other error.
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts};
+
+use crate::error::{ApiError, HttpError};
+
+/// A JSON body.
+#[derive(Debug, FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct ApiJson<T>(pub T);
+
+/// A query string.
+#[derive(Debug, FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct ApiQuery<T>(pub T);
+
+/// Path parameters.
+#[derive(Debug, FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct ApiPath<T>(pub T);
+
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> Self {
+        HttpError::BadBody(format!("invalid JSON body: {}", r.body_text())).into()
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(r: QueryRejection) -> Self {
+        HttpError::BadBody(format!("invalid query string: {}", r.body_text())).into()
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(r: PathRejection) -> Self {
+        HttpError::BadBody(format!("invalid path: {}", r.body_text())).into()
+    }
+}

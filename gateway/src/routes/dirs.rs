@@ -1,0 +1,151 @@
+//! Folders and the rest of the namespace: list, create, stat, move, quota.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::Response;
+use ferry_core::model::{Entry, Listing, QuotaInfo};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::Authed;
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::openapi::{DIRS, Errors};
+use crate::routes::{entry_response, home_path};
+
+/// Paging of a listing.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// Start after this name (the `next` of the previous page).
+    pub after: Option<String>,
+    /// Entries per page (1–1000, default 1000).
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<u32>,
+}
+
+/// List the home folder.
+#[utoipa::path(
+    get, path = "/api/v1/dirs/", tag = DIRS,
+    params(ListQuery),
+    responses((status = 200, description = "One page, sorted by name", body = Listing), Errors),
+    security(("basic" = []), ("bearer" = []))
+)]
+pub async fn list_home(
+    auth: Authed,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Json<Listing>, ApiError> {
+    Ok(Json(auth.session.list(Some("/"), q.after, q.limit).await?))
+}
+
+/// List a folder: name, kind, size, modified and MD5 when known, sorted by name, paged.
+#[utoipa::path(
+    get, path = "/api/v1/dirs/{path}", tag = DIRS,
+    params(("path" = String, Path, description = "Folder path inside the home"), ListQuery),
+    responses((status = 200, description = "One page, sorted by name", body = Listing), Errors),
+    security(("basic" = []), ("bearer" = []))
+)]
+pub async fn list(
+    auth: Authed,
+    ApiPath(path): ApiPath<String>,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Json<Listing>, ApiError> {
+    let path = home_path(&path);
+    Ok(Json(
+        auth.session.list(Some(&path), q.after, q.limit).await?,
+    ))
+}
+
+/// Options of mkdir.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MkdirQuery {
+    /// Create missing parents too, and accept an existing folder (default true).
+    pub parents: Option<bool>,
+}
+
+/// Create a folder (and its parents unless `parents=false`).
+#[utoipa::path(
+    post, path = "/api/v1/dirs/{path}", tag = DIRS,
+    params(("path" = String, Path, description = "Folder path inside the home"), MkdirQuery),
+    responses((status = 201, description = "The folder", body = Entry), Errors),
+    security(("basic" = []), ("bearer" = []))
+)]
+pub async fn mkdir(
+    auth: Authed,
+    ApiPath(path): ApiPath<String>,
+    ApiQuery(q): ApiQuery<MkdirQuery>,
+) -> Result<Response, ApiError> {
+    let entry = auth
+        .session
+        .mkdir(&home_path(&path), q.parents.unwrap_or(true))
+        .await?;
+    Ok(entry_response(StatusCode::CREATED, &entry))
+}
+
+/// Options of stat.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StatQuery {
+    /// Compute a file's MD5 if it is not known yet.
+    #[serde(default)]
+    pub digest: bool,
+}
+
+/// Metadata of one file or folder.
+#[utoipa::path(
+    get, path = "/api/v1/stat/{path}", tag = DIRS,
+    params(("path" = String, Path, description = "Path inside the home"), StatQuery),
+    responses((status = 200, description = "The entry", body = Entry), Errors),
+    security(("basic" = []), ("bearer" = []))
+)]
+pub async fn stat(
+    auth: Authed,
+    ApiPath(path): ApiPath<String>,
+    ApiQuery(q): ApiQuery<StatQuery>,
+) -> Result<Json<Entry>, ApiError> {
+    Ok(Json(auth.session.stat(&home_path(&path), q.digest).await?))
+}
+
+/// A move or rename.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoveRequest {
+    /// What to move.
+    #[schema(example = "/inbox/report.pdf")]
+    pub from: String,
+    /// Where to; must not exist unless `overwrite`.
+    #[schema(example = "/archive/2026/report.pdf")]
+    pub to: String,
+    /// Replace an existing target file.
+    #[serde(default)]
+    pub overwrite: bool,
+}
+
+/// Move or rename a file or folder, atomically.
+#[utoipa::path(
+    post, path = "/api/v1/move", tag = DIRS,
+    request_body = MoveRequest,
+    responses((status = 200, description = "The entry at its new path", body = Entry), Errors),
+    security(("basic" = []), ("bearer" = []))
+)]
+pub async fn move_entry(
+    auth: Authed,
+    ApiJson(req): ApiJson<MoveRequest>,
+) -> Result<Json<Entry>, ApiError> {
+    Ok(Json(
+        auth.session
+            .rename(&req.from, &req.to, req.overwrite)
+            .await?,
+    ))
+}
+
+/// Bytes used, reserved by unfinished uploads, and the limit.
+#[utoipa::path(
+    get, path = "/api/v1/quota", tag = DIRS,
+    responses((status = 200, description = "The user's space", body = QuotaInfo), Errors),
+    security(("basic" = []), ("bearer" = []))
+)]
+pub async fn quota(auth: Authed) -> Result<Json<QuotaInfo>, ApiError> {
+    Ok(Json(auth.session.quota().await?))
+}

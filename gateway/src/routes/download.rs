@@ -1,0 +1,159 @@
+//! Building a download response: validators, conditional requests, one byte range, and a body
+//! streamed from the core in bounded chunks (memory stays flat whatever the file size).
+
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::Response;
+use ferry_core::Session;
+use ferry_core::model::Entry;
+use http::header;
+
+use crate::error::{ApiError, HttpError};
+use crate::headers::{
+    RangeRequest, content_md5, etag_for_md5, format_content_range, format_md5_digest,
+    if_none_match_matches, if_range_matches, parse_range,
+};
+
+/// Legacy whole-body MD5 header (RFC 1864); sent on full responses only.
+const CONTENT_MD5: header::HeaderName = header::HeaderName::from_static("content-md5");
+
+/// Bytes read from the file per body chunk.
+const CHUNK: usize = 256 * 1024;
+
+/// GET sends the body; HEAD only the headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// With body.
+    Get,
+    /// Headers only.
+    Head,
+}
+
+/// The whole download decision for `path`.
+pub async fn respond(
+    session: &Session,
+    path: &str,
+    req: &HeaderMap,
+    method: Method,
+) -> Result<Response, ApiError> {
+    let mut download = session.open_download(path, 0).await?;
+    let entry = download.entry.clone();
+    let md5 = download.md5();
+    let etag = etag_for_md5(&md5.to_string());
+    let mut headers = file_headers(&entry, &etag, &md5.0);
+
+    let text = |name| req.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
+    if text(header::IF_NONE_MATCH).is_some_and(|v| if_none_match_matches(v, &etag)) {
+        return Ok(build(StatusCode::NOT_MODIFIED, headers, Body::empty()));
+    }
+    let range = match text(header::IF_RANGE) {
+        Some(v) if !if_range_matches(v, &etag) => RangeRequest::Full,
+        _ => parse_range(text(header::RANGE), entry.size),
+    };
+    let (status, start, len) = match range {
+        RangeRequest::Full => (StatusCode::OK, 0, entry.size),
+        RangeRequest::Partial { start, end } => {
+            headers.insert(
+                header::CONTENT_RANGE,
+                value(&format_content_range(start, end, entry.size)),
+            );
+            headers.remove(CONTENT_MD5);
+            (StatusCode::PARTIAL_CONTENT, start, end - start + 1)
+        }
+        RangeRequest::Unsatisfiable => {
+            return Err(HttpError::Unsatisfiable { size: entry.size }.into());
+        }
+    };
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    if method == Method::Head || len == 0 {
+        return Ok(build(status, headers, Body::empty()));
+    }
+    if start > 0 {
+        // Reopen at the start of the range; the ETag check keeps the two opens on one version.
+        download = session.open_download(path, start).await?;
+        if download.md5() != md5 {
+            return Err(
+                HttpError::PreconditionFailed("the file changed while opening".into()).into(),
+            );
+        }
+    }
+    let body = futures::stream::unfold((download, len), |(mut d, left)| async move {
+        if left == 0 {
+            return None;
+        }
+        match d.next_chunk(CHUNK.min(left as usize)).await {
+            Ok(Some(b)) => {
+                let left = left - b.len() as u64;
+                Some((Ok(b), (d, left)))
+            }
+            Ok(None) => None,
+            Err(e) => {
+                tracing::warn!(error = %e, "download stopped");
+                Some((Err(std::io::Error::other(e.to_string())), (d, 0)))
+            }
+        }
+    });
+    Ok(build(status, headers, Body::from_stream(body)))
+}
+
+fn file_headers(entry: &Entry, etag: &str, md5: &[u8; 16]) -> HeaderMap {
+    let mut h = HeaderMap::new();
+    h.insert(header::ETAG, value(etag));
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    h.insert("repr-digest", value(&format_md5_digest(md5)));
+    h.insert(CONTENT_MD5, value(&content_md5(md5)));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        value(&content_disposition(&entry.name)),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-cache"),
+    );
+    let modified =
+        std::time::UNIX_EPOCH + std::time::Duration::from_secs(entry.modified.max(0) as u64);
+    h.insert(
+        header::LAST_MODIFIED,
+        value(&httpdate::fmt_http_date(modified)),
+    );
+    h
+}
+
+/// `attachment; filename="ascii"; filename*=UTF-8''percent-encoded` (RFC 6266): the ASCII
+/// fallback replaces anything unsafe, the starred form keeps the real name.
+fn content_disposition(name: &str) -> String {
+    let fallback: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' && c != '%' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut encoded = String::new();
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+            encoded.push(b as char);
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
+}
+
+fn value(s: &str) -> HeaderValue {
+    HeaderValue::from_str(s).unwrap_or_else(|_| HeaderValue::from_static("invalid"))
+}
+
+fn build(status: StatusCode, headers: HeaderMap, body: Body) -> Response {
+    let mut resp = Response::new(body);
+    *resp.status_mut() = status;
+    *resp.headers_mut() = headers;
+    resp
+}

@@ -1,0 +1,192 @@
+//! `/api/v1/files/{path}`: download (GET, HEAD, with Range), whole-body upload (PUT), delete.
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use ferry_core::Error;
+use http::header;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::auth::Authed;
+use crate::body::{self, BodyProbe};
+use crate::error::{ApiError, HttpError};
+use crate::extract::{ApiPath, ApiQuery};
+use crate::openapi::{Binary, Errors, FILES};
+use crate::routes::download::{self, Method};
+use crate::routes::{entry_response, file_location, home_path, whole_md5};
+use crate::state::AppState;
+
+/// Download a file. A single `Range` gives `206` with `Content-Range`; `If-Range` with a stale
+/// ETag gives the whole file; `If-None-Match` with the current ETag gives `304`. The ETag is
+/// the file's MD5, also sent as `Repr-Digest: md5=:…:`. Always an attachment, never rendered.
+#[utoipa::path(
+    get, path = "/api/v1/files/{path}", tag = FILES,
+    params(
+        ("path" = String, Path, description = "File path inside the home, e.g. `docs/a.pdf`"),
+        ("Range" = Option<String>, Header, description = "One byte range, e.g. `bytes=100-` or `bytes=-500`"),
+        ("If-Range" = Option<String>, Header, description = "Serve the range only if the ETag still matches"),
+        ("If-None-Match" = Option<String>, Header, description = "`304` if the ETag matches"),
+    ),
+    responses(
+        (status = 200, description = "The whole file", content_type = "application/octet-stream", body = Binary, headers(
+            ("ETag" = String, description = "Strong validator: the MD5 in quotes"),
+            ("Repr-Digest" = String, description = "RFC 9530: `md5=:BASE64:`"),
+            ("Content-MD5" = String, description = "The MD5, base64 (legacy)"),
+            ("Accept-Ranges" = String, description = "`bytes`"),
+            ("Content-Length" = u64, description = "Bytes in the body"),
+            ("Last-Modified" = String, description = "HTTP date"),
+            ("Content-Disposition" = String, description = "`attachment` with the file name"),
+        )),
+        (status = 206, description = "The requested range", content_type = "application/octet-stream", body = Binary, headers(
+            ("Content-Range" = String, description = "`bytes FIRST-LAST/SIZE`"),
+            ("ETag" = String, description = "Strong validator: the MD5 in quotes"),
+            ("Repr-Digest" = String, description = "RFC 9530 digest of the whole file"),
+        )),
+        (status = 304, description = "Not modified (If-None-Match matched)"),
+        (status = 416, description = "Range not satisfiable", content_type = "application/problem+json", body = crate::error::Problem, headers(
+            ("Content-Range" = String, description = "`bytes */SIZE`"),
+        )),
+        Errors,
+    ),
+    security(("basic" = []), ("bearer" = []))
+)]
+pub async fn download(
+    auth: Authed,
+    ApiPath(path): ApiPath<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    download::respond(&auth.session, &home_path(&path), &headers, Method::Get).await
+}
+
+/// File metadata as headers: like `GET` without the body.
+#[utoipa::path(
+    head, path = "/api/v1/files/{path}", tag = FILES,
+    params(("path" = String, Path, description = "File path inside the home")),
+    responses(
+        (status = 200, description = "The file exists", headers(
+            ("ETag" = String, description = "The MD5 in quotes"),
+            ("Content-Length" = u64, description = "File size"),
+            ("Repr-Digest" = String, description = "RFC 9530: `md5=:BASE64:`"),
+        )),
+        (status = 206, description = "A range would be served"),
+        (status = 304, description = "Not modified"),
+        (status = 416, description = "Range not satisfiable"),
+        Errors,
+    ),
+    security(("basic" = []), ("bearer" = []))
+)]
+pub async fn head(
+    auth: Authed,
+    ApiPath(path): ApiPath<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    download::respond(&auth.session, &home_path(&path), &headers, Method::Head).await
+}
+
+/// Upload a whole file in one request (`curl -T FILE URL`).
+///
+/// Streamed to disk, hashed while received and committed atomically: a failed or cut upload
+/// leaves nothing. With `Content-MD5` or `Repr-Digest: md5=:…:` the data is verified first
+/// (`422 checksum_mismatch` otherwise). `If-None-Match: *` refuses to replace a file (`412`).
+#[utoipa::path(
+    put, path = "/api/v1/files/{path}", tag = FILES,
+    params(
+        ("path" = String, Path, description = "Target file path inside the home"),
+        ("Content-Length" = u64, Header, description = "Required: the file size"),
+        ("Content-MD5" = Option<String>, Header, description = "Expected MD5, base64"),
+        ("Repr-Digest" = Option<String>, Header, description = "Expected MD5 as `md5=:BASE64:`"),
+        ("If-None-Match" = Option<String>, Header, description = "`*`: never replace an existing file"),
+    ),
+    request_body(content = Binary, content_type = "application/octet-stream"),
+    responses(
+        (status = 201, description = "Created", body = ferry_core::model::Entry, headers(
+            ("Location" = String, description = "URL of the file"),
+            ("ETag" = String, description = "The MD5 in quotes"),
+        )),
+        (status = 200, description = "Replaced an existing file", body = ferry_core::model::Entry),
+        (status = 411, description = "Content-Length missing", content_type = "application/problem+json", body = crate::error::Problem),
+        (status = 412, description = "If-None-Match: * and the file exists", content_type = "application/problem+json", body = crate::error::Problem),
+        Errors,
+    ),
+    security(("basic" = []), ("bearer" = []))
+)]
+pub async fn put(
+    State(state): State<AppState>,
+    mut auth: Authed,
+    ApiPath(path): ApiPath<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let path = home_path(&path);
+    let size = content_length(&headers)?.ok_or(HttpError::LengthRequired)?;
+    let md5 = whole_md5(&headers, true)?;
+    let keep = headers
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|v| v.as_bytes() == b"*");
+    let existed = auth.session.stat(&path, false).await.is_ok();
+    let probe = BodyProbe::default();
+    let reader = body::reader(body, state.limits.body_idle_timeout, probe.clone());
+    let result = auth
+        .session
+        .put_file(&path, size, reader, md5.as_deref(), !keep)
+        .await;
+    let entry = match result {
+        Ok(e) => e,
+        Err(Error::AlreadyExists(p)) if keep => {
+            return Err(HttpError::PreconditionFailed(format!("{p} exists")).into());
+        }
+        Err(_) if probe.timed_out() => {
+            return Err(HttpError::BodyTimeout(state.limits.body_idle_timeout.as_secs()).into());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let status = if existed && !keep {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    let mut resp = entry_response(status, &entry);
+    resp.headers_mut()
+        .insert(header::LOCATION, file_location(&entry.path.to_string()));
+    Ok(resp)
+}
+
+/// Options of delete.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeleteQuery {
+    /// Needed to delete a folder that is not empty, with everything in it.
+    #[serde(default)]
+    pub recursive: bool,
+}
+
+/// Delete a file, or a folder (a non-empty one only with `recursive=true`).
+#[utoipa::path(
+    delete, path = "/api/v1/files/{path}", tag = FILES,
+    params(("path" = String, Path, description = "Path inside the home"), DeleteQuery),
+    responses((status = 204, description = "Deleted"), Errors),
+    security(("basic" = []), ("bearer" = []))
+)]
+pub async fn delete(
+    auth: Authed,
+    ApiPath(path): ApiPath<String>,
+    ApiQuery(q): ApiQuery<DeleteQuery>,
+) -> Result<StatusCode, ApiError> {
+    auth.session.remove(&home_path(&path), q.recursive).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The request's `Content-Length`, if it has one.
+pub fn content_length(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .map(|v| {
+            v.to_str()
+                .ok()
+                .and_then(|s| s.parse::<u64>().ok())
+                .ok_or_else(|| HttpError::BadHeader("Content-Length is not a number".into()).into())
+        })
+        .transpose()
+}

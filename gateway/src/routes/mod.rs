@@ -1,0 +1,117 @@
+//! The routes, one file per resource, and the router that mounts them.
+//!
+//! Paths are declared twice, once in each handler's `#[utoipa::path]` (for the spec) and once
+//! here: utoipa-axum's `routes!` cannot express axum's `{*path}` catch-all, which file paths
+//! with slashes need. `tests` checks that every documented operation is routed.
+
+pub mod dirs;
+pub mod download;
+pub mod files;
+pub mod public;
+pub mod session;
+pub mod uploads;
+
+use axum::Json;
+use axum::Router;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use ferry_core::model::Entry;
+
+use crate::error::{ApiError, HttpError};
+use crate::headers::{parse_content_md5, parse_digest_field};
+use crate::state::AppState;
+
+/// The API router (without the transport layers `app()` adds).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/login", post(session::login))
+        .route("/api/v1/logout", post(session::logout))
+        .route(
+            "/api/v1/files/{*path}",
+            get(files::download)
+                .head(files::head)
+                .put(files::put)
+                .delete(files::delete),
+        )
+        .route("/api/v1/dirs", get(dirs::list_home))
+        .route("/api/v1/dirs/", get(dirs::list_home))
+        .route("/api/v1/dirs/{*path}", get(dirs::list).post(dirs::mkdir))
+        .route("/api/v1/stat/{*path}", get(dirs::stat))
+        .route("/api/v1/move", post(dirs::move_entry))
+        .route("/api/v1/quota", get(dirs::quota))
+        .route("/api/v1/uploads", post(uploads::create).get(uploads::list))
+        .route(
+            "/api/v1/uploads/{id}",
+            put(uploads::chunk)
+                .get(uploads::status)
+                .head(uploads::offset)
+                .delete(uploads::cancel),
+        )
+        .route("/healthz", get(public::healthz))
+        .route("/", get(public::index))
+}
+
+/// A path from the URL as a path inside the home.
+pub fn home_path(path: &str) -> String {
+    format!("/{path}")
+}
+
+/// `/api/v1/files/PATH` for a committed file.
+pub fn file_location(path: &str) -> HeaderValue {
+    let mut url = String::from("/api/v1/files");
+    for seg in path.split('/').filter(|s| !s.is_empty()) {
+        url.push('/');
+        for b in seg.bytes() {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                url.push(b as char);
+            } else {
+                url.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    HeaderValue::from_str(&url).unwrap_or(HeaderValue::from_static("/api/v1/files"))
+}
+
+/// An entry as JSON with its ETag when it is a file with a known MD5.
+pub fn entry_response(status: StatusCode, entry: &Entry) -> Response {
+    let mut resp = (status, Json(entry)).into_response();
+    if let Some(md5) = &entry.md5
+        && let Ok(v) = HeaderValue::from_str(&format!("\"{md5}\""))
+    {
+        resp.headers_mut().insert(header::ETAG, v);
+    }
+    resp
+}
+
+/// The whole file's expected MD5 from `Repr-Digest: md5=:…:` or, when the body is the whole
+/// file (`body_is_file`), `Content-MD5`; as hex.
+pub fn whole_md5(headers: &HeaderMap, body_is_file: bool) -> Result<Option<String>, ApiError> {
+    let text = |name: &str| -> Result<Option<&str>, ApiError> {
+        headers
+            .get(name)
+            .map(|v| {
+                v.to_str()
+                    .map_err(|_| HttpError::BadHeader(format!("{name} is not ASCII")).into())
+            })
+            .transpose()
+    };
+    if let Some(v) = text("repr-digest")? {
+        for (alg, bytes) in parse_digest_field(v)? {
+            if alg == "md5" {
+                if bytes.len() != 16 {
+                    return Err(
+                        HttpError::BadHeader("Repr-Digest md5 must be 16 bytes".into()).into(),
+                    );
+                }
+                return Ok(Some(hex::encode(bytes)));
+            }
+        }
+    }
+    if let Some(v) = text("content-md5")?
+        && body_is_file
+    {
+        return Ok(Some(hex::encode(parse_content_md5(v)?)));
+    }
+    Ok(None)
+}

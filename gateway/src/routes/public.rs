@@ -1,0 +1,33 @@
+//! Routes without authentication: health and the web page (`/openapi.json` and `/docs` are
+//! served by the vendored Swagger UI, mounted in `app()`).
+
+use axum::Json;
+use axum::response::Html;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::openapi::PUBLIC;
+
+/// Liveness.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// Always `ok`.
+    pub status: String,
+}
+
+/// Liveness: `200 {"status":"ok"}` while the server accepts requests.
+#[utoipa::path(
+    get, path = "/healthz", tag = PUBLIC,
+    responses((status = 200, description = "Serving", body = Health)),
+    security(())
+)]
+pub async fn healthz() -> Json<Health> {
+    Json(Health {
+        status: "ok".into(),
+    })
+}
+
+/// The web page.
+pub async fn index() -> Html<&'static str> {
+    Html(include_str!("../../../web/index.html"))
+}

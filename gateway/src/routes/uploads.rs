@@ -1,0 +1,322 @@
+//! Resumable uploads over HTTP, driven by `Content-Range` (the shape curl scripts and generated
+//! clients use). The same upload ids, offsets, one-writer rule and running MD5 as the TCP door:
+//! this file only translates.
+//!
+//! ```text
+//! POST /api/v1/uploads {path,size,md5?}      -> 201 Location: /api/v1/uploads/ID
+//! PUT  /api/v1/uploads/ID                     Content-Range: bytes 0-8388607/TOTAL
+//!                                             -> 308 Range: bytes=0-8388607   (more to come)
+//! PUT  /api/v1/uploads/ID                     Content-Range: bytes */TOTAL (empty body)
+//!                                             -> 308 Range: bytes=0-N         (where to resume)
+//! PUT  /api/v1/uploads/ID   (last chunk)      -> 201 the committed file, MD5-verified
+//! ```
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use ferry_core::model::UploadInfo;
+use ferry_core::{Error, Session};
+use http::header;
+use serde::Deserialize;
+use tokio::io::AsyncReadExt;
+use utoipa::ToSchema;
+
+use crate::auth::Authed;
+use crate::body::{self, BodyProbe};
+use crate::error::{ApiError, HttpError};
+use crate::extract::{ApiJson, ApiPath};
+use crate::headers::{
+    ChunkDigestValue, ContentRange, format_held_range, parse_content_md5, parse_content_range,
+    parse_digest_field, pick_chunk_digest,
+};
+use crate::openapi::{Binary, Errors, UPLOADS};
+use crate::routes::files::content_length;
+use crate::routes::{entry_response, file_location, whole_md5};
+use crate::state::AppState;
+
+/// A new resumable upload.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUpload {
+    /// Target file path inside the home.
+    #[schema(example = "/videos/holiday.mp4")]
+    pub path: String,
+    /// The file's size in bytes; reserved against the quota now.
+    pub size: u64,
+    /// Expected MD5 (hex). Without it, the last chunk may carry `Repr-Digest: md5=:…:`;
+    /// without either the file is committed with the MD5 computed while receiving.
+    #[schema(example = "9e107d9d372bb6826bd81d3542a419d6")]
+    pub md5: Option<String>,
+    /// Replace an existing file at `path` when committing.
+    #[serde(default)]
+    pub overwrite: bool,
+}
+
+fn upload_url(id: &str) -> HeaderValue {
+    HeaderValue::from_str(&format!("/api/v1/uploads/{id}")).unwrap_or(HeaderValue::from_static("/"))
+}
+
+/// `Upload-Offset` and `Upload-Length` headers plus the JSON state.
+fn info_response(status: StatusCode, info: &UploadInfo) -> Response {
+    let mut resp = (status, Json(info)).into_response();
+    let h = resp.headers_mut();
+    h.insert("upload-offset", HeaderValue::from(info.offset));
+    h.insert("upload-length", HeaderValue::from(info.size));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Some(range) = format_held_range(info.offset)
+        && let Ok(v) = HeaderValue::from_str(&range)
+    {
+        h.insert(header::RANGE, v);
+    }
+    resp
+}
+
+/// Start a resumable upload; quota is reserved for its whole size.
+#[utoipa::path(
+    post, path = "/api/v1/uploads", tag = UPLOADS,
+    request_body = CreateUpload,
+    responses(
+        (status = 201, description = "Created; send chunks to `Location`", body = UploadInfo, headers(
+            ("Location" = String, description = "The upload resource"),
+            ("Upload-Offset" = u64, description = "Bytes held (0)"),
+        )),
+        Errors,
+    ),
+    security(("basic" = []), ("bearer" = []))
+)]
+pub async fn create(
+    mut auth: Authed,
+    ApiJson(req): ApiJson<CreateUpload>,
+) -> Result<Response, ApiError> {
+    let info = auth
+        .session
+        .upload_create(&req.path, req.size, req.md5.as_deref(), req.overwrite)
+        .await?;
+    let mut resp = info_response(StatusCode::CREATED, &info);
+    resp.headers_mut()
+        .insert(header::LOCATION, upload_url(&info.id.to_string()));
+    Ok(resp)
+}
+
+/// This user's unfinished uploads, with the offset to resume each from.
+#[utoipa::path(
+    get, path = "/api/v1/uploads", tag = UPLOADS,
+    responses((status = 200, description = "Unfinished uploads", body = Vec<UploadInfo>), Errors),
+    security(("basic" = []), ("bearer" = []))
+)]
+pub async fn list(auth: Authed) -> Result<Json<Vec<UploadInfo>>, ApiError> {
+    Ok(Json(auth.session.upload_list().await?))
+}
+
+/// One upload's state: where to resume (`offset`, also in `Upload-Offset`).
+#[utoipa::path(
+    get, path = "/api/v1/uploads/{id}", tag = UPLOADS,
+    params(("id" = String, Path, description = "Upload id")),
+    responses(
+        (status = 200, description = "The upload", body = UploadInfo, headers(
+            ("Upload-Offset" = u64, description = "Bytes held: resume here"),
+            ("Upload-Length" = u64, description = "Declared size"),
+        )),
+        Errors,
+    ),
+    security(("basic" = []), ("bearer" = []))
+)]
+pub async fn status(auth: Authed, ApiPath(id): ApiPath<String>) -> Result<Response, ApiError> {
+    let info = auth.session.upload_status(&id).await?;
+    Ok(info_response(StatusCode::OK, &info))
+}
+
+/// Where to resume, as headers only.
+#[utoipa::path(
+    head, path = "/api/v1/uploads/{id}", tag = UPLOADS,
+    params(("id" = String, Path, description = "Upload id")),
+    responses(
+        (status = 200, description = "The upload exists", headers(
+            ("Upload-Offset" = u64, description = "Bytes held: resume here"),
+            ("Upload-Length" = u64, description = "Declared size"),
+        )),
+        Errors,
+    ),
+    security(("basic" = []), ("bearer" = []))
+)]
+pub async fn offset(auth: Authed, ApiPath(id): ApiPath<String>) -> Result<Response, ApiError> {
+    status(auth, ApiPath(id)).await
+}
+
+/// Abandon an upload: its bytes are deleted and its quota reservation released.
+#[utoipa::path(
+    delete, path = "/api/v1/uploads/{id}", tag = UPLOADS,
+    params(("id" = String, Path, description = "Upload id")),
+    responses((status = 204, description = "Cancelled"), Errors),
+    security(("basic" = []), ("bearer" = []))
+)]
+pub async fn cancel(
+    mut auth: Authed,
+    ApiPath(id): ApiPath<String>,
+) -> Result<StatusCode, ApiError> {
+    auth.session.upload_cancel(&id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Send a chunk, or ask where to resume.
+///
+/// `Content-Range: bytes FIRST-LAST/TOTAL` appends the body at FIRST, which must equal the
+/// bytes held (else `409 offset_mismatch` with `offset`). `Content-Range: bytes */TOTAL` with
+/// an empty body only asks. While incomplete: `308` with `Range: bytes=0-N` (no `Range` when
+/// nothing is held). After the last byte, the MD5 is checked and the file committed: `201`.
+/// A `Content-Digest` (sha-256, md5 or crc32c) checks the chunk itself: on mismatch nothing of
+/// it is kept. A body longer than its range: `413`, the in-range bytes kept.
+#[utoipa::path(
+    put, path = "/api/v1/uploads/{id}", tag = UPLOADS,
+    params(
+        ("id" = String, Path, description = "Upload id"),
+        ("Content-Range" = String, Header, description = "`bytes FIRST-LAST/TOTAL`, or `bytes */TOTAL` to ask"),
+        ("Content-Digest" = Option<String>, Header, description = "Digest of this chunk: `sha-256=:…:`, `md5=:…:` or `crc32c=:…:`"),
+        ("Repr-Digest" = Option<String>, Header, description = "On the last chunk: the whole file's `md5=:…:`"),
+    ),
+    request_body(content = Binary, content_type = "application/octet-stream"),
+    responses(
+        (status = 201, description = "Last byte received, MD5 verified, file committed", body = ferry_core::model::Entry, headers(
+            ("Location" = String, description = "URL of the file"),
+        )),
+        (status = 308, description = "Incomplete: the server holds `Range`", body = UploadInfo, headers(
+            ("Range" = String, description = "`bytes=0-N`: what the server holds (absent when nothing)"),
+            ("Upload-Offset" = u64, description = "Bytes held"),
+        )),
+        Errors,
+    ),
+    security(("basic" = []), ("bearer" = []))
+)]
+pub async fn chunk(
+    State(state): State<AppState>,
+    mut auth: Authed,
+    ApiPath(id): ApiPath<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let range = headers
+        .get(header::CONTENT_RANGE)
+        .ok_or_else(|| HttpError::BadHeader("Content-Range is required".into()))?
+        .to_str()
+        .map_err(|_| HttpError::BadHeader("Content-Range is not ASCII".into()))?;
+    let range = parse_content_range(range)?;
+    let info = auth.session.upload_status(&id).await?;
+    if range.total() != info.size {
+        return Err(HttpError::SizeMismatch {
+            size: info.size,
+            got: range.total(),
+        }
+        .into());
+    }
+    let session = &mut auth.session;
+    let ContentRange::Bytes { first, last, .. } = range else {
+        return Ok(info_response(StatusCode::PERMANENT_REDIRECT, &info));
+    };
+    let len = last - first + 1;
+    if len > state.limits.max_chunk {
+        return Err(HttpError::ChunkTooLarge {
+            max: state.limits.max_chunk,
+        }
+        .into());
+    }
+    if first != info.offset {
+        return Err(Error::OffsetMismatch {
+            expected: info.offset,
+            got: first,
+        }
+        .into());
+    }
+    let declared = content_length(&headers)?;
+    if let Some(cl) = declared
+        && cl < len
+    {
+        return Err(HttpError::RangeLength {
+            expected: len,
+            got: cl,
+        }
+        .into());
+    }
+    let check = chunk_digest(&headers)?;
+    let md5 = whole_md5(&headers, false)?;
+
+    let probe = BodyProbe::default();
+    let mut reader = body::reader(body, state.limits.body_idle_timeout, probe.clone()).take(len);
+    let written = session.upload_write(&id, first, &mut reader, check).await;
+    let offset = match written {
+        Ok(o) => o,
+        Err(_) if probe.timed_out() => {
+            return Err(HttpError::BodyTimeout(state.limits.body_idle_timeout.as_secs()).into());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if offset < first + len {
+        return Err(HttpError::RangeLength {
+            expected: len,
+            got: offset - first,
+        }
+        .into());
+    }
+    if declared.is_some_and(|cl| cl > len) || has_more(reader.into_inner()).await {
+        return Err(HttpError::BodyExceedsRange { kept: len, offset }.into());
+    }
+    if offset < info.size {
+        let info = session.upload_status(&id).await?;
+        return Ok(info_response(StatusCode::PERMANENT_REDIRECT, &info));
+    }
+    let entry = finish(session, &id, md5.as_deref(), info.md5.is_some()).await?;
+    let mut resp = entry_response(StatusCode::CREATED, &entry);
+    resp.headers_mut()
+        .insert(header::LOCATION, file_location(&entry.path.to_string()));
+    Ok(resp)
+}
+
+async fn finish(
+    session: &mut Session,
+    id: &str,
+    md5: Option<&str>,
+    md5_at_create: bool,
+) -> Result<ferry_core::model::Entry, ApiError> {
+    if md5.is_none() && !md5_at_create {
+        return Ok(session.upload_finish_computed(id).await?);
+    }
+    Ok(session.upload_finish(id, md5).await?)
+}
+
+/// Whether the body still has data after its range was read.
+async fn has_more<S>(mut reader: tokio_util::io::StreamReader<S, bytes::Bytes>) -> bool
+where
+    S: futures::Stream<Item = std::io::Result<bytes::Bytes>> + Unpin,
+{
+    let mut byte = [0u8; 1];
+    matches!(reader.read(&mut byte).await, Ok(n) if n > 0)
+}
+
+/// The chunk's own digest: `Content-Digest` (RFC 9530) or legacy `Content-MD5`.
+fn chunk_digest(headers: &HeaderMap) -> Result<Option<ferry_core::ChunkDigest>, ApiError> {
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .map(|v| {
+                v.to_str()
+                    .map_err(|_| HttpError::BadHeader(format!("{name} is not ASCII")))
+            })
+            .transpose()
+    };
+    if let Some(v) = text("content-digest")? {
+        return Ok(pick_chunk_digest(&parse_digest_field(v)?)?.map(to_core_digest));
+    }
+    if let Some(v) = text("content-md5")? {
+        return Ok(Some(ferry_core::ChunkDigest::Md5(parse_content_md5(v)?)));
+    }
+    Ok(None)
+}
+
+fn to_core_digest(d: ChunkDigestValue) -> ferry_core::ChunkDigest {
+    match d {
+        ChunkDigestValue::Crc32c(c) => ferry_core::ChunkDigest::Crc32c(c),
+        ChunkDigestValue::Md5(m) => ferry_core::ChunkDigest::Md5(m),
+        ChunkDigestValue::Sha256(s) => ferry_core::ChunkDigest::Sha256(s),
+    }
+}

@@ -1,0 +1,51 @@
+//! What every handler shares: the core service and the gateway's limits.
+
+use std::time::Duration;
+
+use ferry_core::Ferry;
+
+/// Limits of the HTTP door. Every one has a default and can be made tiny for tests.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Open connections at once.
+    pub max_connections: usize,
+    /// Requests being handled at once (beyond it, requests wait for a slot).
+    pub max_in_flight: usize,
+    /// Time from connect (or the end of the previous request) to the end of the headers.
+    pub header_timeout: Duration,
+    /// Largest request head (request line + headers) in bytes.
+    pub max_header_bytes: usize,
+    /// Longest wait for the next piece of a request body; a healthy upload never waits this
+    /// long, a stalled client is cut off.
+    pub body_idle_timeout: Duration,
+    /// Largest body of one resumable-upload chunk.
+    pub max_chunk: u64,
+    /// Largest JSON body (login, create upload, move).
+    pub max_json: usize,
+    /// How long shutdown waits for running requests.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_connections: 1024,
+            max_in_flight: 256,
+            header_timeout: Duration::from_secs(10),
+            max_header_bytes: 64 * 1024,
+            body_idle_timeout: Duration::from_secs(60),
+            max_chunk: 256 * 1024 * 1024,
+            max_json: 64 * 1024,
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Handler state: a cheap clone.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The core service.
+    pub ferry: Ferry,
+    /// The door's limits.
+    pub limits: Limits,
+}
