@@ -77,6 +77,12 @@ pub enum HttpError {
     /// The client sent nothing for too long.
     #[error("the request body stalled for more than {0} s")]
     BodyTimeout(u64),
+    /// The request line and headers exceed the server's limit.
+    #[error("the request head is larger than {max} bytes")]
+    HeadTooLarge {
+        /// The limit.
+        max: usize,
+    },
     /// No such route.
     #[error("no such route")]
     NoRoute,
@@ -104,6 +110,7 @@ impl HttpError {
             HttpError::PreconditionFailed(_) => "precondition_failed",
             HttpError::BodyTimeout(_) => "body_timeout",
             HttpError::Unsatisfiable { .. } => "range_not_satisfiable",
+            HttpError::HeadTooLarge { .. } => "header_too_large",
             HttpError::NoRoute => "no_route",
             HttpError::MethodNotAllowed => "method_not_allowed",
             HttpError::Panic => "internal",
@@ -126,6 +133,7 @@ impl HttpError {
             HttpError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             HttpError::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             HttpError::Unsatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
+            HttpError::HeadTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             HttpError::NoRoute => StatusCode::NOT_FOUND,
             HttpError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             HttpError::Panic => StatusCode::INTERNAL_SERVER_ERROR,
@@ -138,6 +146,7 @@ impl HttpError {
             HttpError::RangeLength { expected, got } => json!({"expected": expected, "got": got}),
             HttpError::BodyExceedsRange { kept, offset } => json!({"kept": kept, "offset": offset}),
             HttpError::ChunkTooLarge { max } => json!({"max": max}),
+            HttpError::HeadTooLarge { max } => json!({"max": max}),
             HttpError::SizeMismatch { size, got } => json!({"size": size, "got": got}),
             HttpError::Unsatisfiable { size } => json!({"size": size}),
             _ => return None,

@@ -46,6 +46,10 @@ pub fn app(ferry: Ferry, limits: Limits) -> Router {
         .fallback(|| async { ApiError::from(HttpError::NoRoute) })
         .method_not_allowed_fallback(|| async { ApiError::from(HttpError::MethodNotAllowed) })
         .layer(DefaultBodyLimit::max(limits.max_json))
+        .layer(middleware::from_fn_with_state(
+            limits.max_header_bytes,
+            limit_head,
+        ))
         .layer(middleware::from_fn(common_headers))
         .layer(tower::limit::ConcurrencyLimitLayer::new(
             limits.max_in_flight,
@@ -62,6 +66,26 @@ fn openapi_doc() -> utoipa::openapi::OpenApi {
     openapi::ApiDoc::openapi()
 }
 
+/// Refuses a request head larger than `max` bytes with `431`. hyper bounds its read buffer
+/// (`max_buf_size`) but a head that arrives in one read can pass that check, so the exact cap
+/// is enforced here, before any handler runs.
+async fn limit_head(
+    axum::extract::State(max): axum::extract::State<usize>,
+    req: Request<axum::body::Body>,
+    next: Next,
+) -> Response {
+    let size: usize = req.uri().to_string().len()
+        + req
+            .headers()
+            .iter()
+            .map(|(k, v)| k.as_str().len() + v.len() + 4)
+            .sum::<usize>();
+    if size > max {
+        return ApiError::from(HttpError::HeadTooLarge { max }).into_response();
+    }
+    next.run(req).await
+}
+
 /// Headers every response carries, and the 401 challenge fitted to the client: a request
 /// that used a bearer token (the web page) is not offered Basic, so browsers never pop up
 /// their own login dialog.
@@ -72,12 +96,23 @@ async fn common_headers(req: Request<axum::body::Body>, next: Next) -> Response 
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.len() > 7 && v[..7].eq_ignore_ascii_case("bearer "));
     let web = req.headers().contains_key("x-requested-with");
+    let has_body = req.headers().contains_key(header::TRANSFER_ENCODING)
+        || req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() != b"0");
     let mut resp = next.run(req).await;
-    let h = resp.headers_mut();
-    h.insert(
+    resp.headers_mut().insert(
         "x-content-type-options",
         HeaderValue::from_static("nosniff"),
     );
+    // An error may be answered before the body was read; hyper then closes the connection,
+    // so say so, or a pooling client would send its next request into a dead socket.
+    if has_body && (resp.status().is_client_error() || resp.status().is_server_error()) {
+        resp.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    let h = resp.headers_mut();
     if (bearer || web) && h.contains_key(header::WWW_AUTHENTICATE) {
         h.insert(
             header::WWW_AUTHENTICATE,

@@ -3,8 +3,9 @@
 //! `axum::serve` has no deadline for request headers, no header size cap and no connection
 //! limit, so connections are driven by hyper directly: a permit is taken before `accept` (at
 //! most `max_connections` open), `header_read_timeout` drops a client that never finishes its
-//! headers, `max_buf_size` bounds the request head, and shutdown lets running requests finish
-//! for up to `shutdown_grace` before closing the rest.
+//! headers, `max_buf_size` bounds what is buffered of a request head (the exact cap is a
+//! middleware in `lib.rs`), and shutdown lets running requests finish for up to
+//! `shutdown_grace` before the remaining connections are aborted.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -36,7 +37,9 @@ pub async fn serve(
 ) {
     let permits = Arc::new(Semaphore::new(limits.max_connections));
     let graceful = GracefulShutdown::new();
+    let mut connections = tokio::task::JoinSet::new();
     loop {
+        while connections.try_join_next().is_some() {}
         let permit = tokio::select! {
             p = permits.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
             _ = shutdown.cancelled() => break,
@@ -67,7 +70,7 @@ pub async fn serve(
             .max_buf_size(limits.max_header_bytes.max(8192))
             .keep_alive(true);
         let conn = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
-        tokio::spawn(async move {
+        connections.spawn(async move {
             if let Err(e) = conn.await {
                 tracing::debug!(%peer, error = %e, "http connection ended");
             }
@@ -81,4 +84,6 @@ pub async fn serve(
             tracing::warn!("http shutdown grace elapsed; closing remaining connections");
         }
     }
+    connections.abort_all();
+    while connections.join_next().await.is_some() {}
 }

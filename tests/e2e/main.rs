@@ -4,6 +4,8 @@ mod admin;
 mod cli;
 mod disk_full;
 mod hostile;
+mod http_client;
+mod http_parity;
 mod lifecycle;
 mod support;
 mod throttle;

@@ -1,0 +1,150 @@
+//! Downloads: validators, one byte range, conditional requests.
+
+use http::StatusCode;
+use md5::Digest;
+
+use crate::support::{TestApp, authed, b64, data, empty, md5_hex};
+
+const LEN: usize = 1000;
+const URI: &str = "/api/v1/files/dl/file.bin";
+
+async fn app_with_file() -> (TestApp, Vec<u8>) {
+    let app = TestApp::new().await;
+    let r = app
+        .send(
+            authed("POST", "/api/v1/dirs/dl")
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{r:?}");
+    let file = data(LEN, 9);
+    app.put("dl/file.bin", &file).await;
+    (app, file)
+}
+
+#[tokio::test]
+async fn a_full_download_carries_validators_digests_and_safe_headers() {
+    let (app, file) = app_with_file().await;
+    let r = app.send(empty(authed("GET", URI))).await;
+    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    assert_eq!(&r.body[..], &file[..]);
+    let etag = format!("\"{}\"", md5_hex(&file));
+    assert_eq!(r.header("etag"), Some(etag.as_str()));
+    let repr = format!("md5=:{}:", b64(&md5::Md5::digest(&file)));
+    assert_eq!(r.header("repr-digest"), Some(repr.as_str()));
+    assert_eq!(r.header("accept-ranges"), Some("bytes"));
+    assert_eq!(r.header("content-length"), Some("1000"));
+    assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+    let disposition = r.header("content-disposition").unwrap_or_default();
+    assert!(
+        disposition.starts_with("attachment") && disposition.contains("file.bin"),
+        "{disposition}"
+    );
+
+    let head = app.send(empty(authed("HEAD", URI))).await;
+    assert_eq!(head.status, StatusCode::OK, "{head:?}");
+    assert!(head.body.is_empty());
+    assert_eq!(head.header("etag"), Some(etag.as_str()));
+    assert_eq!(head.header("content-length"), Some("1000"));
+}
+
+#[tokio::test]
+async fn single_ranges_give_206_with_exact_bytes_and_content_range() {
+    let (app, file) = app_with_file().await;
+    // Range header, first and last byte served.
+    let cases: &[(&str, usize, usize)] = &[
+        ("bytes=0-0", 0, 0),
+        ("bytes=999-999", 999, 999),
+        ("bytes=100-199", 100, 199),
+        ("bytes=-10", 990, 999),
+        ("bytes=990-", 990, 999),
+        ("bytes=500-5000", 500, 999),
+    ];
+    for (range, first, last) in cases {
+        let r = app
+            .send(empty(authed("GET", URI).header("range", *range)))
+            .await;
+        assert_eq!(r.status, StatusCode::PARTIAL_CONTENT, "{range}: {r:?}");
+        let expected = format!("bytes {first}-{last}/{LEN}");
+        assert_eq!(
+            r.header("content-range"),
+            Some(expected.as_str()),
+            "{range}"
+        );
+        assert_eq!(&r.body[..], &file[*first..=*last], "{range}");
+        assert_eq!(
+            r.header("content-length"),
+            Some((last - first + 1).to_string().as_str()),
+            "{range}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_unsatisfiable_range_is_416_with_the_size_in_content_range() {
+    let (app, _) = app_with_file().await;
+    for range in ["bytes=1000-", "bytes=1000-2000", "bytes=-0"] {
+        let r = app
+            .send(empty(authed("GET", URI).header("range", range)))
+            .await;
+        r.assert_problem(416, "range_not_satisfiable");
+        assert_eq!(r.header("content-range"), Some("bytes */1000"), "{range}");
+    }
+}
+
+#[tokio::test]
+async fn if_range_and_if_none_match_follow_the_current_etag() {
+    let (app, file) = app_with_file().await;
+    let etag = format!("\"{}\"", md5_hex(&file));
+    let stale = format!("\"{}\"", md5_hex(b"an older version"));
+
+    let r = app
+        .send(empty(
+            authed("GET", URI)
+                .header("range", "bytes=10-19")
+                .header("if-range", &stale),
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "stale If-Range: {r:?}");
+    assert_eq!(&r.body[..], &file[..]);
+    assert!(r.header("content-range").is_none());
+
+    let r = app
+        .send(empty(
+            authed("GET", URI)
+                .header("range", "bytes=10-19")
+                .header("if-range", &etag),
+        ))
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::PARTIAL_CONTENT,
+        "current If-Range: {r:?}"
+    );
+    assert_eq!(&r.body[..], &file[10..20]);
+
+    let r = app
+        .send(empty(authed("GET", URI).header("if-none-match", &etag)))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_MODIFIED, "{r:?}");
+    assert!(r.body.is_empty());
+    assert_eq!(r.header("etag"), Some(etag.as_str()));
+
+    let r = app
+        .send(empty(authed("GET", URI).header("if-none-match", &stale)))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    assert_eq!(&r.body[..], &file[..]);
+}
+
+#[tokio::test]
+async fn downloading_a_missing_file_or_a_folder_is_a_problem_not_a_body() {
+    let (app, _) = app_with_file().await;
+    let r = app
+        .send(empty(authed("GET", "/api/v1/files/nope.bin")))
+        .await;
+    r.assert_problem(404, "not_found");
+    let r = app.send(empty(authed("GET", "/api/v1/files/dl"))).await;
+    r.assert_problem(409, "is_a_directory");
+}

@@ -1,0 +1,136 @@
+//! A blocking HTTP client for the gateway of the binary under test (reqwest on a private
+//! runtime), for tests that mix it with the blocking TCP helpers.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::support::{Server, random_file};
+
+/// A blocking face on reqwest for the HTTP door. Connections are not reused: the server
+/// closes one after refusing a body it did not read, and is restarted in one test.
+pub struct Http {
+    rt: tokio::runtime::Runtime,
+    client: reqwest::Client,
+    base: String,
+    user: String,
+    password: String,
+}
+
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl std::fmt::Debug for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = &self.body[..self.body.len().min(400)];
+        write!(f, "{} {}", self.status, String::from_utf8_lossy(shown))
+    }
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {self:?}"))
+    }
+
+    pub fn code(&self) -> String {
+        serde_json::from_slice::<Value>(&self.body)
+            .ok()
+            .and_then(|v| v["code"].as_str().map(str::to_string))
+            .unwrap_or_else(|| "<none>".into())
+    }
+}
+
+impl Http {
+    pub fn new(server: &Server, user: &str, password: &str) -> Http {
+        Http {
+            rt: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap(),
+            client: reqwest::Client::builder()
+                .pool_max_idle_per_host(0)
+                .build()
+                .unwrap(),
+            base: format!("http://{}", server.http),
+            user: user.into(),
+            password: password.into(),
+        }
+    }
+
+    pub fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, String)],
+        body: Option<Vec<u8>>,
+    ) -> Reply {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .basic_auth(&self.user, Some(&self.password))
+            .timeout(Duration::from_secs(60));
+        for (name, value) in headers {
+            req = req.header(*name, value);
+        }
+        if let Some(body) = body {
+            req = req.body(body);
+        }
+        self.rt.block_on(async {
+            let resp = req.send().await.expect("an HTTP response");
+            let status = resp.status().as_u16();
+            let headers = resp.headers().clone();
+            let body = resp.bytes().await.unwrap().to_vec();
+            Reply {
+                status,
+                headers,
+                body,
+            }
+        })
+    }
+
+    pub fn get(&self, path: &str) -> Reply {
+        self.send("GET", path, &[], None)
+    }
+
+    pub fn json(&self, method: &str, path: &str, doc: Value) -> Reply {
+        let headers = [("content-type", "application/json".to_string())];
+        self.send(method, path, &headers, Some(doc.to_string().into_bytes()))
+    }
+
+    /// `PUT /api/v1/uploads/ID` of `data[first..]`, retried while the other door still holds
+    /// the upload (its connection's lease ends when the server sees it close).
+    pub fn put_rest(&self, id: &str, data: &[u8], first: usize) -> Reply {
+        let range = format!("bytes {first}-{}/{}", data.len() - 1, data.len());
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let r = self.send(
+                "PUT",
+                &format!("/api/v1/uploads/{id}"),
+                &[("content-range", range.clone())],
+                Some(data[first..].to_vec()),
+            );
+            if r.code() != "upload_busy" || Instant::now() > deadline {
+                return r;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The offset `GET /api/v1/uploads/ID` reports.
+    pub fn offset(&self, id: &str) -> u64 {
+        let r = self.get(&format!("/api/v1/uploads/{id}"));
+        assert_eq!(r.status, 200, "{r:?}");
+        r.json()["offset"].as_u64().expect("an offset")
+    }
+}
+
+/// `len` seeded pseudo-random bytes.
+pub fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
+    let tmp = tempfile::NamedTempFile::new().unwrap();
+    random_file(tmp.path(), len as u64, seed);
+    std::fs::read(tmp.path()).unwrap()
+}
