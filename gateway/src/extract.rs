@@ -38,3 +38,19 @@ impl From<PathRejection> for ApiError {
         HttpError::BadBody(format!("invalid path: {}", r.body_text())).into()
     }
 }
+
+/// A JSON number that is a whole, non-negative value: `5` and `5.0` alike. JSON Schema's
+/// `integer` admits `5.0`, and generated clients in some languages send numbers that way.
+pub fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    use serde::Deserialize;
+    let n = serde_json::Number::deserialize(d)?;
+    if let Some(v) = n.as_u64() {
+        return Ok(v);
+    }
+    match n.as_f64() {
+        Some(f) if f >= 0.0 && f.fract() == 0.0 && f < 9.007_199_254_740_992e15 => Ok(f as u64),
+        _ => Err(serde::de::Error::custom(format!(
+            "expected a whole number of bytes, got {n}"
+        ))),
+    }
+}

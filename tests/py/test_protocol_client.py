@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-import queue
 import re
-import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -21,10 +18,10 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import ferry_client as fc  # noqa: E402
+from conftest import ADMIN_PASSWORD  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 PROTOCOL_MD = REPO / "docs" / "PROTOCOL.md"
-ADMIN_PASSWORD = "correct horse battery staple"
 
 
 # --------------------------------------------------------------------------------------------
@@ -173,51 +170,9 @@ def test_encoder_puts_len_last_after_sorted_keys():
 
 
 @pytest.fixture
-def server(tmp_path):
-    """Starts ``ferry serve`` on a free port in a fresh data folder; yields (host, port)."""
-    binary = Path(os.environ.get("FERRY_BIN", "target/debug/ferry"))
-    if not binary.is_absolute():
-        binary = REPO / binary
-    if not binary.exists():
-        pytest.fail(f"no server binary at {binary} (build it or set FERRY_BIN)")
-    env = dict(os.environ, FERRY_ADMIN_PASSWORD=ADMIN_PASSWORD, NO_COLOR="1")
-    data = tmp_path / "data"
-    data.mkdir()
-    proc = subprocess.Popen(
-        [str(binary), "serve", "--data", str(data), "--tcp", "127.0.0.1:0", "--http", "127.0.0.1:0"],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env=env,
-        text=True,
-        errors="replace",
-    )
-    lines: list[str] = []
-    found: queue.Queue[tuple[str, int] | None] = queue.Queue()
-
-    def pump():
-        for line in proc.stdout:
-            lines.append(line)
-            if m := re.search(r"tcp listening on ([0-9.]+):(\d+)", line):
-                found.put((m.group(1), int(m.group(2))))
-        found.put(None)
-
-    threading.Thread(target=pump, daemon=True).start()
-    try:
-        try:
-            addr = found.get(timeout=30)
-        except queue.Empty:
-            addr = None
-        if addr is None:
-            pytest.fail("the server did not report its port:\n" + "".join(lines))
-        yield addr
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+def server(ferry_server):
+    """The TCP door of ``ferry serve`` (started by ``conftest.ferry_server``): (host, port)."""
+    return ferry_server.tcp
 
 
 def login(addr) -> fc.Client:

@@ -24,6 +24,18 @@ pub struct ListQuery {
     pub limit: Option<u32>,
 }
 
+impl ListQuery {
+    /// The page size, refused outside 1–1000 rather than silently changed.
+    fn checked_limit(&self) -> Result<Option<u32>, ApiError> {
+        match self.limit {
+            Some(l) if !(1..=1000).contains(&l) => Err(ApiError::Core(
+                ferry_core::Error::BadRequest(format!("limit must be 1 to 1000, not {l}")),
+            )),
+            l => Ok(l),
+        }
+    }
+}
+
 /// List the home folder.
 #[utoipa::path(
     get, path = "/api/v1/dirs/", tag = DIRS,
@@ -35,13 +47,17 @@ pub async fn list_home(
     auth: Authed,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Listing>, ApiError> {
-    Ok(Json(auth.session.list(Some("/"), q.after, q.limit).await?))
+    Ok(Json(
+        auth.session
+            .list(Some("/"), q.after.clone(), q.checked_limit()?)
+            .await?,
+    ))
 }
 
 /// List a folder: name, kind, size, modified and MD5 when known, sorted by name, paged.
 #[utoipa::path(
     get, path = "/api/v1/dirs/{path}", tag = DIRS,
-    params(("path" = String, Path, description = "Folder path inside the home"), ListQuery),
+    params(("path" = String, Path, min_length = 1, pattern = r"^[^\u0000-\u001f\u007f-\u009f\\]*$", description = "Folder path inside the home"), ListQuery),
     responses((status = 200, description = "One page, sorted by name", body = Listing), Errors),
     security(("basic" = []), ("bearer" = []))
 )]
@@ -52,7 +68,9 @@ pub async fn list(
 ) -> Result<Json<Listing>, ApiError> {
     let path = home_path(&path);
     Ok(Json(
-        auth.session.list(Some(&path), q.after, q.limit).await?,
+        auth.session
+            .list(Some(&path), q.after.clone(), q.checked_limit()?)
+            .await?,
     ))
 }
 
@@ -67,7 +85,7 @@ pub struct MkdirQuery {
 /// Create a folder (and its parents unless `parents=false`).
 #[utoipa::path(
     post, path = "/api/v1/dirs/{path}", tag = DIRS,
-    params(("path" = String, Path, description = "Folder path inside the home"), MkdirQuery),
+    params(("path" = String, Path, min_length = 1, pattern = r"^[^\u0000-\u001f\u007f-\u009f\\]*$", description = "Folder path inside the home"), MkdirQuery),
     responses((status = 201, description = "The folder", body = Entry), Errors),
     security(("basic" = []), ("bearer" = []))
 )]
@@ -95,7 +113,7 @@ pub struct StatQuery {
 /// Metadata of one file or folder.
 #[utoipa::path(
     get, path = "/api/v1/stat/{path}", tag = DIRS,
-    params(("path" = String, Path, description = "Path inside the home"), StatQuery),
+    params(("path" = String, Path, min_length = 1, pattern = r"^[^\u0000-\u001f\u007f-\u009f\\]*$", description = "Path inside the home"), StatQuery),
     responses((status = 200, description = "The entry", body = Entry), Errors),
     security(("basic" = []), ("bearer" = []))
 )]
@@ -112,10 +130,18 @@ pub async fn stat(
 #[serde(deny_unknown_fields)]
 pub struct MoveRequest {
     /// What to move.
-    #[schema(example = "/inbox/report.pdf")]
+    #[schema(
+        example = "/inbox/report.pdf",
+        min_length = 1,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f\\]*$"
+    )]
     pub from: String,
     /// Where to; must not exist unless `overwrite`.
-    #[schema(example = "/archive/2026/report.pdf")]
+    #[schema(
+        example = "/archive/2026/report.pdf",
+        min_length = 1,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f\\]*$"
+    )]
     pub to: String,
     /// Replace an existing target file.
     #[serde(default)]

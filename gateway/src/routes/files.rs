@@ -24,10 +24,10 @@ use crate::state::AppState;
 #[utoipa::path(
     get, path = "/api/v1/files/{path}", tag = FILES,
     params(
-        ("path" = String, Path, description = "File path inside the home, e.g. `docs/a.pdf`"),
-        ("Range" = Option<String>, Header, description = "One byte range, e.g. `bytes=100-` or `bytes=-500`"),
-        ("If-Range" = Option<String>, Header, description = "Serve the range only if the ETag still matches"),
-        ("If-None-Match" = Option<String>, Header, description = "`304` if the ETag matches"),
+        ("path" = String, Path, min_length = 1, pattern = r"^[^\u0000-\u001f\u007f-\u009f\\]*$", description = "File path inside the home, e.g. `docs/a.pdf`"),
+        ("Range" = Option<String>, Header, nullable = false, description = "One byte range, e.g. `bytes=100-` or `bytes=-500`"),
+        ("If-Range" = Option<String>, Header, nullable = false, description = "Serve the range only if the ETag still matches"),
+        ("If-None-Match" = Option<String>, Header, nullable = false, description = "`304` if the ETag matches"),
     ),
     responses(
         (status = 200, description = "The whole file", content_type = "application/octet-stream", body = Binary, headers(
@@ -63,7 +63,7 @@ pub async fn download(
 /// File metadata as headers: like `GET` without the body.
 #[utoipa::path(
     head, path = "/api/v1/files/{path}", tag = FILES,
-    params(("path" = String, Path, description = "File path inside the home")),
+    params(("path" = String, Path, min_length = 1, pattern = r"^[^\u0000-\u001f\u007f-\u009f\\]*$", description = "File path inside the home")),
     responses(
         (status = 200, description = "The file exists", headers(
             ("ETag" = String, description = "The MD5 in quotes"),
@@ -87,17 +87,18 @@ pub async fn head(
 
 /// Upload a whole file in one request (`curl -T FILE URL`).
 ///
+/// The body must have a `Content-Length` (the size is reserved against the quota first);
+/// without one the answer is `411`.
 /// Streamed to disk, hashed while received and committed atomically: a failed or cut upload
 /// leaves nothing. With `Content-MD5` or `Repr-Digest: md5=:…:` the data is verified first
 /// (`422 checksum_mismatch` otherwise). `If-None-Match: *` refuses to replace a file (`412`).
 #[utoipa::path(
     put, path = "/api/v1/files/{path}", tag = FILES,
     params(
-        ("path" = String, Path, description = "Target file path inside the home"),
-        ("Content-Length" = u64, Header, description = "Required: the file size"),
-        ("Content-MD5" = Option<String>, Header, description = "Expected MD5, base64"),
-        ("Repr-Digest" = Option<String>, Header, description = "Expected MD5 as `md5=:BASE64:`"),
-        ("If-None-Match" = Option<String>, Header, description = "`*`: never replace an existing file"),
+        ("path" = String, Path, min_length = 1, pattern = r"^[^\u0000-\u001f\u007f-\u009f\\]*$", description = "Target file path inside the home"),
+        ("Content-MD5" = Option<String>, Header, nullable = false, pattern = r"^[A-Za-z0-9+/]{22}==$", description = "Expected MD5 of the whole file, base64 (16 bytes)"),
+        ("Repr-Digest" = Option<String>, Header, nullable = false, pattern = r"^md5=:[A-Za-z0-9+/]{22}==:$", description = "Expected MD5 as `md5=:BASE64:` (RFC 9530)"),
+        ("If-None-Match" = Option<String>, Header, nullable = false, description = "`*`: never replace an existing file"),
     ),
     request_body(content = Binary, content_type = "application/octet-stream"),
     responses(
@@ -165,7 +166,7 @@ pub struct DeleteQuery {
 /// Delete a file, or a folder (a non-empty one only with `recursive=true`).
 #[utoipa::path(
     delete, path = "/api/v1/files/{path}", tag = FILES,
-    params(("path" = String, Path, description = "Path inside the home"), DeleteQuery),
+    params(("path" = String, Path, min_length = 1, pattern = r"^[^\u0000-\u001f\u007f-\u009f\\]*$", description = "Path inside the home"), DeleteQuery),
     responses((status = 204, description = "Deleted"), Errors),
     security(("basic" = []), ("bearer" = []))
 )]

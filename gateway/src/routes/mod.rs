@@ -97,16 +97,14 @@ pub fn whole_md5(headers: &HeaderMap, body_is_file: bool) -> Result<Option<Strin
             .transpose()
     };
     if let Some(v) = text("repr-digest")? {
-        for (alg, bytes) in parse_digest_field(v)? {
-            if alg == "md5" {
-                if bytes.len() != 16 {
-                    return Err(
-                        HttpError::BadHeader("Repr-Digest md5 must be 16 bytes".into()).into(),
-                    );
-                }
-                return Ok(Some(hex::encode(bytes)));
-            }
+        let md5 = parse_digest_field(v)?
+            .into_iter()
+            .find(|(alg, _)| alg == "md5")
+            .ok_or_else(|| HttpError::BadHeader("Repr-Digest must carry md5=:BASE64:".into()))?;
+        if md5.1.len() != 16 {
+            return Err(HttpError::BadHeader("Repr-Digest md5 must be 16 bytes".into()).into());
         }
+        return Ok(Some(hex::encode(md5.1)));
     }
     if let Some(v) = text("content-md5")?
         && body_is_file

@@ -41,13 +41,21 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 pub struct CreateUpload {
     /// Target file path inside the home.
-    #[schema(example = "/videos/holiday.mp4")]
+    #[schema(
+        example = "/videos/holiday.mp4",
+        min_length = 1,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f\\]*$"
+    )]
     pub path: String,
     /// The file's size in bytes; reserved against the quota now.
+    #[serde(deserialize_with = "crate::extract::whole_number")]
     pub size: u64,
     /// Expected MD5 (hex). Without it, the last chunk may carry `Repr-Digest: md5=:…:`;
     /// without either the file is committed with the MD5 computed while receiving.
-    #[schema(example = "9e107d9d372bb6826bd81d3542a419d6")]
+    #[schema(
+        example = "9e107d9d372bb6826bd81d3542a419d6",
+        pattern = r"^[0-9a-fA-F]{32}$"
+    )]
     pub md5: Option<String>,
     /// Replace an existing file at `path` when committing.
     #[serde(default)]
@@ -172,9 +180,10 @@ pub async fn cancel(
     put, path = "/api/v1/uploads/{id}", tag = UPLOADS,
     params(
         ("id" = String, Path, description = "Upload id"),
-        ("Content-Range" = String, Header, description = "`bytes FIRST-LAST/TOTAL`, or `bytes */TOTAL` to ask"),
-        ("Content-Digest" = Option<String>, Header, description = "Digest of this chunk: `sha-256=:…:`, `md5=:…:` or `crc32c=:…:`"),
-        ("Repr-Digest" = Option<String>, Header, description = "On the last chunk: the whole file's `md5=:…:`"),
+        ("Content-Range" = String, Header, pattern = r"^bytes ([0-9]{1,19}-[0-9]{1,19}|\*)/[0-9]{1,19}$", description = "`bytes FIRST-LAST/TOTAL`, or `bytes */TOTAL` to ask"),
+        ("Content-Digest" = Option<String>, Header, nullable = false, pattern = r"^(sha-256=:[A-Za-z0-9+/]{43}=:|md5=:[A-Za-z0-9+/]{22}==:|crc32c=:[A-Za-z0-9+/]{6}==:)$", description = "Digest of this chunk: `sha-256=:…:`, `md5=:…:` or `crc32c=:…:` (RFC 9530)"),
+        ("Content-MD5" = Option<String>, Header, nullable = false, pattern = r"^[A-Za-z0-9+/]{22}==$", description = "MD5 of this chunk, base64 (legacy form of `Content-Digest: md5`)"),
+        ("Repr-Digest" = Option<String>, Header, nullable = false, pattern = r"^md5=:[A-Za-z0-9+/]{22}==:$", description = "On the last chunk: the whole file's `md5=:…:`"),
     ),
     request_body(content = Binary, content_type = "application/octet-stream"),
     responses(
@@ -210,6 +219,8 @@ pub async fn chunk(
         }
         .into());
     }
+    let check = chunk_digest(&headers)?;
+    let md5 = whole_md5(&headers, false)?;
     let session = &mut auth.session;
     let ContentRange::Bytes { first, last, .. } = range else {
         return Ok(info_response(StatusCode::PERMANENT_REDIRECT, &info));
@@ -238,9 +249,6 @@ pub async fn chunk(
         }
         .into());
     }
-    let check = chunk_digest(&headers)?;
-    let md5 = whole_md5(&headers, false)?;
-
     let probe = BodyProbe::default();
     let mut reader = body::reader(body, state.limits.body_idle_timeout, probe.clone()).take(len);
     let written = session.upload_write(&id, first, &mut reader, check).await;
@@ -305,7 +313,13 @@ fn chunk_digest(headers: &HeaderMap) -> Result<Option<ferry_core::ChunkDigest>, 
             .transpose()
     };
     if let Some(v) = text("content-digest")? {
-        return Ok(pick_chunk_digest(&parse_digest_field(v)?)?.map(to_core_digest));
+        return match pick_chunk_digest(&parse_digest_field(v)?)? {
+            Some(d) => Ok(Some(to_core_digest(d))),
+            None => Err(HttpError::BadHeader(
+                "Content-Digest must carry sha-256, md5 or crc32c".into(),
+            )
+            .into()),
+        };
     }
     if let Some(v) = text("content-md5")? {
         return Ok(Some(ferry_core::ChunkDigest::Md5(parse_content_md5(v)?)));
