@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
-use ferry_core::{Config, Ferry, Username};
+use ferry_core::{Config, ExecPolicy, Ferry, Username};
 
 /// Where the accounts live.
 #[derive(Debug, Args)]
@@ -28,6 +28,11 @@ pub enum UserCommand {
         /// Read the password from the first line of standard input instead of prompting.
         #[arg(long)]
         password_stdin: bool,
+        /// What the user may run: `off` (default), `allow:PROG[,PROG…]` (programs on the
+        /// server's fixed PATH, argument vectors only) or `shell` (any `sh -c` command string:
+        /// only for trusted users).
+        #[arg(long, value_name = "POLICY")]
+        exec: Option<ExecPolicy>,
         #[command(flatten)]
         data: DataArg,
     },
@@ -48,6 +53,12 @@ pub enum UserCommand {
         /// New byte quota (`none` for unlimited).
         #[arg(long)]
         quota: Option<String>,
+        /// What the user may run: `off`, `allow:PROG[,PROG…]` or `shell` (trusted users only).
+        #[arg(long, value_name = "POLICY")]
+        exec: Option<ExecPolicy>,
+        /// The user's ceiling on a command's timeout in seconds (`none`: the server's maximum).
+        #[arg(long, value_name = "SECS")]
+        exec_max_timeout: Option<String>,
         #[command(flatten)]
         data: DataArg,
     },
@@ -93,6 +104,7 @@ pub async fn run(cmd: UserCommand) -> anyhow::Result<()> {
             name,
             quota,
             password_stdin,
+            exec,
             data,
         } => {
             let name: Username = name.parse()?;
@@ -100,6 +112,9 @@ pub async fn run(cmd: UserCommand) -> anyhow::Result<()> {
             let ferry = open(&data)?;
             let password = read_password(password_stdin, &format!("password for {name}: "))?;
             ferry.add_user(name.clone(), password, quota).await?;
+            if let Some(policy) = exec {
+                ferry.set_exec(name.clone(), policy).await?;
+            }
             println!("created user {name}");
         }
         UserCommand::Passwd {
@@ -113,13 +128,34 @@ pub async fn run(cmd: UserCommand) -> anyhow::Result<()> {
             ferry.set_password(name.clone(), password).await?;
             println!("changed the password of {name}");
         }
-        UserCommand::Set { name, quota, data } => {
+        UserCommand::Set {
+            name,
+            quota,
+            exec,
+            exec_max_timeout,
+            data,
+        } => {
             let name: Username = name.parse()?;
+            let max_timeout = match exec_max_timeout.as_deref() {
+                None => None,
+                Some("none") => Some(None),
+                Some(s) => {
+                    Some(Some(s.parse::<u64>().ok().filter(|n| *n > 0).context(
+                        "--exec-max-timeout takes whole seconds or `none`",
+                    )?))
+                }
+            };
             let ferry = open(&data)?;
             if let Some(q) = quota {
                 ferry
                     .set_quota(name.clone(), parse_quota(Some(&q))?)
                     .await?;
+            }
+            if let Some(policy) = exec {
+                ferry.set_exec(name.clone(), policy).await?;
+            }
+            if let Some(secs) = max_timeout {
+                ferry.set_exec_max_timeout(name.clone(), secs).await?;
             }
             println!("updated user {name}");
         }
@@ -140,7 +176,11 @@ pub async fn run(cmd: UserCommand) -> anyhow::Result<()> {
                     let quota = u
                         .quota
                         .map_or("unlimited".to_string(), |q| format!("{q} bytes"));
-                    println!("{:<32} quota {quota}", u.name);
+                    let max = u
+                        .exec_max_timeout_secs
+                        .map(|s| format!(" (max {s} s)"))
+                        .unwrap_or_default();
+                    println!("{:<32} quota {quota:<20} exec {}{max}", u.name, u.exec);
                 }
             }
         }

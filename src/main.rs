@@ -22,18 +22,26 @@ struct Cli {
 enum Command {
     /// Run the server (TCP and HTTP doors) on a data folder, creating it and an `admin` user on
     /// first run.
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Print the HTTP API's OpenAPI document (YAML); `openapi.yaml` is this output.
     Openapi,
     /// Manage accounts in a data folder; a running server sees changes at the next login.
     #[command(subcommand)]
     User(admin::UserCommand),
+    /// Internal: the sandboxing launcher the server starts for each remote command (reads its
+    /// spec from the environment, confines itself, then runs the command).
+    #[command(name = "__exec-launch", hide = true)]
+    ExecLaunch,
     #[command(flatten)]
     Client(ferry_raw::cli::ClientCommand),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::ExecLaunch = cli.command {
+        // Before any runtime exists: the launcher stays single-threaded until it execs.
+        ferry_core::exec::launch::main_from_env();
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -43,7 +51,7 @@ fn main() -> ExitCode {
     };
     runtime.block_on(async move {
         match cli.command {
-            Command::Serve(args) => report(serve::run(args).await),
+            Command::Serve(args) => report(serve::run(*args).await),
             Command::User(cmd) => report(admin::run(cmd).await),
             Command::Openapi => {
                 use std::io::Write;
@@ -54,6 +62,7 @@ fn main() -> ExitCode {
                 }
             }
             Command::Client(cmd) => ferry_raw::cli::run(cli.conn, cmd).await,
+            Command::ExecLaunch => ExitCode::FAILURE,
         }
     })
 }

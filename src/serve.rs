@@ -73,6 +73,73 @@ pub struct ServeArgs {
     /// Seconds between sweeps for expired uploads.
     #[arg(long, default_value_t = 60.0)]
     sweep_interval: f64,
+    #[command(flatten)]
+    exec: ExecArgs,
+}
+
+/// Remote-command limits (see `ferry user set --exec` for who may run what).
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// Turn remote commands off for everyone, whatever the accounts allow.
+    #[arg(long)]
+    no_exec: bool,
+    /// The fixed PATH programs are resolved on and commands see.
+    #[arg(long, default_value = "/usr/local/bin:/usr/bin:/bin")]
+    exec_path: String,
+    /// Seconds a command may run when the client asks for no timeout.
+    #[arg(long, default_value_t = 30)]
+    exec_timeout: u64,
+    /// Largest timeout in seconds; longer requests are clamped to it.
+    #[arg(long, default_value_t = 300)]
+    exec_max_timeout: u64,
+    /// Bytes of stdout, and of stderr, kept per command; the rest is discarded.
+    #[arg(long, default_value_t = 1 << 20)]
+    exec_output_cap: u64,
+    /// Commands one user may run at once.
+    #[arg(long, default_value_t = 4)]
+    exec_max_per_user: usize,
+    /// CPU seconds per command (RLIMIT_CPU; 0 = inherit).
+    #[arg(long, default_value_t = 300)]
+    exec_cpu_secs: u64,
+    /// Address space per command process in bytes (RLIMIT_AS; 0 = inherit).
+    #[arg(long, default_value_t = 4 << 30)]
+    exec_max_memory: u64,
+    /// Largest file a command may write in bytes (RLIMIT_FSIZE; 0 = inherit).
+    #[arg(long, default_value_t = 1 << 30)]
+    exec_max_file_size: u64,
+    /// Open files per command process (RLIMIT_NOFILE; 0 = inherit).
+    #[arg(long, default_value_t = 256)]
+    exec_max_open_files: u64,
+    /// Processes and threads of the server's uid (RLIMIT_NPROC, counted by the kernel across
+    /// that uid, the server included; not enforced for root; 0 = inherit).
+    #[arg(long, default_value_t = 512)]
+    exec_max_processes: u64,
+}
+
+impl ExecArgs {
+    fn config(&self) -> anyhow::Result<ferry_core::ExecConfig> {
+        let nonzero = |v: u64| (v > 0).then_some(v);
+        let launcher = if self.no_exec {
+            None
+        } else {
+            Some(std::env::current_exe().context("cannot find the ferry binary for exec")?)
+        };
+        Ok(ferry_core::ExecConfig {
+            launcher,
+            path: self.exec_path.clone(),
+            default_timeout: Duration::from_secs(self.exec_timeout.max(1)),
+            max_timeout: Duration::from_secs(self.exec_max_timeout.max(1)),
+            output_cap: self.exec_output_cap,
+            max_per_user: self.exec_max_per_user,
+            limits: ferry_core::exec::ResourceLimits {
+                cpu_secs: nonzero(self.exec_cpu_secs),
+                address_space: nonzero(self.exec_max_memory),
+                file_size: nonzero(self.exec_max_file_size),
+                open_files: nonzero(self.exec_max_open_files),
+                processes: nonzero(self.exec_max_processes),
+            },
+        })
+    }
 }
 
 fn secs(s: f64) -> Duration {
@@ -87,7 +154,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     config.upload_ttl = Duration::from_secs(args.upload_ttl);
     config.max_uploads_per_user = args.max_uploads_per_user;
     config.token_ttl = Duration::from_secs(args.token_ttl.max(1));
+    config.exec = args.exec.config()?;
     let ferry = Ferry::open(config)?;
+    report_exec_sandbox(&ferry).await;
     bootstrap_admin(&ferry).await?;
 
     let limits = ferry_raw::Limits {
@@ -137,6 +206,37 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     tokio::join!(ferry_raw::run(listener, ferry, limits, shutdown), http);
     println!("ferry: stopped");
     Ok(())
+}
+
+/// Logs whether commands run confined by Landlock, as the launcher itself reports it.
+async fn report_exec_sandbox(ferry: &Ferry) {
+    let config = ferry.config();
+    if config.exec.launcher.is_none() {
+        println!("ferry: remote commands are off (--no-exec)");
+        return;
+    }
+    match ferry_core::exec::probe(&config.exec, &config.data_dir).await {
+        Ok(r) if r.fully_enforced() => println!(
+            "ferry: exec confinement active: Landlock ABI {} fully enforced",
+            r.abi.unwrap_or(0)
+        ),
+        Ok(r) => {
+            let note = r.note.unwrap_or_default();
+            println!(
+                "ferry: WARNING: exec confinement {}: {note}; commands can reach files outside the home",
+                if r.landlock == "partial" {
+                    "partial"
+                } else {
+                    "NOT active"
+                }
+            );
+            tracing::warn!(landlock = %r.landlock, abi = ?r.abi, "exec confinement incomplete");
+        }
+        Err(e) => {
+            println!("ferry: WARNING: exec launcher probe failed; confinement unknown");
+            tracing::warn!(error = ?e, "exec launcher probe failed");
+        }
+    }
 }
 
 /// On first run (no accounts), creates `admin` with `FERRY_ADMIN_PASSWORD` or a random password

@@ -122,6 +122,12 @@ pub enum Error {
     /// The server's disk is full; nothing partial was committed.
     #[error("the server's disk is full")]
     DiskFull,
+    /// The user's exec policy refuses this command (or exec is unavailable); nothing was run.
+    #[error("command refused: {0}")]
+    ExecDenied(String),
+    /// The program is not on the server's fixed command path.
+    #[error("no such program: {0}")]
+    ExecNotFound(String),
     /// A server limit was reached (connections, uploads, commands).
     #[error("limit reached: {0}")]
     LimitReached(String),
@@ -165,6 +171,8 @@ impl Error {
             Error::Md5Required => "md5_required",
             Error::QuotaExceeded { .. } => "quota_exceeded",
             Error::DiskFull => "disk_full",
+            Error::ExecDenied(_) => "exec_denied",
+            Error::ExecNotFound(_) => "exec_not_found",
             Error::LimitReached(_) => "limit_reached",
             Error::Internal(_) => "internal",
         }

@@ -189,8 +189,14 @@ fn core_status(e: &Error) -> StatusCode {
         | Error::ChunkChecksumMismatch => S::BAD_REQUEST,
         Error::NotAuthenticated | Error::AuthFailed | Error::TokenInvalid => S::UNAUTHORIZED,
         Error::AuthThrottled { .. } | Error::LimitReached(_) => S::TOO_MANY_REQUESTS,
-        Error::PathOutsideHome | Error::HomeImmutable | Error::SpecialFile(_) => S::FORBIDDEN,
-        Error::NotFound(_) | Error::UserNotFound(_) | Error::UploadNotFound(_) => S::NOT_FOUND,
+        Error::PathOutsideHome
+        | Error::HomeImmutable
+        | Error::SpecialFile(_)
+        | Error::ExecDenied(_) => S::FORBIDDEN,
+        Error::NotFound(_)
+        | Error::UserNotFound(_)
+        | Error::UploadNotFound(_)
+        | Error::ExecNotFound(_) => S::NOT_FOUND,
         Error::UserExists(_)
         | Error::AlreadyExists(_)
         | Error::NotADirectory(_)

@@ -5,7 +5,8 @@
 //!   on a socket under [`Limits`].
 //! - [`routes`]: one file per resource — session (login/logout), files (download, whole-body
 //!   upload, delete), dirs (list, mkdir, stat, move, quota), uploads (Content-Range
-//!   resumable uploads), public (health, spec, web page).
+//!   resumable uploads), exec (commands, whole or streamed as NDJSON), public (health, spec,
+//!   web page).
 //! - [`auth`]: HTTP Basic or bearer token to a core session.
 //! - [`error`]: the one mapping from errors to status codes and RFC 9457 problems.
 //! - [`headers`]: pure parsers and formatters for Range, Content-Range, digests, ETags.

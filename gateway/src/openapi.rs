@@ -15,6 +15,8 @@ pub const FILES: &str = "files";
 pub const DIRS: &str = "folders";
 /// Tag of the resumable upload routes.
 pub const UPLOADS: &str = "uploads";
+/// Tag of remote command execution.
+pub const EXEC: &str = "exec";
 /// Tag of login and logout.
 pub const AUTH: &str = "auth";
 /// Tag of routes without authentication.
@@ -35,8 +37,8 @@ impl utoipa::IntoResponses for Errors {
         [
             ("400", "Malformed request: bad path, header, range or JSON (`code` says which)"),
             ("401", "No or wrong credentials (`not_authenticated`, `auth_failed`, `token_invalid`)"),
-            ("403", "Path leaves the home folder, the home itself, or a special file"),
-            ("404", "No such file, folder or upload"),
+            ("403", "Path leaves the home folder, the home itself, a special file, or a command the exec policy refuses (`exec_denied`)"),
+            ("404", "No such file, folder, upload or program (`exec_not_found`)"),
             ("408", "The request body stalled past the server's body timeout (`body_timeout`)"),
             ("409", "Conflicts with the current state (`already_exists`, `offset_mismatch`, `upload_busy`, …)"),
             ("413", "Too large: quota, declared size, or chunk limit"),
@@ -93,7 +95,8 @@ impl Modify for Security {
     info(
         title = "Ferry",
         description = "Files in private home folders: resumable, MD5-verified uploads (Content-Range), \
-                       Range downloads, folder operations and quotas. Every error is an RFC 9457 \
+                       Range downloads, folder operations and quotas, and commands under a per-user \
+                       exec policy. Every error is an RFC 9457 \
                        problem with a stable `code`, the same as on Ferry's TCP door.",
         license(name = "MIT OR Apache-2.0")
     ),
@@ -116,6 +119,7 @@ impl Modify for Security {
         routes::uploads::status,
         routes::uploads::offset,
         routes::uploads::cancel,
+        routes::exec::exec,
         routes::public::healthz,
     ),
     components(schemas(crate::error::Problem)),
@@ -125,6 +129,7 @@ impl Modify for Security {
         (name = "files", description = "Download, whole-body upload, delete"),
         (name = "folders", description = "List, create, stat, move, quota"),
         (name = "uploads", description = "Resumable uploads driven by Content-Range"),
+        (name = "exec", description = "Commands run on the server under the user's exec policy"),
         (name = "public", description = "Routes without authentication"),
     )
 )]

@@ -18,6 +18,10 @@ use crate::connection::{Connection, ReadError};
 use crate::reply;
 use crate::server::Limits;
 
+mod exec;
+
+pub use exec::MAX_EXEC_CHUNK;
+
 /// Logins a connection may attempt before it is closed.
 const MAX_LOGIN_ATTEMPTS: u32 = 3;
 
@@ -267,6 +271,30 @@ impl Handler {
                 let _ = self.send(reply::ok_empty()).await;
                 return End::Bye;
             }
+            if let Request::Exec {
+                id,
+                argv,
+                command,
+                timeout_secs,
+            } = request
+            {
+                let args = exec::ExecArgs {
+                    id,
+                    argv,
+                    command,
+                    timeout_secs,
+                };
+                let result = if frame.payload.is_empty() {
+                    self.exec(&session, args).await
+                } else {
+                    let e = Error::BadRequest("exec takes no payload".into());
+                    self.send(reply::error(&e)).await
+                };
+                if let Err(end) = result {
+                    return end;
+                }
+                continue;
+            }
             if let Request::Get { path, offset } = request {
                 if let Err(end) = self.download(&session, &path, offset).await {
                     return end;
@@ -448,7 +476,7 @@ async fn dispatch(session: &mut Session, request: Request, payload: Bytes) -> Re
         Request::Hello { .. } | Request::AuthStart { .. } | Request::AuthFinish { .. } => {
             return Err(Error::BadRequest("already logged in".into()));
         }
-        Request::Get { .. } | Request::Bye => {
+        Request::Get { .. } | Request::Exec { .. } | Request::Bye => {
             return Err(Error::BadRequest("handled by the connection".into()));
         }
     })

@@ -134,3 +134,40 @@ pub fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
     random_file(tmp.path(), len as u64, seed);
     std::fs::read(tmp.path()).unwrap()
 }
+
+impl Http {
+    /// `POST PATH` of `doc` with `Accept: application/x-ndjson`, handing each line to
+    /// `on_line` as it arrives; when `on_line` returns `false` the response is dropped (the
+    /// connection closes mid-body). Returns the status.
+    pub fn ndjson(&self, path: &str, doc: Value, mut on_line: impl FnMut(Value) -> bool) -> u16 {
+        let req = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .basic_auth(&self.user, Some(&self.password))
+            .header("accept", "application/x-ndjson")
+            .header("content-type", "application/json")
+            .body(doc.to_string())
+            .timeout(Duration::from_secs(60));
+        self.rt.block_on(async {
+            let mut resp = req.send().await.expect("an HTTP response");
+            let status = resp.status().as_u16();
+            if status != 200 {
+                return status;
+            }
+            let mut buf = Vec::new();
+            while let Some(chunk) = resp.chunk().await.expect("body chunk") {
+                buf.extend_from_slice(&chunk);
+                while let Some(end) = buf.iter().position(|b| *b == b'\n') {
+                    let line: Vec<u8> = buf.drain(..=end).collect();
+                    let value = serde_json::from_slice(&line)
+                        .unwrap_or_else(|e| panic!("not a JSON line ({e}): {line:?}"));
+                    if !on_line(value) {
+                        return status;
+                    }
+                }
+            }
+            assert!(buf.is_empty(), "a partial last line: {buf:?}");
+            status
+        })
+    }
+}

@@ -3,6 +3,8 @@
 mod admin;
 mod cli;
 mod disk_full;
+mod exec_doors;
+mod exec_sandbox;
 mod hostile;
 mod http_client;
 mod http_parity;

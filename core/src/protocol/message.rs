@@ -3,7 +3,8 @@
 //! A request header is a JSON object whose `"op"` names the operation; the other fields are its
 //! arguments. A response header carries `"status"`: `"ok"` (with the operation's result fields),
 //! `"error"` (with a stable `"code"` and a human `"message"`), or, while a download streams,
-//! `"data"` (one chunk in the payload) and `"end"`. See `docs/PROTOCOL.md` for every message.
+//! `"data"` (one chunk in the payload) and `"end"`; while a command runs, `"exec_output"`. See
+//! `docs/PROTOCOL.md` for every message.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -146,6 +147,23 @@ pub enum Request {
         #[serde(default)]
         offset: u64,
     },
+    /// Run a command under the user's exec policy, in the session's current folder; answered
+    /// by `exec_output` frames as the command writes, then one `ok` (or `error`) frame.
+    Exec {
+        /// Client-chosen number echoed in every answer frame of this command.
+        id: u64,
+        /// Program and arguments, never joined into a shell string. Exactly one of `argv` and
+        /// `command` is given.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        argv: Option<Vec<String>>,
+        /// A command string for `sh -c` (only under the `shell` policy).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        command: Option<String>,
+        /// Wall-clock limit in seconds; the server's default when absent, capped by the
+        /// user's maximum.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        timeout_secs: Option<u64>,
+    },
     /// Polite close.
     Bye,
 }
@@ -172,6 +190,7 @@ impl Request {
             Request::UploadFinish { .. } => "upload_finish",
             Request::UploadCancel { .. } => "upload_cancel",
             Request::Get { .. } => "get",
+            Request::Exec { .. } => "exec",
             Request::Bye => "bye",
         }
     }
@@ -224,6 +243,7 @@ const KNOWN_OPS: &[&str] = &[
     "upload_finish",
     "upload_cancel",
     "get",
+    "exec",
     "bye",
 ];
 
@@ -263,6 +283,8 @@ pub enum Status {
     Data,
     /// A download is complete.
     End,
+    /// A piece of a running command's output (`exec` only); the payload holds the bytes.
+    ExecOutput,
 }
 
 /// Builds an `ok` response header from any serializable result (a struct or map).

@@ -4,6 +4,7 @@
 use super::{Ferry, blocking};
 use crate::Result;
 use crate::auth::credentials::ScramCredentials;
+use crate::exec::ExecPolicy;
 use crate::model::unix_now;
 use crate::store::Account;
 use crate::username::Username;
@@ -17,6 +18,10 @@ pub struct AccountSummary {
     pub quota: Option<u64>,
     /// Unix seconds of creation.
     pub created: i64,
+    /// What the user may run.
+    pub exec: ExecPolicy,
+    /// The account's ceiling on a command's wall-clock limit (seconds), if any.
+    pub exec_max_timeout_secs: Option<u64>,
 }
 
 impl Ferry {
@@ -34,6 +39,8 @@ impl Ferry {
                 name,
                 quota,
                 created: unix_now(),
+                exec: ExecPolicy::Off,
+                exec_max_timeout_secs: None,
             };
             inner.meta.put_account(&account, true)?;
             inner.blobs.create_home(&account.name)
@@ -54,6 +61,25 @@ impl Ferry {
     pub async fn set_quota(&self, name: Username, quota: Option<u64>) -> Result<()> {
         self.update_account(name, move |account| {
             account.quota = quota;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Changes what a user may run; takes effect at their next command, running sessions
+    /// included.
+    pub async fn set_exec(&self, name: Username, policy: ExecPolicy) -> Result<()> {
+        self.update_account(name, move |account| {
+            account.exec = policy;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Changes the account's ceiling on a command's wall-clock limit (`None`: the server's).
+    pub async fn set_exec_max_timeout(&self, name: Username, secs: Option<u64>) -> Result<()> {
+        self.update_account(name, move |account| {
+            account.exec_max_timeout_secs = secs;
             Ok(())
         })
         .await
@@ -107,6 +133,8 @@ impl Ferry {
                     name: a.name,
                     quota: a.quota,
                     created: a.created,
+                    exec: a.exec,
+                    exec_max_timeout_secs: a.exec_max_timeout_secs,
                 })
                 .collect())
         })

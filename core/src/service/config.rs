@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::auth::throttle::ThrottleConfig;
+use crate::exec::ExecConfig;
 
 /// What the service needs to know; every limit has a default and can be made tiny for tests.
 #[derive(Debug, Clone)]
@@ -23,6 +24,8 @@ pub struct Config {
     pub throttle: ThrottleConfig,
     /// A bearer token is refused this long after it was issued (default 24 h).
     pub token_ttl: Duration,
+    /// Remote commands: launcher, fixed PATH, timeouts, output cap, per-user cap, rlimits.
+    pub exec: ExecConfig,
 }
 
 impl Config {
@@ -36,6 +39,7 @@ impl Config {
             max_uploads_per_user: 64,
             throttle: ThrottleConfig::default(),
             token_ttl: Duration::from_secs(24 * 3600),
+            exec: ExecConfig::default(),
         }
     }
 }

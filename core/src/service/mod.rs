@@ -7,6 +7,7 @@
 mod admin;
 mod config;
 mod download;
+mod exec;
 mod login;
 mod password;
 mod quota;
@@ -49,6 +50,8 @@ struct Inner {
     ledgers: Mutex<HashMap<Username, quota::Ledger>>,
     /// Recent successful password checks, so HTTP Basic auth does not run PBKDF2 per request.
     passwords: password::PasswordCache,
+    /// Commands running per user: the concurrency cap.
+    exec_running: Mutex<HashMap<Username, usize>>,
 }
 
 impl Ferry {
@@ -77,6 +80,7 @@ impl Ferry {
                 leases: Mutex::new(HashSet::new()),
                 ledgers: Mutex::new(HashMap::new()),
                 passwords: password::PasswordCache::default(),
+                exec_running: Mutex::new(HashMap::new()),
             }),
         })
     }

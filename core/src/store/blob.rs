@@ -48,6 +48,11 @@ pub struct OpenedFile {
 pub trait BlobStore: Send + Sync + fmt::Debug {
     /// Creates the user's home if missing.
     fn create_home(&self, user: &Username) -> Result<()>;
+    /// The home's absolute path on this machine's filesystem, where commands run (exec);
+    /// `None` for stores that keep files elsewhere, which makes exec unavailable.
+    fn local_home(&self, _user: &Username) -> Option<std::path::PathBuf> {
+        None
+    }
     /// Deletes the user's home and everything in it.
     fn remove_home(&self, user: &Username) -> Result<()>;
     /// Metadata of an entry (symlinks followed while inside the home).

@@ -38,6 +38,8 @@ use crate::{Error, Result};
 #[derive(Debug)]
 pub struct LocalBlobStore {
     homes: Dir,
+    /// Absolute path of `DATA/homes`, for commands that run in a home (exec).
+    homes_path: std::path::PathBuf,
     staging: Dir,
     digests: Dir,
 }
@@ -53,8 +55,10 @@ impl LocalBlobStore {
                 .map_err(Error::internal)?;
             Dir::open_ambient_dir(p, ambient_authority()).map_err(Error::internal)
         };
+        let homes = open(&data_dir.join("homes"))?;
         Ok(LocalBlobStore {
-            homes: open(&data_dir.join("homes"))?,
+            homes,
+            homes_path: stdfs::canonicalize(data_dir.join("homes")).map_err(Error::internal)?,
             staging: open(&data_dir.join("state").join("staging"))?,
             digests: open(&data_dir.join("state").join("digests"))?,
         })
@@ -182,6 +186,10 @@ fn tree_size(dir: &Dir) -> io::Result<u64> {
 }
 
 impl BlobStore for LocalBlobStore {
+    fn local_home(&self, user: &Username) -> Option<std::path::PathBuf> {
+        Some(self.homes_path.join(user.as_str()))
+    }
+
     fn create_home(&self, user: &Username) -> Result<()> {
         let mut b = DirBuilder::new();
         b.recursive(true).mode(0o700);

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::Result;
 use crate::auth::credentials::ScramCredentials;
+use crate::exec::ExecPolicy;
 use crate::md5hex::Md5Digest;
 use crate::path::HomePath;
 use crate::upload_id::UploadId;
@@ -28,6 +29,13 @@ pub struct Account {
     pub quota: Option<u64>,
     /// Unix seconds of creation.
     pub created: i64,
+    /// What the user may run (`off` for accounts made before exec existed).
+    #[serde(default)]
+    pub exec: ExecPolicy,
+    /// The account's own ceiling on a command's wall-clock limit, in seconds; `None` is the
+    /// server's maximum.
+    #[serde(default)]
+    pub exec_max_timeout_secs: Option<u64>,
 }
 
 /// The durable state of an unfinished upload.

@@ -6,6 +6,7 @@
 
 pub mod dirs;
 pub mod download;
+pub mod exec;
 pub mod files;
 pub mod public;
 pub mod session;
@@ -40,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/stat/{*path}", get(dirs::stat))
         .route("/api/v1/move", post(dirs::move_entry))
         .route("/api/v1/quota", get(dirs::quota))
+        .route("/api/v1/exec", post(exec::exec))
         .route("/api/v1/uploads", post(uploads::create).get(uploads::list))
         .route(
             "/api/v1/uploads/{id}",

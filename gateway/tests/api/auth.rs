@@ -31,6 +31,7 @@ const PROTECTED: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/uploads/{id}", "/api/v1/uploads/ID"),
     ("HEAD", "/api/v1/uploads/{id}", "/api/v1/uploads/ID"),
     ("DELETE", "/api/v1/uploads/{id}", "/api/v1/uploads/ID"),
+    ("POST", "/api/v1/exec", "/api/v1/exec"),
 ];
 
 /// Operations that need no credentials.

@@ -4,6 +4,7 @@
 
 mod auth;
 mod downloads;
+mod exec;
 mod files;
 mod sockets;
 mod support;

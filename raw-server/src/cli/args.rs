@@ -28,9 +28,15 @@ pub struct ConnArgs {
         value_name = "NAME"
     )]
     pub user: String,
-    /// Seconds to wait for the server (connecting, and each answer) before giving up.
-    #[arg(long, global = true, default_value_t = 30, value_name = "SECS")]
-    pub timeout: u64,
+    /// Seconds to wait for the server (connecting, and each answer) before giving up
+    /// [default: 30]. For `exec` it is the remote command's time limit instead.
+    #[arg(long, global = true, value_name = "SECS")]
+    pub timeout: Option<u64>,
+}
+
+impl ConnArgs {
+    /// Seconds to wait for the server when `--timeout` is not given.
+    pub const DEFAULT_TIMEOUT: u64 = 30;
 }
 
 /// The file commands of the client, run against a server.
@@ -115,6 +121,32 @@ pub enum ClientCommand {
         /// Print one JSON document `{"used":…,"reserved":…,"limit":…}` instead.
         #[arg(long)]
         json: bool,
+    },
+    /// Run a command on the server, in the remote current folder, under your exec policy.
+    ///
+    /// Its stdout and stderr are written to the local stdout and stderr as they arrive, and
+    /// `ferry exec` exits with the command's exit status: 128+N when signal N killed it, 124
+    /// when it ran past its time limit (as timeout(1)), 126 when the policy refuses it, 127
+    /// when the program does not exist, and 125 when Ferry itself failed (connection, login).
+    #[command(
+        after_help = "Examples:\n  ferry exec -- df -h .\n  ferry exec --timeout 600 -- tar xzf upload.tgz\n  ferry exec --sh 'du -sh * | sort -h'   (shell policy only)"
+    )]
+    Exec {
+        /// The command's wall-clock limit in seconds (the server caps it; its default when
+        /// absent). Also how long to wait for the server.
+        #[arg(long, value_name = "SECS")]
+        timeout: Option<u64>,
+        /// Run this command string with `sh -c` (needs the `shell` exec policy).
+        #[arg(long, value_name = "COMMAND", conflicts_with = "argv")]
+        sh: Option<String>,
+        /// The program and its arguments, passed as they are: no shell sees them.
+        #[arg(
+            value_name = "CMD",
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            required_unless_present = "sh"
+        )]
+        argv: Vec<String>,
     },
     /// Start an interactive session on one connection (`help` lists its commands).
     Shell,

@@ -97,6 +97,9 @@ pub async fn execute(client: &mut Client, command: ClientCommand) -> Result<(), 
                 print!("{}", render_quota(&quota));
             }
         }
+        ClientCommand::Exec { timeout, sh, argv } => {
+            super::exec::run(client, timeout, sh, argv).await?;
+        }
         ClientCommand::Shell => {
             return Err(ClientError::Refused {
                 code: "bad_request",

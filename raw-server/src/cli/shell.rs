@@ -4,7 +4,8 @@
 //! options as its one-shot form (`put --overwrite a b`, `rm -r dir`) and answers `--help`.
 //! The prompt goes to stderr, and only when stdin is a terminal, so piped sessions print
 //! nothing but results. A failed command prints `error[CODE]: message` and the shell goes on;
-//! when stdin is not a terminal the exit status is 1 if any command failed.
+//! when stdin is not a terminal the exit status is 1 if any command failed (a remote command
+//! that exits non-zero counts as failed). `exec CMD ARGS…` and `!CMD ARGS…` run a command.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -136,8 +137,18 @@ enum Parsed {
 }
 
 fn parse_line(line: &str) -> Parsed {
+    // `!CMD ARGS…` is `exec -- CMD ARGS…`.
+    let (line, bang) = match line.trim_start().strip_prefix('!') {
+        Some(rest) => (rest, true),
+        None => (line, false),
+    };
     let words = match split_words(line) {
-        Ok(words) if words.is_empty() => return Parsed::Empty,
+        Ok(words) if words.is_empty() && !bang => return Parsed::Empty,
+        Ok(words) if bang => ["exec", "--"]
+            .into_iter()
+            .map(String::from)
+            .chain(words)
+            .collect(),
         Ok(words) => words,
         Err(message) => return Parsed::Usage(message),
     };
@@ -285,6 +296,20 @@ mod tests {
         assert!(matches!(parse_line("help"), Parsed::Help(_)));
         assert!(matches!(parse_line("frobnicate"), Parsed::Usage(_)));
         assert!(matches!(parse_line("put 'a"), Parsed::Usage(_)));
+    }
+
+    #[test]
+    fn exec_and_bang_lines_keep_their_words_literal() {
+        for line in ["exec printf '%s' 'a;b' -n", "!printf '%s' 'a;b' -n"] {
+            let Parsed::Command(ShellCommand::Remote(ClientCommand::Exec { argv, sh, .. })) =
+                parse_line(line)
+            else {
+                panic!("{line} did not parse");
+            };
+            assert_eq!(argv, ["printf", "%s", "a;b", "-n"], "{line}");
+            assert_eq!(sh, None);
+        }
+        assert!(matches!(parse_line("!"), Parsed::Usage(_)));
     }
 
     #[test]

@@ -204,6 +204,9 @@ impl Client {
                 }
                 Status::Error => return Err(failure.unwrap_or_else(|| server_error(response))),
                 Status::Ok => return Err(ClientError::protocol("a second ok frame in a download")),
+                Status::ExecOutput => {
+                    return Err(ClientError::protocol("an exec_output frame in a download"));
+                }
             }
         }
         match failure {

@@ -67,6 +67,15 @@ pub enum ClientError {
         /// What arrived.
         actual: String,
     },
+    /// A remote command ran but did not exit with 0; `status` is the shell-style exit status
+    /// (the code, 128 + signal, or 124 on timeout).
+    #[error("the remote command {how}")]
+    CommandFailed {
+        /// Exit status for the local process.
+        status: u8,
+        /// How it ended, for people.
+        how: String,
+    },
     /// A request this client refuses to make (wrong kind of entry, nothing to name a file by…).
     #[error("{message}")]
     Refused {
@@ -91,6 +100,7 @@ impl ClientError {
             ClientError::LocalExists(_) => "local_exists",
             ClientError::ChunkCorrupt { .. } => "chunk_checksum_mismatch",
             ClientError::ChecksumMismatch { .. } => "checksum_mismatch",
+            ClientError::CommandFailed { .. } => "command_failed",
             ClientError::Refused { code, .. } => code,
         }
     }

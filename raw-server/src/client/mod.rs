@@ -9,12 +9,14 @@
 //!   `upload_md5` hashing the chunks as they go;
 //!   `download`: [`Client::get`], resumable into a `.part` file (`part`) and MD5-verified;
 //!   `retry`: reconnect-and-resume between attempts; `target`: where a transfer lands.
+//! - `exec`: [`Client::exec`], a remote command whose output arrives as it is produced.
 //! - [`Connection`]: the framed TCP stream with timeouts; [`ClientError`]: codes like the
 //!   server's; [`Progress`]: how transfers report what the server acknowledged.
 
 mod connection;
 mod download;
 mod error;
+mod exec;
 mod hash;
 mod ops;
 mod part;
