@@ -367,7 +367,7 @@ fn disconnecting_kills_the_command_on_both_doors() {
                 assert_eq!(status, 200);
             }
         }
-        wait_for(5, &format!("{door}: the command to be killed"), || {
+        wait_for(15, &format!("{door}: the command to be killed"), || {
             processes_with(marker).is_empty()
         });
     }

@@ -73,6 +73,7 @@ pub enum ExecStream {
 
 /// How a command ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExecExit {
     /// Exit code, when it exited.
     pub code: Option<i32>,

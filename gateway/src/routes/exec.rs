@@ -92,42 +92,6 @@ pub enum Encoding {
     Base64,
 }
 
-/// How a command ended.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ExitStatus {
-    /// Exit code, when the command exited.
-    pub code: Option<i32>,
-    /// Number of the signal that killed it, when one did.
-    pub signal: Option<i32>,
-    /// Killed because it ran past its time limit.
-    pub timed_out: bool,
-    /// Wall-clock run time in milliseconds.
-    pub duration_ms: u64,
-    /// Bytes written to stdout, including any past the cap.
-    pub stdout_bytes: u64,
-    /// Bytes written to stderr, including any past the cap.
-    pub stderr_bytes: u64,
-    /// Stdout passed the cap; the rest was discarded.
-    pub stdout_truncated: bool,
-    /// Stderr passed the cap; the rest was discarded.
-    pub stderr_truncated: bool,
-}
-
-impl From<ExecExit> for ExitStatus {
-    fn from(e: ExecExit) -> Self {
-        ExitStatus {
-            code: e.code,
-            signal: e.signal,
-            timed_out: e.timed_out,
-            duration_ms: e.duration_ms,
-            stdout_bytes: e.stdout_bytes,
-            stderr_bytes: e.stderr_bytes,
-            stdout_truncated: e.stdout_truncated,
-            stderr_truncated: e.stderr_truncated,
-        }
-    }
-}
-
 /// The whole result of a command (the default response).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ExecResult {
@@ -138,7 +102,7 @@ pub struct ExecResult {
     /// `utf-8` when both streams are valid UTF-8; otherwise `base64`, for both.
     pub encoding: Encoding,
     /// How it ended.
-    pub exit: ExitStatus,
+    pub exit: ExecExit,
 }
 
 /// One line of an `application/x-ndjson` response. Output events come in the order the
@@ -164,7 +128,7 @@ pub enum ExecStreamEvent {
     /// whole-result answer and the TCP door's final frame.
     Exit {
         /// How it ended.
-        exit: ExitStatus,
+        exit: ExecExit,
     },
     /// The server failed while the command ran; details are in its log.
     Error {
@@ -258,7 +222,7 @@ async fn collect(mut run: ExecRun) -> ExecResult {
         stdout,
         stderr,
         encoding,
-        exit: exit.into(),
+        exit,
     }
 }
 
@@ -285,7 +249,7 @@ fn streamed(run: ExecRun) -> Response {
                         events.push(output_event(stream, data, Encoding::Base64));
                     }
                 }
-                events.push(ExecStreamEvent::Exit { exit: exit.into() });
+                events.push(ExecStreamEvent::Exit { exit });
                 return Some((Ok(lines_of(&events)), None));
             }
             None => {

@@ -69,7 +69,7 @@ fn the_spec_documents_exec_with_both_response_types() {
     assert!(op["requestBody"].is_object(), "{op}");
     assert!(op["responses"]["403"].is_object(), "{op}");
     let schemas = &spec["components"]["schemas"];
-    for name in ["ExecBody", "ExecResult", "ExecStreamEvent", "ExitStatus"] {
+    for name in ["ExecBody", "ExecResult", "ExecStreamEvent", "ExecExit"] {
         assert!(schemas[name].is_object(), "{name} missing");
     }
 }
