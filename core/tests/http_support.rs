@@ -191,6 +191,43 @@ async fn a_password_change_or_removed_user_overrides_the_cache_at_once() {
 // ---- tokens ----
 
 #[tokio::test]
+async fn a_password_change_revokes_every_token_of_that_user_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ferry = setup(tmp.path(), |_| {}).await;
+    let alice = ferry
+        .login_password(SOURCE, "alice", "secret")
+        .await
+        .unwrap();
+    let first = ferry.token_create(&alice).await.unwrap();
+    let second = ferry.token_create(&alice).await.unwrap();
+    let bob = ferry.login_password(SOURCE, "bob", "pw").await.unwrap();
+    let bobs = ferry.token_create(&bob).await.unwrap();
+
+    ferry
+        .set_password(user("alice"), "changed".into())
+        .await
+        .unwrap();
+    for t in [&first.token, &second.token] {
+        assert_eq!(code(ferry.token_session(t).await), "token_invalid");
+    }
+    assert_eq!(
+        ferry
+            .token_session(&bobs.token)
+            .await
+            .unwrap()
+            .user()
+            .as_str(),
+        "bob"
+    );
+    let again = ferry
+        .login_password(SOURCE, "alice", "changed")
+        .await
+        .unwrap();
+    let fresh = ferry.token_create(&again).await.unwrap();
+    assert!(ferry.token_session(&fresh.token).await.is_ok());
+}
+
+#[tokio::test]
 async fn a_token_opens_sessions_until_it_is_revoked() {
     let tmp = tempfile::tempdir().unwrap();
     let ferry = setup(tmp.path(), |_| {}).await;

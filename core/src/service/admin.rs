@@ -48,13 +48,16 @@ impl Ferry {
         .await
     }
 
-    /// Replaces a password (new salt); `user_not_found` if absent.
+    /// Replaces a password (new salt) and revokes the user's bearer tokens, so a leaked
+    /// password stops working everywhere at once; `user_not_found` if absent.
     pub async fn set_password(&self, name: Username, password: String) -> Result<()> {
-        self.update_account(name, move |account| {
+        self.update_account(name.clone(), move |account| {
             account.credentials = ScramCredentials::new_random(&password)?;
             Ok(())
         })
-        .await
+        .await?;
+        let inner = self.inner.clone();
+        blocking(move || inner.revoke_tokens_of(&name)).await
     }
 
     /// Changes a quota; `None` is unlimited.
@@ -108,11 +111,7 @@ impl Ferry {
         let inner = self.inner.clone();
         blocking(move || {
             inner.meta.remove_account(&name)?;
-            for (hash, token) in inner.meta.tokens()? {
-                if token.user == name {
-                    inner.meta.remove_token(&hash)?;
-                }
-            }
+            inner.revoke_tokens_of(&name)?;
             if purge {
                 inner.blobs.remove_home(&name)?;
             }

@@ -16,6 +16,7 @@ use super::{Ferry, Inner, Session, blocking};
 use crate::auth::credentials::{fill_random, sha256};
 use crate::model::unix_now;
 use crate::store::TokenRecord;
+use crate::username::Username;
 use crate::{Error, Result};
 
 /// Random bytes in a token.
@@ -87,6 +88,16 @@ impl Ferry {
 }
 
 impl Inner {
+    /// Deletes every token of `user` (password change, account removal).
+    pub(super) fn revoke_tokens_of(&self, user: &Username) -> Result<()> {
+        for (hash, token) in self.meta.tokens()? {
+            if &token.user == user {
+                self.meta.remove_token(&hash)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Deletes expired tokens. Returns how many.
     pub(super) fn sweep_tokens(&self, now: i64) -> Result<usize> {
         let mut n = 0;
