@@ -4,7 +4,7 @@
 use bytes::{Bytes, BytesMut};
 use ferry_core::protocol::{
     Frame, FrameCodec, FrameError, FrameLimits, Header, MAX_HEADER_LEN, MAX_PAYLOAD_LEN,
-    encode_frame,
+    encode_frame, encode_head,
 };
 use serde_json::{Value, json};
 use tokio_util::codec::{Decoder, Encoder};
@@ -399,4 +399,23 @@ mod roundtrip {
             }
         }
     }
+}
+
+#[test]
+fn a_head_encoded_alone_then_the_payload_is_the_same_bytes_as_the_whole_frame() {
+    let h = header(json!({"status": "data", "offset": 7, "crc32c": 1}));
+    let payload = vec![0xA5u8; 70_000];
+    let mut whole = BytesMut::new();
+    encode_frame(&h, &payload, &mut whole).unwrap();
+    let mut split = BytesMut::new();
+    encode_head(&h, payload.len(), &mut split).unwrap();
+    split.extend_from_slice(&payload);
+    assert_eq!(whole, split);
+
+    let mut out = BytesMut::new();
+    assert!(matches!(
+        encode_head(&h, MAX_PAYLOAD_LEN + 1, &mut out),
+        Err(FrameError::PayloadTooLarge { .. })
+    ));
+    assert!(out.is_empty(), "nothing is written for a refused frame");
 }

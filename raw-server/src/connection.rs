@@ -6,11 +6,16 @@
 
 use std::time::Duration;
 
-use ferry_core::protocol::{Frame, FrameCodec, FrameError};
+use bytes::{Buf, BytesMut};
+use ferry_core::protocol::{Frame, FrameCodec, FrameError, encode_head};
 use futures::{SinkExt, StreamExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 use tokio_util::codec::Framed;
+
+/// Payloads from this size on are written from their own buffer (see [`Connection::send`]).
+const DIRECT_PAYLOAD: usize = 64 * 1024;
 
 /// Why no frame could be read.
 #[derive(Debug, thiserror::Error)]
@@ -62,8 +67,23 @@ impl Connection {
     }
 
     /// Sends one frame, flushing it, within the write deadline.
+    ///
+    /// A big payload (a download chunk) is not copied into the codec's write buffer: its
+    /// header is encoded alone and both go out in one vectored write from their own buffers,
+    /// which saves a copy of every byte a download sends.
     pub async fn send(&mut self, frame: Frame) -> Result<(), FrameError> {
-        match timeout(self.write_timeout, self.framed.send(frame)).await {
+        let write = async {
+            if frame.payload.len() < DIRECT_PAYLOAD {
+                return self.framed.send(frame).await;
+            }
+            self.framed.flush().await?;
+            let mut head = BytesMut::with_capacity(256);
+            encode_head(&frame.header, frame.payload.len(), &mut head)?;
+            let mut both = head.chain(frame.payload);
+            self.framed.get_mut().write_all_buf(&mut both).await?;
+            Ok(())
+        };
+        match timeout(self.write_timeout, write).await {
             Ok(r) => r,
             Err(_) => Err(FrameError::Io(std::io::ErrorKind::TimedOut.into())),
         }

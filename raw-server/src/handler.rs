@@ -350,16 +350,22 @@ impl Handler {
         let head = json!({ "size": dl.entry.size, "md5": dl.md5().to_string(), "offset": offset });
         self.send(reply::ok(&head)).await?;
         let mut position = offset;
+        let mut next = dl.next_chunk(MAX_PAYLOAD_LEN).await;
         let result = loop {
             if self.shutdown.is_cancelled() {
                 break "shutdown";
             }
-            match dl.next_chunk(MAX_PAYLOAD_LEN).await {
+            match next {
                 Ok(Some(chunk)) => {
                     let header = json!({ "status": "data", "offset": position, "crc32c": chunk_crc(&chunk) });
                     position += chunk.len() as u64;
                     let frame = Frame::with_payload(as_map(header), chunk);
-                    self.send(frame).await?;
+                    // The next chunk is read while this one is sent: a chunk then costs
+                    // max(read, send) rather than their sum.
+                    let (sent, read) =
+                        tokio::join!(self.send(frame), dl.next_chunk(MAX_PAYLOAD_LEN));
+                    sent?;
+                    next = read;
                 }
                 Ok(None) => break "ok",
                 Err(e) => {

@@ -231,9 +231,22 @@ impl Encoder<Frame> for FrameCodec {
 /// Appends one frame to `dst`. `"len"` is written last into the header when the payload is not
 /// empty, so test vectors are stable; a `"len"` already in `header` is replaced.
 pub fn encode_frame(header: &Header, payload: &[u8], dst: &mut BytesMut) -> Result<(), FrameError> {
-    if payload.len() > MAX_PAYLOAD_LEN {
+    encode_head(header, payload.len(), dst)?;
+    dst.extend_from_slice(payload);
+    Ok(())
+}
+
+/// Appends the length prefix and header of a frame whose `payload_len` payload bytes the caller
+/// sends right after (as they are: a sender of big payloads writes them from their own buffer,
+/// without copying them in here). [`encode_frame`] is this plus the payload.
+pub fn encode_head(
+    header: &Header,
+    payload_len: usize,
+    dst: &mut BytesMut,
+) -> Result<(), FrameError> {
+    if payload_len > MAX_PAYLOAD_LEN {
         return Err(FrameError::PayloadTooLarge {
-            len: payload.len() as u64,
+            len: payload_len as u64,
             max: MAX_PAYLOAD_LEN,
         });
     }
@@ -243,7 +256,7 @@ pub fn encode_frame(header: &Header, payload: &[u8], dst: &mut BytesMut) -> Resu
         let mut w = dst.writer();
         let mut ser = serde_json::Serializer::new(&mut w);
         use serde::ser::{SerializeMap, Serializer};
-        let extra = usize::from(!payload.is_empty());
+        let extra = usize::from(payload_len > 0);
         let len = header.len() - usize::from(header.contains_key("len")) + extra;
         let mut map = ser.serialize_map(Some(len)).map_err(json_io)?;
         for (k, v) in header {
@@ -251,9 +264,8 @@ pub fn encode_frame(header: &Header, payload: &[u8], dst: &mut BytesMut) -> Resu
                 map.serialize_entry(k, v).map_err(json_io)?;
             }
         }
-        if !payload.is_empty() {
-            map.serialize_entry("len", &payload.len())
-                .map_err(json_io)?;
+        if payload_len > 0 {
+            map.serialize_entry("len", &payload_len).map_err(json_io)?;
         }
         map.end().map_err(json_io)?;
     }
@@ -266,7 +278,6 @@ pub fn encode_frame(header: &Header, payload: &[u8], dst: &mut BytesMut) -> Resu
         });
     }
     dst[start..start + LEN_PREFIX].copy_from_slice(&(header_len as u32).to_be_bytes());
-    dst.extend_from_slice(payload);
     Ok(())
 }
 

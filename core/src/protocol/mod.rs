@@ -8,7 +8,7 @@ pub mod message;
 
 pub use frame::{
     Frame, FrameCodec, FrameError, FrameLimits, Header, MAX_HEADER_LEN, MAX_PAYLOAD_LEN, chunk_crc,
-    encode_frame,
+    encode_frame, encode_head,
 };
 pub use message::{
     MECHANISM, PROTOCOL_VERSION, Request, RequestError, Response, Status, error_header, ok_header,

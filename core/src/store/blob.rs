@@ -31,6 +31,11 @@ pub trait StagingFile: Read + Write + Seek + Send + Sync + fmt::Debug {
     fn truncate(&mut self, len: u64) -> Result<()>;
     /// Flushes data to stable storage.
     fn sync(&mut self) -> Result<()>;
+    /// Hints that bytes `[offset, offset + len)` are written and will not be read again
+    /// soon: a store may start writing them out now, so that the [`sync`](Self::sync) at
+    /// commit has little left to do. Only a hint (the default does nothing): durability still
+    /// comes from `sync`.
+    fn write_behind(&mut self, _offset: u64, _len: u64) {}
 }
 
 /// A file opened for reading, with what is known about it.

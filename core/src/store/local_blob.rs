@@ -18,13 +18,14 @@
 
 use std::fs as stdfs;
 use std::io::{self, ErrorKind};
+use std::num::NonZeroU64;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::Path;
 
 use cap_std::ambient_authority;
 use cap_std::fs::{Dir, DirBuilder, OpenOptions};
 use cap_std::fs::{DirBuilderExt as _, MetadataExt as _, OpenOptionsExt as _};
-use rustix::fs::RenameFlags;
+use rustix::fs::{Advice, RenameFlags};
 
 use super::blob::{BlobStore, OpenedFile, StagingFile};
 use crate::md5hex::Md5Digest;
@@ -483,5 +484,14 @@ impl StagingFile for LocalStaging {
     }
     fn sync(&mut self) -> Result<()> {
         self.0.sync_data().map_err(|e| Error::from_io(e, ""))
+    }
+    fn write_behind(&mut self, offset: u64, len: u64) {
+        // POSIX_FADV_DONTNEED starts writeback of the range's dirty pages without waiting for
+        // it and drops its pages that are already clean. Without it a big upload sits dirty
+        // in the page cache until the commit's fsync writes it all at once; with it the disk
+        // works while the bytes arrive, the staging file does not crowd other files out of
+        // the cache, and its freed pages are reused (ferry-bench, 1 GiB: server CPU ~4.4 s
+        // -> ~2.5 s, upload time down by a third).
+        let _ = rustix::fs::fadvise(&self.0, offset, NonZeroU64::new(len), Advice::DontNeed);
     }
 }

@@ -142,6 +142,11 @@ impl Inner {
         w.unsaved += data.len() as u64;
         if w.unsaved >= self.config.checkpoint_bytes {
             self.checkpoint(w)?;
+            // Out to disk in the background: the two checkpoint intervals before here (the
+            // older one is mostly clean by now and leaves the cache, the newer one starts).
+            let span = 2 * self.config.checkpoint_bytes;
+            let from = w.offset.saturating_sub(span);
+            w.file.write_behind(from, w.offset - from);
         }
         Ok(())
     }
