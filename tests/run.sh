@@ -15,6 +15,12 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== rust tests"
 cargo test --workspace --locked
 
+# --- benchmark harness smoke run (F5): tiny sizes, debug build, every transfer verified, ---
+# --- no timing judged; keeps bench/ from rotting. Full run: see "Benchmarks" in README.  ---
+echo "== benchmark harness, smoke mode"
+cargo run --locked -q -p ferry-bench -- --smoke
+# --- end benchmark smoke run ---
+
 echo "== python client (written from docs/PROTOCOL.md) against the real server"
 cargo build --locked --bin ferry
 FERRY_BIN="$PWD/target/debug/ferry" python3 -m pytest -q tests/py

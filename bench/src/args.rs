@@ -1,0 +1,149 @@
+//! Command-line options, and the [`Plan`] of sizes and counts they add up to.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+
+/// `cargo run --release -p ferry-bench -- [--size SIZE] [--json FILE]`
+#[derive(Debug, Parser)]
+#[command(name = "ferry-bench", version, about)]
+pub struct Args {
+    /// Size of the big transfers: `1GiB`, `512MiB`, `64KiB` or plain bytes. The resume
+    /// point is half of it. Default 1GiB (4MiB with --smoke).
+    #[arg(long, value_parser = parse_size)]
+    pub size: Option<u64>,
+    /// Also write the rows as a JSON array to this file.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Tiny sizes and counts, for CI: every transfer is still verified, no timing is judged.
+    #[arg(long)]
+    pub smoke: bool,
+    /// Run only these groups (comma-separated): raw, http, resume, concurrency, idle, small,
+    /// wrk, rss. The references always run.
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Also upload (raw door) a file of this size to show that server RSS stays flat, e.g.
+    /// `8GiB`. Not part of the default run.
+    #[arg(long, value_parser = parse_size)]
+    pub rss_check: Option<u64>,
+    /// Seconds per load-generator run (default 5, 1 with --smoke).
+    #[arg(long)]
+    pub wrk_secs: Option<f64>,
+}
+
+/// The groups `--only` accepts.
+pub const GROUPS: &[&str] = &[
+    "idle",
+    "small",
+    "wrk",
+    "raw",
+    "http",
+    "resume",
+    "concurrency",
+    "rss",
+];
+
+/// What one run does: sizes and counts derived from the options.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub smoke: bool,
+    /// Big transfers (raw, HTTP, resume).
+    pub size: u64,
+    /// Where the interrupted upload is cut: half of `size`.
+    pub resume_at: u64,
+    /// Concurrent uploaders, and bytes each.
+    pub clients: usize,
+    pub client_bytes: u64,
+    pub idle: usize,
+    /// Small uploads per run, and their size; also the entries of the listed folder.
+    pub small_files: usize,
+    pub small_bytes: u64,
+    /// Small uploads in parallel: connections.
+    pub parallel: usize,
+    pub wrk: Duration,
+    pub rss_check: Option<u64>,
+    only: Vec<String>,
+}
+
+impl Plan {
+    pub fn new(args: &Args) -> anyhow::Result<Plan> {
+        for group in &args.only {
+            anyhow::ensure!(
+                GROUPS.contains(&group.as_str()),
+                "--only: unknown group {group:?} (known: {})",
+                GROUPS.join(", ")
+            );
+        }
+        let size = args
+            .size
+            .unwrap_or(if args.smoke { 4 << 20 } else { 1 << 30 });
+        anyhow::ensure!(size >= 2 << 20, "--size must be at least 2MiB");
+        let secs = args.wrk_secs.unwrap_or(if args.smoke { 1.0 } else { 5.0 });
+        anyhow::ensure!(secs >= 1.0, "--wrk-secs must be at least 1");
+        let mut only = args.only.clone();
+        if args.rss_check.is_some() && !only.is_empty() && !only.iter().any(|g| g == "rss") {
+            only.push("rss".to_string());
+        }
+        Ok(Plan {
+            smoke: args.smoke,
+            size,
+            resume_at: size / 2,
+            clients: if args.smoke { 8 } else { 64 },
+            client_bytes: if args.smoke { 256 << 10 } else { 16 << 20 },
+            idle: if args.smoke { 20 } else { 1000 },
+            small_files: if args.smoke { 50 } else { 2000 },
+            small_bytes: 4096,
+            parallel: 8,
+            wrk: Duration::from_secs_f64(secs),
+            rss_check: args.rss_check,
+            only,
+        })
+    }
+
+    /// Whether `group` runs.
+    pub fn runs(&self, group: &str) -> bool {
+        if group == "rss" {
+            return self.rss_check.is_some()
+                && (self.only.is_empty() || self.only.iter().any(|g| g == group));
+        }
+        self.only.is_empty() || self.only.iter().any(|g| g == group)
+    }
+}
+
+/// `1GiB`, `512MiB`, `64KiB`, `2GB`, `1000` (bytes).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (digits, unit) = s.split_at(split);
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("{s:?} is not a size like 1GiB, 512MiB or 4096"))?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kib" => 1 << 10,
+        "m" | "mib" => 1 << 20,
+        "g" | "gib" => 1 << 30,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        other => return Err(format!("unknown size unit {other:?} in {s:?}")),
+    };
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("{s:?} is too large"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_accept_binary_units_and_plain_bytes() {
+        assert_eq!(parse_size("1GiB"), Ok(1 << 30));
+        assert_eq!(parse_size("512MiB"), Ok(512 << 20));
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert_eq!(parse_size("2GB"), Ok(2_000_000_000));
+        assert!(parse_size("1.5GiB").is_err());
+        assert!(parse_size("GiB").is_err());
+    }
+}

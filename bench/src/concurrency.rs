@@ -1,0 +1,112 @@
+//! Many clients at once: concurrent verified uploads (aggregate throughput), and many idle
+//! logged-in connections (the server's resident set while it holds them).
+
+use std::time::Instant;
+
+use anyhow::{Result, ensure};
+use ferry_raw::client::{Client, NoProgress, PutOptions};
+use futures::future::try_join_all;
+
+use crate::refs::mb_per_s;
+use crate::report::REF_MD5;
+use crate::{Ctx, data};
+
+const MIB: f64 = (1u64 << 20) as f64;
+
+/// `plan.clients` clients each upload their own `plan.client_bytes` file at the same moment.
+pub async fn uploads(ctx: &mut Ctx) -> Result<()> {
+    let (n, bytes) = (ctx.plan.clients, ctx.plan.client_bytes);
+    let dir = ctx.scratch.join("concurrent");
+    std::fs::create_dir_all(&dir)?;
+    let mut files = Vec::with_capacity(n);
+    for i in 0..n {
+        let path = dir.join(format!("c{i}.bin"));
+        let md5 = data::make_file(&path, bytes, 1000 + i as u64)?;
+        files.push((path, md5));
+    }
+    let mut clients = try_join_all((0..n).map(|_| ctx.client())).await?;
+    clients[0].mkdir("/concurrent", true).await?;
+
+    let probe = ctx.server.probe()?;
+    let puts =
+        clients
+            .iter_mut()
+            .zip(&files)
+            .enumerate()
+            .map(|(i, (client, (path, _)))| async move {
+                let remote = format!("/concurrent/c{i}.bin");
+                client
+                    .put(path, Some(&remote), options(), &mut NoProgress)
+                    .await
+            });
+    let outcomes = try_join_all(puts).await?;
+    let usage = probe.finish(&ctx.server)?;
+
+    for (i, (outcome, (_, md5))) in outcomes.iter().zip(&files).enumerate() {
+        ensure!(
+            &outcome.md5 == md5 && outcome.entry.md5.map(|m| m.to_string()).as_ref() == Some(md5),
+            "WRONG BYTES: concurrent upload {i} reports MD5 {}, sent {md5}",
+            outcome.md5
+        );
+        let landed = ctx.server.home().join(format!("concurrent/c{i}.bin"));
+        data::verify_file(&landed, bytes, md5)?;
+    }
+    let total = bytes * n as u64;
+    let name = format!("{n} concurrent uploads x {} MiB", bytes as f64 / MIB);
+    ctx.report
+        .ratio(&name, mb_per_s(total, usage.secs), "MB/s", REF_MD5, 1.0);
+    // The 16 MiB ceiling is for one transfer; 64 at once each hold their own buffers.
+    ctx.report.usage_within(&name, &usage, total, None);
+    clients[0].rm("/concurrent", true).await?;
+    for client in clients {
+        client.close().await;
+    }
+    std::fs::remove_dir_all(&dir)?;
+    Ok(())
+}
+
+/// `plan.idle` connections, each logged in, held open while the server's RSS is read.
+pub async fn idle(ctx: &mut Ctx) -> Result<()> {
+    let n = ctx.plan.idle;
+    let before = ctx.server.stats()?.rss;
+    let started = Instant::now();
+    let mut held: Vec<Client> = Vec::with_capacity(n);
+    // In batches, so logins do not all wait on the server's login slots at once.
+    while held.len() < n {
+        let batch = (n - held.len()).min(50);
+        held.extend(try_join_all((0..batch).map(|_| ctx.client())).await?);
+    }
+    let secs = started.elapsed().as_secs_f64();
+    // Every connection must still work.
+    for client in &mut held {
+        client.pwd().await?;
+    }
+    let after = ctx.server.stats()?.rss;
+    ctx.report.absolute(
+        &format!("{n} idle logged-in TCP connections: server RSS"),
+        after as f64 / MIB,
+        "MiB",
+        64.0,
+    );
+    ctx.report.plain(
+        &format!("{n} idle connections: RSS growth per connection"),
+        after.saturating_sub(before) as f64 / n as f64 / 1024.0,
+        "KiB",
+    );
+    ctx.report.plain(
+        &format!("{n} connects + SCRAM logins"),
+        n as f64 / secs,
+        "logins/s",
+    );
+    for client in held {
+        client.close().await;
+    }
+    Ok(())
+}
+
+fn options() -> PutOptions {
+    PutOptions {
+        overwrite: true,
+        retries: 0,
+    }
+}

@@ -1,0 +1,118 @@
+//! The references every ratio is taken against, measured in the same run: MD5 of the hasher
+//! Ferry uses, loopback TCP through a plain tokio copy, and writing to the page cache; plus,
+//! for context, writing a file durably (what a committed upload must also do).
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::Result;
+use md5::{Digest, Md5};
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::data::XorShift;
+
+const BUF: usize = 1 << 20;
+
+/// MB/s (10^6 bytes per second) of `bytes` in `secs`.
+pub fn mb_per_s(bytes: u64, secs: f64) -> f64 {
+    bytes as f64 / secs / 1e6
+}
+
+fn random_buf(len: usize) -> Vec<u8> {
+    let mut buf = vec![0u8; len];
+    XorShift::new(7).fill(&mut buf);
+    buf
+}
+
+/// MD5 of `bytes` in one thread (md-5, the crate Ferry uses), from a 64 MiB buffer in memory.
+pub async fn md5(bytes: u64) -> Result<f64> {
+    tokio::task::spawn_blocking(move || {
+        let buf = random_buf(64 << 20);
+        let mut md5 = Md5::new();
+        let started = Instant::now();
+        let mut left = bytes;
+        while left > 0 {
+            let n = left.min(buf.len() as u64) as usize;
+            md5.update(&buf[..n]);
+            left -= n as u64;
+        }
+        std::hint::black_box(md5.finalize());
+        Ok(mb_per_s(bytes, started.elapsed().as_secs_f64()))
+    })
+    .await?
+}
+
+/// One TCP stream over loopback: the writer sends `bytes` in 1 MiB writes, the reader is
+/// `tokio::io::copy` into a sink. Timed until the reader has everything.
+pub async fn tcp(bytes: u64) -> Result<f64> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let reader = tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await?;
+        tokio::io::copy(&mut socket, &mut tokio::io::sink()).await
+    });
+    let buf = random_buf(BUF);
+    let mut out = TcpStream::connect(addr).await?;
+    let started = Instant::now();
+    let mut left = bytes;
+    while left > 0 {
+        let n = left.min(BUF as u64) as usize;
+        out.write_all(&buf[..n]).await?;
+        left -= n as u64;
+    }
+    out.shutdown().await?;
+    let got = reader.await??;
+    let secs = started.elapsed().as_secs_f64();
+    anyhow::ensure!(
+        got == bytes,
+        "loopback reference moved {got} of {bytes} bytes"
+    );
+    Ok(mb_per_s(bytes, secs))
+}
+
+/// `bytes` written in 1 MiB `write`s to a new file in `dir`, then `fdatasync`: the disk's
+/// share of a durable upload. Removed afterwards.
+pub async fn durable(dir: &Path, bytes: u64) -> Result<f64> {
+    let path = dir.join("durable-ref.bin");
+    tokio::task::spawn_blocking(move || {
+        let buf = random_buf(BUF);
+        let mut file = std::fs::File::create(&path)?;
+        let started = Instant::now();
+        let mut left = bytes;
+        while left > 0 {
+            let n = left.min(BUF as u64) as usize;
+            file.write_all(&buf[..n])?;
+            left -= n as u64;
+        }
+        file.sync_data()?;
+        let secs = started.elapsed().as_secs_f64();
+        drop(file);
+        std::fs::remove_file(&path)?;
+        Ok(mb_per_s(bytes, secs))
+    })
+    .await?
+}
+
+/// `bytes` written in 1 MiB `write`s to a new file in `dir` (no fsync: the page cache, which
+/// is where uploads land before their commit), then removed.
+pub async fn page_cache(dir: &Path, bytes: u64) -> Result<f64> {
+    let path = dir.join("page-cache-ref.bin");
+    tokio::task::spawn_blocking(move || {
+        let buf = random_buf(BUF);
+        let mut file = std::fs::File::create(&path)?;
+        let started = Instant::now();
+        let mut left = bytes;
+        while left > 0 {
+            let n = left.min(BUF as u64) as usize;
+            file.write_all(&buf[..n])?;
+            left -= n as u64;
+        }
+        let secs = started.elapsed().as_secs_f64();
+        drop(file);
+        std::fs::remove_file(&path)?;
+        Ok(mb_per_s(bytes, secs))
+    })
+    .await?
+}
