@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine: installs what the tests need, then runs
-# lint, every Rust test (unit, codec vectors, core, end-to-end with the real binary) and the
-# independent Python client's tests against the real server.
+# lint, every Rust test (unit, codec vectors, core, end-to-end with the real binary), the
+# independent Python client's tests against the real server, and the web page in Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,3 +24,17 @@ cargo run --locked -q -p ferry-bench -- --smoke
 echo "== python client (written from docs/PROTOCOL.md) against the real server"
 cargo build --locked --bin ferry
 FERRY_BIN="$PWD/target/debug/ferry" python3 -m pytest -q tests/py
+
+# ---- web page (F4): the page in a real browser -------------------------------------------
+# playwright-core (pinned in tests/web/package-lock.json) drives Debian's Chromium; no
+# browser is downloaded. Screenshots of the main states go to target/web-artifacts/.
+echo "== web page in headless Chromium"
+if [ ! -x /usr/bin/chromium ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
+fi
+(cd tests/web && npm ci --no-audit --no-fund && FERRY_BIN="$PWD/../../target/debug/ferry" npm test)
+echo "   screenshots: target/web-artifacts/"
+# ---- end web page ------------------------------------------------------------------------

@@ -242,3 +242,25 @@ async fn set_exec_is_seen_by_a_running_session_and_by_list_users() {
         "user_not_found"
     );
 }
+
+#[tokio::test]
+async fn profile_reports_the_policy_the_server_applies_and_the_quota() {
+    let dir = tempfile::tempdir().unwrap();
+    let (launcher, _marker) = recording_launcher(dir.path());
+    let s = setup(
+        &dir.path().join("with"),
+        Some(launcher),
+        "allow:df".parse().unwrap(),
+    )
+    .await;
+    let p = s.profile().await.unwrap();
+    assert_eq!(p.user, user("alice"));
+    assert_eq!(p.exec, ExecPolicy::Allow(vec!["df".into()]));
+    assert_eq!((p.quota.used, p.quota.limit), (0, None));
+
+    // The account allows a shell, but this server cannot run anything: the profile says so
+    // rather than offering what every request would refuse.
+    let s = setup(&dir.path().join("without"), None, ExecPolicy::Shell).await;
+    assert_eq!(s.profile().await.unwrap().exec, ExecPolicy::Off);
+    assert_eq!(s.exec_policy().await.unwrap(), ExecPolicy::Shell);
+}

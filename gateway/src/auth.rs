@@ -1,6 +1,7 @@
 //! Credentials on every API request: HTTP Basic (so `curl -u alice:secret` works) or a bearer
-//! token from `POST /api/v1/login`. Both end in a core [`Session`]; the core does the checking
-//! and the failed-login throttling shared with the TCP door.
+//! token from `POST /api/v1/login`, and for file downloads alone the same token as the
+//! [`cookie`](crate::cookie) a login can set. All end in a core [`Session`]; the core does the
+//! checking and the failed-login throttling shared with the TCP door.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
@@ -10,6 +11,7 @@ use ferry_core::{Error, Session};
 use http::header::AUTHORIZATION;
 use http::request::Parts;
 
+use crate::cookie;
 use crate::error::{ApiError, HttpError};
 use crate::state::AppState;
 
@@ -18,7 +20,8 @@ use crate::state::AppState;
 pub struct Authed {
     /// The user's session for this request.
     pub session: Session,
-    /// The bearer token, when the request used one (logout revokes it).
+    /// The bearer token, when the request used one (logout revokes it). `None` for Basic and
+    /// for the download cookie, which never reaches logout.
     pub token: Option<String>,
 }
 
@@ -46,7 +49,16 @@ impl FromRequestParts<AppState> for Authed {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let Some(value) = parts.headers.get(AUTHORIZATION) else {
-            return Err(HttpError::Unauthenticated.into());
+            return match cookie::read(&parts.headers) {
+                Some(token) if cookie::applies(&parts.method, parts.uri.path()) => {
+                    let session = state.ferry.token_session(token).await?;
+                    Ok(Authed {
+                        session,
+                        token: None,
+                    })
+                }
+                _ => Err(HttpError::Unauthenticated.into()),
+            };
         };
         let value = value
             .to_str()

@@ -3,11 +3,12 @@
 //!
 //! - [`app`]: the router with its layers (what tests call with `oneshot`); [`serve`] runs it
 //!   on a socket under [`Limits`].
-//! - [`routes`]: one file per resource — session (login/logout), files (download, whole-body
-//!   upload, delete), dirs (list, mkdir, stat, move, quota), uploads (Content-Range
-//!   resumable uploads), exec (commands, whole or streamed as NDJSON), public (health, spec,
-//!   web page).
+//! - [`routes`]: one file per resource — session (login/logout), me (the user's own account),
+//!   files (download, whole-body upload, delete), dirs (list, mkdir, stat, move, quota),
+//!   uploads (Content-Range resumable uploads), exec (commands, whole or streamed as NDJSON),
+//!   public (health), web (the embedded web page under its strict CSP).
 //! - [`auth`]: HTTP Basic or bearer token to a core session.
+//! - [`cookie`]: the download cookie, a read-only capability for plain download links.
 //! - [`error`]: the one mapping from errors to status codes and RFC 9457 problems.
 //! - [`headers`]: pure parsers and formatters for Range, Content-Range, digests, ETags.
 //! - [`body`]: request bodies as `AsyncRead` with an idle deadline.
@@ -15,6 +16,7 @@
 
 pub mod auth;
 pub mod body;
+pub mod cookie;
 pub mod error;
 pub mod extract;
 pub mod headers;
@@ -88,15 +90,16 @@ async fn limit_head(
 }
 
 /// Headers every response carries, and the 401 challenge fitted to the client: a request
-/// that used a bearer token (the web page) is not offered Basic, so browsers never pop up
-/// their own login dialog.
+/// that used a bearer token or the download cookie (the web page and its download links) is
+/// not offered Basic, so browsers never pop up their own login dialog.
 async fn common_headers(req: Request<axum::body::Body>, next: Next) -> Response {
     let bearer = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.len() > 7 && v[..7].eq_ignore_ascii_case("bearer "));
-    let web = req.headers().contains_key("x-requested-with");
+    let web =
+        req.headers().contains_key("x-requested-with") || cookie::read(req.headers()).is_some();
     let has_body = req.headers().contains_key(header::TRANSFER_ENCODING)
         || req
             .headers()

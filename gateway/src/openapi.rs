@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi, ToSchema};
 
@@ -86,6 +86,14 @@ impl Modify for Security {
                     .build(),
             ),
         );
+        components.add_security_scheme(
+            "download_cookie",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                crate::cookie::NAME,
+                "The token of POST /api/v1/login {\"cookie\": true}, as a cookie. Only GET and \
+                 HEAD of /api/v1/files/{path} accept it, and only without an Authorization header.",
+            ))),
+        );
     }
 }
 
@@ -103,6 +111,7 @@ impl Modify for Security {
     paths(
         routes::session::login,
         routes::session::logout,
+        routes::me::me,
         routes::files::download,
         routes::files::head,
         routes::files::put,
@@ -125,7 +134,7 @@ impl Modify for Security {
     components(schemas(crate::error::Problem)),
     modifiers(&Security),
     tags(
-        (name = "auth", description = "Bearer tokens for the web page and generated clients"),
+        (name = "auth", description = "Bearer tokens for the web page and generated clients; who am I"),
         (name = "files", description = "Download, whole-body upload, delete"),
         (name = "folders", description = "List, create, stat, move, quota"),
         (name = "uploads", description = "Resumable uploads driven by Content-Range"),

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::{Ferry, blocking, lock};
+use super::{Ferry, lock};
 use crate::exec::launch::LaunchSpec;
 use crate::exec::{ExecPolicy, ExecRequest, ExecRun, run};
 use crate::model::EntryKind;
@@ -15,15 +15,7 @@ impl Session {
     /// (`exec_denied`, `exec_not_found`, `limit_reached`, path errors) happen before anything
     /// is spawned. The timeout is clamped to the server's and the account's maximum.
     pub async fn exec(&self, req: ExecRequest) -> Result<ExecRun> {
-        let inner = self.ferry.inner.clone();
-        let user = self.user.clone();
-        let account = blocking(move || {
-            inner
-                .meta
-                .account(&user)?
-                .ok_or_else(|| Error::UserNotFound(user.to_string()))
-        })
-        .await?;
+        let account = self.account().await?;
         let cfg = &self.ferry.inner.config.exec;
         let plan = account.exec.plan(&req.command, &cfg.path)?;
         let Some(launcher) = cfg.launcher.clone() else {
@@ -65,16 +57,7 @@ impl Session {
 
     /// The user's exec policy, so a client can tell what it may run.
     pub async fn exec_policy(&self) -> Result<ExecPolicy> {
-        let inner = self.ferry.inner.clone();
-        let user = self.user.clone();
-        blocking(move || {
-            Ok(inner
-                .meta
-                .account(&user)?
-                .ok_or_else(|| Error::UserNotFound(user.to_string()))?
-                .exec)
-        })
-        .await
+        Ok(self.account().await?.exec)
     }
 }
 

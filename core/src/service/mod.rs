@@ -10,6 +10,7 @@ mod download;
 mod exec;
 mod login;
 mod password;
+mod profile;
 mod quota;
 mod session;
 mod sweep;
@@ -22,6 +23,7 @@ use std::sync::{Arc, Mutex};
 pub use config::Config;
 pub use download::Download;
 pub use login::LoginPending;
+pub use profile::Profile;
 pub use session::Session;
 pub use token::TokenGrant;
 

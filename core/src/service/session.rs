@@ -6,6 +6,7 @@ use super::upload::UploadLease;
 use super::{Ferry, blocking};
 use crate::model::{Entry, EntryKind, Listing, QuotaInfo};
 use crate::path::HomePath;
+use crate::store::Account;
 use crate::upload_id::UploadId;
 use crate::username::Username;
 use crate::{Error, Result};
@@ -44,6 +45,20 @@ impl Session {
         })
         .await?;
         Ok(Session::new(ferry.clone(), user))
+    }
+
+    /// The session's account record as stored now (policy and quota changes made while the
+    /// session lives take effect at once).
+    pub(super) async fn account(&self) -> Result<Account> {
+        let inner = self.ferry.inner.clone();
+        let user = self.user.clone();
+        blocking(move || {
+            inner
+                .meta
+                .account(&user)?
+                .ok_or_else(|| Error::UserNotFound(user.to_string()))
+        })
+        .await
     }
 
     /// The user.

@@ -21,6 +21,10 @@ use crate::state::AppState;
 /// Download a file. A single `Range` gives `206` with `Content-Range`; `If-Range` with a stale
 /// ETag gives the whole file; `If-None-Match` with the current ETag gives `304`. The ETag is
 /// the file's MD5, also sent as `Repr-Digest: md5=:…:`. Always an attachment, never rendered.
+///
+/// Besides Basic and bearer, the `ferry_download` cookie from `POST /api/v1/login
+/// {"cookie": true}` works here (and on `HEAD`) when no `Authorization` header is sent, so a
+/// plain link downloads and the browser can resume it; no other route accepts the cookie.
 #[utoipa::path(
     get, path = "/api/v1/files/{path}", tag = FILES,
     params(
@@ -50,7 +54,7 @@ use crate::state::AppState;
         )),
         Errors,
     ),
-    security(("basic" = []), ("bearer" = []))
+    security(("basic" = []), ("bearer" = []), ("download_cookie" = []))
 )]
 pub async fn download(
     auth: Authed,
@@ -75,7 +79,7 @@ pub async fn download(
         (status = 416, description = "Range not satisfiable"),
         Errors,
     ),
-    security(("basic" = []), ("bearer" = []))
+    security(("basic" = []), ("bearer" = []), ("download_cookie" = []))
 )]
 pub async fn head(
     auth: Authed,

@@ -8,9 +8,11 @@ pub mod dirs;
 pub mod download;
 pub mod exec;
 pub mod files;
+pub mod me;
 pub mod public;
 pub mod session;
 pub mod uploads;
+pub mod web;
 
 use axum::Json;
 use axum::Router;
@@ -28,6 +30,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/login", post(session::login))
         .route("/api/v1/logout", post(session::logout))
+        .route("/api/v1/me", get(me::me))
         .route(
             "/api/v1/files/{*path}",
             get(files::download)
@@ -51,7 +54,7 @@ pub fn router() -> Router<AppState> {
                 .delete(uploads::cancel),
         )
         .route("/healthz", get(public::healthz))
-        .route("/", get(public::index))
+        .merge(web::router())
 }
 
 /// A path from the URL as a path inside the home.

@@ -1,8 +1,7 @@
-//! Routes without authentication: health and the web page (`/openapi.json` and `/docs` are
-//! served by the vendored Swagger UI, mounted in `app()`).
+//! Routes without authentication: health (the web page is in [`super::web`]; `/openapi.json`
+//! and `/docs` are served by the vendored Swagger UI, mounted in `app()`).
 
 use axum::Json;
-use axum::response::Html;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -25,9 +24,4 @@ pub async fn healthz() -> Json<Health> {
     Json(Health {
         status: "ok".into(),
     })
-}
-
-/// The web page.
-pub async fn index() -> Html<&'static str> {
-    Html(include_str!("../../../web/index.html"))
 }

@@ -14,6 +14,7 @@ const UPLOAD_ID: &str = "0123456789abcdef0123456789abcdef";
 /// Every authenticated operation: method, spec path, a concrete URI.
 const PROTECTED: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/logout", "/api/v1/logout"),
+    ("GET", "/api/v1/me", "/api/v1/me"),
     ("GET", "/api/v1/files/{path}", "/api/v1/files/a.txt"),
     ("HEAD", "/api/v1/files/{path}", "/api/v1/files/a.txt"),
     ("PUT", "/api/v1/files/{path}", "/api/v1/files/a.txt"),

@@ -1,11 +1,14 @@
 //! The HTTP door's tests: the router called in-process with `oneshot` over a core in a temp
-//! folder (auth, uploads, downloads, the namespace), and the listener on real sockets (slow
-//! and oversized clients, shutdown).
+//! folder (auth, the download cookie, uploads, downloads, the namespace, who-am-I, the web
+//! page), and the listener on real sockets (slow and oversized clients, shutdown).
 
 mod auth;
+mod cookie;
 mod downloads;
 mod exec;
 mod files;
+mod me;
 mod sockets;
 mod support;
 mod uploads;
+mod web;
