@@ -48,7 +48,7 @@ SHARDS = {
     "files": r"^/api/v1/(files/|logout$)",
     "folders": r"^/api/v1/(dirs|stat/|move$|quota$)",
     "uploads": r"^/api/v1/uploads",
-    "exec": r"^/api/v1/exec$",
+    "account": r"^/api/v1/(exec|me)$",
 }
 # Warnings that mean the run tested less than it claims.
 FAIL_ON_WARNINGS = ["rate_limited", "unsupported_regex", "unmatched_filter", "unresolvable_reference"]
