@@ -126,6 +126,8 @@ test('reload mid-upload: the upload is listed, the re-chosen file continues from
   await page.reload();
   const listed = page.locator('#unfinished-list li', { hasText: '/reload.bin' });
   await listed.waitFor();
+  // The upload's reservation is shown as held, not as used space.
+  await page.locator('#quota-text', { hasText: '40 MiB held for unfinished uploads' }).waitFor();
   await shot(page, 'reload-unfinished');
   const [held] = await (await server.api('GET', '/api/v1/uploads')).json();
   assert.ok(held.offset >= 8 * MiB, `the server holds a part (${held.offset})`);

@@ -58,9 +58,12 @@ export class Browser {
       bar.hidden = !q.limit;
       bar.max = q.limit || 1;
       bar.value = q.limit ? Math.min(used, q.limit) : 0;
+      // Unfinished uploads hold their whole size against the limit; say so rather than
+      // count it as files the user cannot see.
+      const held = q.reserved ? `, ${bytes(q.reserved)} held for unfinished uploads` : '';
       document.getElementById('quota-text').textContent = q.limit
-        ? `${bytes(used)} of ${bytes(q.limit)} used`
-        : `${bytes(used)} used (no limit)`;
+        ? `${bytes(q.used)} used${held}, of ${bytes(q.limit)}`
+        : `${bytes(q.used)} used${held} (no limit)`;
     } catch {
       /* the listing already said what is wrong */
     }
