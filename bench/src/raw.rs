@@ -1,7 +1,7 @@
 //! The raw (framed TCP) door with Ferry's own client library: upload and download of the big
 //! file, each MD5-verified on both ends; and the optional flat-RSS check at a larger size.
 
-use anyhow::{Context, Result, bail, ensure};
+use anyhow::{Result, bail, ensure};
 use bytes::Bytes;
 use ferry_core::protocol::message::{Request, Status};
 use ferry_raw::client::{GetOptions, NoProgress, PutOptions};
@@ -69,20 +69,7 @@ async fn door_upload(ctx: &mut Ctx, source: &std::path::Path, md5: &str) -> Resu
     let mut file = tokio::fs::File::open(source).await?;
     let probe = ctx.server.probe()?;
     let mut conn = resume::session(ctx).await?;
-    let created = resume::request(
-        &mut conn,
-        Request::UploadCreate {
-            path: "/raw-door.bin".to_string(),
-            size,
-            md5: Some(md5.to_string()),
-            overwrite: true,
-        },
-    )
-    .await?;
-    let id = created.fields["upload"]["id"]
-        .as_str()
-        .context("no upload id")?
-        .to_string();
+    let id = resume::create_upload(&mut conn, "/raw-door.bin", size, md5).await?;
     resume::write_range(&mut conn, &mut file, &id, 0, size).await?;
     let done = resume::request(&mut conn, Request::UploadFinish { id, md5: None }).await?;
     let usage = probe.finish(&ctx.server)?;

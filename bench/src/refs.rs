@@ -75,7 +75,18 @@ pub async fn tcp(bytes: u64) -> Result<f64> {
 /// `bytes` written in 1 MiB `write`s to a new file in `dir`, then `fdatasync`: the disk's
 /// share of a durable upload. Removed afterwards.
 pub async fn durable(dir: &Path, bytes: u64) -> Result<f64> {
-    let path = dir.join("durable-ref.bin");
+    file_write(dir.join("durable-ref.bin"), bytes, true).await
+}
+
+/// `bytes` written in 1 MiB `write`s to a new file in `dir` (no fsync: the page cache, which
+/// is where uploads land before their commit), then removed.
+pub async fn page_cache(dir: &Path, bytes: u64) -> Result<f64> {
+    file_write(dir.join("page-cache-ref.bin"), bytes, false).await
+}
+
+/// Times writing `bytes` to a new file at `path` (and its `fdatasync` with `sync`); removes
+/// the file.
+async fn file_write(path: std::path::PathBuf, bytes: u64, sync: bool) -> Result<f64> {
     tokio::task::spawn_blocking(move || {
         let buf = random_buf(BUF);
         let mut file = std::fs::File::create(&path)?;
@@ -86,28 +97,8 @@ pub async fn durable(dir: &Path, bytes: u64) -> Result<f64> {
             file.write_all(&buf[..n])?;
             left -= n as u64;
         }
-        file.sync_data()?;
-        let secs = started.elapsed().as_secs_f64();
-        drop(file);
-        std::fs::remove_file(&path)?;
-        Ok(mb_per_s(bytes, secs))
-    })
-    .await?
-}
-
-/// `bytes` written in 1 MiB `write`s to a new file in `dir` (no fsync: the page cache, which
-/// is where uploads land before their commit), then removed.
-pub async fn page_cache(dir: &Path, bytes: u64) -> Result<f64> {
-    let path = dir.join("page-cache-ref.bin");
-    tokio::task::spawn_blocking(move || {
-        let buf = random_buf(BUF);
-        let mut file = std::fs::File::create(&path)?;
-        let started = Instant::now();
-        let mut left = bytes;
-        while left > 0 {
-            let n = left.min(BUF as u64) as usize;
-            file.write_all(&buf[..n])?;
-            left -= n as u64;
+        if sync {
+            file.sync_data()?;
         }
         let secs = started.elapsed().as_secs_f64();
         drop(file);

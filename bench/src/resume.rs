@@ -32,20 +32,7 @@ pub async fn run(ctx: &mut Ctx) -> Result<()> {
     let mut file = tokio::fs::File::open(&source).await?;
 
     let mut conn = session(ctx).await?;
-    let created = request(
-        &mut conn,
-        Request::UploadCreate {
-            path: "/resume.bin".to_string(),
-            size,
-            md5: Some(md5.clone()),
-            overwrite: true,
-        },
-    )
-    .await?;
-    let id = created.fields["upload"]["id"]
-        .as_str()
-        .context("no upload id")?
-        .to_string();
+    let id = create_upload(&mut conn, "/resume.bin", size, &md5).await?;
     write_range(&mut conn, &mut file, &id, 0, cut).await?;
     drop(conn);
     // Let the server notice the drop and release the upload (its lease) before reconnecting.
@@ -150,6 +137,26 @@ fn message(response: &Response) -> Result<String> {
     Ok(response.fields["message"]
         .as_str()
         .context("no message field")?
+        .to_string())
+}
+
+/// `upload_create` with the MD5 given up front (replacing any file at `path`); the upload id.
+pub async fn create_upload(
+    conn: &mut Connection,
+    path: &str,
+    size: u64,
+    md5: &str,
+) -> Result<String> {
+    let create = Request::UploadCreate {
+        path: path.to_string(),
+        size,
+        md5: Some(md5.to_string()),
+        overwrite: true,
+    };
+    let created = request(conn, create).await?;
+    Ok(created.fields["upload"]["id"]
+        .as_str()
+        .context("no upload id")?
         .to_string())
 }
 
