@@ -85,14 +85,14 @@ pub enum UserCommand {
 fn open(data: &DataArg) -> anyhow::Result<Ferry> {
     std::fs::create_dir_all(&data.data)
         .with_context(|| format!("cannot create the data folder {}", data.data.display()))?;
-    Ok(Ferry::open(Config::new(&data.data))?)
+    Ok(ferry_store_local::open(Config::new(&data.data))?)
 }
 
 fn parse_quota(s: Option<&str>) -> anyhow::Result<Option<u64>> {
     match s {
         None => Ok(None),
         Some("none" | "unlimited") => Ok(None),
-        Some(s) => ferry_raw::cli::size::parse_size(s)
+        Some(s) => crate::cli::size::parse_size(s)
             .map(Some)
             .map_err(|e| anyhow::anyhow!(e)),
     }

@@ -2,6 +2,7 @@
 //! command-line client (`ferry put|get|ls|…|shell`), in one binary.
 
 mod admin;
+mod cli;
 mod serve;
 
 use std::process::ExitCode;
@@ -13,7 +14,7 @@ use clap::{Parser, Subcommand};
 #[command(name = "ferry", version, about, propagate_version = true)]
 struct Cli {
     #[command(flatten)]
-    conn: ferry_raw::cli::ConnArgs,
+    conn: crate::cli::ConnArgs,
     #[command(subcommand)]
     command: Command,
 }
@@ -33,7 +34,7 @@ enum Command {
     #[command(name = "__exec-launch", hide = true)]
     ExecLaunch,
     #[command(flatten)]
-    Client(ferry_raw::cli::ClientCommand),
+    Client(crate::cli::ClientCommand),
 }
 
 fn main() -> ExitCode {
@@ -55,13 +56,13 @@ fn main() -> ExitCode {
             Command::User(cmd) => report(admin::run(cmd).await),
             Command::Openapi => {
                 use std::io::Write;
-                let yaml = ferry_gateway::openapi::yaml();
+                let yaml = ferry_http::openapi::yaml();
                 match std::io::stdout().write_all(yaml.as_bytes()) {
                     Ok(()) => ExitCode::SUCCESS,
                     Err(_) => ExitCode::FAILURE,
                 }
             }
-            Command::Client(cmd) => ferry_raw::cli::run(cli.conn, cmd).await,
+            Command::Client(cmd) => crate::cli::run(cli.conn, cmd).await,
             Command::ExecLaunch => ExitCode::FAILURE,
         }
     })

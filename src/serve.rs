@@ -155,11 +155,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     config.max_uploads_per_user = args.max_uploads_per_user;
     config.token_ttl = Duration::from_secs(args.token_ttl.max(1));
     config.exec = args.exec.config()?;
-    let ferry = Ferry::open(config)?;
+    let ferry = ferry_store_local::open(config)?;
     report_exec_sandbox(&ferry).await;
     bootstrap_admin(&ferry).await?;
 
-    let limits = ferry_raw::Limits {
+    let limits = ferry_tcp::Limits {
         max_connections: args.max_connections,
         max_unauthenticated: args.max_unauthenticated,
         login_timeout: secs(args.login_timeout),
@@ -170,9 +170,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         keepalive: secs(args.keepalive.max(1.0)),
     };
     let listener =
-        ferry_raw::bind(args.tcp).with_context(|| format!("cannot listen on {}", args.tcp))?;
+        ferry_tcp::bind(args.tcp).with_context(|| format!("cannot listen on {}", args.tcp))?;
     let local = listener.local_addr()?;
-    let http_limits = ferry_gateway::Limits {
+    let http_limits = ferry_http::Limits {
         max_connections: args.max_connections,
         max_in_flight: args.http_max_in_flight.max(1),
         header_timeout: secs(args.http_header_timeout),
@@ -180,9 +180,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         body_idle_timeout: secs(args.http_body_timeout),
         max_chunk: args.http_max_chunk,
         shutdown_grace: secs(args.shutdown_grace),
-        ..ferry_gateway::Limits::default()
+        ..ferry_http::Limits::default()
     };
-    let http_listener = ferry_gateway::bind(args.http)
+    let http_listener = ferry_http::bind(args.http)
         .await
         .with_context(|| format!("cannot listen on {}", args.http))?;
     let http_local = http_listener.local_addr()?;
@@ -197,13 +197,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         secs(args.sweep_interval),
         shutdown.clone(),
     ));
-    let http = ferry_gateway::serve(
+    let http = ferry_http::serve(
         http_listener,
-        ferry_gateway::app(ferry.clone(), http_limits.clone()),
+        ferry_http::app(ferry.clone(), http_limits.clone()),
         http_limits,
         shutdown.clone(),
     );
-    tokio::join!(ferry_raw::run(listener, ferry, limits, shutdown), http);
+    tokio::join!(ferry_tcp::run(listener, ferry, limits, shutdown), http);
     println!("ferry: stopped");
     Ok(())
 }

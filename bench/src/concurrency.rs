@@ -4,7 +4,7 @@
 use std::time::Instant;
 
 use anyhow::{Result, ensure};
-use ferry_raw::client::{Client, NoProgress, PutOptions};
+use ferry_client::{Client, NoProgress, PutOptions};
 use futures::future::try_join_all;
 
 use crate::refs::mb_per_s;

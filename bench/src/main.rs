@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use ferry_raw::client::Client;
+use ferry_client::Client;
 
 use args::{Args, Plan};
 use report::{REF_DISK, REF_DURABLE, REF_MD5, REF_TCP, Report};

@@ -3,8 +3,8 @@
 
 use anyhow::{Result, bail, ensure};
 use bytes::Bytes;
-use ferry_core::protocol::message::{Request, Status};
-use ferry_raw::client::{GetOptions, NoProgress, PutOptions};
+use ferry_client::{GetOptions, NoProgress, PutOptions};
+use ferry_proto::message::{Request, Status};
 
 use crate::refs::mb_per_s;
 use crate::report::{REF_MD5, REF_TCP};

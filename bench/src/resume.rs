@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 use bytes::Bytes;
+use ferry_client::Connection;
 use ferry_core::auth::scram::ScramClient;
-use ferry_core::protocol::frame::{MAX_PAYLOAD_LEN, chunk_crc};
-use ferry_core::protocol::message::{MECHANISM, PROTOCOL_VERSION, Request, Response, Status};
-use ferry_raw::client::Connection;
+use ferry_proto::frame::{MAX_PAYLOAD_LEN, chunk_crc};
+use ferry_proto::message::{MECHANISM, PROTOCOL_VERSION, Request, Response, Status};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Result, ensure};
-use ferry_raw::client::{NoProgress, PutOptions};
+use ferry_client::{NoProgress, PutOptions};
 use futures::future::try_join_all;
 use reqwest::header::CONTENT_LENGTH;
 use serde_json::Value;

@@ -75,7 +75,7 @@ fn a_user_added_to_a_running_server_logs_in_at_once_into_a_separate_home_with_it
     let mut r = Raw::connect(server.addr);
     r.hello();
     assert_eq!(r.login("bob", BOB)["status"], "ok");
-    let h = r.request(ferry_core::protocol::Request::UploadList);
+    let h = r.request(ferry_proto::Request::UploadList);
     assert_eq!(h["uploads"], serde_json::json!([]), "no upload left behind");
 
     // Lifting the quota on the live server lets the same upload through.

@@ -3,7 +3,7 @@
 
 use std::process::{Command, Stdio};
 
-use ferry_core::protocol::Request;
+use ferry_proto::Request;
 use serde_json::Value;
 
 use crate::support::{

@@ -6,7 +6,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use ferry_core::protocol::Header;
+use ferry_proto::Header;
 use serde_json::{Value, json};
 
 use crate::http_client::Http;

@@ -1,6 +1,6 @@
 //! Hostile frames and paths get their codes; the server keeps serving a normal client.
 
-use ferry_core::protocol::Request;
+use ferry_proto::Request;
 use serde_json::json;
 
 use crate::support::{Raw, Server, code, hello_json};

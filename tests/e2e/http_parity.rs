@@ -5,7 +5,7 @@ use std::io::Write;
 use std::net::TcpStream;
 use std::path::Path;
 
-use ferry_core::protocol::Request;
+use ferry_proto::Request;
 use serde_json::json;
 
 use crate::http_client::{Http, Reply, random_bytes};
@@ -14,7 +14,7 @@ use crate::support::{
 };
 
 /// The error code of a TCP reply, `ok` on success.
-fn tcp_code(h: &ferry_core::protocol::Header) -> String {
+fn tcp_code(h: &ferry_proto::Header) -> String {
     if h["status"] == "ok" {
         "ok".into()
     } else {

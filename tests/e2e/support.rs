@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 use ferry_core::auth::scram::ScramClient;
-use ferry_core::protocol::{Frame, FrameCodec, Header, Request, encode_frame};
+use ferry_proto::{Frame, FrameCodec, Header, Request, encode_frame};
 use serde_json::{Value, json};
 use tokio_util::codec::Decoder;
 

@@ -1,4 +1,4 @@
-//! Failed-login throttling over real connections, as `core/src/auth/throttle.rs` specifies:
+//! Failed-login throttling over real connections, as `crates/core/src/auth/throttle.rs` specifies:
 //! two keys per attempt (source address, account name), five free failures per key, then a
 //! lock of 1 s (doubling) on each key; a login is refused while either key is locked, even
 //! with the right password; success clears both keys.
@@ -7,7 +7,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
 use ferry_core::auth::scram::ScramClient;
-use ferry_core::protocol::{Header, Request};
+use ferry_proto::{Header, Request};
 
 use crate::support::{PASSWORD, Raw, Server, code, ok, user};
 

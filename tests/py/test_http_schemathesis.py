@@ -6,7 +6,7 @@ HTTP Basic as the admin, a fixed seed and a bounded number of examples.
 
 Why the run is split by path, each part on a fresh server: the server throttles failed logins
 per source address and per account name, the same for names that do not exist (see
-``core/src/auth/throttle.rs``: five free failures, then a lock of 1 s doubling to 60 s).
+``crates/core/src/auth/throttle.rs``: five free failures, then a lock of 1 s doubling to 60 s).
 
 - Schemathesis's ``ignored_auth`` check sends one wrong Basic password per operation, always for
   the same name (``SCHEMATHESIS-INVALID-VALUE``), so in one run the seventh probe would be

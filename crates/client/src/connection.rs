@@ -1,0 +1,86 @@
+//! [`Connection`]: one TCP stream framed with [`FrameCodec`], every wait bounded by a timeout.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use ferry_proto::frame::{Frame, FrameCodec, FrameError};
+use ferry_proto::message::Response;
+use futures::{FutureExt, SinkExt, StreamExt};
+use tokio::net::TcpStream;
+use tokio_util::codec::Framed;
+
+use super::ClientError;
+
+/// A framed connection to a Ferry server. It knows frames, not operations: sending requests
+/// and matching responses is [`Client`](super::Client)'s business.
+#[derive(Debug)]
+pub struct Connection {
+    framed: Framed<TcpStream, FrameCodec>,
+    timeout: Duration,
+}
+
+impl Connection {
+    /// Opens a TCP connection to `addr` (`HOST:PORT`), giving up after `timeout`.
+    pub async fn open(addr: &str, timeout: Duration) -> Result<Connection, ClientError> {
+        let failed = |source| ClientError::ConnectFailed {
+            addr: addr.to_string(),
+            source,
+        };
+        let stream = match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
+            Ok(Ok(stream)) => stream,
+            Ok(Err(e)) => return Err(failed(e)),
+            Err(_) => return Err(failed(std::io::ErrorKind::TimedOut.into())),
+        };
+        // Requests are small and answered one by one; Nagle would hold each back for an ack.
+        stream.set_nodelay(true).map_err(failed)?;
+        Ok(Connection {
+            framed: Framed::new(stream, FrameCodec::default()),
+            timeout,
+        })
+    }
+
+    /// The timeout applied to each send and receive.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// Queues a frame and writes out everything queued.
+    pub async fn send(&mut self, frame: Frame) -> Result<(), ClientError> {
+        let secs = self.timeout.as_secs();
+        match tokio::time::timeout(self.timeout, self.framed.send(frame)).await {
+            Ok(result) => result.map_err(frame_error),
+            Err(_) => Err(ClientError::Timeout(secs)),
+        }
+    }
+
+    /// Waits for the next frame, for at most `wait`; returns its response header and payload.
+    pub async fn recv_within(&mut self, wait: Duration) -> Result<(Response, Bytes), ClientError> {
+        let frame = match tokio::time::timeout(wait, self.framed.next()).await {
+            Err(_) => return Err(ClientError::Timeout(wait.as_secs())),
+            Ok(None) => return Err(ClientError::ConnectionLost(None)),
+            Ok(Some(frame)) => frame.map_err(frame_error)?,
+        };
+        let response = Response::from_header(frame.header)
+            .map_err(|e| ClientError::protocol(format!("bad response header: {e}")))?;
+        Ok((response, frame.payload))
+    }
+
+    /// Whether the server has closed this connection, or announced that it will: with no
+    /// request pending, anything readable (an end of stream, or an unsolicited `timeout` or
+    /// `shutting_down` error) means the connection is done. Never waits.
+    pub fn is_closed(&mut self) -> bool {
+        self.framed.next().now_or_never().is_some()
+    }
+
+    /// Waits for the next frame for at most the connection's timeout.
+    pub async fn recv(&mut self) -> Result<(Response, Bytes), ClientError> {
+        self.recv_within(self.timeout).await
+    }
+}
+
+fn frame_error(e: FrameError) -> ClientError {
+    match e {
+        FrameError::Io(io) => ClientError::ConnectionLost(Some(io)),
+        other => ClientError::protocol(format!("framing error: {other}")),
+    }
+}

@@ -1,0 +1,262 @@
+//! The Ferry client: an async library speaking the framed protocol of `docs/PROTOCOL.md`.
+//!
+//! - [`Client`] (here): one logged-in connection — `hello`, SCRAM login, one request at a time,
+//!   error responses turned into [`ClientError::Server`]. It remembers how it logged in so that
+//!   transfers can reconnect and resume after a dropped connection.
+//! - `ops`: typed wrappers for the file operations (`ls` with paging, `stat`, `mkdir`, …).
+//! - `upload`: [`Client::put`], resumable, with `upload_target` deciding where it lands and
+//!   whether anything needs sending, `pipeline` keeping several writes in flight and
+//!   `upload_md5` hashing the chunks as they go;
+//!   `download`: [`Client::get`], resumable into a `.part` file (`part`) and MD5-verified;
+//!   `retry`: reconnect-and-resume between attempts; `target`: where a transfer lands.
+//! - `exec`: [`Client::exec`], a remote command whose output arrives as it is produced.
+//! - [`Connection`]: the framed TCP stream with timeouts; [`ClientError`]: codes like the
+//!   server's; [`Progress`]: how transfers report what the server acknowledged.
+
+mod connection;
+mod download;
+mod error;
+mod exec;
+mod hash;
+mod ops;
+mod part;
+mod pipeline;
+mod progress;
+mod rate;
+mod retry;
+mod target;
+#[cfg(test)]
+mod tests;
+mod upload;
+mod upload_md5;
+mod upload_target;
+
+use std::fmt;
+use std::time::Duration;
+
+use bytes::Bytes;
+use ferry_core::HomePath;
+use ferry_core::auth::scram::ScramClient;
+use ferry_proto::message::{MECHANISM, PROTOCOL_VERSION, Request, Response, Status};
+use serde_json::Value;
+
+pub use connection::Connection;
+pub use download::{GetOptions, GetOutcome};
+pub use error::ClientError;
+pub use progress::{NoProgress, Progress};
+pub use rate::RateLimit;
+pub use target::{local_target, remote_target};
+pub use upload::{PutOptions, PutOutcome};
+
+/// The name this client gives in `hello`.
+pub const CLIENT_NAME: &str = concat!("ferry-cli/", env!("CARGO_PKG_VERSION"));
+
+/// A connection to a Ferry server, after `hello` and (once [`Client::login`] succeeds) logged in.
+pub struct Client {
+    conn: Connection,
+    addr: String,
+    timeout: Duration,
+    /// User name and password, kept so that [`Client::reconnect`] can log in again.
+    credentials: Option<(String, String)>,
+    cwd: HomePath,
+    /// `--limit-rate`: paces file data in both directions.
+    rate: Option<RateLimit>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("addr", &self.addr)
+            .field("user", &self.user())
+            .field("cwd", &self.cwd)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Limits file data to `bytes_per_sec` in either direction (`None`: no limit).
+    pub fn set_rate_limit(&mut self, bytes_per_sec: Option<u64>) {
+        self.rate = bytes_per_sec.map(RateLimit::new);
+    }
+
+    /// Waits as long as the rate limit asks after `n` bytes of file data.
+    pub(crate) async fn pace(&mut self, n: u64) {
+        if let Some(rate) = self.rate.as_mut() {
+            rate.pace(n).await;
+        }
+    }
+
+    /// Connects to `addr` (`HOST:PORT`) and says `hello`. `timeout` bounds the connect and
+    /// every later wait for the server.
+    pub async fn connect(addr: &str, timeout: Duration) -> Result<Client, ClientError> {
+        let conn = Connection::open(addr, timeout).await?;
+        let mut client = Client {
+            conn,
+            addr: addr.to_string(),
+            timeout,
+            credentials: None,
+            cwd: HomePath::root(),
+            rate: None,
+        };
+        let hello = Request::Hello {
+            version: PROTOCOL_VERSION,
+            client: Some(CLIENT_NAME.to_string()),
+        };
+        let ok = client.request(hello).await?;
+        let version = ok.fields.get("version").and_then(Value::as_u64);
+        if version != Some(u64::from(PROTOCOL_VERSION)) {
+            return Err(ClientError::protocol(format!(
+                "the server answered hello with version {version:?}, not {PROTOCOL_VERSION}"
+            )));
+        }
+        Ok(client)
+    }
+
+    /// Logs in with SCRAM-SHA-256 and checks that the server knows the password too.
+    pub async fn login(&mut self, user: &str, password: &str) -> Result<(), ClientError> {
+        let (scram, client_first) = ScramClient::new(user, password, None)?;
+        let start = Request::AuthStart {
+            mechanism: MECHANISM.to_string(),
+            message: client_first,
+        };
+        let server_first = string_field(&self.request(start).await?, "message")?;
+        let (scram, client_final) = scram.handle_server_first(&server_first)?;
+        let ok = self
+            .request(Request::AuthFinish {
+                message: client_final,
+            })
+            .await?;
+        scram.verify_server_final(&string_field(&ok, "message")?)?;
+        self.cwd = parse_path(&string_field(&ok, "cwd")?)?;
+        self.credentials = Some((user.to_string(), password.to_string()));
+        Ok(())
+    }
+
+    /// Opens a fresh connection with the same address and credentials and goes back to the
+    /// current folder. Used after the connection dropped.
+    pub async fn reconnect(&mut self) -> Result<(), ClientError> {
+        let mut fresh = Client::connect(&self.addr, self.timeout).await?;
+        if let Some((user, password)) = &self.credentials {
+            fresh.login(user, password).await?;
+        }
+        let cwd = std::mem::take(&mut self.cwd);
+        *self = fresh;
+        if !cwd.is_root() {
+            // The folder may have gone meanwhile; the home is then the honest place to be.
+            if let Err(e) = self.cd(&cwd.to_string()).await {
+                tracing::debug!("could not return to {cwd} after reconnecting: {e}");
+            }
+        }
+        Ok(())
+    }
+
+    /// Reconnects if the server has closed the connection while it sat idle (the server's
+    /// idle timeout, a restart); returns whether it did. Call only with no request pending.
+    pub async fn ensure_open(&mut self) -> Result<bool, ClientError> {
+        if !self.conn.is_closed() {
+            return Ok(false);
+        }
+        self.reconnect().await?;
+        Ok(true)
+    }
+
+    /// The logged-in user, if any.
+    pub fn user(&self) -> Option<&str> {
+        self.credentials.as_ref().map(|(user, _)| user.as_str())
+    }
+
+    /// The session's current folder, as last reported by the server.
+    pub fn cwd(&self) -> &HomePath {
+        &self.cwd
+    }
+
+    /// Resolves `input` against the current folder the way the server will.
+    pub fn resolve(&self, input: &str) -> Result<HomePath, ClientError> {
+        Ok(HomePath::resolve(&self.cwd, input)?)
+    }
+
+    /// Sends one request and returns its `ok` response; an `error` response becomes
+    /// [`ClientError::Server`].
+    pub async fn request(&mut self, request: Request) -> Result<Response, ClientError> {
+        let wait = self.timeout;
+        self.request_within(request, wait).await
+    }
+
+    /// [`Client::request`] with a longer wait, for operations the server may take a while over
+    /// (finishing or reading a big file means hashing it).
+    pub async fn request_within(
+        &mut self,
+        request: Request,
+        wait: Duration,
+    ) -> Result<Response, ClientError> {
+        self.conn.send(request.into_frame(Bytes::new())).await?;
+        let (response, _) = self.conn.recv_within(wait).await?;
+        expect_ok(response)
+    }
+
+    /// Says `bye` and closes the connection. Failures do not matter any more at this point.
+    pub async fn close(mut self) {
+        let _ = self.request(Request::Bye).await;
+    }
+
+    /// The framed connection, for exchanges that are not one request, one response.
+    pub(crate) fn conn(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    /// How long to wait for an operation that reads or hashes `bytes` on the server.
+    pub(crate) fn wait_for_bytes(&self, bytes: u64) -> Duration {
+        // Allow the server 50 MiB/s of hashing on top of the normal timeout.
+        self.timeout + Duration::from_secs(bytes / (50 << 20))
+    }
+
+    pub(crate) fn set_cwd(&mut self, cwd: HomePath) {
+        self.cwd = cwd;
+    }
+}
+
+/// Turns an `error` response into [`ClientError::Server`] and refuses download frames where a
+/// plain answer was due.
+pub(crate) fn expect_ok(response: Response) -> Result<Response, ClientError> {
+    match response.status {
+        Status::Ok => Ok(response),
+        Status::Error => Err(server_error(response)),
+        other => Err(ClientError::protocol(format!(
+            "expected an ok or error response, got {other:?}"
+        ))),
+    }
+}
+
+/// The [`ClientError::Server`] an `error` response stands for.
+pub(crate) fn server_error(response: Response) -> ClientError {
+    let mut fields = response.fields;
+    let code = match fields.remove("code") {
+        Some(Value::String(code)) => code,
+        _ => "unknown".to_string(),
+    };
+    let message = match fields.remove("message") {
+        Some(Value::String(message)) => message,
+        _ => String::new(),
+    };
+    ClientError::Server {
+        code,
+        message,
+        fields,
+    }
+}
+
+/// A string field of an `ok` response that must be there.
+fn string_field(response: &Response, name: &str) -> Result<String, ClientError> {
+    match response.fields.get(name) {
+        Some(Value::String(s)) => Ok(s.clone()),
+        _ => Err(ClientError::protocol(format!(
+            "the response has no string {name:?} field"
+        ))),
+    }
+}
+
+/// Parses an absolute path the server reported.
+fn parse_path(s: &str) -> Result<HomePath, ClientError> {
+    HomePath::parse_stored(s)
+        .map_err(|e| ClientError::protocol(format!("the server sent a bad path {s:?}: {e}")))
+}

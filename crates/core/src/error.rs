@@ -1,0 +1,246 @@
+//! The one error type of Ferry's core, with a stable snake_case [`Error::code`] per cause.
+//!
+//! Codes are part of the public contract of both doors: clients branch on them, so a code is
+//! never renamed or reused. Messages are for people and never contain server paths or I/O
+//! details; those go to the log through [`Error::Internal`]'s source.
+
+use std::time::Duration;
+
+/// Every way a core operation can fail.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A request was well framed but its content is invalid.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// The client speaks a protocol version this server does not.
+    #[error("protocol version {0} is not supported")]
+    UnsupportedVersion(u32),
+    /// The operation needs a logged-in session.
+    #[error("log in first")]
+    NotAuthenticated,
+    /// Unknown user or wrong password; deliberately indistinguishable.
+    #[error("authentication failed")]
+    AuthFailed,
+    /// Too many failed logins from this source or for this account.
+    #[error("too many failed logins; retry in {} s", .retry_after.as_secs().max(1))]
+    AuthThrottled {
+        /// How long the client should wait.
+        retry_after: Duration,
+    },
+    /// A bearer token that is malformed, unknown, expired or revoked, or whose user is gone.
+    #[error("the token is unknown, expired or revoked; log in again")]
+    TokenInvalid,
+    /// A user name outside `[a-z0-9_-]{1,32}`.
+    #[error("invalid user name: {0}")]
+    InvalidUsername(String),
+    /// The account exists already (admin).
+    #[error("user {0} already exists")]
+    UserExists(String),
+    /// The account does not exist (admin; logins say `auth_failed`).
+    #[error("user {0} does not exist")]
+    UserNotFound(String),
+    /// A path that no file name can have (NUL, control characters, backslash, too long).
+    #[error("invalid path: {0}")]
+    InvalidPath(String),
+    /// A path that would leave the home folder, by `..`, absolute spelling or a symlink.
+    #[error("path leads outside the home folder")]
+    PathOutsideHome,
+    /// Nothing at that path.
+    #[error("no such file or folder: {0}")]
+    NotFound(String),
+    /// Something is already at that path.
+    #[error("already exists: {0}")]
+    AlreadyExists(String),
+    /// A folder was needed.
+    #[error("not a folder: {0}")]
+    NotADirectory(String),
+    /// A file was needed but this is a folder.
+    #[error("is a folder: {0}")]
+    IsADirectory(String),
+    /// A FIFO, socket, device or other non-regular file; never opened.
+    #[error("not a regular file: {0}")]
+    SpecialFile(String),
+    /// Removing a non-empty folder without the recursive flag.
+    #[error("folder is not empty (use recursive): {0}")]
+    DirectoryNotEmpty(String),
+    /// The home folder itself cannot be removed or moved.
+    #[error("the home folder itself cannot be changed")]
+    HomeImmutable,
+    /// The upload id names no upload of this user.
+    #[error("no such upload: {0}")]
+    UploadNotFound(String),
+    /// Another connection is writing this upload.
+    #[error("upload {0} is being written by another connection")]
+    UploadBusy(String),
+    /// A chunk did not start at the upload's current offset.
+    #[error("wrong offset {got}: the upload holds {expected} bytes")]
+    OffsetMismatch {
+        /// Bytes the server holds; resume from here.
+        expected: u64,
+        /// Offset the client sent.
+        got: u64,
+    },
+    /// A chunk would extend the upload past its declared size.
+    #[error("the data would exceed the declared size of {size} bytes")]
+    SizeExceeded {
+        /// Declared size.
+        size: u64,
+    },
+    /// Finish was asked before every byte arrived.
+    #[error("upload incomplete: {offset} of {size} bytes received")]
+    UploadIncomplete {
+        /// Bytes held.
+        offset: u64,
+        /// Declared size.
+        size: u64,
+    },
+    /// A chunk's digest (CRC-32C, MD5 or SHA-256) did not match its payload; nothing of it was
+    /// kept.
+    #[error("chunk checksum mismatch; the chunk was discarded")]
+    ChunkChecksumMismatch,
+    /// The whole file's MD5 differs from the expected one; nothing was committed.
+    #[error(
+        "MD5 mismatch: expected {expected}, received data hashes to {actual}; upload discarded"
+    )]
+    ChecksumMismatch {
+        /// MD5 the client announced.
+        expected: String,
+        /// MD5 of the bytes received.
+        actual: String,
+    },
+    /// No MD5 was given at create or finish.
+    #[error("an MD5 is required to finish an upload")]
+    Md5Required,
+    /// The byte quota would be exceeded.
+    #[error("quota exceeded: {needed} more bytes needed, {available} available")]
+    QuotaExceeded {
+        /// Bytes the operation needs.
+        needed: u64,
+        /// Bytes left under the quota.
+        available: u64,
+    },
+    /// The server's disk is full; nothing partial was committed.
+    #[error("the server's disk is full")]
+    DiskFull,
+    /// The user's exec policy refuses this command (or exec is unavailable); nothing was run.
+    #[error("command refused: {0}")]
+    ExecDenied(String),
+    /// The program is not on the server's fixed command path.
+    #[error("no such program: {0}")]
+    ExecNotFound(String),
+    /// A server limit was reached (connections, uploads, commands).
+    #[error("limit reached: {0}")]
+    LimitReached(String),
+    /// Anything the client cannot act on; the cause goes to the log only.
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// Result alias for core operations.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<ferry_exec::ExecError> for Error {
+    fn from(e: ferry_exec::ExecError) -> Self {
+        match e {
+            ferry_exec::ExecError::Denied(m) => Error::ExecDenied(m),
+            ferry_exec::ExecError::NotFound(m) => Error::ExecNotFound(m),
+            ferry_exec::ExecError::BadRequest(m) => Error::BadRequest(m),
+            ferry_exec::ExecError::Internal(source) => Error::Internal(source),
+        }
+    }
+}
+
+impl Error {
+    /// The stable snake_case code both doors send.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::BadRequest(_) => "bad_request",
+            Error::UnsupportedVersion(_) => "unsupported_version",
+            Error::NotAuthenticated => "not_authenticated",
+            Error::AuthFailed => "auth_failed",
+            Error::AuthThrottled { .. } => "auth_throttled",
+            Error::TokenInvalid => "token_invalid",
+            Error::InvalidUsername(_) => "invalid_username",
+            Error::UserExists(_) => "user_exists",
+            Error::UserNotFound(_) => "user_not_found",
+            Error::InvalidPath(_) => "invalid_path",
+            Error::PathOutsideHome => "path_outside_home",
+            Error::NotFound(_) => "not_found",
+            Error::AlreadyExists(_) => "already_exists",
+            Error::NotADirectory(_) => "not_a_directory",
+            Error::IsADirectory(_) => "is_a_directory",
+            Error::SpecialFile(_) => "special_file",
+            Error::DirectoryNotEmpty(_) => "directory_not_empty",
+            Error::HomeImmutable => "home_immutable",
+            Error::UploadNotFound(_) => "upload_not_found",
+            Error::UploadBusy(_) => "upload_busy",
+            Error::OffsetMismatch { .. } => "offset_mismatch",
+            Error::SizeExceeded { .. } => "size_exceeded",
+            Error::UploadIncomplete { .. } => "upload_incomplete",
+            Error::ChunkChecksumMismatch => "chunk_checksum_mismatch",
+            Error::ChecksumMismatch { .. } => "checksum_mismatch",
+            Error::Md5Required => "md5_required",
+            Error::QuotaExceeded { .. } => "quota_exceeded",
+            Error::DiskFull => "disk_full",
+            Error::ExecDenied(_) => "exec_denied",
+            Error::ExecNotFound(_) => "exec_not_found",
+            Error::LimitReached(_) => "limit_reached",
+            Error::Internal(_) => "internal",
+        }
+    }
+
+    /// Machine-readable details beside code and message (e.g. the server's offset).
+    pub fn details(&self) -> Option<serde_json::Map<String, serde_json::Value>> {
+        use serde_json::json;
+        let v = match self {
+            Error::OffsetMismatch { expected, .. } => json!({ "offset": expected }),
+            Error::UploadIncomplete { offset, size } => json!({ "offset": offset, "size": size }),
+            Error::AuthThrottled { retry_after } => {
+                json!({ "retry_after": retry_after.as_secs().max(1) })
+            }
+            Error::QuotaExceeded { needed, available } => {
+                json!({ "needed": needed, "available": available })
+            }
+            _ => return None,
+        };
+        v.as_object().cloned()
+    }
+
+    /// Wraps an unexpected failure; its detail is logged, not shown.
+    pub fn internal(e: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Error::Internal(e.into())
+    }
+
+    /// Maps an I/O error on `what` (a path as the user spelled it) to a domain error.
+    pub fn from_io(e: std::io::Error, what: &str) -> Self {
+        use std::io::ErrorKind as K;
+        match e.kind() {
+            K::NotFound => Error::NotFound(what.to_string()),
+            K::AlreadyExists => Error::AlreadyExists(what.to_string()),
+            K::NotADirectory => Error::NotADirectory(what.to_string()),
+            K::IsADirectory => Error::IsADirectory(what.to_string()),
+            K::DirectoryNotEmpty => Error::DirectoryNotEmpty(what.to_string()),
+            K::StorageFull | K::QuotaExceeded => Error::DiskFull,
+            K::PermissionDenied if is_escape(&e) => Error::PathOutsideHome,
+            _ if e.raw_os_error() == Some(rustix::io::Errno::XDEV.raw_os_error()) => {
+                Error::PathOutsideHome
+            }
+            _ if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) => {
+                Error::PathOutsideHome
+            }
+            _ => Error::internal(e),
+        }
+    }
+}
+
+/// cap-std reports an escape attempt as `PermissionDenied` with an "outside of the filesystem"
+/// message; a plain EACCES from the OS has an errno instead.
+fn is_escape(e: &std::io::Error) -> bool {
+    e.raw_os_error().is_none()
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::from_io(e, "")
+    }
+}

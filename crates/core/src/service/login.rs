@@ -1,0 +1,97 @@
+//! SCRAM-SHA-256 login over any door that can carry two round trips.
+//!
+//! An unknown (or invalid) user name gets decoy credentials derived from the server secret,
+//! so the exchange runs the same code, costs the same and fails at the same step with the same
+//! `auth_failed` as a wrong password.
+
+use std::net::IpAddr;
+use std::time::Instant;
+
+use super::{Ferry, Session, blocking};
+use crate::auth::MECHANISM;
+use crate::auth::credentials::ScramCredentials;
+use crate::auth::scram::{self, ServerFirst};
+use crate::username::Username;
+use crate::{Error, Result};
+
+/// A login between its two round trips.
+#[derive(Debug)]
+pub struct LoginPending {
+    name: String,
+    user: Option<Username>,
+    state: ServerFirst,
+    source: IpAddr,
+}
+
+impl Ferry {
+    /// Handles the client-first message; returns the server-first message to send.
+    pub async fn login_start(
+        &self,
+        source: IpAddr,
+        mechanism: &str,
+        client_first: &str,
+    ) -> Result<(LoginPending, String)> {
+        if mechanism != MECHANISM {
+            return Err(Error::BadRequest(format!(
+                "unsupported mechanism; use {MECHANISM}"
+            )));
+        }
+        let first = scram::parse_client_first(client_first)?;
+        let name = first.username.clone();
+        self.inner.throttle.check(source, &name, Instant::now())?;
+        let inner = self.inner.clone();
+        let lookup = name.clone();
+        let account = blocking(move || match Username::try_from(lookup.as_str()) {
+            Ok(user) => Ok(inner.meta.account(&user)?),
+            Err(_) => Ok(None),
+        })
+        .await?;
+        let (user, creds) = match account {
+            Some(a) => (Some(a.name), a.credentials),
+            None => (None, ScramCredentials::decoy(&self.inner.secret, &name)),
+        };
+        let (state, server_first) = scram::server_first(first, &creds, None)?;
+        Ok((
+            LoginPending {
+                name,
+                user,
+                state,
+                source,
+            },
+            server_first,
+        ))
+    }
+
+    /// Checks the client's proof; on success returns the session and the server-final message
+    /// (the server's own proof).
+    pub async fn login_finish(
+        &self,
+        pending: LoginPending,
+        client_final: &str,
+    ) -> Result<(Session, String)> {
+        let LoginPending {
+            name,
+            user,
+            state,
+            source,
+        } = pending;
+        let verified = state.verify_client_final(client_final);
+        let (user, server_final) = match (verified, user) {
+            (Ok(server_final), Some(user)) => (user, server_final),
+            (Err(e @ Error::BadRequest(_)), _) => return Err(e),
+            _ => {
+                self.inner
+                    .throttle
+                    .record_failure(source, &name, Instant::now());
+                tracing::info!(user = %name, %source, result = "auth_failed", "login");
+                return Err(Error::AuthFailed);
+            }
+        };
+        self.inner.throttle.record_success(source, &name);
+        let inner = self.inner.clone();
+        let u = user.clone();
+        blocking(move || inner.blobs.create_home(&u)).await?;
+        tracing::info!(user = %user, %source, result = "ok", "login");
+        Ok((Session::new(self.clone(), user), server_final))
+    }
+}

@@ -1,0 +1,1 @@
+//! What both doors share: the bounded listener and the connection plumbing.

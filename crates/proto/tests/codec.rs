@@ -1,0 +1,421 @@
+//! The frame codec on byte literals: partial input, several frames per read, limits checked
+//! before allocation, and every way a header can be malformed.
+
+use bytes::{Bytes, BytesMut};
+use ferry_proto::{
+    Frame, FrameCodec, FrameError, FrameLimits, Header, MAX_HEADER_LEN, MAX_PAYLOAD_LEN,
+    encode_frame, encode_head,
+};
+use serde_json::{Value, json};
+use tokio_util::codec::{Decoder, Encoder};
+
+/// Length prefix + header text + payload, without going through the encoder.
+fn raw(header: impl AsRef<[u8]>, payload: &[u8]) -> Vec<u8> {
+    let header = header.as_ref();
+    let mut v = (header.len() as u32).to_be_bytes().to_vec();
+    v.extend_from_slice(header);
+    v.extend_from_slice(payload);
+    v
+}
+
+fn header(v: Value) -> Header {
+    match v {
+        Value::Object(map) => map,
+        other => panic!("not an object: {other}"),
+    }
+}
+
+fn decode_err(bytes: &[u8]) -> FrameError {
+    let mut src = BytesMut::from(bytes);
+    match FrameCodec::default().decode(&mut src) {
+        Err(e) => e,
+        Ok(other) => panic!("expected an error, decoded {other:?}"),
+    }
+}
+
+#[test]
+fn partial_length_prefix_needs_more_input() {
+    let bytes = raw(r#"{"op":"bye"}"#, b"");
+    let mut codec = FrameCodec::default();
+    let mut src = BytesMut::new();
+    for &b in &bytes[..4] {
+        assert!(codec.decode(&mut src).unwrap().is_none());
+        src.extend_from_slice(&[b]);
+    }
+    src.extend_from_slice(&bytes[4..]);
+    let frame = codec.decode(&mut src).unwrap().unwrap();
+    assert_eq!(frame.header, header(json!({"op": "bye"})));
+    assert!(src.is_empty());
+}
+
+#[test]
+fn partial_header_needs_more_input() {
+    let bytes = raw(r#"{"op":"pwd"}"#, b"");
+    let mut codec = FrameCodec::default();
+    let mut src = BytesMut::from(&bytes[..9]);
+    assert!(codec.decode(&mut src).unwrap().is_none());
+    assert_eq!(
+        src.len(),
+        9,
+        "nothing is consumed until the header is complete"
+    );
+    src.extend_from_slice(&bytes[9..]);
+    assert_eq!(
+        codec.decode(&mut src).unwrap().unwrap().header,
+        header(json!({"op": "pwd"}))
+    );
+}
+
+#[test]
+fn partial_payload_needs_more_input_then_completes() {
+    let bytes = raw(r#"{"op":"upload_write","len":5}"#, b"hello");
+    let split = bytes.len() - 3;
+    let mut codec = FrameCodec::default();
+    let mut src = BytesMut::from(&bytes[..split]);
+    assert!(codec.decode(&mut src).unwrap().is_none());
+    assert!(
+        codec.decode(&mut src).unwrap().is_none(),
+        "asking again changes nothing"
+    );
+    src.extend_from_slice(&bytes[split..]);
+    let frame = codec.decode(&mut src).unwrap().unwrap();
+    assert_eq!(frame.header, header(json!({"op": "upload_write"})));
+    assert_eq!(frame.payload, Bytes::from_static(b"hello"));
+    assert!(codec.decode(&mut src).unwrap().is_none());
+}
+
+#[test]
+fn two_frames_in_one_buffer_decode_in_order() {
+    let mut bytes = raw(r#"{"len":2,"n":1}"#, b"ab");
+    bytes.extend(raw(r#"{"n":2}"#, b""));
+    let mut codec = FrameCodec::default();
+    let mut src = BytesMut::from(&bytes[..]);
+    let first = codec.decode(&mut src).unwrap().unwrap();
+    let second = codec.decode(&mut src).unwrap().unwrap();
+    assert_eq!(
+        (first.header, first.payload.as_ref()),
+        (header(json!({"n": 1})), &b"ab"[..])
+    );
+    assert_eq!(
+        (second.header, second.payload.len()),
+        (header(json!({"n": 2})), 0)
+    );
+    assert!(src.is_empty());
+    assert!(codec.decode(&mut src).unwrap().is_none());
+}
+
+#[test]
+fn len_may_come_first_and_is_removed_from_the_header() {
+    let mut src = BytesMut::from(&raw(r#"{"len":3,"op":"x"}"#, b"abc")[..]);
+    let frame = FrameCodec::default().decode(&mut src).unwrap().unwrap();
+    assert_eq!(
+        frame,
+        Frame::with_payload(header(json!({"op": "x"})), Bytes::from_static(b"abc"))
+    );
+}
+
+#[test]
+fn len_zero_means_no_payload() {
+    let mut src = BytesMut::from(&raw(r#"{"len":0}"#, b"")[..]);
+    let frame = FrameCodec::default().decode(&mut src).unwrap().unwrap();
+    assert_eq!(frame, Frame::default());
+}
+
+#[test]
+fn header_of_exactly_the_maximum_length_is_accepted() {
+    let fill = "x".repeat(MAX_HEADER_LEN - r#"{"p":""}"#.len());
+    let text = format!(r#"{{"p":"{fill}"}}"#);
+    assert_eq!(text.len(), MAX_HEADER_LEN);
+    let mut src = BytesMut::from(&raw(&text, b"")[..]);
+    let frame = FrameCodec::default().decode(&mut src).unwrap().unwrap();
+    assert_eq!(frame.header["p"].as_str().map(str::len), Some(fill.len()));
+
+    let mut out = BytesMut::new();
+    encode_frame(&frame.header, b"", &mut out).expect("the encoder accepts it too");
+    assert_eq!(out.len(), 4 + MAX_HEADER_LEN);
+}
+
+#[test]
+fn payload_of_exactly_the_maximum_length_is_accepted() {
+    let payload = vec![0xa5; MAX_PAYLOAD_LEN];
+    let mut src = BytesMut::new();
+    encode_frame(&header(json!({"status": "data"})), &payload, &mut src).unwrap();
+    let frame = FrameCodec::default().decode(&mut src).unwrap().unwrap();
+    assert_eq!(frame.payload.len(), MAX_PAYLOAD_LEN);
+    assert!(src.is_empty());
+}
+
+#[test]
+fn header_length_over_the_maximum_fails_on_the_prefix_alone() {
+    for prefix in [MAX_HEADER_LEN as u32 + 1, 0x0001_0001, u32::MAX] {
+        let mut src = BytesMut::from(&prefix.to_be_bytes()[..]);
+        let err = FrameCodec::default().decode(&mut src).unwrap_err();
+        assert_eq!(err.code(), "frame_too_large", "{prefix:#x}");
+        assert!(
+            src.capacity() < 1024,
+            "no room reserved for the header ({prefix:#x})"
+        );
+    }
+}
+
+#[test]
+fn payload_length_over_the_maximum_fails_on_the_header_alone() {
+    for len in [MAX_PAYLOAD_LEN as u64 + 1, u32::MAX as u64, u64::MAX] {
+        let mut src = BytesMut::from(&raw(format!(r#"{{"len":{len}}}"#), b"")[..]);
+        let err = FrameCodec::default().decode(&mut src).unwrap_err();
+        assert_eq!(err.code(), "payload_too_large", "len {len}");
+        assert!(
+            src.capacity() < 1024,
+            "no room reserved for the payload (len {len})"
+        );
+    }
+}
+
+#[test]
+fn custom_limits_are_enforced() {
+    let limits = FrameLimits {
+        max_header: 16,
+        max_payload: 4,
+    };
+    let cases: [(Vec<u8>, Option<&str>); 4] = [
+        (raw(r#"{"len":4}"#, b"abcd"), None),
+        (raw(r#"{"len":5}"#, b"abcde"), Some("payload_too_large")),
+        (raw(r#"{"abcdefghijk":1}"#, b""), Some("frame_too_large")),
+        (raw(r#"{"abcdefghij":1}"#, b""), None),
+    ];
+    for (bytes, code) in cases {
+        let mut src = BytesMut::from(&bytes[..]);
+        let got = FrameCodec::new(limits).decode(&mut src);
+        match code {
+            None => assert!(matches!(got, Ok(Some(_))), "{got:?}"),
+            Some(code) => assert_eq!(got.unwrap_err().code(), code),
+        }
+    }
+}
+
+#[test]
+fn malformed_headers_are_rejected() {
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("zero header length", vec![0, 0, 0, 0]),
+        (
+            "zero header length before more bytes",
+            vec![0, 0, 0, 0, b'{', b'}'],
+        ),
+        ("bad UTF-8", raw(b"{\"op\":\"\xff\"}", b"")),
+        ("overlong UTF-8", raw(b"{\"op\":\"\xc0\xaf\"}", b"")),
+        ("bad JSON", raw(r#"{"op":"#, b"")),
+        ("trailing garbage", raw("{}x", b"")),
+        ("only whitespace", raw(" ", b"")),
+        ("array", raw("[]", b"")),
+        ("string", raw(r#""op""#, b"")),
+        ("number", raw("7", b"")),
+        ("null", raw("null", b"")),
+        ("bool", raw("true", b"")),
+        ("negative len", raw(r#"{"len":-1}"#, b"")),
+        ("string len", raw(r#"{"len":"5"}"#, b"5")),
+        ("fractional len", raw(r#"{"len":5.0}"#, b"hello")),
+        ("exponent len", raw(r#"{"len":5e0}"#, b"hello")),
+        ("null len", raw(r#"{"len":null}"#, b"")),
+        ("object len", raw(r#"{"len":{}}"#, b"")),
+        (
+            "len beyond u64",
+            raw(r#"{"len":100000000000000000000}"#, b""),
+        ),
+    ];
+    for (what, bytes) in cases {
+        assert_eq!(decode_err(&bytes).code(), "malformed_frame", "{what}");
+    }
+}
+
+#[test]
+fn encoder_sorts_keys_and_writes_len_last_only_with_a_payload() {
+    let h = header(json!({"z": 1, "a": {"y": 2, "b": 3}, "len": 99}));
+    let mut out = BytesMut::new();
+    encode_frame(&h, b"ab", &mut out).unwrap();
+    assert_eq!(
+        out.as_ref(),
+        raw(r#"{"a":{"b":3,"y":2},"z":1,"len":2}"#, b"ab").as_slice()
+    );
+
+    out.clear();
+    encode_frame(&h, b"", &mut out).unwrap();
+    assert_eq!(
+        out.as_ref(),
+        raw(r#"{"a":{"b":3,"y":2},"z":1}"#, b"").as_slice()
+    );
+
+    out.clear();
+    encode_frame(&Header::new(), b"x", &mut out).unwrap();
+    assert_eq!(out.as_ref(), raw(r#"{"len":1}"#, b"x").as_slice());
+}
+
+#[test]
+fn encoder_writes_non_ascii_as_raw_utf8() {
+    let mut out = BytesMut::new();
+    encode_frame(&header(json!({"path": "café\n\"x\"/\u{1}"})), b"", &mut out).unwrap();
+    assert_eq!(
+        out.as_ref(),
+        raw("{\"path\":\"café\\n\\\"x\\\"/\\u0001\"}", b"").as_slice()
+    );
+}
+
+#[test]
+fn encoder_appends_after_existing_bytes() {
+    let mut out = BytesMut::from(&b"prev"[..]);
+    encode_frame(&header(json!({"op": "bye"})), b"", &mut out).unwrap();
+    assert_eq!(&out[..4], b"prev");
+    assert_eq!(&out[4..], raw(r#"{"op":"bye"}"#, b"").as_slice());
+}
+
+#[test]
+fn encoder_refuses_oversized_frames_and_leaves_the_buffer_as_it_was() {
+    let mut out = BytesMut::from(&b"prev"[..]);
+    let too_long = vec![0; MAX_PAYLOAD_LEN + 1];
+    let err = encode_frame(&Header::new(), &too_long, &mut out).unwrap_err();
+    assert_eq!(err.code(), "payload_too_large");
+    assert_eq!(out.as_ref(), b"prev");
+
+    let big = header(json!({"p": "x".repeat(MAX_HEADER_LEN)}));
+    let err = encode_frame(&big, b"", &mut out).unwrap_err();
+    assert_eq!(err.code(), "frame_too_large");
+    assert_eq!(out.as_ref(), b"prev");
+}
+
+#[test]
+fn codec_as_encoder_matches_encode_frame() {
+    let frame = Frame::with_payload(header(json!({"op": "x"})), Bytes::from_static(b"12"));
+    let mut a = BytesMut::new();
+    FrameCodec::default().encode(frame.clone(), &mut a).unwrap();
+    let mut b = BytesMut::new();
+    encode_frame(&frame.header, &frame.payload, &mut b).unwrap();
+    assert_eq!(a, b);
+}
+
+mod roundtrip {
+    //! Structured property tests: random frames, encoded back to back, cut at random points and
+    //! fed to one decoder piece by piece, come out equal; arbitrary bytes never panic it.
+
+    use super::*;
+    use proptest::prelude::*;
+    use proptest::sample::Index;
+
+    fn key() -> impl Strategy<Value = String> {
+        prop_oneof![Just("len".to_string()), "[a-z_]{0,10}", any::<String>()]
+    }
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            // Dyadic fractions print and parse back exactly.
+            (-1_000_000i32..1_000_000).prop_map(|n| Value::from(f64::from(n) / 8.0)),
+            any::<String>().prop_map(Value::from),
+        ];
+        leaf.prop_recursive(4, 64, 8, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
+                prop::collection::btree_map(key(), inner, 0..8)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    /// A header may hold "len" anywhere below the top level, never at it (the codec owns it).
+    fn frame() -> impl Strategy<Value = Frame> {
+        let header = prop::collection::btree_map(key(), json_value(), 0..8).prop_map(|m| {
+            m.into_iter()
+                .filter(|(k, _)| k != "len")
+                .collect::<Header>()
+        });
+        let payload = prop::collection::vec(any::<u8>(), 0..4096);
+        (header, payload).prop_map(|(h, p)| Frame::with_payload(h, Bytes::from(p)))
+    }
+
+    fn feed_in_pieces(
+        codec: &mut FrameCodec,
+        bytes: &[u8],
+        cuts: &[Index],
+    ) -> Result<Vec<Frame>, FrameError> {
+        let mut cuts: Vec<usize> = cuts.iter().map(|i| i.index(bytes.len() + 1)).collect();
+        cuts.push(bytes.len());
+        cuts.sort_unstable();
+        let (mut src, mut out, mut from) = (BytesMut::new(), Vec::new(), 0);
+        for to in cuts {
+            src.extend_from_slice(&bytes[from..to]);
+            from = to;
+            while let Some(frame) = codec.decode(&mut src)? {
+                out.push(frame);
+            }
+        }
+        assert!(src.is_empty(), "{} bytes left undecoded", src.len());
+        Ok(out)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn frames_survive_encoding_and_arbitrary_splitting(
+            frames in prop::collection::vec(frame(), 1..6),
+            cuts in prop::collection::vec(any::<Index>(), 0..12),
+        ) {
+            let mut bytes = BytesMut::new();
+            for f in &frames {
+                encode_frame(&f.header, &f.payload, &mut bytes).unwrap();
+            }
+            let decoded = feed_in_pieces(&mut FrameCodec::default(), &bytes, &cuts).unwrap();
+            prop_assert_eq!(&decoded, &frames);
+
+            let mut again = BytesMut::new();
+            for f in &decoded {
+                encode_frame(&f.header, &f.payload, &mut again).unwrap();
+            }
+            prop_assert_eq!(again, bytes);
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic_the_decoder(
+            bytes in prop::collection::vec(any::<u8>(), 0..512),
+            cuts in prop::collection::vec(any::<Index>(), 0..6),
+        ) {
+            let limits = FrameLimits { max_header: 256, max_payload: 256 };
+            let mut codec = FrameCodec::new(limits);
+            let mut cuts: Vec<usize> = cuts.iter().map(|i| i.index(bytes.len() + 1)).collect();
+            cuts.push(bytes.len());
+            cuts.sort_unstable();
+            let (mut src, mut from) = (BytesMut::new(), 0);
+            'feed: for to in cuts {
+                src.extend_from_slice(&bytes[from..to]);
+                from = to;
+                loop {
+                    match codec.decode(&mut src) {
+                        Ok(Some(f)) => prop_assert!(f.payload.len() <= limits.max_payload),
+                        Ok(None) => break,
+                        Err(_) => break 'feed,
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_head_encoded_alone_then_the_payload_is_the_same_bytes_as_the_whole_frame() {
+    let h = header(json!({"status": "data", "offset": 7, "crc32c": 1}));
+    let payload = vec![0xA5u8; 70_000];
+    let mut whole = BytesMut::new();
+    encode_frame(&h, &payload, &mut whole).unwrap();
+    let mut split = BytesMut::new();
+    encode_head(&h, payload.len(), &mut split).unwrap();
+    split.extend_from_slice(&payload);
+    assert_eq!(whole, split);
+
+    let mut out = BytesMut::new();
+    assert!(matches!(
+        encode_head(&h, MAX_PAYLOAD_LEN + 1, &mut out),
+        Err(FrameError::PayloadTooLarge { .. })
+    ));
+    assert!(out.is_empty(), "nothing is written for a refused frame");
+}

@@ -1,0 +1,497 @@
+//! The embedded [`BlobStore`]: homes on the local filesystem, confined with `cap-std`.
+//!
+//! ```text
+//! DATA/homes/NAME/                 one private folder per user (mode 0700)
+//! DATA/state/staging/ID.part       upload bytes; the file's length is the upload's offset
+//! DATA/state/digests/DEV-INO.json  remembered MD5 of a file version (size + mtime checked)
+//! ```
+//!
+//! Confinement: every home path is opened beneath the home's `cap_std::fs::Dir`, which resolves
+//! each component itself (with `openat2(RESOLVE_BENEATH)` where the kernel has it) and refuses
+//! any `..`, absolute symlink or symlink chain that would leave the directory — at the moment
+//! of the operation, so a symlink swapped in after a check changes nothing. Staging and digests
+//! live under `DATA/state`, beside the homes and out of every user's reach.
+//!
+//! Renames into a home go through `renameat2` on two directory handles (rustix): cap-std has no
+//! no-replace rename, and `RENAME_NOREPLACE` is what makes "never overwrite without the flag"
+//! atomic instead of a racy exists-check.
+
+use std::fs as stdfs;
+use std::io::{self, ErrorKind};
+use std::num::NonZeroU64;
+use std::os::unix::fs::DirBuilderExt;
+use std::path::Path;
+
+use cap_std::ambient_authority;
+use cap_std::fs::{Dir, DirBuilder, OpenOptions};
+use cap_std::fs::{DirBuilderExt as _, MetadataExt as _, OpenOptionsExt as _};
+use rustix::fs::{Advice, RenameFlags};
+
+use ferry_core::md5hex::Md5Digest;
+use ferry_core::model::{Entry, EntryKind};
+use ferry_core::path::HomePath;
+use ferry_core::store::{BlobStore, OpenedFile, StagingFile};
+use ferry_core::upload_id::UploadId;
+use ferry_core::username::Username;
+use ferry_core::{Error, Result};
+
+/// Homes, staging and digests under a data folder.
+#[derive(Debug)]
+pub struct LocalBlobStore {
+    homes: Dir,
+    /// Absolute path of `DATA/homes`, for commands that run in a home (exec).
+    homes_path: std::path::PathBuf,
+    staging: Dir,
+    digests: Dir,
+}
+
+impl LocalBlobStore {
+    /// Opens (creating if needed) `DATA/homes`, `DATA/state/staging`, `DATA/state/digests`.
+    pub fn open(data_dir: &Path) -> Result<Self> {
+        let open = |p: &Path| -> Result<Dir> {
+            stdfs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(p)
+                .map_err(Error::internal)?;
+            Dir::open_ambient_dir(p, ambient_authority()).map_err(Error::internal)
+        };
+        let homes = open(&data_dir.join("homes"))?;
+        Ok(LocalBlobStore {
+            homes,
+            homes_path: stdfs::canonicalize(data_dir.join("homes")).map_err(Error::internal)?,
+            staging: open(&data_dir.join("state").join("staging"))?,
+            digests: open(&data_dir.join("state").join("digests"))?,
+        })
+    }
+
+    fn home(&self, user: &Username) -> Result<Dir> {
+        self.homes
+            .open_dir(user.as_str())
+            .map_err(|e| match e.kind() {
+                ErrorKind::NotFound => Error::internal(format!("home of {user} is missing")),
+                _ => Error::internal(e),
+            })
+    }
+
+    fn entry(&self, home: &Dir, path: &HomePath, follow: bool) -> Result<Entry> {
+        let rel = path.to_relative();
+        let meta = if follow {
+            home.metadata(&rel)
+        } else {
+            home.symlink_metadata(&rel)
+        }
+        .map_err(|e| io_err(e, path))?;
+        let mut entry = entry_from(path, &meta);
+        if entry.kind == EntryKind::File {
+            entry.md5 = self.recall_digest(&version_of(&meta)).ok().flatten();
+        }
+        Ok(entry)
+    }
+
+    fn recall_digest(&self, version: &str) -> Result<Option<Md5Digest>> {
+        let Some((key, check)) = version.split_once(':') else {
+            return Ok(None);
+        };
+        match self.digests.read_to_string(format!("{key}.json")) {
+            Ok(text) => {
+                let rec: DigestRecord = match serde_json::from_str(&text) {
+                    Ok(r) => r,
+                    Err(_) => return Ok(None),
+                };
+                Ok((rec.check == check).then_some(rec.md5))
+            }
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::internal(e)),
+        }
+    }
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct DigestRecord {
+    check: String,
+    md5: Md5Digest,
+}
+
+/// `DEV-INO:SIZE-MTIME_NS`: the inode names the file (renames keep it), size and mtime say
+/// whether its bytes are still the ones hashed.
+fn version_of(meta: &cap_std::fs::Metadata) -> String {
+    format!(
+        "{}-{}:{}-{}.{}",
+        meta.dev(),
+        meta.ino(),
+        meta.size(),
+        meta.mtime(),
+        meta.mtime_nsec()
+    )
+}
+
+fn kind_of(ft: cap_std::fs::FileType) -> EntryKind {
+    if ft.is_file() {
+        EntryKind::File
+    } else if ft.is_dir() {
+        EntryKind::Dir
+    } else if ft.is_symlink() {
+        EntryKind::Symlink
+    } else {
+        EntryKind::Other
+    }
+}
+
+fn entry_from(path: &HomePath, meta: &cap_std::fs::Metadata) -> Entry {
+    let kind = kind_of(meta.file_type());
+    Entry {
+        name: path.name().unwrap_or("").to_string(),
+        path: path.clone(),
+        kind,
+        size: if kind == EntryKind::Dir {
+            0
+        } else {
+            meta.size()
+        },
+        modified: meta.mtime(),
+        md5: None,
+    }
+}
+
+fn io_err(e: io::Error, path: &HomePath) -> Error {
+    Error::from_io(e, &path.to_string())
+}
+
+/// Opens `path`'s parent beneath `home` and returns it with the last name.
+fn parent_of<'a>(home: &Dir, path: &'a HomePath) -> Result<(Dir, &'a str)> {
+    let name = path.name().ok_or(Error::HomeImmutable)?;
+    let parent = path.parent();
+    let dir = home
+        .open_dir(parent.to_relative())
+        .map_err(|e| io_err(e, &parent))?;
+    Ok((dir, name))
+}
+
+/// Sums the sizes of regular files below `dir` without following symlinks.
+fn tree_size(dir: &Dir) -> io::Result<u64> {
+    let mut total = 0u64;
+    let mut stack = vec![dir.try_clone()?];
+    while let Some(d) = stack.pop() {
+        for entry in d.entries()? {
+            let entry = entry?;
+            let ft = entry.file_type()?;
+            if ft.is_dir() {
+                stack.push(entry.open_dir()?);
+            } else if ft.is_file() {
+                total += entry.metadata()?.len();
+            }
+        }
+    }
+    Ok(total)
+}
+
+impl BlobStore for LocalBlobStore {
+    fn local_home(&self, user: &Username) -> Option<std::path::PathBuf> {
+        Some(self.homes_path.join(user.as_str()))
+    }
+
+    fn create_home(&self, user: &Username) -> Result<()> {
+        let mut b = DirBuilder::new();
+        b.recursive(true).mode(0o700);
+        self.homes
+            .create_dir_with(user.as_str(), &b)
+            .map_err(Error::internal)
+    }
+
+    fn remove_home(&self, user: &Username) -> Result<()> {
+        match self.homes.remove_dir_all(user.as_str()) {
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+            other => other.map_err(Error::internal),
+        }
+    }
+
+    fn stat(&self, user: &Username, path: &HomePath) -> Result<Entry> {
+        self.entry(&self.home(user)?, path, true)
+    }
+
+    fn list(
+        &self,
+        user: &Username,
+        dir: &HomePath,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<Entry>, bool)> {
+        let home = self.home(user)?;
+        let d = home
+            .open_dir(dir.to_relative())
+            .map_err(|e| io_err(e, dir))?;
+        let mut names = Vec::new();
+        for entry in d.entries().map_err(|e| io_err(e, dir))? {
+            let entry = entry.map_err(|e| io_err(e, dir))?;
+            match entry.file_name().into_string() {
+                Ok(name) if after.is_none_or(|a| name.as_str() > a) => names.push(name),
+                Ok(_) => {}
+                Err(raw) => tracing::warn!(?raw, "skipping a file name that is not UTF-8"),
+            }
+        }
+        names.sort_unstable();
+        let more = names.len() > limit;
+        names.truncate(limit);
+        let mut out = Vec::with_capacity(names.len());
+        for name in names {
+            let path = match dir.join(&name) {
+                Ok(p) => p,
+                Err(_) => continue, // a name Ferry could not address (e.g. with a backslash)
+            };
+            match d.symlink_metadata(&name) {
+                Ok(meta) => {
+                    let mut entry = entry_from(&path, &meta);
+                    if entry.kind == EntryKind::File {
+                        // Listings show the MD5 where Ferry already knows it; never computed here.
+                        entry.md5 = self.recall_digest(&version_of(&meta)).ok().flatten();
+                    }
+                    out.push(entry)
+                }
+                Err(e) if e.kind() == ErrorKind::NotFound => {} // removed meanwhile
+                Err(e) => return Err(io_err(e, &path)),
+            }
+        }
+        Ok((out, more))
+    }
+
+    fn mkdir(&self, user: &Username, path: &HomePath, parents: bool) -> Result<Entry> {
+        let home = self.home(user)?;
+        let mut b = DirBuilder::new();
+        b.recursive(parents).mode(0o700);
+        if path.is_root() {
+            return if parents {
+                self.entry(&home, path, true)
+            } else {
+                Err(Error::AlreadyExists("/".into()))
+            };
+        }
+        home.create_dir_with(path.to_relative(), &b)
+            .map_err(|e| io_err(e, path))?;
+        let entry = self.entry(&home, path, true)?;
+        if entry.kind != EntryKind::Dir {
+            return Err(Error::AlreadyExists(path.to_string()));
+        }
+        Ok(entry)
+    }
+
+    fn remove(&self, user: &Username, path: &HomePath, recursive: bool) -> Result<u64> {
+        let home = self.home(user)?;
+        let (parent, name) = parent_of(&home, path)?;
+        let meta = parent.symlink_metadata(name).map_err(|e| io_err(e, path))?;
+        if meta.is_dir() {
+            let sub = parent.open_dir(name).map_err(|e| io_err(e, path))?;
+            if !recursive {
+                return match parent.remove_dir(name) {
+                    Ok(()) => Ok(0),
+                    Err(e) => Err(io_err(e, path)),
+                };
+            }
+            let freed = tree_size(&sub).map_err(|e| io_err(e, path))?;
+            parent.remove_dir_all(name).map_err(|e| io_err(e, path))?;
+            Ok(freed)
+        } else {
+            parent.remove_file(name).map_err(|e| io_err(e, path))?;
+            Ok(if meta.is_file() { meta.len() } else { 0 })
+        }
+    }
+
+    fn rename(
+        &self,
+        user: &Username,
+        from: &HomePath,
+        to: &HomePath,
+        overwrite: bool,
+    ) -> Result<(Entry, u64)> {
+        if from.is_root() || to.is_root() {
+            return Err(Error::HomeImmutable);
+        }
+        if to.starts_with(from) && to != from {
+            return Err(Error::BadRequest("cannot move a folder into itself".into()));
+        }
+        let home = self.home(user)?;
+        let (src_dir, src_name) = parent_of(&home, from)?;
+        let (dst_dir, dst_name) = parent_of(&home, to)?;
+        src_dir
+            .symlink_metadata(src_name)
+            .map_err(|e| io_err(e, from))?;
+        let replaced = match dst_dir.symlink_metadata(dst_name) {
+            Ok(m) if m.is_file() => m.len(),
+            _ => 0,
+        };
+        let flags = if overwrite {
+            RenameFlags::empty()
+        } else {
+            RenameFlags::NOREPLACE
+        };
+        rustix::fs::renameat_with(&src_dir, src_name, &dst_dir, dst_name, flags)
+            .map_err(|e| io_err(e.into(), to))?;
+        Ok((self.entry(&home, to, false)?, replaced))
+    }
+
+    fn open(&self, user: &Username, path: &HomePath) -> Result<OpenedFile> {
+        let home = self.home(user)?;
+        let meta = home
+            .metadata(path.to_relative())
+            .map_err(|e| io_err(e, path))?;
+        if meta.is_dir() {
+            return Err(Error::IsADirectory(path.to_string()));
+        }
+        if !meta.is_file() {
+            return Err(Error::SpecialFile(path.to_string()));
+        }
+        // O_NONBLOCK: if a FIFO is swapped in after the check above, opening it must not hang.
+        let mut opts = OpenOptions::new();
+        opts.read(true)
+            .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
+        let file = home
+            .open_with(path.to_relative(), &opts)
+            .map_err(|e| io_err(e, path))?;
+        let meta = file.metadata().map_err(|e| io_err(e, path))?;
+        if !meta.is_file() {
+            return Err(Error::SpecialFile(path.to_string()));
+        }
+        let version = version_of(&meta);
+        let mut entry = entry_from(path, &meta);
+        entry.md5 = self.recall_digest(&version)?;
+        Ok(OpenedFile {
+            reader: Box::new(file.into_std()),
+            entry,
+            version,
+        })
+    }
+
+    fn remember_digest(&self, _user: &Username, version: &str, md5: &Md5Digest) -> Result<()> {
+        let Some((key, check)) = version.split_once(':') else {
+            return Ok(());
+        };
+        let rec = DigestRecord {
+            check: check.to_string(),
+            md5: *md5,
+        };
+        let text = serde_json::to_vec(&rec).map_err(Error::internal)?;
+        let tmp = format!(".{key}.tmp");
+        self.digests.write(&tmp, &text).map_err(Error::internal)?;
+        self.digests
+            .rename(&tmp, &self.digests, format!("{key}.json"))
+            .map_err(Error::internal)
+    }
+
+    fn usage(&self, user: &Username) -> Result<u64> {
+        tree_size(&self.home(user)?).map_err(Error::internal)
+    }
+
+    fn staging(&self, id: &UploadId, create: bool) -> Result<Box<dyn StagingFile>> {
+        let mut opts = OpenOptions::new();
+        opts.read(true).write(true).mode(0o600);
+        if create {
+            opts.create_new(true);
+        }
+        let file = self
+            .staging
+            .open_with(format!("{id}.part"), &opts)
+            .map_err(|e| match e.kind() {
+                ErrorKind::NotFound => Error::UploadNotFound(id.to_string()),
+                _ => Error::from_io(e, ""),
+            })?;
+        Ok(Box::new(LocalStaging(file.into_std())))
+    }
+
+    fn remove_staging(&self, id: &UploadId) -> Result<()> {
+        match self.staging.remove_file(format!("{id}.part")) {
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+            other => other.map_err(Error::internal),
+        }
+    }
+
+    fn commit(
+        &self,
+        id: &UploadId,
+        user: &Username,
+        path: &HomePath,
+        overwrite: bool,
+        md5: &Md5Digest,
+    ) -> Result<(Entry, u64)> {
+        let home = self.home(user)?;
+        let (dir, name) = parent_of(&home, path)?;
+        let replaced = match dir.symlink_metadata(name) {
+            Ok(m) if m.is_dir() => return Err(Error::IsADirectory(path.to_string())),
+            Ok(m) if !overwrite => {
+                let _ = m;
+                return Err(Error::AlreadyExists(path.to_string()));
+            }
+            Ok(m) if m.is_file() => m.len(),
+            _ => 0,
+        };
+        let flags = if overwrite {
+            RenameFlags::empty()
+        } else {
+            RenameFlags::NOREPLACE
+        };
+        rustix::fs::renameat_with(
+            &self.staging,
+            format!("{id}.part").as_str(),
+            &dir,
+            name,
+            flags,
+        )
+        .map_err(|e| io_err(e.into(), path))?;
+        // The rename is durable only once the folder holding the new name is synced.
+        // (cap-std may hold folders as `O_PATH` handles, which cannot be synced: open one.)
+        dir.open(".")
+            .and_then(|d| d.sync_all())
+            .map_err(Error::internal)?;
+        let meta = dir.symlink_metadata(name).map_err(|e| io_err(e, path))?;
+        let _ = self.remember_digest(user, &version_of(&meta), md5);
+        let mut entry = entry_from(path, &meta);
+        entry.md5 = Some(*md5);
+        Ok((entry, replaced))
+    }
+}
+
+#[derive(Debug)]
+struct LocalStaging(stdfs::File);
+
+impl io::Read for LocalStaging {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+
+impl io::Write for LocalStaging {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+impl io::Seek for LocalStaging {
+    fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
+        self.0.seek(pos)
+    }
+}
+
+impl StagingFile for LocalStaging {
+    fn len(&self) -> Result<u64> {
+        Ok(self.0.metadata().map_err(Error::internal)?.len())
+    }
+    fn truncate(&mut self, len: u64) -> Result<()> {
+        self.0.set_len(len).map_err(Error::internal)?;
+        io::Seek::seek(&mut self.0, io::SeekFrom::Start(len)).map_err(Error::internal)?;
+        Ok(())
+    }
+    fn sync(&mut self) -> Result<()> {
+        self.0.sync_data().map_err(|e| Error::from_io(e, ""))
+    }
+    fn write_behind(&mut self, offset: u64, len: u64) {
+        // POSIX_FADV_DONTNEED starts writeback of the range's dirty pages without waiting for
+        // it and drops its pages that are already clean. Without it a big upload sits dirty
+        // in the page cache until the commit's fsync writes it all at once; with it the disk
+        // works while the bytes arrive, the staging file does not crowd other files out of
+        // the cache, and its freed pages are reused (ferry-bench, 1 GiB: server CPU ~4.4 s
+        // -> ~2.5 s, upload time down by a third).
+        let _ = rustix::fs::fadvise(&self.0, offset, NonZeroU64::new(len), Advice::DontNeed);
+    }
+}
