@@ -82,10 +82,10 @@ pub enum UserCommand {
     },
 }
 
-fn open(data: &DataArg) -> anyhow::Result<Ferry> {
+async fn open(data: &DataArg) -> anyhow::Result<Ferry> {
     std::fs::create_dir_all(&data.data)
         .with_context(|| format!("cannot create the data folder {}", data.data.display()))?;
-    Ok(ferry_store_local::open(Config::new(&data.data))?)
+    Ok(ferry_store_local::open(Config::new(&data.data)).await?)
 }
 
 fn parse_quota(s: Option<&str>) -> anyhow::Result<Option<u64>> {
@@ -109,7 +109,7 @@ pub async fn run(cmd: UserCommand) -> anyhow::Result<()> {
         } => {
             let name: Username = name.parse()?;
             let quota = parse_quota(quota.as_deref())?;
-            let ferry = open(&data)?;
+            let ferry = open(&data).await?;
             let password = read_password(password_stdin, &format!("password for {name}: "))?;
             ferry.add_user(name.clone(), password, quota).await?;
             if let Some(policy) = exec {
@@ -123,7 +123,7 @@ pub async fn run(cmd: UserCommand) -> anyhow::Result<()> {
             data,
         } => {
             let name: Username = name.parse()?;
-            let ferry = open(&data)?;
+            let ferry = open(&data).await?;
             let password = read_password(password_stdin, &format!("new password for {name}: "))?;
             ferry.set_password(name.clone(), password).await?;
             println!("changed the password of {name}");
@@ -145,7 +145,7 @@ pub async fn run(cmd: UserCommand) -> anyhow::Result<()> {
                     )?))
                 }
             };
-            let ferry = open(&data)?;
+            let ferry = open(&data).await?;
             if let Some(q) = quota {
                 ferry
                     .set_quota(name.clone(), parse_quota(Some(&q))?)
@@ -161,14 +161,14 @@ pub async fn run(cmd: UserCommand) -> anyhow::Result<()> {
         }
         UserCommand::Remove { name, purge, data } => {
             let name: Username = name.parse()?;
-            open(&data)?.remove_user(name.clone(), purge).await?;
+            open(&data).await?.remove_user(name.clone(), purge).await?;
             println!(
                 "removed user {name}{}",
                 if purge { " and their files" } else { "" }
             );
         }
         UserCommand::List { json, data } => {
-            let users = open(&data)?.list_users().await?;
+            let users = open(&data).await?.list_users().await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&users)?);
             } else {

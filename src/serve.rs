@@ -70,9 +70,13 @@ pub struct ServeArgs {
     /// Seconds an untouched unfinished upload is kept.
     #[arg(long, default_value_t = 86400)]
     upload_ttl: u64,
-    /// Seconds between sweeps for expired uploads.
+    /// Seconds between sweeps for expired uploads (also closes idle upload writers).
     #[arg(long, default_value_t = 60.0)]
     sweep_interval: f64,
+    /// Largest declared size of one upload (e.g. `4TiB`); larger ones are refused with
+    /// `upload_too_large` (HTTP 413) before anything is reserved.
+    #[arg(long, default_value = "4TiB", value_parser = crate::cli::size::parse_size)]
+    max_upload_size: u64,
     #[command(flatten)]
     exec: ExecArgs,
 }
@@ -155,7 +159,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     config.max_uploads_per_user = args.max_uploads_per_user;
     config.token_ttl = Duration::from_secs(args.token_ttl.max(1));
     config.exec = args.exec.config()?;
-    let ferry = ferry_store_local::open(config)?;
+    config.max_upload_size = args.max_upload_size;
+    let ferry = ferry_store_local::open(config).await?;
     report_exec_sandbox(&ferry).await;
     bootstrap_admin(&ferry).await?;
 
@@ -203,7 +208,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         http_limits,
         shutdown.clone(),
     );
-    tokio::join!(ferry_tcp::run(listener, ferry, limits, shutdown), http);
+    tokio::join!(
+        ferry_tcp::run(listener, ferry.clone(), limits, shutdown),
+        http
+    );
+    // The doors are closed: checkpoint and close the upload writers kept between requests.
+    ferry.shutdown().await;
     println!("ferry: stopped");
     Ok(())
 }

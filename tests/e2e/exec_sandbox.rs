@@ -29,7 +29,7 @@ async fn setup(policy: &str, tweak: impl FnOnce(&mut Config)) -> Box_ {
     let mut config = Config::new(&data);
     config.exec.launcher = Some(PathBuf::from(env!("CARGO_BIN_EXE_ferry")));
     tweak(&mut config);
-    let ferry = ferry_store_local::open(config).unwrap();
+    let ferry = ferry_store_local::open(config).await.unwrap();
     for name in ["alice", "bob"] {
         ferry.add_user(user(name), "pw".into(), None).await.unwrap();
     }

@@ -119,6 +119,14 @@ pub enum Error {
         /// Bytes left under the quota.
         available: u64,
     },
+    /// The declared size of an upload is above the server's maximum; nothing was reserved.
+    #[error("an upload of {size} bytes is larger than this server's maximum of {max} bytes")]
+    UploadTooLarge {
+        /// The declared size.
+        size: u64,
+        /// The server's maximum.
+        max: u64,
+    },
     /// The server's disk is full; nothing partial was committed.
     #[error("the server's disk is full")]
     DiskFull,
@@ -181,6 +189,7 @@ impl Error {
             Error::ChecksumMismatch { .. } => "checksum_mismatch",
             Error::Md5Required => "md5_required",
             Error::QuotaExceeded { .. } => "quota_exceeded",
+            Error::UploadTooLarge { .. } => "upload_too_large",
             Error::DiskFull => "disk_full",
             Error::ExecDenied(_) => "exec_denied",
             Error::ExecNotFound(_) => "exec_not_found",
@@ -201,6 +210,7 @@ impl Error {
             Error::QuotaExceeded { needed, available } => {
                 json!({ "needed": needed, "available": available })
             }
+            Error::UploadTooLarge { max, .. } => json!({ "max": max }),
             _ => return None,
         };
         v.as_object().cloned()

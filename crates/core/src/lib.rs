@@ -31,6 +31,9 @@ pub use exec::{
     ExecCommand, ExecConfig, ExecEvent, ExecExit, ExecPolicy, ExecRequest, ExecRun, ExecStream,
 };
 pub use path::HomePath;
-pub use service::{Config, Download, Ferry, LoginPending, Profile, Session, TokenGrant};
+pub use service::{
+    AppendOptions, Commit, Config, Download, Ferry, LoginPending, Profile, Session, TokenGrant,
+    UploadState,
+};
 pub use upload_id::UploadId;
 pub use username::Username;

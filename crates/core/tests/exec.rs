@@ -44,7 +44,7 @@ fn recording_launcher(dir: &Path) -> (PathBuf, PathBuf) {
 async fn setup(data: &Path, launcher: Option<PathBuf>, policy: ExecPolicy) -> Session {
     let mut config = Config::new(data);
     config.exec.launcher = launcher;
-    let ferry = ferry_store_local::open(config).unwrap();
+    let ferry = ferry_store_local::open(config).await.unwrap();
     ferry
         .add_user(user("alice"), "pw".into(), None)
         .await
@@ -224,7 +224,7 @@ async fn set_exec_is_seen_by_a_running_session_and_by_list_users() {
     let s = setup(dir.path(), None, ExecPolicy::Off).await;
     let mut config = Config::new(dir.path());
     config.exec.launcher = None;
-    let admin = ferry_store_local::open(config).unwrap();
+    let admin = ferry_store_local::open(config).await.unwrap();
     admin
         .set_exec(user("alice"), "allow:ls,df".parse().unwrap())
         .await

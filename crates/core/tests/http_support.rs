@@ -26,7 +26,7 @@ fn config(dir: &Path, f: impl FnOnce(&mut Config)) -> Config {
 }
 
 async fn setup(dir: &Path, f: impl FnOnce(&mut Config)) -> Ferry {
-    let ferry = ferry_store_local::open(config(dir, f)).unwrap();
+    let ferry = ferry_store_local::open(config(dir, f)).await.unwrap();
     ferry
         .add_user(user("alice"), "secret".into(), None)
         .await
@@ -167,7 +167,9 @@ async fn a_password_change_or_removed_user_overrides_the_cache_at_once() {
     // The same, with the change made by another process (an admin command on the same
     // data folder).
     ferry.login_password(SOURCE, "alice", "new").await.unwrap();
-    let admin = ferry_store_local::open(Config::new(tmp.path())).unwrap();
+    let admin = ferry_store_local::open(Config::new(tmp.path()))
+        .await
+        .unwrap();
     admin
         .set_password(user("alice"), "newer".into())
         .await
@@ -323,7 +325,9 @@ async fn an_expired_token_is_refused_and_deleted_and_swept() {
     assert!(files_in(&tokens).is_empty());
 
     // A live token is not swept.
-    let ferry = ferry_store_local::open(Config::new(tmp.path())).unwrap();
+    let ferry = ferry_store_local::open(Config::new(tmp.path()))
+        .await
+        .unwrap();
     let live = ferry.token_create(&s).await.unwrap();
     assert_eq!(ferry.sweep_expired().await.unwrap(), 0);
     ferry.token_session(&live.token).await.unwrap();
@@ -337,7 +341,9 @@ async fn a_token_survives_a_restart_and_is_stored_only_as_its_hash() {
         let s = session(&ferry, "alice").await;
         ferry.token_create(&s).await.unwrap()
     };
-    let ferry = ferry_store_local::open(Config::new(tmp.path())).unwrap();
+    let ferry = ferry_store_local::open(Config::new(tmp.path()))
+        .await
+        .unwrap();
     let s = ferry.token_session(&grant.token).await.unwrap();
     assert_eq!(s.user().as_str(), "alice");
 
@@ -404,6 +410,7 @@ async fn wrong_then_right(kind: fn(&[u8]) -> ChunkDigest, checkpoint_bytes: u64)
     let ferry = ferry_store_local::open(config(tmp.path(), |c| {
         c.checkpoint_bytes = checkpoint_bytes
     }))
+    .await
     .unwrap();
     let mut s = session(&ferry, "alice").await;
     let end = s

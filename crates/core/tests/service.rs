@@ -16,7 +16,7 @@ fn user(name: &str) -> Username {
 async fn setup(dir: &Path, f: impl FnOnce(&mut Config)) -> Ferry {
     let mut config = Config::new(dir);
     f(&mut config);
-    let ferry = ferry_store_local::open(config).unwrap();
+    let ferry = ferry_store_local::open(config).await.unwrap();
     ferry
         .add_user(user("alice"), "pw".into(), None)
         .await
@@ -345,7 +345,9 @@ async fn a_crash_loses_nothing_and_resumes_from_the_checkpointed_hash() {
         3 * 1024 * 1024,
         "the last checkpoint covers whole megabytes"
     );
-    let ferry = ferry_store_local::open(Config::new(tmp.path())).unwrap();
+    let ferry = ferry_store_local::open(Config::new(tmp.path()))
+        .await
+        .unwrap();
     let mut s = session(&ferry, "alice").await;
     let offset = s.upload_status(&id).await.unwrap().offset;
     assert_eq!(offset, 3 * 1024 * 1024 + 5);

@@ -48,50 +48,56 @@ impl FromRequestParts<AppState> for Authed {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let Some(value) = parts.headers.get(AUTHORIZATION) else {
-            return match cookie::read(&parts.headers) {
-                Some(token) if cookie::applies(&parts.method, parts.uri.path()) => {
-                    let session = state.ferry.token_session(token).await?;
-                    Ok(Authed {
-                        session,
-                        token: None,
-                    })
-                }
-                _ => Err(HttpError::Unauthenticated.into()),
-            };
-        };
-        let value = value
-            .to_str()
-            .map_err(|_| HttpError::BadHeader("Authorization is not ASCII".into()))?;
-        let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
-        let rest = rest.trim();
-        if scheme.eq_ignore_ascii_case("bearer") {
-            let session = state.ferry.token_session(rest).await?;
-            return Ok(Authed {
-                session,
-                token: Some(rest.to_string()),
-            });
-        }
-        if scheme.eq_ignore_ascii_case("basic") {
-            let decoded = base64::engine::general_purpose::STANDARD
-                .decode(rest)
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
-                .ok_or_else(|| {
-                    HttpError::BadHeader("Basic credentials are not base64 UTF-8".into())
-                })?;
-            let (name, password) = decoded.split_once(':').ok_or_else(|| {
-                HttpError::BadHeader("Basic credentials need user:password".into())
-            })?;
-            let session = state
-                .ferry
-                .login_password(source(parts), name, password)
-                .await?;
-            return Ok(Authed {
-                session,
-                token: None,
-            });
-        }
-        Err(ApiError::Core(Error::NotAuthenticated))
+        let mut authed = authenticate(parts, state).await?;
+        // A request's session ends with the request; the upload it wrote stays open for the
+        // client's next chunk.
+        authed.session.keep_writers_open();
+        Ok(authed)
     }
+}
+
+async fn authenticate(parts: &mut Parts, state: &AppState) -> Result<Authed, ApiError> {
+    let Some(value) = parts.headers.get(AUTHORIZATION) else {
+        return match cookie::read(&parts.headers) {
+            Some(token) if cookie::applies(&parts.method, parts.uri.path()) => {
+                let session = state.ferry.token_session(token).await?;
+                Ok(Authed {
+                    session,
+                    token: None,
+                })
+            }
+            _ => Err(HttpError::Unauthenticated.into()),
+        };
+    };
+    let value = value
+        .to_str()
+        .map_err(|_| HttpError::BadHeader("Authorization is not ASCII".into()))?;
+    let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
+    let rest = rest.trim();
+    if scheme.eq_ignore_ascii_case("bearer") {
+        let session = state.ferry.token_session(rest).await?;
+        return Ok(Authed {
+            session,
+            token: Some(rest.to_string()),
+        });
+    }
+    if scheme.eq_ignore_ascii_case("basic") {
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(rest)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .ok_or_else(|| HttpError::BadHeader("Basic credentials are not base64 UTF-8".into()))?;
+        let (name, password) = decoded
+            .split_once(':')
+            .ok_or_else(|| HttpError::BadHeader("Basic credentials need user:password".into()))?;
+        let session = state
+            .ferry
+            .login_password(source(parts), name, password)
+            .await?;
+        return Ok(Authed {
+            session,
+            token: None,
+        });
+    }
+    Err(ApiError::Core(Error::NotAuthenticated))
 }

@@ -205,7 +205,9 @@ fn core_status(e: &Error) -> StatusCode {
         | Error::UploadBusy(_)
         | Error::OffsetMismatch { .. }
         | Error::UploadIncomplete { .. } => S::CONFLICT,
-        Error::SizeExceeded { .. } | Error::QuotaExceeded { .. } => S::PAYLOAD_TOO_LARGE,
+        Error::SizeExceeded { .. } | Error::QuotaExceeded { .. } | Error::UploadTooLarge { .. } => {
+            S::PAYLOAD_TOO_LARGE
+        }
         Error::ChecksumMismatch { .. } => S::UNPROCESSABLE_ENTITY,
         Error::DiskFull => S::INSUFFICIENT_STORAGE,
         Error::Internal(_) => S::INTERNAL_SERVER_ERROR,

@@ -1,26 +1,30 @@
 //! Ferry's embedded stores: the data folder, no services needed.
 //!
 //! - [`meta`]: [`LocalMetaStore`], accounts, upload records and tokens as small JSON files
-//!   under `DATA/state`.
-//! - [`blob`]: [`LocalBlobStore`], the homes under `DATA/homes` (confined by cap-std) and the
-//!   staging files of unfinished uploads.
+//!   under `DATA/state`; quota ledgers and upload leases in this process's memory.
+//! - [`disk`]: the homes under `DATA/homes` (confined by cap-std) and the staging files of
+//!   unfinished uploads, as blocking operations;
+//!   [`files`] and [`staging`] put them behind the async `FileStore` and `UploadStore` seams
+//!   as [`LocalBlobStore`].
 //!
 //! These are the only code that knows the data folder's layout; [`open`] builds the service
-//! over both.
+//! over them.
 
-pub mod blob;
+pub mod disk;
+pub mod files;
 pub mod meta;
+pub mod staging;
 
 use std::sync::Arc;
 
-pub use blob::LocalBlobStore;
+pub use files::LocalBlobStore;
 pub use meta::LocalMetaStore;
 
 use ferry_core::{Config, Ferry, Result};
 
 /// Opens the embedded stores under `config.data_dir` and the service over them.
-pub fn open(config: Config) -> Result<Ferry> {
+pub async fn open(config: Config) -> Result<Ferry> {
     let meta = Arc::new(LocalMetaStore::open(&config.data_dir.join("state"))?);
     let blobs = Arc::new(LocalBlobStore::open(&config.data_dir)?);
-    Ferry::with_stores(config, meta, blobs)
+    Ferry::with_stores(config, meta, blobs.clone(), blobs).await
 }

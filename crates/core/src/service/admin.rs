@@ -32,32 +32,30 @@ impl Ferry {
         password: String,
         quota: Option<u64>,
     ) -> Result<()> {
-        let inner = self.inner.clone();
-        blocking(move || {
-            let account = Account {
-                credentials: ScramCredentials::new_random(&password)?,
-                name,
-                quota,
-                created: unix_now(),
-                exec: ExecPolicy::Off,
-                exec_max_timeout_secs: None,
-            };
-            inner.meta.put_account(&account, true)?;
-            inner.blobs.create_home(&account.name)
-        })
-        .await
+        // PBKDF2 is CPU work: off the async threads.
+        let credentials = blocking(move || ScramCredentials::new_random(&password)).await?;
+        let account = Account {
+            credentials,
+            name,
+            quota,
+            created: unix_now(),
+            exec: ExecPolicy::Off,
+            exec_max_timeout_secs: None,
+        };
+        self.inner.meta.create_account(&account).await?;
+        self.inner.files.create_home(&account.name).await
     }
 
     /// Replaces a password (new salt) and revokes the user's bearer tokens, so a leaked
     /// password stops working everywhere at once; `user_not_found` if absent.
     pub async fn set_password(&self, name: Username, password: String) -> Result<()> {
+        let credentials = blocking(move || ScramCredentials::new_random(&password)).await?;
         self.update_account(name.clone(), move |account| {
-            account.credentials = ScramCredentials::new_random(&password)?;
+            account.credentials = credentials;
             Ok(())
         })
         .await?;
-        let inner = self.inner.clone();
-        blocking(move || inner.revoke_tokens_of(&name)).await
+        self.inner.revoke_tokens_of(&name).await
     }
 
     /// Changes a quota; `None` is unlimited.
@@ -94,50 +92,42 @@ impl Ferry {
         name: Username,
         change: impl FnOnce(&mut Account) -> Result<()> + Send + 'static,
     ) -> Result<()> {
-        let inner = self.inner.clone();
-        blocking(move || {
-            let mut account = inner
-                .meta
-                .account(&name)?
-                .ok_or_else(|| crate::Error::UserNotFound(name.to_string()))?;
-            change(&mut account)?;
-            inner.meta.put_account(&account, false)
-        })
-        .await
+        let meta = &self.inner.meta;
+        let mut account = meta
+            .account(&name)
+            .await?
+            .ok_or_else(|| crate::Error::UserNotFound(name.to_string()))?;
+        change(&mut account)?;
+        meta.update_account(&account).await
     }
 
     /// Removes an account and its tokens; with `purge`, its home too.
     pub async fn remove_user(&self, name: Username, purge: bool) -> Result<()> {
-        let inner = self.inner.clone();
-        blocking(move || {
-            inner.meta.remove_account(&name)?;
-            inner.revoke_tokens_of(&name)?;
-            if purge {
-                inner.blobs.remove_home(&name)?;
-            }
-            Ok(())
-        })
-        .await
+        let inner = &self.inner;
+        inner.meta.remove_account(&name).await?;
+        inner.revoke_tokens_of(&name).await?;
+        if purge {
+            inner.files.remove_home(&name).await?;
+        }
+        Ok(())
     }
 
     /// Every account.
     pub async fn list_users(&self) -> Result<Vec<AccountSummary>> {
-        let inner = self.inner.clone();
-        blocking(move || {
-            Ok(inner
-                .meta
-                .accounts()?
-                .into_iter()
-                .map(|a| AccountSummary {
-                    name: a.name,
-                    quota: a.quota,
-                    created: a.created,
-                    exec: a.exec,
-                    exec_max_timeout_secs: a.exec_max_timeout_secs,
-                })
-                .collect())
-        })
-        .await
+        Ok(self
+            .inner
+            .meta
+            .accounts()
+            .await?
+            .into_iter()
+            .map(|a| AccountSummary {
+                name: a.name,
+                quota: a.quota,
+                created: a.created,
+                exec: a.exec,
+                exec_max_timeout_secs: a.exec_max_timeout_secs,
+            })
+            .collect())
     }
 
     /// Whether any account exists (first-run detection).

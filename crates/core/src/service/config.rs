@@ -26,6 +26,14 @@ pub struct Config {
     pub token_ttl: Duration,
     /// Remote commands: launcher, fixed PATH, timeouts, output cap, per-user cap, rlimits.
     pub exec: ExecConfig,
+    /// Largest declared size of one upload (default 4 TiB); larger ones are refused with
+    /// `upload_too_large`, never reserved.
+    pub max_upload_size: u64,
+    /// An open upload writer that no request used for this long is checkpointed and closed
+    /// (default 60 s); the next request reopens it.
+    pub writer_idle: Duration,
+    /// This node's name in lease holders and logs (default: `ferry`).
+    pub node_name: String,
 }
 
 impl Config {
@@ -40,6 +48,9 @@ impl Config {
             throttle: ThrottleConfig::default(),
             token_ttl: Duration::from_secs(24 * 3600),
             exec: ExecConfig::default(),
+            max_upload_size: 4 << 40,
+            writer_idle: Duration::from_secs(60),
+            node_name: "ferry".into(),
         }
     }
 }

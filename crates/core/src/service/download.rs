@@ -1,15 +1,13 @@
 //! Downloads: a file opened once, its MD5 known before the first byte leaves, read from any
 //! offset in bounded chunks.
 
-use std::io::{Read, Seek, SeekFrom};
-
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use md5::{Digest, Md5};
 
 use super::{Session, blocking};
 use crate::md5hex::Md5Digest;
 use crate::model::Entry;
-use crate::store::blob::BlobRead;
+use crate::store::FileRead;
 use crate::{Error, Result};
 
 /// An open download. The bytes come from the one file version that was opened, even if the
@@ -20,7 +18,7 @@ pub struct Download {
     pub entry: Entry,
     /// Where sending starts.
     pub offset: u64,
-    reader: Option<Box<dyn BlobRead>>,
+    reader: Box<dyn FileRead>,
     position: u64,
 }
 
@@ -37,32 +35,13 @@ impl Download {
             return Ok(None);
         }
         let want = (max as u64).min(remaining) as usize;
-        let mut reader = self
-            .reader
-            .take()
-            .ok_or_else(|| Error::internal("reader lost"))?;
-        let (reader, buf) = blocking(move || {
-            let mut buf = BytesMut::zeroed(want);
-            let mut filled = 0;
-            while filled < want {
-                match reader.read(&mut buf[filled..]) {
-                    Ok(0) => break,
-                    Ok(n) => filled += n,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(Error::internal(e)),
-                }
-            }
-            buf.truncate(filled);
-            Ok((reader, buf))
-        })
-        .await?;
-        self.reader = Some(reader);
+        let buf = self.reader.read_at(self.position, want).await?;
         if buf.is_empty() {
             // The file shrank under us (changed outside Ferry): stop rather than lie.
             return Err(Error::internal("file shrank during download"));
         }
         self.position += buf.len() as u64;
-        Ok(Some(buf.freeze()))
+        Ok(Some(buf))
     }
 }
 
@@ -70,47 +49,46 @@ impl Session {
     /// Opens a file for download from `offset`; computes and remembers its MD5 if unknown.
     pub async fn open_download(&self, input: &str, offset: u64) -> Result<Download> {
         let path = self.resolve(input)?;
-        let inner = self.ferry.inner.clone();
-        let user = self.user.clone();
-        blocking(move || {
-            let mut opened = inner.blobs.open(&user, &path)?;
-            if offset > opened.entry.size {
-                return Err(Error::BadRequest(format!(
-                    "offset {offset} is past the end of the file ({} bytes)",
-                    opened.entry.size
-                )));
-            }
-            if opened.entry.md5.is_none() {
-                let md5 = hash_all(&mut opened.reader)?;
-                let _ = inner.blobs.remember_digest(&user, &opened.version, &md5);
-                opened.entry.md5 = Some(md5);
-            }
-            opened
-                .reader
-                .seek(SeekFrom::Start(offset))
-                .map_err(Error::internal)?;
-            Ok(Download {
-                entry: opened.entry,
-                offset,
-                reader: Some(opened.reader),
-                position: offset,
-            })
+        let inner = &self.ferry.inner;
+        let mut opened = inner.files.open(&self.user, &path).await?;
+        if offset > opened.entry.size {
+            return Err(Error::BadRequest(format!(
+                "offset {offset} is past the end of the file ({} bytes)",
+                opened.entry.size
+            )));
+        }
+        if opened.entry.md5.is_none() {
+            let md5 = hash_all(opened.reader.as_ref(), opened.entry.size).await?;
+            let _ = inner
+                .files
+                .remember_digest(&self.user, &opened.version, &md5)
+                .await;
+            opened.entry.md5 = Some(md5);
+        }
+        Ok(Download {
+            entry: opened.entry,
+            offset,
+            reader: opened.reader,
+            position: offset,
         })
-        .await
     }
 }
 
-fn hash_all(reader: &mut Box<dyn BlobRead>) -> Result<Md5Digest> {
-    reader.seek(SeekFrom::Start(0)).map_err(Error::internal)?;
+/// MD5 of the whole file, read in blocks and hashed on the blocking pool.
+async fn hash_all(reader: &dyn FileRead, size: u64) -> Result<Md5Digest> {
     let mut hasher = Md5::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        match reader.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => hasher.update(&buf[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(Error::internal(e)),
+    let mut at = 0;
+    while at < size {
+        let block = reader.read_at(at, 1 << 20).await?;
+        if block.is_empty() {
+            break;
         }
+        at += block.len() as u64;
+        hasher = blocking(move || {
+            hasher.update(&block);
+            Ok(hasher)
+        })
+        .await?;
     }
     Ok(Md5Digest(hasher.finalize().into()))
 }

@@ -23,7 +23,7 @@ impl Session {
                 "command execution is not available on this server".into(),
             ));
         };
-        let Some(home) = self.ferry.inner.blobs.local_home(&self.user) else {
+        let Some(home) = self.ferry.inner.files.local_home(&self.user) else {
             return Err(Error::ExecDenied(
                 "command execution needs homes on a local filesystem".into(),
             ));

@@ -7,7 +7,7 @@
 use std::net::IpAddr;
 use std::time::Instant;
 
-use super::{Ferry, Session, blocking};
+use super::{Ferry, Session};
 use crate::auth::MECHANISM;
 use crate::auth::credentials::ScramCredentials;
 use crate::auth::scram::{self, ServerFirst};
@@ -39,13 +39,10 @@ impl Ferry {
         let first = scram::parse_client_first(client_first)?;
         let name = first.username.clone();
         self.inner.throttle.check(source, &name, Instant::now())?;
-        let inner = self.inner.clone();
-        let lookup = name.clone();
-        let account = blocking(move || match Username::try_from(lookup.as_str()) {
-            Ok(user) => Ok(inner.meta.account(&user)?),
-            Err(_) => Ok(None),
-        })
-        .await?;
+        let account = match Username::try_from(name.as_str()) {
+            Ok(user) => self.inner.meta.account(&user).await?,
+            Err(_) => None,
+        };
         let (user, creds) = match account {
             Some(a) => (Some(a.name), a.credentials),
             None => (None, ScramCredentials::decoy(&self.inner.secret, &name)),
@@ -88,9 +85,7 @@ impl Ferry {
             }
         };
         self.inner.throttle.record_success(source, &name);
-        let inner = self.inner.clone();
-        let u = user.clone();
-        blocking(move || inner.blobs.create_home(&u)).await?;
+        self.inner.files.create_home(&user).await?;
         tracing::info!(user = %user, %source, result = "ok", "login");
         Ok((Session::new(self.clone(), user), server_final))
     }

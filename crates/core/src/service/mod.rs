@@ -2,7 +2,8 @@
 //! [`Session`] a successful login yields.
 //!
 //! Doors translate their wire format to these calls and the results back; no storage or policy
-//! decision is made anywhere else. Blocking filesystem work runs on tokio's blocking pool.
+//! decision is made anywhere else. Storage is reached only through the async seams of
+//! [`crate::store`]; CPU-heavy work (PBKDF2, MD5) runs on tokio's blocking pool.
 
 mod admin;
 mod config;
@@ -17,7 +18,8 @@ mod sweep;
 mod token;
 mod upload;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 
 pub use config::Config;
@@ -26,10 +28,10 @@ pub use login::LoginPending;
 pub use profile::Profile;
 pub use session::Session;
 pub use token::TokenGrant;
+pub use upload::{AppendOptions, Commit, UploadState};
 
 use crate::auth::throttle::Throttle;
-use crate::store::{BlobStore, MetaStore};
-use crate::upload_id::UploadId;
+use crate::store::{FileStore, MetaStore, UploadStore};
 use crate::username::Username;
 use crate::{Error, Result};
 
@@ -43,13 +45,16 @@ pub struct Ferry {
 struct Inner {
     config: Config,
     meta: Arc<dyn MetaStore>,
-    blobs: Arc<dyn BlobStore>,
+    files: Arc<dyn FileStore>,
+    uploads: Arc<dyn UploadStore>,
     secret: [u8; 32],
     throttle: Throttle,
-    /// Uploads some session is writing: the one-writer rule.
-    leases: Mutex<HashSet<UploadId>>,
-    /// Per-user committed and reserved bytes, loaded on first use.
-    ledgers: Mutex<HashMap<Username, quota::Ledger>>,
+    /// Open upload writers, kept between requests: the upload engine's registry.
+    writers: upload::Registry,
+    /// Numbers sessions, so an upload can name the one session writing it.
+    sessions: AtomicU64,
+    /// This process in lease holders and logs.
+    node: String,
     /// Recent successful password checks, so HTTP Basic auth does not run PBKDF2 per request.
     passwords: password::PasswordCache,
     /// Commands running per user: the concurrency cap.
@@ -58,22 +63,28 @@ struct Inner {
 
 impl Ferry {
     /// Builds the service over any stores.
-    pub fn with_stores(
+    pub async fn with_stores(
         config: Config,
         meta: Arc<dyn MetaStore>,
-        blobs: Arc<dyn BlobStore>,
+        files: Arc<dyn FileStore>,
+        uploads: Arc<dyn UploadStore>,
     ) -> Result<Ferry> {
-        let secret = meta.secret()?;
+        let secret = meta.secret().await?;
         let throttle = Throttle::new(config.throttle.clone());
+        let mut id = [0u8; 6];
+        crate::auth::credentials::fill_random(&mut id)?;
+        let node = format!("{}-{}", config.node_name, hex::encode(id));
         Ok(Ferry {
             inner: Arc::new(Inner {
                 config,
                 meta,
-                blobs,
+                files,
+                uploads,
                 secret,
                 throttle,
-                leases: Mutex::new(HashSet::new()),
-                ledgers: Mutex::new(HashMap::new()),
+                writers: upload::Registry::default(),
+                sessions: AtomicU64::new(1),
+                node,
                 passwords: password::PasswordCache::default(),
                 exec_running: Mutex::new(HashMap::new()),
             }),
@@ -86,7 +97,7 @@ impl Ferry {
     }
 }
 
-/// Runs blocking storage work off the async threads.
+/// Runs blocking work (PBKDF2, hashing) off the async threads.
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
     tokio::task::spawn_blocking(f)
         .await

@@ -102,9 +102,13 @@ impl Ferry {
         password: &str,
     ) -> Result<Session> {
         self.inner.throttle.check(source, name, Instant::now())?;
+        let account = match Username::try_from(name) {
+            Ok(user) => self.inner.meta.account(&user).await?,
+            Err(_) => None,
+        };
         let inner = self.inner.clone();
         let (n, p) = (name.to_owned(), password.to_owned());
-        let checked = blocking(move || inner.check_password(&n, &p)).await?;
+        let checked = blocking(move || inner.check_password(&n, &p, account)).await?;
         let Some((user, cached)) = checked else {
             self.inner
                 .throttle
@@ -113,9 +117,7 @@ impl Ferry {
             return Err(Error::AuthFailed);
         };
         self.inner.throttle.record_success(source, name);
-        let inner = self.inner.clone();
-        let u = user.clone();
-        blocking(move || inner.blobs.create_home(&u)).await?;
+        self.inner.files.create_home(&user).await?;
         if cached {
             // Basic auth repeats the login on every request: one info line per real check.
             tracing::debug!(user = %user, %source, result = "ok", cached, "login");
@@ -127,8 +129,14 @@ impl Ferry {
 }
 
 impl Inner {
-    /// The user if `password` is theirs, and whether the cache said so. Blocking (PBKDF2).
-    fn check_password(&self, name: &str, password: &str) -> Result<Option<(Username, bool)>> {
+    /// The user if `password` is theirs (`account` as stored now), and whether the cache said
+    /// so. Blocking (PBKDF2).
+    fn check_password(
+        &self,
+        name: &str,
+        password: &str,
+        account: Option<crate::store::Account>,
+    ) -> Result<Option<(Username, bool)>> {
         let key = hmac_sha256(
             &self.secret,
             &[
@@ -138,10 +146,6 @@ impl Inner {
                 password.as_bytes(),
             ],
         );
-        let account = match Username::try_from(name) {
-            Ok(user) => self.meta.account(&user)?,
-            Err(_) => None,
-        };
         let now = Instant::now();
         if let Some((user, stored_key)) = self.passwords.get(&key, name, now) {
             match &account {

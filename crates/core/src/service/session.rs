@@ -1,9 +1,11 @@
-//! A logged-in user's session: current folder, file operations, held uploads.
+//! A logged-in user's session: current folder, file operations, claimed uploads.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
-use super::upload::UploadLease;
-use super::{Ferry, blocking};
+use super::Ferry;
+use super::upload::Slot;
 use crate::model::{Entry, EntryKind, Listing, QuotaInfo};
 use crate::path::HomePath;
 use crate::store::Account;
@@ -17,48 +19,54 @@ use crate::{Error, Result};
 pub struct Session {
     pub(super) ferry: Ferry,
     pub(super) user: Username,
+    /// Names this session in upload claims.
+    pub(super) id: u64,
     cwd: HomePath,
-    /// Uploads this session is writing; dropping a lease frees the upload for others.
-    pub(super) leases: HashMap<UploadId, UploadLease>,
+    /// Uploads this session is writing; the claims end with the session.
+    pub(super) claims: HashMap<UploadId, Arc<Slot>>,
+    /// Leave upload writers open when the session ends (HTTP requests).
+    pub(super) keep_writers: bool,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        self.release_claims();
+    }
 }
 
 impl Session {
     pub(super) fn new(ferry: Ferry, user: Username) -> Self {
+        let id = ferry.inner.sessions.fetch_add(1, Ordering::Relaxed);
         Session {
             ferry,
             user,
+            id,
             cwd: HomePath::root(),
-            leases: HashMap::new(),
+            claims: HashMap::new(),
+            keep_writers: false,
         }
     }
 
     /// Opens a session for `user` without a login: for trusted in-process callers (the
     /// gateway after it has checked credentials itself, tests, admin tools).
     pub async fn trusted(ferry: &Ferry, user: Username) -> Result<Session> {
-        let inner = ferry.inner.clone();
-        let u = user.clone();
-        blocking(move || {
-            if inner.meta.account(&u)?.is_none() {
-                return Err(Error::UserNotFound(u.to_string()));
-            }
-            inner.blobs.create_home(&u)
-        })
-        .await?;
+        let inner = &ferry.inner;
+        if inner.meta.account(&user).await?.is_none() {
+            return Err(Error::UserNotFound(user.to_string()));
+        }
+        inner.files.create_home(&user).await?;
         Ok(Session::new(ferry.clone(), user))
     }
 
     /// The session's account record as stored now (policy and quota changes made while the
     /// session lives take effect at once).
     pub(super) async fn account(&self) -> Result<Account> {
-        let inner = self.ferry.inner.clone();
-        let user = self.user.clone();
-        blocking(move || {
-            inner
-                .meta
-                .account(&user)?
-                .ok_or_else(|| Error::UserNotFound(user.to_string()))
-        })
-        .await
+        self.ferry
+            .inner
+            .meta
+            .account(&self.user)
+            .await?
+            .ok_or_else(|| Error::UserNotFound(self.user.to_string()))
     }
 
     /// The user.
@@ -94,9 +102,7 @@ impl Session {
     }
 
     async fn stat_path(&self, path: HomePath, digest: bool) -> Result<Entry> {
-        let inner = self.ferry.inner.clone();
-        let user = self.user.clone();
-        let entry = blocking(move || inner.blobs.stat(&user, &path)).await?;
+        let entry = self.ferry.inner.files.stat(&self.user, &path).await?;
         if digest && entry.kind == EntryKind::File && entry.md5.is_none() {
             let d = self.open_download(&entry.path.to_string(), 0).await?;
             return Ok(d.entry);
@@ -112,19 +118,13 @@ impl Session {
         limit: Option<u32>,
     ) -> Result<Listing> {
         let path = self.resolve(input.unwrap_or("."))?;
-        let inner = self.ferry.inner.clone();
-        let user = self.user.clone();
+        let inner = &self.ferry.inner;
         let max = inner.config.list_page_max;
         let limit = limit.map_or(max, |l| (l as usize).clamp(1, max));
-        let dir = path.clone();
-        let (entries, more) = blocking(move || {
-            let meta = inner.blobs.stat(&user, &dir)?;
-            if meta.kind != EntryKind::Dir {
-                return Err(Error::NotADirectory(dir.to_string()));
-            }
-            inner.blobs.list(&user, &dir, after.as_deref(), limit)
-        })
-        .await?;
+        let (entries, more) = inner
+            .files
+            .list(&self.user, &path, after.as_deref(), limit)
+            .await?;
         let next = if more {
             entries.last().map(|e| e.name.clone())
         } else {
@@ -140,9 +140,11 @@ impl Session {
     /// Creates a folder (with `parents`, missing parents too and an existing folder is fine).
     pub async fn mkdir(&self, input: &str, parents: bool) -> Result<Entry> {
         let path = self.resolve(input)?;
-        let inner = self.ferry.inner.clone();
-        let user = self.user.clone();
-        blocking(move || inner.blobs.mkdir(&user, &path, parents)).await
+        self.ferry
+            .inner
+            .files
+            .mkdir(&self.user, &path, parents)
+            .await
     }
 
     /// Removes a file, or a folder with `recursive`.
@@ -151,34 +153,26 @@ impl Session {
         if path.is_root() {
             return Err(Error::HomeImmutable);
         }
-        let inner = self.ferry.inner.clone();
-        let user = self.user.clone();
-        blocking(move || {
-            let freed = inner.blobs.remove(&user, &path, recursive)?;
-            inner.freed(&user, freed);
-            Ok(())
-        })
-        .await
+        let inner = &self.ferry.inner;
+        let op = inner.files.remove(&self.user, &path, recursive);
+        inner.freeing(&self.user, op, |freed| *freed).await?;
+        Ok(())
     }
 
     /// Moves or renames an entry; an existing target is replaced only with `overwrite`.
     pub async fn rename(&self, from: &str, to: &str, overwrite: bool) -> Result<Entry> {
         let from = self.resolve(from)?;
         let to = self.resolve(to)?;
-        let inner = self.ferry.inner.clone();
-        let user = self.user.clone();
-        blocking(move || {
-            let (entry, replaced) = inner.blobs.rename(&user, &from, &to, overwrite)?;
-            inner.freed(&user, replaced);
-            Ok(entry)
-        })
-        .await
+        let inner = &self.ferry.inner;
+        let op = inner.files.rename(&self.user, &from, &to, overwrite);
+        let (entry, _) = inner
+            .freeing(&self.user, op, |(_, replaced)| *replaced)
+            .await?;
+        Ok(entry)
     }
 
     /// Used, reserved and limit.
     pub async fn quota(&self) -> Result<QuotaInfo> {
-        let inner = self.ferry.inner.clone();
-        let user = self.user.clone();
-        blocking(move || inner.quota_info(&user)).await
+        self.ferry.inner.quota_info(&self.user).await
     }
 }

@@ -12,7 +12,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use super::{Ferry, Inner, Session, blocking};
+use super::{Ferry, Inner, Session};
 use crate::auth::credentials::{fill_random, sha256};
 use crate::model::unix_now;
 use crate::store::TokenRecord;
@@ -49,8 +49,7 @@ impl Ferry {
         };
         let expires = record.expires;
         let hash = hash_of(&token);
-        let inner = self.inner.clone();
-        blocking(move || inner.meta.put_token(&hash, &record)).await?;
+        self.inner.meta.put_token(&hash, &record).await?;
         tracing::info!(user = %session.user, expires, "token created");
         Ok(TokenGrant { token, expires })
     }
@@ -59,22 +58,18 @@ impl Ferry {
     /// unknown, expired (it is then deleted) or revoked, or its user no longer exists.
     pub async fn token_session(&self, token: &str) -> Result<Session> {
         let hash = parse(token).ok_or(Error::TokenInvalid)?;
-        let inner = self.inner.clone();
-        let user = blocking(move || {
-            let record = inner.meta.token(&hash)?.ok_or(Error::TokenInvalid)?;
-            if record.expires <= unix_now() {
-                inner.meta.remove_token(&hash)?;
-                return Err(Error::TokenInvalid);
-            }
-            match inner.meta.account(&record.user)? {
-                Some(account) if account.created <= record.created => {}
-                _ => return Err(Error::TokenInvalid),
-            }
-            inner.blobs.create_home(&record.user)?;
-            Ok(record.user)
-        })
-        .await?;
-        Ok(Session::new(self.clone(), user))
+        let inner = &self.inner;
+        let record = inner.meta.token(&hash).await?.ok_or(Error::TokenInvalid)?;
+        if record.expires <= unix_now() {
+            inner.meta.remove_token(&hash).await?;
+            return Err(Error::TokenInvalid);
+        }
+        match inner.meta.account(&record.user).await? {
+            Some(account) if account.created <= record.created => {}
+            _ => return Err(Error::TokenInvalid),
+        }
+        inner.files.create_home(&record.user).await?;
+        Ok(Session::new(self.clone(), record.user))
     }
 
     /// Revokes a token; an unknown, malformed or already revoked token is fine.
@@ -82,30 +77,25 @@ impl Ferry {
         let Some(hash) = parse(token) else {
             return Ok(());
         };
-        let inner = self.inner.clone();
-        blocking(move || inner.meta.remove_token(&hash)).await
+        self.inner.meta.remove_token(&hash).await
     }
 }
 
 impl Inner {
     /// Deletes every token of `user` (password change, account removal).
-    pub(super) fn revoke_tokens_of(&self, user: &Username) -> Result<()> {
-        for (hash, token) in self.meta.tokens()? {
-            if &token.user == user {
-                self.meta.remove_token(&hash)?;
-            }
+    pub(super) async fn revoke_tokens_of(&self, user: &Username) -> Result<()> {
+        for (hash, _) in self.meta.tokens_of(user).await? {
+            self.meta.remove_token(&hash).await?;
         }
         Ok(())
     }
 
     /// Deletes expired tokens. Returns how many.
-    pub(super) fn sweep_tokens(&self, now: i64) -> Result<usize> {
+    pub(super) async fn sweep_tokens(&self, now: i64) -> Result<usize> {
         let mut n = 0;
-        for (hash, record) in self.meta.tokens()? {
-            if record.expires <= now {
-                self.meta.remove_token(&hash)?;
-                n += 1;
-            }
+        for hash in self.meta.expired_tokens(now).await? {
+            self.meta.remove_token(&hash).await?;
+            n += 1;
         }
         if n > 0 {
             tracing::info!(tokens = n, "expired tokens deleted");

@@ -1,14 +1,18 @@
-//! The metadata seam: accounts, upload records and bearer tokens.
+//! The metadata seam: accounts, upload records, bearer tokens, leases and quota ledgers.
 //!
 //! Everything Ferry knows besides file bytes goes through [`MetaStore`]. The embedded
-//! implementation is [`super::local_meta::LocalMetaStore`]; a shared database can implement the
-//! same trait so several nodes serve one store. Methods are blocking and small; the service calls
-//! them from blocking tasks.
+//! implementation is `ferry_store_local::LocalMetaStore`; a shared database can implement the
+//! same trait so several nodes serve one store.
 
 use std::fmt;
+use std::time::Duration;
+
+use async_trait::async_trait;
 
 use serde::{Deserialize, Serialize};
 
+use super::lease::Lease;
+use super::quota::Ledger;
 use crate::Result;
 use crate::auth::credentials::ScramCredentials;
 use crate::exec::ExecPolicy;
@@ -78,32 +82,89 @@ pub struct TokenRecord {
     pub expires: i64,
 }
 
-/// Accounts, upload records, tokens and the server secret.
+/// Accounts, upload records, tokens, leases, quota ledgers and the server secret.
+///
+/// Every method is one atomic operation: implementations over a shared database make each a
+/// single conditional statement, so two nodes can never both write one upload or both spend
+/// the last bytes of a quota.
+#[async_trait]
 pub trait MetaStore: Send + Sync + fmt::Debug {
     /// The account, if it exists.
-    fn account(&self, name: &Username) -> Result<Option<Account>>;
-    /// Creates (`create == true`, failing with `user_exists`) or replaces an account.
-    fn put_account(&self, account: &Account, create: bool) -> Result<()>;
+    async fn account(&self, name: &Username) -> Result<Option<Account>>;
+    /// Creates an account only if no account of that name exists (`user_exists` otherwise).
+    async fn create_account(&self, account: &Account) -> Result<()>;
+    /// Replaces an existing account (`user_not_found` if it is gone).
+    async fn update_account(&self, account: &Account) -> Result<()>;
     /// Removes an account; `user_not_found` if absent.
-    fn remove_account(&self, name: &Username) -> Result<()>;
+    async fn remove_account(&self, name: &Username) -> Result<()>;
     /// Every account, sorted by name.
-    fn accounts(&self) -> Result<Vec<Account>>;
+    async fn accounts(&self) -> Result<Vec<Account>>;
+
     /// One upload record.
-    fn upload(&self, id: &UploadId) -> Result<Option<UploadRecord>>;
-    /// Creates or replaces an upload record atomically.
-    fn put_upload(&self, record: &UploadRecord) -> Result<()>;
+    async fn upload(&self, id: &UploadId) -> Result<Option<UploadRecord>>;
+    /// Creates an upload record (an id is never reused).
+    async fn create_upload(&self, record: &UploadRecord) -> Result<()>;
+    /// Replaces an upload record, only while `lease` is the upload's current lease (a stale
+    /// fence is refused with `upload_busy` and writes nothing).
+    async fn save_upload(&self, record: &UploadRecord, lease: &Lease) -> Result<()>;
     /// Removes an upload record (absent is fine).
-    fn remove_upload(&self, id: &UploadId) -> Result<()>;
-    /// Every upload record.
-    fn uploads(&self) -> Result<Vec<UploadRecord>>;
+    async fn remove_upload(&self, id: &UploadId) -> Result<()>;
+    /// One user's upload records.
+    async fn uploads_of(&self, user: &Username) -> Result<Vec<UploadRecord>>;
+    /// Upload records whose `expires` is before `now`.
+    async fn expired_uploads(&self, now: i64) -> Result<Vec<UploadRecord>>;
+
+    /// Takes the upload's lease for `holder`: granted when free, expired, or already held by
+    /// `holder`; `upload_busy` while another holder's lease runs. Every grant to a new holder
+    /// raises the fence.
+    async fn lease_take(&self, id: &UploadId, holder: &str, ttl: Duration) -> Result<Lease>;
+    /// Extends a lease; `upload_busy` if it is no longer current.
+    async fn lease_renew(&self, lease: &Lease, ttl: Duration) -> Result<()>;
+    /// Gives a lease up (a stale one is ignored).
+    async fn lease_release(&self, lease: &Lease) -> Result<()>;
+
+    /// The user's ledger, if one was initialised.
+    async fn quota_get(&self, user: &Username) -> Result<Option<Ledger>>;
+    /// Initialises the ledger with these figures if it does not exist; returns the ledger.
+    async fn quota_init(&self, user: &Username, used: u64, reserved: u64) -> Result<Ledger>;
+    /// Reserves `bytes` if they fit under `limit` (`quota_exceeded` otherwise).
+    async fn quota_reserve(
+        &self,
+        user: &Username,
+        bytes: u64,
+        limit: Option<u64>,
+    ) -> Result<Ledger>;
+    /// Gives a reservation back.
+    async fn quota_release(&self, user: &Username, bytes: u64) -> Result<()>;
+    /// Turns a reservation of `size` into used bytes (less `replaced`), if the result fits
+    /// under `limit`, and marks the change pending.
+    async fn quota_begin_commit(
+        &self,
+        user: &Username,
+        size: u64,
+        replaced: u64,
+        limit: Option<u64>,
+    ) -> Result<()>;
+    /// Undoes a [`quota_begin_commit`](Self::quota_begin_commit) whose rename failed.
+    async fn quota_abort_commit(&self, user: &Username, size: u64, replaced: u64) -> Result<()>;
+    /// Marks a delete or replacing move pending.
+    async fn quota_begin_free(&self, user: &Username) -> Result<()>;
+    /// Ends a pending change, subtracting `freed` bytes from used.
+    async fn quota_end_change(&self, user: &Username, freed: u64) -> Result<()>;
+    /// Replaces `used` with a fresh count, only if the ledger is still at `generation` with
+    /// nothing pending; returns the ledger as it is afterwards.
+    async fn quota_resync(&self, user: &Username, used: u64, generation: u64) -> Result<Ledger>;
+
     /// The token stored under `hash` (64 lowercase hex digits of SHA-256), if any.
-    fn token(&self, hash: &str) -> Result<Option<TokenRecord>>;
-    /// Creates or replaces a token atomically.
-    fn put_token(&self, hash: &str, record: &TokenRecord) -> Result<()>;
+    async fn token(&self, hash: &str) -> Result<Option<TokenRecord>>;
+    /// Creates or replaces a token.
+    async fn put_token(&self, hash: &str, record: &TokenRecord) -> Result<()>;
     /// Removes a token (absent is fine).
-    fn remove_token(&self, hash: &str) -> Result<()>;
-    /// Every token with its hash.
-    fn tokens(&self) -> Result<Vec<(String, TokenRecord)>>;
-    /// A 32-byte secret generated once per data folder (decoy logins, token hashing).
-    fn secret(&self) -> Result<[u8; 32]>;
+    async fn remove_token(&self, hash: &str) -> Result<()>;
+    /// One user's tokens with their hashes.
+    async fn tokens_of(&self, user: &Username) -> Result<Vec<(String, TokenRecord)>>;
+    /// Hashes of tokens whose `expires` is before `now`.
+    async fn expired_tokens(&self, now: i64) -> Result<Vec<String>>;
+    /// A 32-byte secret generated once per store (decoy logins, token hashing).
+    async fn secret(&self) -> Result<[u8; 32]>;
 }

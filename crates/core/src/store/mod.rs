@@ -1,9 +1,27 @@
-//! Storage seams. [`meta::MetaStore`] holds accounts, upload records and tokens,
-//! [`blob::BlobStore`] holds file bytes; the `local_*` modules are the embedded implementations
-//! and the only code that knows the data folder's layout.
+//! The storage seams, all async, each shaped so that a shared service can implement it and
+//! several nodes can serve one store:
+//!
+//! - [`meta::MetaStore`]: accounts, upload records, tokens, and the rules that must hold across
+//!   requests and nodes as **atomic operations** — upload leases with a fencing counter
+//!   ([`lease`]) and quota reservations ([`quota`]).
+//! - [`files::FileStore`]: the homes: stat, list, folder operations, reading committed files.
+//! - [`uploads::UploadStore`]: the bytes of unfinished uploads: append from the engine,
+//!   current length, read a range back, commit to a path, discard.
+//! - [`conformance`]: the behaviour every implementation must show, as test functions any
+//!   implementation's test suite runs against itself.
+//!
+//! The embedded implementations live in `ferry-store-local` (they use blocking tasks inside).
 
-pub mod blob;
+#[cfg(feature = "conformance")]
+pub mod conformance;
+pub mod files;
+pub mod lease;
 pub mod meta;
+pub mod quota;
+pub mod uploads;
 
-pub use blob::{BlobStore, OpenedFile, StagingFile};
+pub use files::{FileRead, FileStore, OpenedFile};
+pub use lease::Lease;
 pub use meta::{Account, MetaStore, TokenRecord, UploadRecord};
+pub use quota::Ledger;
+pub use uploads::{StagingHandle, UploadStore};

@@ -16,8 +16,9 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use ferry_core::md5hex::Md5Digest;
 use ferry_core::model::UploadInfo;
-use ferry_core::{Error, Session};
+use ferry_core::{AppendOptions, Commit, Session};
 use http::header;
 use serde::Deserialize;
 use tokio::io::AsyncReadExt;
@@ -172,8 +173,9 @@ pub async fn cancel(
 ///
 /// `Content-Range: bytes FIRST-LAST/TOTAL` appends the body at FIRST, which must equal the
 /// bytes held (else `409 offset_mismatch` with `offset`). `Content-Range: bytes */TOTAL` with
-/// an empty body only asks. While incomplete: `308` with `Range: bytes=0-N` (no `Range` when
-/// nothing is held). After the last byte, the MD5 is checked and the file committed: `201`.
+/// an empty body only asks — or, when the server holds every byte, commits. While incomplete:
+/// `308` with `Range: bytes=0-N` (no `Range` when nothing is held). After the last byte, the
+/// MD5 is checked and the file committed: `201`.
 /// A `Content-Digest` (sha-256, md5 or crc32c) checks the chunk itself: on mismatch nothing of
 /// it is kept. A body longer than its range: `413`, the in-range bytes kept.
 #[utoipa::path(
@@ -220,22 +222,21 @@ pub async fn chunk(
         .into());
     }
     let check = chunk_digest(&headers)?;
-    let md5 = whole_md5(&headers, false)?;
+    let md5 = whole_md5(&headers, false)?
+        .as_deref()
+        .map(Md5Digest::parse)
+        .transpose()?;
     let session = &mut auth.session;
     let ContentRange::Bytes { first, last, .. } = range else {
-        return Ok(info_response(StatusCode::PERMANENT_REDIRECT, &info));
+        // `bytes */TOTAL` asks where to resume; on an upload that holds every byte it also
+        // commits, so an upload stranded complete (an over-long last chunk, a target name
+        // that was taken and freed again) can always be finished.
+        return finish_if_complete(session, &id, md5).await;
     };
     let len = last - first + 1;
     if len > state.limits.max_chunk {
         return Err(HttpError::ChunkTooLarge {
             max: state.limits.max_chunk,
-        }
-        .into());
-    }
-    if first != info.offset {
-        return Err(Error::OffsetMismatch {
-            expected: info.offset,
-            got: first,
         }
         .into());
     }
@@ -251,9 +252,14 @@ pub async fn chunk(
     }
     let probe = BodyProbe::default();
     let mut reader = body::reader(body, state.limits.body_idle_timeout, probe.clone()).take(len);
-    let written = session.upload_write(&id, first, &mut reader, check).await;
+    let opts = AppendOptions {
+        offset: Some(first),
+        chunk: check,
+        ..AppendOptions::default()
+    };
+    let written = session.append(&id, &mut reader, opts).await;
     let offset = match written {
-        Ok(o) => o,
+        Ok(s) => s.info.offset,
         Err(_) if probe.timed_out() => {
             return Err(HttpError::BodyTimeout(state.limits.body_idle_timeout.as_secs()).into());
         }
@@ -269,27 +275,29 @@ pub async fn chunk(
     if declared.is_some_and(|cl| cl > len) || has_more(reader.into_inner()).await {
         return Err(HttpError::BodyExceedsRange { kept: len, offset }.into());
     }
-    if offset < info.size {
-        let info = session.upload_status(&id).await?;
-        return Ok(info_response(StatusCode::PERMANENT_REDIRECT, &info));
-    }
-    let entry = finish(session, &id, md5.as_deref(), info.md5.is_some()).await?;
+    finish_if_complete(session, &id, md5).await
+}
+
+/// `201` with the committed file when the upload holds every byte (committing it, verified
+/// against `md5` or the MD5 given at create, else with the computed one); `308` with where
+/// to resume otherwise.
+async fn finish_if_complete(
+    session: &mut Session,
+    id: &str,
+    md5: Option<Md5Digest>,
+) -> Result<Response, ApiError> {
+    let opts = AppendOptions {
+        commit: Commit::IfComplete { md5 },
+        ..AppendOptions::default()
+    };
+    let state = session.append(id, tokio::io::empty(), opts).await?;
+    let Some(entry) = state.entry else {
+        return Ok(info_response(StatusCode::PERMANENT_REDIRECT, &state.info));
+    };
     let mut resp = entry_response(StatusCode::CREATED, &entry);
     resp.headers_mut()
         .insert(header::LOCATION, file_location(&entry.path.to_string()));
     Ok(resp)
-}
-
-async fn finish(
-    session: &mut Session,
-    id: &str,
-    md5: Option<&str>,
-    md5_at_create: bool,
-) -> Result<ferry_core::model::Entry, ApiError> {
-    if md5.is_none() && !md5_at_create {
-        return Ok(session.upload_finish_computed(id).await?);
-    }
-    Ok(session.upload_finish(id, md5).await?)
 }
 
 /// Whether the body still has data after its range was read.

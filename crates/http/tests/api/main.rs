@@ -8,6 +8,7 @@ mod downloads;
 mod exec;
 mod files;
 mod me;
+mod record_reads;
 mod sockets;
 mod support;
 mod uploads;

@@ -14,7 +14,7 @@ async fn app_with(launcher: bool, policy: ExecPolicy) -> (tempfile::TempDir, Rou
     if launcher {
         config.exec.launcher = Some("/bin/true".into());
     }
-    let ferry = ferry_store_local::open(config).unwrap();
+    let ferry = ferry_store_local::open(config).await.unwrap();
     ferry
         .add_user(USER.parse().unwrap(), PASSWORD.into(), Some(1 << 20))
         .await

@@ -30,7 +30,9 @@ impl TestApp {
 
     pub async fn with_limits(limits: Limits) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
-        let ferry = ferry_store_local::open(Config::new(dir.path().join("data"))).unwrap();
+        let ferry = ferry_store_local::open(Config::new(dir.path().join("data")))
+            .await
+            .unwrap();
         ferry
             .add_user(USER.parse().unwrap(), PASSWORD.into(), None)
             .await

@@ -4,15 +4,18 @@
 //! It is an ordinary upload (quota reserved, staged, hashed, committed atomically) that is
 //! never left behind: on any failure — short or long body, read error, wrong MD5, quota — it is
 //! discarded, and so it is if the call's future is dropped half-way (the client went away):
-//! then when the session ends, since the session holds the upload's lease until then.
+//! the upload is marked ephemeral, and the session's end discards it.
+
+use std::sync::atomic::Ordering;
 
 use tokio::io::AsyncRead;
 
-use crate::Result;
+use super::append::{AppendOptions, Commit};
 use crate::md5hex::Md5Digest;
 use crate::model::Entry;
-use crate::service::{Session, blocking, lock};
+use crate::service::Session;
 use crate::upload_id::UploadId;
+use crate::{Error, Result};
 
 impl Session {
     /// Stores `body`, exactly `size` bytes long, at `input` (replacing a file there only with
@@ -44,51 +47,36 @@ impl Session {
         body: R,
         expected: Option<Md5Digest>,
     ) -> Result<Entry> {
-        let w = self.take_writer(uid).await?;
-        if let Some(lease) = self.leases.get_mut(&uid) {
-            lease.ephemeral = Some(w.record.clone());
-        }
-        self.put_writer(uid, w);
-        self.upload_write(&uid.to_string(), 0, body, None).await?;
-        let w = self.take_writer(uid).await?;
-        self.commit(uid, w, expected).await
+        let (slot, guard) = self.lock_writer(uid).await?;
+        slot.ephemeral.store(true, Ordering::Release);
+        drop(guard);
+        let opts = AppendOptions {
+            offset: Some(0),
+            commit: Commit::IfComplete { md5: expected },
+            ..AppendOptions::default()
+        };
+        let state = self.append(&uid.to_string(), body, opts).await?;
+        state.entry.ok_or(Error::UploadIncomplete {
+            offset: state.info.offset,
+            size: state.info.size,
+        })
     }
 
     /// Discards a failed put's upload, unless the failure already did (`checksum_mismatch`).
     async fn abandon(&mut self, uid: UploadId) {
         let inner = self.ferry.inner.clone();
-        let mut lease = self.leases.remove(&uid);
-        // Without a lease of our own (taking it failed), take the shared one as the sweeper
-        // does, so nobody starts writing while the upload is deleted.
-        if lease.is_none() && !lock(&inner.leases).insert(uid) {
-            tracing::warn!(upload = %uid, "a failed put's upload is held elsewhere; left to expire");
+        let Ok((slot, mut guard)) = self.lock_writer(uid).await else {
             return;
-        }
-        let marked = lease.as_mut().and_then(|l| {
-            if let Some(w) = l.writer.take() {
-                w.log("discarded");
-            }
-            l.ephemeral.take()
-        });
-        let user = self.user.clone();
-        let shared = inner.clone();
-        let discarded = blocking(move || match marked {
-            Some(record) => shared.discard(&record),
-            None => match shared.meta.upload(&uid)? {
-                Some(record) if record.user == user => shared.discard(&record),
-                _ => Ok(()),
-            },
-        })
-        .await;
-        // Released only now, so the sweeper cannot take the upload while it is discarded.
-        match lease {
-            Some(lease) => lease.forget(),
-            None => {
-                lock(&inner.leases).remove(&uid);
+        };
+        if let Some(w) = guard.take() {
+            let discarded = inner.discard(&w.record).await;
+            w.log("discarded");
+            w.end(&inner).await;
+            if let Err(e) = discarded {
+                tracing::warn!(upload = %uid, error = ?e, "discarding a failed put failed");
             }
         }
-        if let Err(e) = discarded {
-            tracing::warn!(upload = %uid, error = ?e, "discarding a failed put failed");
-        }
+        drop(guard);
+        self.finished(&uid, &slot);
     }
 }

@@ -1,82 +1,58 @@
-//! The [`Writer`]: an upload's open staging file with its running MD5, and the three things
-//! done to it — open (rebuilding the hash from the last checkpoint), append, checkpoint.
+//! The [`Writer`]: an upload's open staging handle with its running MD5 and lease, and what is
+//! done to it — open (rebuilding the hash from the last checkpoint), append, accept or roll
+//! back, checkpoint, close.
 
-use std::io::{Read, Seek, SeekFrom, Write};
-
+use bytes::Bytes;
 use md5::digest::common::hazmat::SerializableState;
 use md5::{Digest, Md5};
 
 use super::BLOCK;
-use crate::model::unix_now;
+use crate::model::{UploadInfo, unix_now};
 use crate::service::Inner;
-use crate::store::{StagingFile, UploadRecord};
+use crate::store::lease::LEASE_TTL;
+use crate::store::{Lease, StagingHandle, UploadRecord};
 use crate::{Error, Result};
 
-/// Blocks at least this large are hashed on a second thread while being written; below it a
-/// thread costs more than it saves.
-const PARALLEL_HASH_MIN: usize = 256 * 1024;
+/// Blocks at least this large are hashed on the blocking pool while the store writes them;
+/// below it the hop costs more than it saves and the block is hashed in place.
+const PARALLEL_HASH_MIN: usize = 64 * 1024;
 
-/// An upload being written: staging file, running MD5, record.
+/// An upload being written: staging handle, running MD5, record, lease.
 #[derive(Debug)]
-pub(super) struct Writer {
-    pub(super) file: Box<dyn StagingFile>,
-    pub(super) hasher: Md5,
-    pub(super) offset: u64,
+pub(in crate::service) struct Writer {
+    handle: Box<dyn StagingHandle>,
+    /// MD5 of the accepted bytes plus the provisional ones.
+    hasher: Md5,
+    /// MD5 of the accepted bytes only, to roll back to.
+    accepted: Md5,
     pub(super) record: UploadRecord,
+    lease: Lease,
+    /// Accepted bytes not covered by the last checkpoint.
     unsaved: u64,
-    /// When this session took the upload, and what it added since: for the transfer log.
+    /// Provisional bytes since the last accept or rollback.
+    provisional: u64,
+    /// When this writer was opened, and the offset then: for the transfer log.
     opened: std::time::Instant,
     start: u64,
 }
 
-/// Where a writer stood before a write, to go back there if the write is refused.
-#[derive(Debug, Clone)]
-pub(super) struct Mark {
-    offset: u64,
-    hasher: Md5,
-    unsaved: u64,
-}
-
 impl Writer {
-    /// One log line per upload session: who, what, how much, how long, how it ended.
-    pub(super) fn log(&self, result: &str) {
-        tracing::info!(
-            user = %self.record.user,
-            upload = %self.record.id,
-            path = %self.record.path,
-            bytes = self.offset.saturating_sub(self.start),
-            offset = self.offset,
-            size = self.record.size,
-            duration_ms = self.opened.elapsed().as_millis() as u64,
-            result,
-            "upload"
-        );
-    }
-
-    /// The current position, to [`Inner::rewind`] to.
-    pub(super) fn mark(&self) -> Mark {
-        Mark {
-            offset: self.offset,
-            hasher: self.hasher.clone(),
-            unsaved: self.unsaved,
+    /// Takes the upload's lease, opens its bytes and rebuilds the running MD5 from the last
+    /// checkpoint (re-hashing what it does not cover).
+    pub(super) async fn open(inner: &Inner, record: UploadRecord, holder: &str) -> Result<Writer> {
+        let lease = inner.meta.lease_take(&record.id, holder, LEASE_TTL).await?;
+        match Self::open_leased(inner, record, lease.clone()).await {
+            Ok(w) => Ok(w),
+            Err(e) => {
+                let _ = inner.meta.lease_release(&lease).await;
+                Err(e)
+            }
         }
     }
-}
 
-impl Inner {
-    pub(super) fn checkpoint(&self, w: &mut Writer) -> Result<()> {
-        w.record.hash_state = Some(hex::encode(w.hasher.serialize()));
-        w.record.hashed = w.offset;
-        w.record.expires = unix_now() + self.config.upload_ttl.as_secs() as i64;
-        self.meta.put_upload(&w.record)?;
-        w.unsaved = 0;
-        Ok(())
-    }
-
-    /// Opens the staging file and rebuilds the running MD5 from the last checkpoint.
-    pub(super) fn open_writer(&self, record: UploadRecord) -> Result<Writer> {
-        let mut file = self.blobs.staging(&record.id, false)?;
-        let len = file.len()?;
+    async fn open_leased(inner: &Inner, record: UploadRecord, lease: Lease) -> Result<Writer> {
+        let handle = inner.uploads.open(&record.id).await?;
+        let len = handle.len();
         let restored = record
             .hash_state
             .as_deref()
@@ -89,78 +65,168 @@ impl Inner {
         };
         if hashed < len {
             tracing::info!(upload = %record.id, from = hashed, to = len, "re-hashing staged bytes");
-            file.seek(SeekFrom::Start(hashed))
-                .map_err(Error::internal)?;
-            let mut buf = vec![0u8; BLOCK];
-            let mut left = len - hashed;
-            while left > 0 {
-                let n = file
-                    .read(&mut buf[..(left.min(BLOCK as u64) as usize)])
-                    .map_err(Error::internal)?;
-                if n == 0 {
-                    break;
+            let mut at = hashed;
+            while at < len {
+                let want = (len - at).min(BLOCK as u64) as usize;
+                let block = inner.uploads.read_range(&record.id, at, want).await?;
+                if block.is_empty() {
+                    return Err(Error::internal("staged bytes shrank while re-hashing"));
                 }
-                hasher.update(&buf[..n]);
-                left -= n as u64;
+                at += block.len() as u64;
+                hasher = hash(hasher, block).await?;
             }
         }
-        file.seek(SeekFrom::Start(len)).map_err(Error::internal)?;
         Ok(Writer {
-            file,
+            handle,
+            accepted: hasher.clone(),
             hasher,
-            offset: len,
             record,
+            lease,
             unsaved: len - hashed,
+            provisional: 0,
             opened: std::time::Instant::now(),
             start: len,
         })
     }
 
-    /// Appends one block; on failure the staging file is cut back to where it was.
-    pub(super) fn append(&self, w: &mut Writer, data: &[u8]) -> Result<()> {
-        let before = w.hasher.clone();
-        let written = if data.len() >= PARALLEL_HASH_MIN {
-            // MD5 is the bottleneck of a verified upload: hash on a second thread while this
-            // one writes, so a chunk costs max(hash, write) instead of their sum.
-            let (hasher, file) = (&mut w.hasher, &mut w.file);
-            std::thread::scope(|s| {
-                let hashing = s.spawn(|| hasher.update(data));
-                let written = file.write_all(data);
-                let _ = hashing.join();
-                written
-            })
-        } else {
-            w.hasher.update(data);
-            w.file.write_all(data)
-        };
-        if let Err(e) = written {
-            let _ = w.file.truncate(w.offset);
-            w.hasher = before;
-            return Err(Error::from_io(e, ""));
+    /// Accepted bytes: the offset.
+    pub(super) fn offset(&self) -> u64 {
+        self.handle.len()
+    }
+
+    /// Accepted plus provisional bytes.
+    pub(super) fn written(&self) -> u64 {
+        self.handle.len() + self.provisional
+    }
+
+    /// The state clients see.
+    pub(super) fn info(&self) -> UploadInfo {
+        UploadInfo {
+            id: self.record.id,
+            path: self.record.path.clone(),
+            size: self.record.size,
+            offset: self.offset(),
+            md5: self.record.md5,
+            expires: self.record.expires,
         }
-        w.offset += data.len() as u64;
-        w.unsaved += data.len() as u64;
-        if w.unsaved >= self.config.checkpoint_bytes {
-            self.checkpoint(w)?;
+    }
+
+    /// The MD5 of every accepted byte.
+    pub(super) fn md5(&self) -> crate::md5hex::Md5Digest {
+        crate::md5hex::Md5Digest(self.accepted.clone().finalize().into())
+    }
+
+    /// Appends one block provisionally, hashing it while the store writes it.
+    pub(super) async fn append(&mut self, data: Bytes) -> Result<()> {
+        let n = data.len() as u64;
+        if data.len() < PARALLEL_HASH_MIN {
+            self.hasher.update(&data);
+            self.provisional += n;
+            return self.handle.append(data).await;
+        }
+        let hashing = tokio::task::spawn_blocking({
+            let (mut hasher, data) = (self.hasher.clone(), data.clone());
+            move || {
+                hasher.update(&data);
+                hasher
+            }
+        });
+        let written = self.handle.append(data).await;
+        self.hasher = hashing.await.map_err(Error::internal)?;
+        self.provisional += n;
+        written
+    }
+
+    /// Makes the provisional bytes part of the upload; checkpoints when due.
+    pub(super) async fn accept(&mut self, inner: &Inner) -> Result<()> {
+        if self.provisional == 0 {
+            return Ok(());
+        }
+        self.handle.accept().await?;
+        self.accepted = self.hasher.clone();
+        self.unsaved += self.provisional;
+        self.provisional = 0;
+        if self.unsaved >= inner.config.checkpoint_bytes {
+            self.checkpoint(inner).await?;
             // Out to disk in the background: the two checkpoint intervals before here (the
             // older one is mostly clean by now and leaves the cache, the newer one starts).
-            let span = 2 * self.config.checkpoint_bytes;
-            let from = w.offset.saturating_sub(span);
-            w.file.write_behind(from, w.offset - from);
+            let span = 2 * inner.config.checkpoint_bytes;
+            let offset = self.offset();
+            let from = offset.saturating_sub(span);
+            self.handle.write_behind(from, offset - from);
         }
         Ok(())
     }
 
-    /// Cuts the staging file back to `mark` and restores the running MD5 there. A checkpoint
-    /// taken meanwhile covers bytes that are gone, so it is replaced by one at `mark`.
-    pub(super) fn rewind(&self, w: &mut Writer, mark: Mark) -> Result<()> {
-        w.file.truncate(mark.offset)?;
-        w.offset = mark.offset;
-        w.hasher = mark.hasher;
-        w.unsaved = mark.unsaved;
-        if w.record.hashed > mark.offset {
-            self.checkpoint(w)?;
-        }
+    /// Drops the provisional bytes and their share of the running MD5.
+    pub(super) async fn rollback(&mut self) -> Result<()> {
+        self.hasher = self.accepted.clone();
+        self.provisional = 0;
+        self.handle.rollback().await
+    }
+
+    /// Saves the running MD5 with the record (under the lease, which it renews).
+    pub(super) async fn checkpoint(&mut self, inner: &Inner) -> Result<()> {
+        self.record.hash_state = Some(hex::encode(self.accepted.serialize()));
+        self.record.hashed = self.offset();
+        self.record.expires = unix_now() + inner.config.upload_ttl.as_secs() as i64;
+        inner.meta.lease_renew(&self.lease, LEASE_TTL).await?;
+        inner.meta.save_upload(&self.record, &self.lease).await?;
+        self.unsaved = 0;
         Ok(())
     }
+
+    /// Renews the lease when a new request starts writing.
+    pub(super) async fn renew(&self, inner: &Inner) -> Result<()> {
+        inner.meta.lease_renew(&self.lease, LEASE_TTL).await
+    }
+
+    /// Makes the accepted bytes durable (before a commit).
+    pub(super) async fn sync(&mut self) -> Result<()> {
+        self.handle.sync().await
+    }
+
+    /// Closes the writer, keeping the upload: checkpoint, then the lease is given up.
+    pub(super) async fn close(mut self, inner: &Inner) {
+        if let Err(e) = self.rollback().await {
+            tracing::warn!(upload = %self.record.id, error = ?e, "rollback on close failed");
+        }
+        if self.unsaved > 0
+            && let Err(e) = self.checkpoint(inner).await
+        {
+            tracing::warn!(upload = %self.record.id, error = ?e, "checkpoint on close failed");
+        }
+        self.log("paused");
+        self.end(inner).await;
+    }
+
+    /// Gives the lease up after the upload was committed or discarded.
+    pub(super) async fn end(self, inner: &Inner) {
+        let _ = inner.meta.lease_release(&self.lease).await;
+    }
+
+    /// One log line per writer: who, what, how much, how long, how it ended.
+    pub(super) fn log(&self, result: &str) {
+        tracing::info!(
+            user = %self.record.user,
+            upload = %self.record.id,
+            path = %self.record.path,
+            bytes = self.offset().saturating_sub(self.start),
+            offset = self.offset(),
+            size = self.record.size,
+            duration_ms = self.opened.elapsed().as_millis() as u64,
+            result,
+            "upload"
+        );
+    }
+}
+
+/// Hashes one block on the blocking pool.
+async fn hash(mut hasher: Md5, block: Bytes) -> Result<Md5> {
+    tokio::task::spawn_blocking(move || {
+        hasher.update(&block);
+        hasher
+    })
+    .await
+    .map_err(Error::internal)
 }

@@ -1,0 +1,107 @@
+//! Committing an upload: the MD5 compared, the quota moved from reserved to used in one
+//! atomic step, the bytes synced and moved into place atomically. A target never holds a
+//! partial file, and an upload whose commit is refused (the name is taken, the quota was
+//! lowered) keeps every byte, so it can be committed later from any door.
+
+use std::sync::Arc;
+
+use super::lifecycle::Locked;
+use super::registry::Slot;
+use crate::md5hex::Md5Digest;
+use crate::model::{Entry, EntryKind};
+use crate::service::Session;
+use crate::{Error, Result};
+
+impl Session {
+    /// Commits the locked upload. With `strict` it must be complete and an MD5 known (given or
+    /// announced at create); without, a complete upload with no MD5 anywhere is committed with
+    /// the MD5 computed while receiving. On `checksum_mismatch` the upload is discarded and
+    /// nothing appears at the target.
+    pub(super) async fn commit(
+        &mut self,
+        slot: &Arc<Slot>,
+        mut guard: Locked,
+        given: Option<Md5Digest>,
+        strict: bool,
+    ) -> Result<Entry> {
+        let inner = self.ferry.inner.clone();
+        let w = guard
+            .as_mut()
+            .ok_or_else(|| Error::UploadNotFound(slot.id.to_string()))?;
+        let (size, offset) = (w.record.size, w.offset());
+        if offset != size {
+            return Err(Error::UploadIncomplete { offset, size });
+        }
+        let expected = given.or(w.record.md5);
+        if strict && expected.is_none() {
+            return Err(Error::Md5Required);
+        }
+        if let (Some(a), Some(b)) = (given, w.record.md5)
+            && a != b
+        {
+            return Err(Error::BadRequest(format!(
+                "md5 {a} differs from {b} given at create"
+            )));
+        }
+        let actual = w.md5();
+        let user = self.user.clone();
+        if let Some(expected) = expected
+            && actual != expected
+        {
+            let w = guard.take().ok_or_else(|| Error::internal("writer lost"))?;
+            let discarded = inner.discard(&w.record).await;
+            w.log("checksum_mismatch");
+            w.end(&inner).await;
+            drop(guard);
+            self.finished(&slot.id, slot);
+            discarded?;
+            tracing::info!(user = %user, upload = %slot.id, "upload discarded: checksum mismatch");
+            return Err(Error::ChecksumMismatch {
+                expected: expected.to_string(),
+                actual: actual.to_string(),
+            });
+        }
+        let path = w.record.path.clone();
+        let overwrite = w.record.overwrite;
+        // Checked again at commit: the limit may have been lowered, or files added, meanwhile.
+        let limit = inner.quota_limit(&user).await?;
+        let replaced = match inner.files.stat(&user, &path).await {
+            Ok(e) if overwrite && e.kind == EntryKind::File => e.size,
+            _ => 0,
+        };
+        inner.ensure_ledger(&user).await?;
+        inner
+            .meta
+            .quota_begin_commit(&user, size, replaced, limit)
+            .await?;
+        let committed = match w.sync().await {
+            Ok(()) => {
+                inner
+                    .uploads
+                    .commit(&slot.id, &user, &path, overwrite, &actual)
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        let (entry, actually_replaced) = match committed {
+            Ok(c) => c,
+            Err(e) => {
+                inner.meta.quota_abort_commit(&user, size, replaced).await?;
+                return Err(e);
+            }
+        };
+        let removed = inner.meta.remove_upload(&slot.id).await;
+        inner
+            .meta
+            .quota_end_change(&user, actually_replaced.saturating_sub(replaced))
+            .await?;
+        let w = guard.take().ok_or_else(|| Error::internal("writer lost"))?;
+        w.log("committed");
+        w.end(&inner).await;
+        drop(guard);
+        self.finished(&slot.id, slot);
+        removed?;
+        tracing::info!(user = %user, upload = %slot.id, path = %entry.path, bytes = size, md5 = %actual, "upload committed");
+        Ok(entry)
+    }
+}

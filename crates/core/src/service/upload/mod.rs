@@ -1,0 +1,59 @@
+//! The upload engine: resumable, MD5-verified uploads, one engine for every door.
+//!
+//! Bytes go to the [`UploadStore`](crate::store::UploadStore) outside every home; its accepted
+//! length *is* the offset. Every door appends through one call, [`Session::append`], which
+//! checks the offset, writes what the reader yields, checks an optional chunk digest (a
+//! mismatching chunk is rolled back, never the bytes before it), and commits when asked.
+//!
+//! A writer outlives a request: an upload's open staging handle, running MD5 and lease stay in
+//! the engine-wide [`Registry`] between requests, so a sequence of HTTP chunks reads the record
+//! and opens the staging bytes once, not per chunk. A writer unused for
+//! [`Config::writer_idle`](super::Config::writer_idle) is checkpointed and closed by
+//! [`Ferry::release_idle_writers`](super::Ferry::release_idle_writers), and all are on
+//! [`Ferry::shutdown`](super::Ferry::shutdown); nothing is released with I/O inside `Drop`.
+//!
+//! The running MD5 is checkpointed into the upload record every `checkpoint_bytes`, so after a
+//! crash (even `kill -9`) only the bytes since the last checkpoint are re-hashed. A checkpoint is
+//! trusted only if the staged bytes are at least as long as what it covers; otherwise the whole
+//! prefix is re-hashed. At commit the MD5 is compared, the bytes synced and moved into place
+//! atomically: a target never holds a partial file.
+//!
+//! - [`registry`]: open writers between requests, the per-session claim (one writer per upload).
+//! - [`writer`]: the open staging handle with its running MD5 and lease.
+//! - [`append`]: the one append call.
+//! - [`commit`]: verification and the atomic commit.
+//! - [`put`]: a whole file in one call, never left behind.
+//! - [`lifecycle`]: create, list, status, cancel, expiry.
+
+mod append;
+mod commit;
+mod lifecycle;
+mod put;
+mod registry;
+mod writer;
+
+pub use append::{AppendOptions, Commit};
+pub(super) use registry::{Registry, Slot};
+
+use crate::model::{Entry, UploadInfo};
+
+/// Largest block moved at once when reading from an `AsyncRead`, and when re-hashing staged
+/// bytes.
+const BLOCK: usize = 1 << 20;
+
+/// An upload's state after an append: where it stands, and the committed file when this call
+/// committed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadState {
+    /// Offset, size, expected MD5, expiry.
+    pub info: UploadInfo,
+    /// The committed entry, when the upload completed and was committed by this call.
+    pub entry: Option<Entry>,
+}
+
+impl UploadState {
+    /// Whether every byte is held.
+    pub fn complete(&self) -> bool {
+        self.info.offset == self.info.size
+    }
+}

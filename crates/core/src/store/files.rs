@@ -1,0 +1,79 @@
+//! The homes seam: every operation on users' committed files and folders.
+//!
+//! [`FileStore`] is the only interface through which the service touches a home. Paths are
+//! [`HomePath`]s, which can only name something inside the home; an implementation keeps them
+//! there also against symlinks and races (the local store uses cap-std and `renameat2`).
+
+use std::fmt;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+
+use crate::Result;
+use crate::md5hex::Md5Digest;
+use crate::model::Entry;
+use crate::path::HomePath;
+use crate::username::Username;
+
+/// A committed file opened for reading: positional reads from the one version that was
+/// opened, so a download never mixes two versions of a file that is replaced meanwhile.
+#[async_trait]
+pub trait FileRead: Send + Sync + fmt::Debug {
+    /// Up to `max` bytes from `offset`; fewer only at the end of the file.
+    async fn read_at(&self, offset: u64, max: usize) -> Result<Bytes>;
+}
+
+/// A file opened for reading, with what is known about it.
+#[derive(Debug)]
+pub struct OpenedFile {
+    /// The bytes.
+    pub reader: Box<dyn FileRead>,
+    /// Its metadata; `md5` is set when remembered.
+    pub entry: Entry,
+    /// Identifies this exact version of the file for [`FileStore::remember_digest`].
+    pub version: String,
+}
+
+/// Homes, their files and folders, and remembered digests.
+#[async_trait]
+pub trait FileStore: Send + Sync + fmt::Debug {
+    /// Creates the user's home if missing.
+    async fn create_home(&self, user: &Username) -> Result<()>;
+    /// The home's absolute path on this machine's filesystem, where commands run (exec);
+    /// `None` for stores that keep files elsewhere, which makes exec unavailable.
+    fn local_home(&self, _user: &Username) -> Option<std::path::PathBuf> {
+        None
+    }
+    /// Deletes the user's home and everything in it.
+    async fn remove_home(&self, user: &Username) -> Result<()>;
+    /// Metadata of an entry (symlinks followed while inside the home).
+    async fn stat(&self, user: &Username, path: &HomePath) -> Result<Entry>;
+    /// One page of a folder (which must be a folder: `not_a_directory` otherwise): entries
+    /// sorted by name, those after `after`, at most `limit`; the second value is whether more
+    /// follow.
+    async fn list(
+        &self,
+        user: &Username,
+        dir: &HomePath,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<Entry>, bool)>;
+    /// Creates a folder (and its parents with `parents`; an existing folder is then fine).
+    async fn mkdir(&self, user: &Username, path: &HomePath, parents: bool) -> Result<Entry>;
+    /// Removes a file, or a folder with `recursive`; returns the file bytes freed.
+    async fn remove(&self, user: &Username, path: &HomePath, recursive: bool) -> Result<u64>;
+    /// Moves an entry; returns the new entry and the bytes of a file it replaced.
+    async fn rename(
+        &self,
+        user: &Username,
+        from: &HomePath,
+        to: &HomePath,
+        overwrite: bool,
+    ) -> Result<(Entry, u64)>;
+    /// Opens a regular file for reading; FIFOs, devices and sockets are refused unopened.
+    async fn open(&self, user: &Username, path: &HomePath) -> Result<OpenedFile>;
+    /// Remembers the MD5 of the file version `version`.
+    async fn remember_digest(&self, user: &Username, version: &str, md5: &Md5Digest) -> Result<()>;
+    /// Bytes used by the user's committed files.
+    async fn usage(&self, user: &Username) -> Result<u64>;
+}

@@ -1,0 +1,70 @@
+//! The upload-bytes seam: what an unfinished upload's bytes need, shaped so that an object
+//! store can implement it (parts and a tail) as well as a local staging file.
+//!
+//! Bytes arrive through a [`StagingHandle`] that the engine keeps open between requests. An
+//! append is *provisional* until [`StagingHandle::accept`]: a chunk whose digest turns out
+//! wrong is dropped with [`StagingHandle::rollback`], which never touches bytes accepted
+//! before. Nothing here seeks or truncates accepted bytes, so an implementation may ship them
+//! off (a multipart part) as soon as they are accepted. The accepted length *is* the upload's
+//! offset (as in tusd's file store).
+
+use std::fmt;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+
+use crate::Result;
+use crate::md5hex::Md5Digest;
+use crate::model::Entry;
+use crate::path::HomePath;
+use crate::upload_id::UploadId;
+use crate::username::Username;
+
+/// An upload's bytes, open for appending.
+#[async_trait]
+pub trait StagingHandle: Send + Sync + fmt::Debug {
+    /// Accepted bytes: the upload's offset.
+    fn len(&self) -> u64;
+    /// Whether nothing is accepted yet.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Appends `data` after everything appended so far, provisionally.
+    async fn append(&mut self, data: Bytes) -> Result<()>;
+    /// Makes every provisional byte part of the upload.
+    async fn accept(&mut self) -> Result<()>;
+    /// Drops the provisional bytes; accepted ones stay as they are.
+    async fn rollback(&mut self) -> Result<()>;
+    /// Makes the accepted bytes durable.
+    async fn sync(&mut self) -> Result<()>;
+    /// Hints that accepted bytes `[offset, offset + len)` will not be read again soon: a store
+    /// may start writing them out now, so that the [`sync`](Self::sync) at commit has little
+    /// left to do. Only a hint (the default does nothing).
+    fn write_behind(&mut self, _offset: u64, _len: u64) {}
+}
+
+/// Unfinished uploads' bytes.
+#[async_trait]
+pub trait UploadStore: Send + Sync + fmt::Debug {
+    /// Creates an upload's empty byte store.
+    async fn create(&self, id: &UploadId) -> Result<()>;
+    /// Opens an upload's bytes for appending; `upload_not_found` if there are none.
+    async fn open(&self, id: &UploadId) -> Result<Box<dyn StagingHandle>>;
+    /// Accepted bytes of an upload not open here; `upload_not_found` if there are none.
+    async fn len(&self, id: &UploadId) -> Result<u64>;
+    /// Up to `max` accepted bytes from `offset` (re-hashing after a restart).
+    async fn read_range(&self, id: &UploadId, offset: u64, max: usize) -> Result<Bytes>;
+    /// Atomically moves a complete, synced upload to `path` in the user's home; without
+    /// `overwrite` an existing target is never replaced. Returns the entry and the bytes of
+    /// the file it replaced.
+    async fn commit(
+        &self,
+        id: &UploadId,
+        user: &Username,
+        path: &HomePath,
+        overwrite: bool,
+        md5: &Md5Digest,
+    ) -> Result<(Entry, u64)>;
+    /// Deletes an upload's bytes (absent is fine).
+    async fn discard(&self, id: &UploadId) -> Result<()>;
+}

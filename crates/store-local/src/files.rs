@@ -1,0 +1,152 @@
+//! [`LocalBlobStore`]: the data folder behind the async [`FileStore`] seam; every operation is
+//! one trip to the blocking pool running [`Disk`]'s confined filesystem code.
+
+use std::fs::File;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bytes::{Bytes, BytesMut};
+use ferry_core::md5hex::Md5Digest;
+use ferry_core::model::Entry;
+use ferry_core::path::HomePath;
+use ferry_core::store::{FileRead, FileStore, OpenedFile};
+use ferry_core::username::Username;
+use ferry_core::{Error, Result};
+
+use crate::disk::Disk;
+
+/// Homes, staging and digests under a data folder. Clones share one store.
+#[derive(Debug, Clone)]
+pub struct LocalBlobStore {
+    pub(crate) disk: Arc<Disk>,
+}
+
+impl LocalBlobStore {
+    /// Opens (creating if needed) `DATA/homes`, `DATA/state/staging`, `DATA/state/digests`.
+    pub fn open(data_dir: &Path) -> Result<Self> {
+        Ok(LocalBlobStore {
+            disk: Arc::new(Disk::open_dir(data_dir)?),
+        })
+    }
+
+    /// Runs `f` on the disk off the async threads.
+    pub(crate) async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Disk) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let disk = self.disk.clone();
+        tokio::task::spawn_blocking(move || f(&disk))
+            .await
+            .map_err(Error::internal)?
+    }
+}
+
+/// A committed file opened for reading: positional reads (`pread`), so one handle serves any
+/// offset and the version opened is the version read.
+#[derive(Debug)]
+struct LocalFile(Arc<File>);
+
+#[async_trait]
+impl FileRead for LocalFile {
+    async fn read_at(&self, offset: u64, max: usize) -> Result<Bytes> {
+        let file = self.0.clone();
+        tokio::task::spawn_blocking(move || read_at(&file, offset, max))
+            .await
+            .map_err(Error::internal)?
+    }
+}
+
+/// Up to `max` bytes at `offset`, fewer only at the end of the file.
+pub(crate) fn read_at(file: &File, offset: u64, max: usize) -> Result<Bytes> {
+    let mut buf = BytesMut::zeroed(max);
+    let mut filled = 0;
+    while filled < max {
+        match file.read_at(&mut buf[filled..], offset + filled as u64) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Error::internal(e)),
+        }
+    }
+    buf.truncate(filled);
+    Ok(buf.freeze())
+}
+
+#[async_trait]
+impl FileStore for LocalBlobStore {
+    async fn create_home(&self, user: &Username) -> Result<()> {
+        let user = user.clone();
+        self.run(move |d| d.create_home(&user)).await
+    }
+
+    fn local_home(&self, user: &Username) -> Option<std::path::PathBuf> {
+        self.disk.local_home(user)
+    }
+
+    async fn remove_home(&self, user: &Username) -> Result<()> {
+        let user = user.clone();
+        self.run(move |d| d.remove_home(&user)).await
+    }
+
+    async fn stat(&self, user: &Username, path: &HomePath) -> Result<Entry> {
+        let (user, path) = (user.clone(), path.clone());
+        self.run(move |d| d.stat(&user, &path)).await
+    }
+
+    async fn list(
+        &self,
+        user: &Username,
+        dir: &HomePath,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<Entry>, bool)> {
+        let (user, dir, after) = (user.clone(), dir.clone(), after.map(str::to_owned));
+        self.run(move |d| d.list(&user, &dir, after.as_deref(), limit))
+            .await
+    }
+
+    async fn mkdir(&self, user: &Username, path: &HomePath, parents: bool) -> Result<Entry> {
+        let (user, path) = (user.clone(), path.clone());
+        self.run(move |d| d.mkdir(&user, &path, parents)).await
+    }
+
+    async fn remove(&self, user: &Username, path: &HomePath, recursive: bool) -> Result<u64> {
+        let (user, path) = (user.clone(), path.clone());
+        self.run(move |d| d.remove(&user, &path, recursive)).await
+    }
+
+    async fn rename(
+        &self,
+        user: &Username,
+        from: &HomePath,
+        to: &HomePath,
+        overwrite: bool,
+    ) -> Result<(Entry, u64)> {
+        let (user, from, to) = (user.clone(), from.clone(), to.clone());
+        self.run(move |d| d.rename(&user, &from, &to, overwrite))
+            .await
+    }
+
+    async fn open(&self, user: &Username, path: &HomePath) -> Result<OpenedFile> {
+        let (user, path) = (user.clone(), path.clone());
+        let (file, entry, version) = self.run(move |d| d.open(&user, &path)).await?;
+        Ok(OpenedFile {
+            reader: Box::new(LocalFile(Arc::new(file))),
+            entry,
+            version,
+        })
+    }
+
+    async fn remember_digest(&self, user: &Username, version: &str, md5: &Md5Digest) -> Result<()> {
+        let (user, version, md5) = (user.clone(), version.to_owned(), *md5);
+        self.run(move |d| d.remember_digest(&user, &version, &md5))
+            .await
+    }
+
+    async fn usage(&self, user: &Username) -> Result<u64> {
+        let user = user.clone();
+        self.run(move |d| d.usage(&user)).await
+    }
+}
