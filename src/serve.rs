@@ -166,6 +166,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
 
     let limits = ferry_tcp::Limits {
         max_connections: args.max_connections,
+        // Equal to the connection limit, so one source may still use all of it, as before
+        // the per-source limit existed.
+        max_per_source: args.max_connections,
         max_unauthenticated: args.max_unauthenticated,
         login_timeout: secs(args.login_timeout),
         frame_timeout: secs(args.frame_timeout),

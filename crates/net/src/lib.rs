@@ -1,1 +1,28 @@
-//! What both doors share: the bounded listener and the connection plumbing.
+//! What both of Ferry's doors share: the bounded listener and the connection plumbing.
+//!
+//! The TCP door and the HTTP door speak different protocols over the same kind of socket, and
+//! they need the same defences in front of it. Those live here, written once:
+//!
+//! - [`socket`]: [`bind`] (`SO_REUSEADDR`, a backlog that matches the connection limit) and the
+//!   per-connection socket options (`TCP_NODELAY`, keepalive).
+//! - [`listener`]: [`Listener`] — a connection permit taken *before* `accept`, back-off on
+//!   accept errors, per-source accounting and its limit. Its [`Limits`] say how much.
+//! - [`sources`]: [`Sources`] — how many connections each source address holds open.
+//! - [`accepted`]: what a door is handed: an [`Accepted`] stream with its peer and its
+//!   [`ConnectionPermit`], and the [`Io`] bound a TLS wrapper will satisfy too.
+//! - [`run`](mod@run): [`run()`] — the accept loop with a graceful drain that tests drive
+//!   with a `CancellationToken`.
+//! - [`backoff`]: the growing pause after a failed `accept`.
+
+pub mod accepted;
+pub mod backoff;
+pub mod listener;
+pub mod run;
+pub mod socket;
+pub mod sources;
+
+pub use accepted::{Accepted, ConnectionPermit, Io};
+pub use listener::{Limits, Listener};
+pub use run::run;
+pub use socket::bind;
+pub use sources::Sources;

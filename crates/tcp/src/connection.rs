@@ -1,21 +1,32 @@
-//! One TCP connection as a stream of frames, with the deadlines a server needs.
+//! One connection as a stream of frames, with the deadlines a server needs.
 //!
 //! Two read deadlines: the *idle* one bounds the wait for the first byte of the next frame, the
 //! *frame* one bounds how long a started frame may take to arrive completely — so a client
 //! dribbling one byte at a time is cut off however patient the idle timeout is.
+//!
+//! The connection owns its stream and both buffers (as mini-redis's `Connection` does) rather
+//! than wrapping a `Framed`: waiting for the first byte of a frame has to *read* it on a
+//! generic stream (only `TcpStream` has `readable()`), and bytes put into a `Framed`'s read
+//! buffer from outside are not decoded until the next read from the stream returns, which
+//! could be never. The codec stays the pure `FrameCodec`; only the few lines that move bytes
+//! between it and the stream are here. Any `AsyncRead + AsyncWrite` works, so TLS is a
+//! wrapper around the accepted socket and nothing here changes.
 
 use std::time::Duration;
 
 use bytes::{Buf, BytesMut};
 use ferry_proto::{Frame, FrameCodec, FrameError, encode_head};
-use futures::{SinkExt, StreamExt};
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::timeout;
-use tokio_util::codec::Framed;
+use tokio_util::codec::{Decoder, Encoder};
 
 /// Payloads from this size on are written from their own buffer (see [`Connection::send`]).
 const DIRECT_PAYLOAD: usize = 64 * 1024;
+/// What the read buffer starts with (what `Framed` starts with).
+const READ_CAPACITY: usize = 8 * 1024;
+/// [`Connection::feed`] writes the queue out once it holds this much (as `Framed` does).
+const FEED_BOUNDARY: usize = 8 * 1024;
 
 /// Why no frame could be read.
 #[derive(Debug, thiserror::Error)]
@@ -31,82 +42,224 @@ pub enum ReadError {
     Frame(FrameError),
 }
 
-/// A framed socket with deadlines.
+/// A framed stream with deadlines; a TCP socket unless said otherwise.
 #[derive(Debug)]
-pub struct Connection {
-    framed: Framed<TcpStream, FrameCodec>,
+pub struct Connection<S = TcpStream> {
+    stream: S,
+    codec: FrameCodec,
+    read: BytesMut,
+    write: BytesMut,
     frame_timeout: Duration,
     write_timeout: Duration,
 }
 
-impl Connection {
-    /// Wraps an accepted socket.
-    pub fn new(stream: TcpStream, frame_timeout: Duration, write_timeout: Duration) -> Self {
+impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
+    /// Wraps an accepted stream.
+    pub fn new(stream: S, frame_timeout: Duration, write_timeout: Duration) -> Self {
         Connection {
-            framed: Framed::new(stream, FrameCodec::default()),
+            stream,
+            codec: FrameCodec::default(),
+            read: BytesMut::with_capacity(READ_CAPACITY),
+            write: BytesMut::with_capacity(FEED_BOUNDARY),
             frame_timeout,
             write_timeout,
         }
     }
 
     /// The next frame; `Ok(None)` when the peer closed cleanly between frames.
+    ///
+    /// Cancel-safe: every byte read is kept in the connection's buffer, so a `select!` that
+    /// drops this future loses nothing (the next call gives a started frame a fresh deadline).
     pub async fn read_frame(&mut self, idle: Duration) -> Result<Option<Frame>, ReadError> {
-        if self.framed.read_buffer().is_empty() {
-            match timeout(idle, self.framed.get_ref().readable()).await {
+        if self.read.is_empty() {
+            match timeout(idle, self.fill()).await {
                 Err(_) => return Err(ReadError::Idle),
                 Ok(Err(e)) => return Err(ReadError::Frame(e.into())),
-                Ok(Ok(())) => {}
+                Ok(Ok(0)) => return self.at_eof().map_err(ReadError::Frame),
+                Ok(Ok(_)) => {}
             }
         }
-        match timeout(self.frame_timeout, self.framed.next()).await {
+        match timeout(self.frame_timeout, self.complete_frame()).await {
             Err(_) => Err(ReadError::FrameTimeout),
-            Ok(None) => Ok(None),
-            Ok(Some(Ok(frame))) => Ok(Some(frame)),
-            Ok(Some(Err(e))) => Err(ReadError::Frame(e)),
+            Ok(r) => r.map_err(ReadError::Frame),
         }
+    }
+
+    /// Decodes from the buffer, reading more until a frame is whole or the stream ends.
+    async fn complete_frame(&mut self) -> Result<Option<Frame>, FrameError> {
+        loop {
+            if let Some(frame) = self.codec.decode(&mut self.read)? {
+                return Ok(Some(frame));
+            }
+            if self.fill().await? == 0 {
+                return self.at_eof();
+            }
+        }
+    }
+
+    /// Reads what the stream has into the buffer; 0 at the end of the stream.
+    async fn fill(&mut self) -> std::io::Result<usize> {
+        // Room for at least one byte, so a 0 always means the end of the stream.
+        self.read.reserve(1);
+        self.stream.read_buf(&mut self.read).await
+    }
+
+    /// The stream ended: a last whole frame, a clean close, or an error for a cut frame.
+    fn at_eof(&mut self) -> Result<Option<Frame>, FrameError> {
+        self.codec.decode_eof(&mut self.read)
     }
 
     /// Sends one frame, flushing it, within the write deadline.
     ///
-    /// A big payload (a download chunk) is not copied into the codec's write buffer: its
-    /// header is encoded alone and both go out in one vectored write from their own buffers,
-    /// which saves a copy of every byte a download sends.
+    /// A big payload (a download chunk) is not copied into the write buffer: its header is
+    /// encoded alone and both go out in vectored writes from their own buffers, which saves a
+    /// copy of every byte a download sends.
     pub async fn send(&mut self, frame: Frame) -> Result<(), FrameError> {
+        let deadline = self.write_timeout;
         let write = async {
             if frame.payload.len() < DIRECT_PAYLOAD {
-                return self.framed.send(frame).await;
+                self.codec.encode(frame, &mut self.write)?;
+                return self.write_out().await;
             }
-            self.framed.flush().await?;
+            self.write_out().await?;
             let mut head = BytesMut::with_capacity(256);
             encode_head(&frame.header, frame.payload.len(), &mut head)?;
             let mut both = head.chain(frame.payload);
-            self.framed.get_mut().write_all_buf(&mut both).await?;
+            self.stream.write_all_buf(&mut both).await?;
+            self.stream.flush().await?;
             Ok(())
         };
-        match timeout(self.write_timeout, write).await {
-            Ok(r) => r,
-            Err(_) => Err(FrameError::Io(std::io::ErrorKind::TimedOut.into())),
-        }
+        within(deadline, write).await
     }
 
     /// Queues one frame without flushing (for bursts of acks).
     pub async fn feed(&mut self, frame: Frame) -> Result<(), FrameError> {
-        match timeout(self.write_timeout, self.framed.feed(frame)).await {
-            Ok(r) => r,
-            Err(_) => Err(FrameError::Io(std::io::ErrorKind::TimedOut.into())),
-        }
+        let deadline = self.write_timeout;
+        let feed = async {
+            if self.write.len() >= FEED_BOUNDARY {
+                self.write_out().await?;
+            }
+            self.codec.encode(frame, &mut self.write)
+        };
+        within(deadline, feed).await
     }
 
     /// Flushes queued frames.
     pub async fn flush(&mut self) -> Result<(), FrameError> {
-        match timeout(self.write_timeout, self.framed.flush()).await {
-            Ok(r) => r,
-            Err(_) => Err(FrameError::Io(std::io::ErrorKind::TimedOut.into())),
-        }
+        within(self.write_timeout, self.write_out()).await
     }
 
     /// Whether a complete or partial next frame is already buffered.
     pub fn has_buffered_input(&self) -> bool {
-        !self.framed.read_buffer().is_empty()
+        !self.read.is_empty()
+    }
+
+    /// Writes the queue out and flushes the stream (a no-op for TCP, not for TLS).
+    async fn write_out(&mut self) -> Result<(), FrameError> {
+        self.stream.write_all_buf(&mut self.write).await?;
+        self.stream.flush().await?;
+        Ok(())
+    }
+}
+
+/// Runs a write under its deadline; running out is a timed-out I/O error.
+async fn within(
+    deadline: Duration,
+    write: impl Future<Output = Result<(), FrameError>>,
+) -> Result<(), FrameError> {
+    match timeout(deadline, write).await {
+        Ok(r) => r,
+        Err(_) => Err(FrameError::Io(std::io::ErrorKind::TimedOut.into())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+    use ferry_proto::encode_frame;
+    use serde_json::json;
+    use tokio::io::{AsyncWriteExt, DuplexStream, duplex};
+
+    use super::*;
+
+    const SHORT: Duration = Duration::from_millis(100);
+    const LONG: Duration = Duration::from_secs(5);
+
+    /// A connection over an in-memory stream (not a socket), and the peer's end.
+    fn pair() -> (Connection<DuplexStream>, DuplexStream) {
+        let (ours, theirs) = duplex(4 * 1024 * 1024);
+        (Connection::new(ours, SHORT, LONG), theirs)
+    }
+
+    fn frame(op: &str, payload: &[u8]) -> Frame {
+        let serde_json::Value::Object(header) = json!({ "op": op }) else {
+            unreachable!()
+        };
+        Frame::with_payload(header, Bytes::copy_from_slice(payload))
+    }
+
+    fn bytes_of(frames: &[Frame]) -> Vec<u8> {
+        let mut out = BytesMut::new();
+        for f in frames {
+            encode_frame(&f.header, &f.payload, &mut out).unwrap();
+        }
+        out.to_vec()
+    }
+
+    #[tokio::test]
+    async fn frames_that_arrive_in_one_read_are_all_decoded_without_waiting_for_more() {
+        let (mut conn, mut peer) = pair();
+        let frames = [frame("a", b"xyz"), frame("b", b"")];
+        peer.write_all(&bytes_of(&frames)).await.unwrap();
+        assert_eq!(conn.read_frame(LONG).await.unwrap().unwrap(), frames[0]);
+        assert!(conn.has_buffered_input());
+        assert_eq!(conn.read_frame(LONG).await.unwrap().unwrap(), frames[1]);
+        assert!(!conn.has_buffered_input());
+    }
+
+    #[tokio::test]
+    async fn silence_is_an_idle_timeout_and_a_started_frame_a_frame_timeout() {
+        let (mut conn, mut peer) = pair();
+        assert!(matches!(conn.read_frame(SHORT).await, Err(ReadError::Idle)));
+        peer.write_all(&[0, 0]).await.unwrap();
+        let started = tokio::time::Instant::now();
+        assert!(matches!(
+            conn.read_frame(LONG).await,
+            Err(ReadError::FrameTimeout)
+        ));
+        assert!(
+            started.elapsed() < LONG,
+            "the frame deadline, not the idle one"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_close_between_frames_is_clean_and_one_inside_a_frame_is_an_error() {
+        let (mut conn, peer) = pair();
+        drop(peer);
+        assert!(matches!(conn.read_frame(LONG).await, Ok(None)));
+
+        let (mut conn, mut peer) = pair();
+        let whole = bytes_of(&[frame("a", b"payload")]);
+        peer.write_all(&whole[..whole.len() - 2]).await.unwrap();
+        drop(peer);
+        assert!(matches!(
+            conn.read_frame(LONG).await,
+            Err(ReadError::Frame(FrameError::Io(_)))
+        ));
+    }
+
+    #[tokio::test]
+    async fn small_queued_and_big_direct_frames_reach_the_peer_in_order() {
+        let (mut conn, theirs) = pair();
+        let big = vec![7u8; DIRECT_PAYLOAD * 2];
+        let sent = [frame("ack", b"1"), frame("ack", b"2"), frame("data", &big)];
+        conn.feed(sent[0].clone()).await.unwrap();
+        conn.feed(sent[1].clone()).await.unwrap();
+        conn.send(sent[2].clone()).await.unwrap();
+        let mut peer = Connection::new(theirs, LONG, LONG);
+        for want in &sent {
+            assert_eq!(peer.read_frame(LONG).await.unwrap().as_ref(), Some(want));
+        }
     }
 }

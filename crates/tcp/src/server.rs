@@ -1,19 +1,19 @@
-//! The TCP listener: bounded connections, deadlines, graceful shutdown.
+//! The TCP door's listener: its limits, and what it adds to the shared one.
 //!
-//! A connection permit is taken *before* `accept` (as in mini-redis), so at the limit the
-//! server stops accepting and the kernel backlog absorbs the excess instead of the server
-//! spawning unbounded tasks. Connections that have not logged in yet draw on a second, smaller
-//! pool, so a crowd of silent sockets cannot starve real users.
+//! Permits, back-off, per-source accounting and the drain are `ferry_net`'s. What is the TCP
+//! door's own is the second, smaller pool for connections that have not logged in yet (so a
+//! crowd of silent sockets cannot starve real users) and the `limit_reached` frame a
+//! connection gets when that pool is empty.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use ferry_core::Ferry;
-use tokio::net::{TcpListener, TcpSocket};
+use ferry_net::{Accepted, Listener};
+use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 use crate::connection::Connection;
 use crate::handler::serve_connection;
@@ -24,6 +24,9 @@ use crate::reply;
 pub struct Limits {
     /// Open connections at once (default 1024).
     pub max_connections: usize,
+    /// Open connections one source address may hold (default 1024, the default
+    /// `max_connections`); connections past it are closed as soon as they are accepted.
+    pub max_per_source: usize,
     /// Connections not yet logged in at once (default 64).
     pub max_unauthenticated: usize,
     /// Time from accept to a completed login (default 10 s).
@@ -46,6 +49,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_connections: 1024,
+            max_per_source: 1024,
             max_unauthenticated: 64,
             login_timeout: Duration::from_secs(10),
             frame_timeout: Duration::from_secs(30),
@@ -57,76 +61,56 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// The shared listener's part of these limits.
+    fn listener(&self) -> ferry_net::Limits {
+        ferry_net::Limits {
+            door: "tcp",
+            max_connections: self.max_connections,
+            max_per_source: self.max_per_source,
+            keepalive: Some(self.keepalive),
+            shutdown_grace: self.shutdown_grace,
+        }
+    }
+}
+
 /// Binds a listener with `SO_REUSEADDR`, so a restarted server can take its port back at once.
 pub fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
-    let socket = if addr.is_ipv4() {
-        TcpSocket::new_v4()?
-    } else {
-        TcpSocket::new_v6()?
-    };
-    socket.set_reuseaddr(true)?;
-    socket.bind(addr)?;
-    socket.listen(1024)
+    ferry_net::bind(addr)
 }
 
 /// Serves connections until `shutdown` is cancelled, then lets running ones finish their
-/// current step (within `shutdown_grace`).
+/// current step (within `shutdown_grace`) and closes the rest.
 pub async fn run(listener: TcpListener, ferry: Ferry, limits: Limits, shutdown: CancellationToken) {
+    let listener = Listener::new(listener, limits.listener());
     let limits = Arc::new(limits);
-    let connections = Arc::new(Semaphore::new(limits.max_connections));
     let unauthenticated = Arc::new(Semaphore::new(limits.max_unauthenticated));
-    let tracker = TaskTracker::new();
-    loop {
-        let permit = tokio::select! {
-            _ = shutdown.cancelled() => break,
-            p = connections.clone().acquire_owned() => match p {
-                Ok(p) => p,
-                Err(_) => break,
-            },
-        };
-        let (stream, peer) = tokio::select! {
-            _ = shutdown.cancelled() => break,
-            r = listener.accept() => match r {
-                Ok(pair) => pair,
-                Err(e) => {
-                    // EMFILE and friends: back off instead of spinning.
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue;
-                }
-            },
-        };
-        // Small requests and acks must not wait for Nagle's algorithm.
-        let _ = stream.set_nodelay(true);
-        let keepalive = socket2::TcpKeepalive::new()
-            .with_time(limits.keepalive)
-            .with_interval(Duration::from_secs(10))
-            .with_retries(3);
-        let _ = socket2::SockRef::from(&stream).set_tcp_keepalive(&keepalive);
+    let token = shutdown.clone();
+    ferry_net::run(listener, shutdown, move |accepted: Accepted| {
+        let Accepted {
+            stream,
+            peer,
+            permit,
+        } = accepted;
         let mut conn = Connection::new(stream, limits.frame_timeout, limits.write_timeout);
-        let Ok(pre_auth) = unauthenticated.clone().try_acquire_owned() else {
-            tracker.spawn(async move {
-                let _ = conn
-                    .send(reply::error_code(
+        // Taken here, in the accept loop, so the pool is checked in accept order.
+        let pre_auth = unauthenticated.clone().try_acquire_owned();
+        let (ferry, limits, shutdown) = (ferry.clone(), limits.clone(), token.clone());
+        async move {
+            let _permit = permit;
+            match pre_auth {
+                Ok(pre_auth) => {
+                    serve_connection(conn, peer, ferry, limits, pre_auth, shutdown).await;
+                }
+                Err(_) => {
+                    let refusal = reply::error_code(
                         "limit_reached",
                         "too many connections waiting to log in",
-                    ))
-                    .await;
-                drop(permit);
-            });
-            continue;
-        };
-        let (ferry, limits, shutdown) = (ferry.clone(), limits.clone(), shutdown.clone());
-        tracker.spawn(async move {
-            serve_connection(conn, peer, ferry, limits, pre_auth, shutdown).await;
-            drop(permit);
-        });
-    }
-    tracker.close();
-    if tokio::time::timeout(limits.shutdown_grace, tracker.wait())
-        .await
-        .is_err()
-    {
-        tracing::warn!("shutdown grace period over; closing remaining connections");
-    }
+                    );
+                    let _ = conn.send(refusal).await;
+                }
+            }
+        }
+    })
+    .await;
 }

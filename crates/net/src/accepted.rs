@@ -1,0 +1,73 @@
+//! What the listener hands a door: a stream, who is on the other end, and the permits that
+//! keep the connection counted.
+//!
+//! A door works on any [`Io`], not on `TcpStream`, so TLS later is a wrapper around the
+//! accepted stream ([`Accepted::map`]) rather than a rewrite of either door.
+
+use std::net::{IpAddr, SocketAddr};
+
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+use tokio::sync::OwnedSemaphorePermit;
+
+use crate::sources::SourceSlot;
+
+/// A byte stream a door can serve: a `TcpStream`, a TLS stream over one, a boxed one.
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
+
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Io for T {}
+
+/// An accepted connection. Hold [`permit`](Accepted::permit) for as long as the connection
+/// is open: it is what keeps the connection inside the listener's limits.
+#[derive(Debug)]
+pub struct Accepted<S = TcpStream> {
+    /// The connection's bytes.
+    pub stream: S,
+    /// The peer's address.
+    pub peer: SocketAddr,
+    /// The connection's share of the listener's limits.
+    pub permit: ConnectionPermit,
+}
+
+impl<S: Io> Accepted<S> {
+    /// The same connection over a wrapped stream (a TLS session, a recording wrapper in tests).
+    pub fn map<T: Io>(self, wrap: impl FnOnce(S) -> T) -> Accepted<T> {
+        Accepted {
+            stream: wrap(self.stream),
+            peer: self.peer,
+            permit: self.permit,
+        }
+    }
+
+    /// The same connection with its stream type erased, for code that serves several kinds.
+    pub fn boxed(self) -> Accepted<Box<dyn Io>> {
+        self.map(|s| Box::new(s) as Box<dyn Io>)
+    }
+}
+
+/// One connection's place in the listener's limits: one of `max_connections`, one of its
+/// source's `max_per_source`. Dropping it frees both.
+#[derive(Debug)]
+pub struct ConnectionPermit {
+    _connection: OwnedSemaphorePermit,
+    source: SourceSlot,
+}
+
+impl ConnectionPermit {
+    pub(crate) fn new(connection: OwnedSemaphorePermit, source: SourceSlot) -> Self {
+        ConnectionPermit {
+            _connection: connection,
+            source,
+        }
+    }
+
+    /// The source address this connection is counted under.
+    pub fn source(&self) -> IpAddr {
+        self.source.ip()
+    }
+
+    /// Connections the same source holds open now, this one included.
+    pub fn source_open(&self) -> usize {
+        self.source.open()
+    }
+}

@@ -1,0 +1,135 @@
+//! The bounded listener: a permit before `accept`, back-off on accept errors, per-source
+//! accounting.
+//!
+//! The permit comes first (as in mini-redis): at the limit the listener simply stops calling
+//! `accept`, so the excess waits in the kernel backlog instead of becoming tasks the server
+//! cannot afford. A connection from a source already holding
+//! [`max_per_source`](Limits::max_per_source) is closed as soon as it is accepted.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+use crate::accepted::{Accepted, ConnectionPermit};
+use crate::backoff::{Backoff, is_connection_error};
+use crate::socket::tune;
+use crate::sources::Sources;
+
+/// What a listener allows; each door fills it from its own limits.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// The door's name in log lines (`"tcp"`, `"http"`).
+    pub door: &'static str,
+    /// Open connections at once (default 1024).
+    pub max_connections: usize,
+    /// Open connections one source address may hold (default 1024, the default
+    /// `max_connections`, so on its own it refuses nothing the connection limit would not).
+    pub max_per_source: usize,
+    /// TCP keepalive idle time, or `None` to leave keepalive off (default 60 s).
+    pub keepalive: Option<Duration>,
+    /// How long [`run`](crate::run()) waits for running connections after shutdown before it
+    /// ends them (default 10 s).
+    pub shutdown_grace: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            door: "net",
+            max_connections: 1024,
+            max_per_source: 1024,
+            keepalive: Some(Duration::from_secs(60)),
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+/// A bound socket under [`Limits`].
+#[derive(Debug)]
+pub struct Listener {
+    inner: TcpListener,
+    limits: Limits,
+    permits: Arc<Semaphore>,
+    sources: Sources,
+    backoff: Backoff,
+}
+
+impl Listener {
+    /// Puts a bound socket (from [`bind`](crate::bind) or any `TcpListener`) under `limits`.
+    pub fn new(inner: TcpListener, limits: Limits) -> Self {
+        Listener {
+            inner,
+            permits: Arc::new(Semaphore::new(limits.max_connections)),
+            limits,
+            sources: Sources::default(),
+            backoff: Backoff::default(),
+        }
+    }
+
+    /// The address the socket is bound to.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.local_addr()
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// The per-source counts; the handle stays valid after the listener moves into
+    /// [`run`](crate::run()).
+    pub fn sources(&self) -> Sources {
+        self.sources.clone()
+    }
+
+    /// Connections open now.
+    pub fn open(&self) -> usize {
+        self.limits.max_connections - self.permits.available_permits()
+    }
+
+    /// The next connection, with its permits and its socket options set.
+    ///
+    /// Waits for a free permit first, then for a connection; accept errors never reach the
+    /// caller (they are logged and paused on). Cancel-safe: dropping the future loses no
+    /// connection and holds no permit.
+    pub async fn accept(&mut self) -> Accepted {
+        loop {
+            let connection = Arc::clone(&self.permits)
+                .acquire_owned()
+                .await
+                .expect("the listener never closes its semaphore");
+            let (stream, peer) = self.next_connection().await;
+            let Some(source) = self.sources.enter(peer.ip(), self.limits.max_per_source) else {
+                tracing::debug!(door = self.limits.door, %peer, "too many connections from this source");
+                continue;
+            };
+            tune(&stream, self.limits.keepalive);
+            return Accepted {
+                stream,
+                peer,
+                permit: ConnectionPermit::new(connection, source),
+            };
+        }
+    }
+
+    async fn next_connection(&mut self) -> (tokio::net::TcpStream, SocketAddr) {
+        loop {
+            match self.inner.accept().await {
+                Ok(pair) => {
+                    self.backoff.reset();
+                    return pair;
+                }
+                Err(e) if is_connection_error(&e) => {}
+                Err(e) => {
+                    let pause = self.backoff.next_pause();
+                    tracing::warn!(door = self.limits.door, error = %e, ?pause, "accept failed");
+                    tokio::time::sleep(pause).await;
+                }
+            }
+        }
+    }
+}
