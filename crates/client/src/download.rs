@@ -8,18 +8,14 @@ use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 use ferry_core::HomePath;
-use ferry_core::md5hex::Md5Digest;
 use ferry_core::model::EntryKind;
 use ferry_proto::frame::chunk_crc;
-use ferry_proto::message::{Request, Response, Status};
-use serde::Deserialize;
-use serde_json::Value;
+use ferry_proto::message::{DownloadData, DownloadEnd, DownloadHead, Request, Status};
 
-use super::ops::parse;
 use super::part::PartFile;
 use super::retry::Retrier;
 use super::target::local_target;
-use super::{Client, ClientError, Progress, expect_ok, server_error};
+use super::{Client, ClientError, Progress, reply, server_error};
 
 /// How [`Client::get`] behaves.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -43,15 +39,6 @@ pub struct GetOutcome {
     pub md5: String,
     /// Bytes this call had to fetch: `size` less the `.part` file it resumed from.
     pub received: u64,
-}
-
-/// The `ok` frame that opens a download.
-#[derive(Deserialize)]
-struct Head {
-    size: u64,
-    #[serde(default)]
-    md5: Option<Md5Digest>,
-    offset: u64,
 }
 
 /// A download in progress.
@@ -159,7 +146,7 @@ impl Client {
         job: &mut Job,
         retrier: &Retrier,
         progress: &mut dyn Progress,
-    ) -> Result<Head, ClientError> {
+    ) -> Result<DownloadHead, ClientError> {
         if let Some(note) = retrier.note(job.part.len()) {
             progress.note(&note);
         }
@@ -171,7 +158,7 @@ impl Client {
         // The server may hash the file before its first answer.
         let wait = self.wait_for_bytes(job.remote_size);
         let (response, _) = self.conn().recv_within(wait).await?;
-        let head: Head = parse(expect_ok(response)?)?;
+        let head: DownloadHead = reply(response)?;
         progress.start(head.size, job.part.len());
         let mut failure = (head.offset != job.part.len()).then(|| {
             ClientError::protocol(format!(
@@ -186,19 +173,27 @@ impl Client {
             match response.status {
                 Status::Data if failure.is_none() => {
                     self.pace(payload.len() as u64).await;
-                    match accept(&mut job.part, &response, payload).await {
+                    let accepted = match reply::<DownloadData>(response) {
+                        Ok(data) => accept(&mut job.part, data, payload).await,
+                        Err(e) => Err(e),
+                    };
+                    match accepted {
                         Ok(()) => progress.advance(job.part.len()),
                         Err(e) => failure = Some(e),
                     }
                 }
                 Status::Data => {}
                 Status::End => {
-                    let size = response.fields.get("size").and_then(Value::as_u64);
-                    if failure.is_none() && size != Some(job.part.len()) {
-                        failure = Some(ClientError::protocol(format!(
-                            "download ended at {} bytes, announced {size:?}",
-                            job.part.len()
-                        )));
+                    if failure.is_none() {
+                        failure = match reply::<DownloadEnd>(response) {
+                            Ok(end) if end.size == job.part.len() => None,
+                            Ok(end) => Some(ClientError::protocol(format!(
+                                "download ended at {} bytes, announced {}",
+                                job.part.len(),
+                                end.size
+                            ))),
+                            Err(e) => Some(e),
+                        };
                     }
                     break;
                 }
@@ -219,18 +214,17 @@ impl Client {
 /// Checks one data frame and appends it to the `.part` file.
 async fn accept(
     part: &mut PartFile,
-    response: &Response,
+    data: DownloadData,
     payload: Bytes,
 ) -> Result<(), ClientError> {
-    let offset = response.fields.get("offset").and_then(Value::as_u64);
-    if offset != Some(part.len()) {
+    if data.offset != part.len() {
         return Err(ClientError::protocol(format!(
-            "data frame at offset {offset:?}, expected {}",
+            "data frame at offset {}, expected {}",
+            data.offset,
             part.len()
         )));
     }
-    let crc = response.fields.get("crc32c").and_then(Value::as_u64);
-    if crc != Some(u64::from(chunk_crc(&payload))) {
+    if data.crc32c != chunk_crc(&payload) {
         return Err(ClientError::ChunkCorrupt { offset: part.len() });
     }
     part.append(&payload).await
@@ -241,7 +235,7 @@ async fn accept(
 async fn verify(
     part: &mut PartFile,
     target: &Path,
-    head: Head,
+    head: DownloadHead,
 ) -> Result<(u64, String), ClientError> {
     let actual = part.finish().await?;
     if part.len() != head.size {
@@ -251,15 +245,14 @@ async fn verify(
             head.size
         )));
     }
-    match head.md5 {
-        Some(expected) if expected.to_string() != actual => {
-            part.discard().await;
-            Err(ClientError::ChecksumMismatch {
-                path: target.display().to_string(),
-                expected: expected.to_string(),
-                actual,
-            })
-        }
-        _ => Ok((head.size, actual)),
+    let expected = head.md5.to_string();
+    if expected != actual {
+        part.discard().await;
+        return Err(ClientError::ChecksumMismatch {
+            path: target.display().to_string(),
+            expected,
+            actual,
+        });
     }
+    Ok((head.size, actual))
 }

@@ -5,11 +5,9 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use ferry_core::{ExecCommand, ExecExit, ExecStream};
-use ferry_proto::message::{Request, Status};
-use serde::Deserialize;
-use serde_json::Value;
+use ferry_proto::message::{ExecOutput, ExecReply, Request, Status};
 
-use super::{Client, ClientError, server_error};
+use super::{Client, ClientError, reply, server_error};
 
 /// How long to wait for the next frame of a command run without `timeout`: the server applies
 /// its own limit, this only guards against a server that stopped answering.
@@ -17,16 +15,6 @@ const UNBOUNDED_WAIT: Duration = Duration::from_secs(3600);
 
 /// Request ids; only unique within a connection matters, a process-wide counter is simplest.
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
-
-#[derive(Deserialize)]
-struct OutputHead {
-    stream: ExecStream,
-}
-
-#[derive(Deserialize)]
-struct ExitBody {
-    exit: ExecExit,
-}
 
 impl Client {
     /// Runs `command` in the current remote folder and hands each piece of output to `sink`
@@ -54,22 +42,37 @@ impl Client {
         };
         self.conn().send(request.into_frame(Bytes::new())).await?;
         let wait = timeout.unwrap_or(UNBOUNDED_WAIT) + self.timeout;
+        let echoes = |echoed: u64| {
+            if echoed == id {
+                Ok(())
+            } else {
+                Err(ClientError::protocol(format!(
+                    "an exec answer for id {echoed}, expected {id}"
+                )))
+            }
+        };
         loop {
             let (response, payload) = self.conn().recv_within(wait).await?;
-            let echoed = response.fields.get("id").and_then(Value::as_u64);
-            if echoed.is_some_and(|echoed| echoed != id) {
-                return Err(ClientError::protocol(format!(
-                    "an exec answer for id {echoed:?}, expected {id}"
-                )));
-            }
             match response.status {
                 Status::ExecOutput => {
-                    let head: OutputHead = super::ops::parse(response)?;
-                    sink(head.stream, &payload)
+                    let output: ExecOutput = reply(response)?;
+                    echoes(output.id)?;
+                    sink(output.stream, &payload)
                         .map_err(|e| ClientError::io("cannot write the command's output", e))?;
                 }
-                Status::Ok => return Ok(super::ops::parse::<ExitBody>(response)?.exit),
-                Status::Error => return Err(server_error(response)),
+                Status::Ok => {
+                    let done: ExecReply = reply(response)?;
+                    echoes(done.id)?;
+                    return Ok(done.exit);
+                }
+                Status::Error => {
+                    let error = server_error(response);
+                    // Connection-level errors (`timeout`, `shutting_down`) carry no id.
+                    if let Some(echoed) = error.detail_u64("id") {
+                        echoes(echoed)?;
+                    }
+                    return Err(error);
+                }
                 other => {
                     return Err(ClientError::protocol(format!(
                         "expected exec_output, ok or error, got {other:?}"

@@ -37,8 +37,10 @@ use std::time::Duration;
 use bytes::Bytes;
 use ferry_core::HomePath;
 use ferry_core::auth::scram::ScramClient;
-use ferry_proto::message::{MECHANISM, PROTOCOL_VERSION, Request, Response, Status};
-use serde_json::Value;
+use ferry_proto::message::{
+    AuthFinishReply, AuthStartReply, ErrorReply, HelloReply, MECHANISM, PROTOCOL_VERSION, Reply,
+    Request, Response, Status,
+};
 
 pub use connection::Connection;
 pub use download::{GetOptions, GetOutcome};
@@ -102,11 +104,10 @@ impl Client {
             version: PROTOCOL_VERSION,
             client: Some(CLIENT_NAME.to_string()),
         };
-        let ok = client.request(hello).await?;
-        let version = ok.fields.get("version").and_then(Value::as_u64);
-        if version != Some(u64::from(PROTOCOL_VERSION)) {
+        let version = client.call::<HelloReply>(hello).await?.version;
+        if version != PROTOCOL_VERSION {
             return Err(ClientError::protocol(format!(
-                "the server answered hello with version {version:?}, not {PROTOCOL_VERSION}"
+                "the server answered hello with version {version}, not {PROTOCOL_VERSION}"
             )));
         }
         Ok(client)
@@ -119,15 +120,14 @@ impl Client {
             mechanism: MECHANISM.to_string(),
             message: client_first,
         };
-        let server_first = string_field(&self.request(start).await?, "message")?;
+        let server_first = self.call::<AuthStartReply>(start).await?.message;
         let (scram, client_final) = scram.handle_server_first(&server_first)?;
-        let ok = self
-            .request(Request::AuthFinish {
-                message: client_final,
-            })
-            .await?;
-        scram.verify_server_final(&string_field(&ok, "message")?)?;
-        self.cwd = parse_path(&string_field(&ok, "cwd")?)?;
+        let finish = Request::AuthFinish {
+            message: client_final,
+        };
+        let done: AuthFinishReply = self.call(finish).await?;
+        scram.verify_server_final(&done.message)?;
+        self.cwd = done.cwd;
         self.credentials = Some((user.to_string(), password.to_string()));
         Ok(())
     }
@@ -194,6 +194,21 @@ impl Client {
         expect_ok(response)
     }
 
+    /// Sends one request and returns its `ok` reply as the type `R`.
+    pub(crate) async fn call<R: Reply>(&mut self, request: Request) -> Result<R, ClientError> {
+        let wait = self.timeout;
+        self.call_within(request, wait).await
+    }
+
+    /// [`Client::call`] with a longer wait (see [`Client::request_within`]).
+    pub(crate) async fn call_within<R: Reply>(
+        &mut self,
+        request: Request,
+        wait: Duration,
+    ) -> Result<R, ClientError> {
+        reply(self.request_within(request, wait).await?)
+    }
+
     /// Says `bye` and closes the connection. Failures do not matter any more at this point.
     pub async fn close(mut self) {
         let _ = self.request(Request::Bye).await;
@@ -227,36 +242,30 @@ pub(crate) fn expect_ok(response: Response) -> Result<Response, ClientError> {
     }
 }
 
+/// The reply of type `R` a response holds. An `error` response becomes
+/// [`ClientError::Server`]; any other kind of frame than `R`'s, or fields that do not fit `R`,
+/// is a protocol error.
+pub(crate) fn reply<R: Reply>(response: Response) -> Result<R, ClientError> {
+    if response.status == Status::Error && R::STATUS != Status::Error {
+        return Err(server_error(response));
+    }
+    response
+        .reply()
+        .map_err(|e| ClientError::protocol(format!("unexpected response: {e}")))
+}
+
 /// The [`ClientError::Server`] an `error` response stands for.
 pub(crate) fn server_error(response: Response) -> ClientError {
-    let mut fields = response.fields;
-    let code = match fields.remove("code") {
-        Some(Value::String(code)) => code,
-        _ => "unknown".to_string(),
-    };
-    let message = match fields.remove("message") {
-        Some(Value::String(message)) => message,
-        _ => String::new(),
-    };
-    ClientError::Server {
-        code,
-        message,
-        fields,
+    match response.error_reply() {
+        Ok(ErrorReply {
+            code,
+            message,
+            details,
+        }) => ClientError::Server {
+            code,
+            message,
+            fields: details,
+        },
+        Err(e) => ClientError::protocol(format!("a malformed error response: {e}")),
     }
-}
-
-/// A string field of an `ok` response that must be there.
-fn string_field(response: &Response, name: &str) -> Result<String, ClientError> {
-    match response.fields.get(name) {
-        Some(Value::String(s)) => Ok(s.clone()),
-        _ => Err(ClientError::protocol(format!(
-            "the response has no string {name:?} field"
-        ))),
-    }
-}
-
-/// Parses an absolute path the server reported.
-fn parse_path(s: &str) -> Result<HomePath, ClientError> {
-    HomePath::parse_stored(s)
-        .map_err(|e| ClientError::protocol(format!("the server sent a bad path {s:?}: {e}")))
 }

@@ -2,41 +2,17 @@
 
 use ferry_core::HomePath;
 use ferry_core::model::{Entry, Listing, QuotaInfo, UploadInfo};
-use ferry_proto::message::{Request, Response};
-use serde::Deserialize;
-use serde::de::DeserializeOwned;
+use ferry_proto::message::{CwdReply, EmptyReply, EntryReply, Request, UploadReply, UploadsReply};
 
 use super::{Client, ClientError};
 
 /// How many entries to ask for per `ls` page; the server may cap it lower.
 const LS_PAGE: u32 = 1000;
 
-#[derive(Deserialize)]
-struct CwdBody {
-    cwd: HomePath,
-}
-
-#[derive(Deserialize)]
-struct EntryBody {
-    entry: Entry,
-}
-
-#[derive(Deserialize)]
-struct UploadBody {
-    upload: UploadInfo,
-}
-
-#[derive(Deserialize)]
-struct UploadsBody {
-    uploads: Vec<UploadInfo>,
-}
-
 impl Client {
     /// Asks the server for the current folder.
     pub async fn pwd(&mut self) -> Result<HomePath, ClientError> {
-        let body: CwdBody = parse(self.request(Request::Pwd).await?)?;
-        self.set_cwd(body.cwd.clone());
-        Ok(body.cwd)
+        self.change_cwd(Request::Pwd).await
     }
 
     /// Changes the current folder.
@@ -44,9 +20,7 @@ impl Client {
         let request = Request::Cd {
             path: path.to_string(),
         };
-        let body: CwdBody = parse(self.request(request).await?)?;
-        self.set_cwd(body.cwd.clone());
-        Ok(body.cwd)
+        self.change_cwd(request).await
     }
 
     /// One page of a folder listing, starting after `after`.
@@ -60,7 +34,7 @@ impl Client {
             after,
             limit: Some(LS_PAGE),
         };
-        parse(self.request(request).await?)
+        self.call(request).await
     }
 
     /// A whole folder listing: every page, concatenated; `next` is always `None`.
@@ -83,7 +57,7 @@ impl Client {
             path: path.to_string(),
             digest: false,
         };
-        Ok(parse::<EntryBody>(self.request(request).await?)?.entry)
+        self.entry(request).await
     }
 
     /// Metadata of one file including its MD5, which the server computes if it does not know
@@ -94,7 +68,7 @@ impl Client {
             digest: true,
         };
         let wait = self.wait_for_bytes(size);
-        Ok(parse::<EntryBody>(self.request_within(request, wait).await?)?.entry)
+        Ok(self.call_within::<EntryReply>(request, wait).await?.entry)
     }
 
     /// Metadata of one entry, or `None` if nothing is there.
@@ -112,7 +86,7 @@ impl Client {
             path: path.to_string(),
             parents,
         };
-        Ok(parse::<EntryBody>(self.request(request).await?)?.entry)
+        self.entry(request).await
     }
 
     /// Removes a file, or a folder with `recursive`.
@@ -121,7 +95,7 @@ impl Client {
             path: path.to_string(),
             recursive,
         };
-        self.request(request).await.map(drop)
+        self.call::<EmptyReply>(request).await.map(drop)
     }
 
     /// Moves or renames an entry.
@@ -136,23 +110,26 @@ impl Client {
             to: to.to_string(),
             overwrite,
         };
-        Ok(parse::<EntryBody>(self.request(request).await?)?.entry)
+        self.entry(request).await
     }
 
     /// Bytes used, reserved and allowed.
     pub async fn quota(&mut self) -> Result<QuotaInfo, ClientError> {
-        parse(self.request(Request::Quota).await?)
+        self.call(Request::Quota).await
     }
 
     /// This user's unfinished uploads.
     pub async fn upload_list(&mut self) -> Result<Vec<UploadInfo>, ClientError> {
-        Ok(parse::<UploadsBody>(self.request(Request::UploadList).await?)?.uploads)
+        Ok(self
+            .call::<UploadsReply>(Request::UploadList)
+            .await?
+            .uploads)
     }
 
     /// One upload's state; its `offset` is where to resume.
     pub async fn upload_status(&mut self, id: &str) -> Result<UploadInfo, ClientError> {
         let request = Request::UploadStatus { id: id.to_string() };
-        Ok(parse::<UploadBody>(self.request(request).await?)?.upload)
+        Ok(self.call::<UploadReply>(request).await?.upload)
     }
 
     /// Starts an upload of `size` bytes to `path`.
@@ -169,7 +146,7 @@ impl Client {
             md5,
             overwrite,
         };
-        Ok(parse::<UploadBody>(self.request(request).await?)?.upload)
+        Ok(self.call::<UploadReply>(request).await?.upload)
     }
 
     /// Verifies and commits an upload; `size` only scales how long to wait for the server.
@@ -184,19 +161,24 @@ impl Client {
             md5,
         };
         let wait = self.wait_for_bytes(size);
-        Ok(parse::<EntryBody>(self.request_within(request, wait).await?)?.entry)
+        Ok(self.call_within::<EntryReply>(request, wait).await?.entry)
     }
 
     /// Abandons an upload and releases its reservation.
     pub async fn upload_cancel(&mut self, id: &str) -> Result<(), ClientError> {
         let request = Request::UploadCancel { id: id.to_string() };
-        self.request(request).await.map(drop)
+        self.call::<EmptyReply>(request).await.map(drop)
     }
-}
 
-/// The fields of an `ok` response as a result type.
-pub(crate) fn parse<T: DeserializeOwned>(response: Response) -> Result<T, ClientError> {
-    response
-        .parse()
-        .map_err(|e| ClientError::protocol(format!("unexpected response fields: {e}")))
+    /// Sends `pwd` or `cd` and remembers the folder the server reports.
+    async fn change_cwd(&mut self, request: Request) -> Result<HomePath, ClientError> {
+        let cwd = self.call::<CwdReply>(request).await?.cwd;
+        self.set_cwd(cwd.clone());
+        Ok(cwd)
+    }
+
+    /// Sends a request answered by one entry.
+    async fn entry(&mut self, request: Request) -> Result<Entry, ClientError> {
+        Ok(self.call::<EntryReply>(request).await?.entry)
+    }
 }

@@ -24,12 +24,11 @@ use std::path::Path;
 
 use bytes::Bytes;
 use ferry_proto::frame::{MAX_PAYLOAD_LEN, chunk_crc};
-use ferry_proto::message::{Request, Status};
-use serde_json::Value;
+use ferry_proto::message::{OffsetReply, Request, Status};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use super::upload_md5::UploadMd5;
-use super::{Client, ClientError, Progress, server_error};
+use super::{Client, ClientError, Progress, reply, server_error};
 
 /// Writes sent but not yet acknowledged, at most.
 pub(crate) const WINDOW: usize = 8;
@@ -164,24 +163,20 @@ impl Client {
     /// Reads one write's acknowledgement; `end` is where that write should leave the upload.
     async fn read_ack(&mut self, end: u64) -> Result<Ack, ClientError> {
         let (response, _) = self.conn().recv().await?;
-        match response.status {
-            Status::Ok => match response.fields.get("offset").and_then(Value::as_u64) {
-                Some(offset) if offset == end => Ok(Ack::Stored(offset)),
-                other => Ok(Ack::Failed(Failure::Resync(ClientError::protocol(
-                    format!("write acknowledged with offset {other:?}, expected {end}"),
-                )))),
-            },
-            Status::Error => {
-                let error = server_error(response);
-                Ok(Ack::Failed(match error.code() {
-                    "offset_mismatch" | "chunk_checksum_mismatch" => Failure::Resync(error),
-                    _ => Failure::Fatal(error),
-                }))
-            }
-            other => Err(ClientError::protocol(format!(
-                "expected a write acknowledgement, got {other:?}"
-            ))),
+        if response.status == Status::Error {
+            let error = server_error(response);
+            return Ok(Ack::Failed(match error.code() {
+                "offset_mismatch" | "chunk_checksum_mismatch" => Failure::Resync(error),
+                _ => Failure::Fatal(error),
+            }));
         }
+        let OffsetReply { offset } = reply(response)?;
+        if offset != end {
+            return Ok(Ack::Failed(Failure::Resync(ClientError::protocol(
+                format!("write acknowledged with offset {offset}, expected {end}"),
+            ))));
+        }
+        Ok(Ack::Stored(offset))
     }
 }
 

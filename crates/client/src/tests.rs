@@ -5,10 +5,16 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use ferry_proto::frame::{Frame, FrameCodec, Header, chunk_crc};
+use ferry_core::md5hex::Md5Digest;
+use ferry_core::model::{Entry, EntryKind, UploadInfo};
+use ferry_core::{HomePath, UploadId};
+use ferry_proto::frame::{Frame, FrameCodec, chunk_crc};
+use ferry_proto::message::{
+    DownloadData, DownloadEnd, DownloadHead, EmptyReply, EntryReply, ErrorReply, HelloReply,
+    MECHANISM, OffsetReply, Reply, Request, UploadReply, UploadsReply,
+};
 use futures::{SinkExt, StreamExt};
 use md5::{Digest, Md5};
-use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio_util::codec::Framed;
 
@@ -34,21 +40,39 @@ struct State {
     connections: usize,
 }
 
-fn header(v: Value) -> Header {
-    v.as_object().cloned().unwrap()
-}
-
 fn md5_hex(data: &[u8]) -> String {
     hex::encode(Md5::digest(data))
 }
 
-fn entry(state: &State) -> Value {
-    json!({"name": "f.bin", "path": "/f.bin", "kind": "file", "size": state.data.len(),
-           "modified": 0, "md5": md5_hex(&state.data)})
+fn md5_of(data: &[u8]) -> Md5Digest {
+    Md5Digest(Md5::digest(data).into())
 }
 
-fn upload(state: &State, size: u64) -> Value {
-    json!({"id": ID, "path": "/f.bin", "size": size, "offset": state.data.len(), "expires": 0})
+fn path() -> HomePath {
+    HomePath::parse_stored("/f.bin").unwrap()
+}
+
+fn entry(state: &State) -> EntryReply {
+    let entry = Entry {
+        name: "f.bin".into(),
+        path: path(),
+        kind: EntryKind::File,
+        size: state.data.len() as u64,
+        modified: 0,
+        md5: Some(md5_of(&state.data)),
+    };
+    EntryReply { entry }
+}
+
+fn upload(state: &State, size: u64) -> UploadInfo {
+    UploadInfo {
+        id: UploadId::parse(ID).unwrap(),
+        path: path(),
+        size,
+        offset: state.data.len() as u64,
+        md5: None,
+        expires: 0,
+    }
 }
 
 /// Serves connections, each on its own task, until the test ends.
@@ -74,62 +98,85 @@ async fn fake_server(state: Arc<Mutex<State>>, size: u64, stat_exists: bool) -> 
     addr
 }
 
+fn frame_of(reply: impl Reply) -> Frame {
+    reply.to_frame(Bytes::new())
+}
+
+fn err(code: &str, details: &[(&str, u64)]) -> Frame {
+    let reply = ErrorReply {
+        code: code.into(),
+        message: code.into(),
+        details: details
+            .iter()
+            .map(|(k, v)| (k.to_string(), (*v).into()))
+            .collect(),
+    };
+    frame_of(reply)
+}
+
 fn answer(state: &Mutex<State>, frame: Frame, size: u64, stat_exists: bool) -> Vec<Frame> {
-    let h = &frame.header;
-    let num = |k: &str| h.get(k).and_then(Value::as_u64).unwrap_or(0);
-    let text = |k: &str| h.get(k).and_then(Value::as_str).map(str::to_string);
     let mut s = state.lock().unwrap();
-    let ok = |v: Value| {
-        let mut m = header(v);
-        m.insert("status".into(), "ok".into());
-        Frame::new(m)
-    };
-    let err = |code: &str, extra: Value| {
-        let mut m = header(extra);
-        m.insert("status".into(), "error".into());
-        m.insert("code".into(), code.into());
-        m.insert("message".into(), code.into());
-        Frame::new(m)
-    };
-    match h.get("op").and_then(Value::as_str).unwrap() {
-        "hello" => vec![ok(json!({"version": 1}))],
-        "stat" if stat_exists => vec![ok(json!({"entry": entry(&s)}))],
-        "stat" => vec![err("not_found", json!({}))],
-        "upload_list" if s.listed => vec![ok(json!({"uploads": [upload(&s, size)]}))],
-        "upload_list" => vec![ok(json!({"uploads": []}))],
-        "upload_create" => {
-            s.creates.push(text("md5"));
-            s.data.clear();
-            vec![ok(json!({"upload": upload(&s, size)}))]
+    match Request::from_header(&frame.header).unwrap() {
+        Request::Hello { .. } => vec![frame_of(HelloReply {
+            version: 1,
+            server: "fake".into(),
+            max_header: 1 << 16,
+            max_payload: 1 << 20,
+            mechanisms: vec![MECHANISM.into()],
+        })],
+        Request::Stat { .. } if stat_exists => vec![frame_of(entry(&s))],
+        Request::Stat { .. } => vec![err("not_found", &[])],
+        Request::UploadList => {
+            let uploads = if s.listed {
+                vec![upload(&s, size)]
+            } else {
+                Vec::new()
+            };
+            vec![frame_of(UploadsReply { uploads })]
         }
-        "upload_status" => vec![ok(json!({"upload": upload(&s, size)}))],
-        "upload_write" => {
+        Request::UploadCreate { md5, .. } => {
+            s.creates.push(md5);
+            s.data.clear();
+            vec![frame_of(UploadReply {
+                upload: upload(&s, size),
+            })]
+        }
+        Request::UploadStatus { .. } => vec![frame_of(UploadReply {
+            upload: upload(&s, size),
+        })],
+        Request::UploadWrite { offset, crc32c, .. } => {
             s.writes += 1;
             let held = s.data.len() as u64;
-            if num("offset") != held {
-                return vec![err("offset_mismatch", json!({"offset": held}))];
+            if offset != held {
+                return vec![err("offset_mismatch", &[("offset", held)])];
             }
             if s.refuse_write_at == Some(held) {
                 s.refuse_write_at = None;
-                return vec![err("chunk_checksum_mismatch", json!({}))];
+                return vec![err("chunk_checksum_mismatch", &[])];
             }
-            assert_eq!(num("crc32c"), u64::from(chunk_crc(&frame.payload)));
+            assert_eq!(crc32c, chunk_crc(&frame.payload));
             s.data.extend_from_slice(&frame.payload);
-            vec![ok(json!({"offset": s.data.len()}))]
+            vec![frame_of(OffsetReply {
+                offset: s.data.len() as u64,
+            })]
         }
-        "upload_finish" => {
-            s.finishes.push(text("md5"));
-            if text("md5") != Some(md5_hex(&s.data)) {
+        Request::UploadFinish { md5, .. } => {
+            s.finishes.push(md5.clone());
+            if md5 != Some(md5_hex(&s.data)) {
                 s.data.clear();
                 s.listed = false;
-                return vec![err("checksum_mismatch", json!({}))];
+                return vec![err("checksum_mismatch", &[])];
             }
-            vec![ok(json!({"entry": entry(&s)}))]
+            vec![frame_of(entry(&s))]
         }
-        "get" => {
-            let from = num("offset") as usize;
-            let mut frames = vec![ok(json!({"size": s.data.len(), "md5": md5_hex(&s.data),
-                                            "offset": from}))];
+        Request::Get { offset, .. } => {
+            let from = offset as usize;
+            let head = DownloadHead {
+                size: s.data.len() as u64,
+                md5: md5_of(&s.data),
+                offset,
+            };
+            let mut frames = vec![frame_of(head)];
             let corrupt = s.corrupt_read_at.take();
             for (i, chunk) in s.data[from..].chunks(1 << 20).enumerate() {
                 let at = (from + (i << 20)) as u64;
@@ -137,15 +184,19 @@ fn answer(state: &Mutex<State>, frame: Frame, size: u64, stat_exists: bool) -> V
                 if corrupt == Some(at) {
                     crc ^= 1;
                 }
-                let h = header(json!({"status": "data", "offset": at, "crc32c": crc}));
-                frames.push(Frame::with_payload(h, Bytes::copy_from_slice(chunk)));
+                let data = DownloadData {
+                    offset: at,
+                    crc32c: crc,
+                };
+                frames.push(data.to_frame(Bytes::copy_from_slice(chunk)));
             }
-            frames.push(Frame::new(header(
-                json!({"status": "end", "size": s.data.len()}),
-            )));
+            let end = DownloadEnd {
+                size: s.data.len() as u64,
+            };
+            frames.push(end.to_frame(Bytes::new()));
             frames
         }
-        _ => vec![ok(json!({}))],
+        _ => vec![frame_of(EmptyReply {})],
     }
 }
 

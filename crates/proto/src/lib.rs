@@ -1,7 +1,11 @@
 //! The wire protocol: framing ([`frame`]) and the messages inside frames ([`message`]).
 //!
-//! Pure: nothing here touches a socket. `docs/PROTOCOL.md` specifies the same thing byte by
-//! byte for implementers in other languages.
+//! Pure: nothing here touches a socket. [`FrameCodec`] turns bytes into [`Frame`]s (a JSON
+//! [`Header`] plus a bounded payload); [`Request`] is what a client asks, named by an [`Op`];
+//! each kind of answer is a type implementing [`Reply`] (`HelloReply`, `EntryReply`,
+//! `DownloadData`, …), and [`Response`] is a received header before it is known which.
+//! `docs/PROTOCOL.md` specifies the same thing byte by byte for implementers in other
+//! languages.
 
 pub mod frame;
 pub mod message;
@@ -11,5 +15,8 @@ pub use frame::{
     encode_frame, encode_head,
 };
 pub use message::{
-    MECHANISM, PROTOCOL_VERSION, Request, RequestError, Response, Status, error_header, ok_header,
+    AuthFinishReply, AuthStartReply, CwdReply, DownloadData, DownloadEnd, DownloadHead, EmptyReply,
+    EntryReply, ErrorReply, ExecOutput, ExecReply, HelloReply, MECHANISM, OffsetReply, Op,
+    PROTOCOL_VERSION, Reply, ReplyError, Request, RequestError, Response, Status, UploadReply,
+    UploadsReply, error_header, ok_header,
 };

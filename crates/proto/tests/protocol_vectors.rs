@@ -6,100 +6,12 @@
 //! payload is the one stated on the `Payload` line, and re-encodes to the same bytes; a
 //! `hex error=CODE` vector fails to decode with `CODE`.
 
+mod vectors;
+
 use bytes::BytesMut;
-use ferry_proto::{Frame, FrameCodec, FrameError, Header, chunk_crc, encode_frame};
+use ferry_proto::{Header, chunk_crc, encode_frame};
 use serde_json::Value;
-use tokio_util::codec::Decoder;
-
-#[derive(Debug)]
-struct Vector {
-    name: String,
-    bytes: Vec<u8>,
-    expect: Expect,
-}
-
-#[derive(Debug)]
-enum Expect {
-    Frame {
-        header_text: Option<String>,
-        payload: Option<Vec<u8>>,
-    },
-    Error(String),
-}
-
-fn protocol_md() -> String {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/PROTOCOL.md");
-    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {path}: {e}"))
-}
-
-fn parse_hex(name: &str, text: &str) -> Vec<u8> {
-    let digits: String = text.split_whitespace().collect();
-    hex::decode(&digits).unwrap_or_else(|e| panic!("{name}: bad hex: {e}"))
-}
-
-/// Walks the markdown: a `####` heading starts a vector, a `json` block gives its header, a line
-/// starting `Payload` its payload (first backtick span, hex) and a `hex` block its bytes.
-fn vectors(md: &str) -> Vec<Vector> {
-    let mut out = Vec::new();
-    let mut name = String::from("(before any heading)");
-    let mut header_text = None;
-    let mut payload = None;
-    let mut lines = md.lines();
-    while let Some(line) = lines.next() {
-        if let Some(heading) = line.strip_prefix("#") {
-            name = heading.trim_start_matches('#').trim().to_string();
-            header_text = None;
-            payload = None;
-        } else if line.starts_with("Payload") {
-            let span = line
-                .split('`')
-                .nth(1)
-                .unwrap_or_else(|| panic!("{name}: no `hex` span"));
-            payload = Some(parse_hex(&name, span));
-        } else if let Some(info) = line.strip_prefix("```") {
-            let body: Vec<&str> = lines
-                .by_ref()
-                .take_while(|l| !l.starts_with("```"))
-                .collect();
-            let body = body.join("\n");
-            let mut words = info.split_whitespace();
-            match words.next() {
-                Some("json") => header_text = Some(body.trim().to_string()),
-                Some("hex") => {
-                    let expect = match words.next() {
-                        None => Expect::Frame {
-                            header_text: header_text.take(),
-                            payload: payload.take(),
-                        },
-                        Some(attr) => {
-                            let code = attr.strip_prefix("error=").unwrap_or_else(|| {
-                                panic!("{name}: unknown hex block attribute {attr:?}")
-                            });
-                            Expect::Error(code.to_string())
-                        }
-                    };
-                    assert!(
-                        words.next().is_none(),
-                        "{name}: trailing words after {info:?}"
-                    );
-                    out.push(Vector {
-                        name: name.clone(),
-                        bytes: parse_hex(&name, &body),
-                        expect,
-                    });
-                }
-                _ => {}
-            }
-        }
-    }
-    out
-}
-
-fn decode_all(bytes: &[u8]) -> (Result<Option<Frame>, FrameError>, BytesMut) {
-    let mut src = BytesMut::from(bytes);
-    let result = FrameCodec::default().decode(&mut src);
-    (result, src)
-}
+use vectors::{Expect, Vector, decode_all, normal, protocol_md, vectors};
 
 fn check_frame(v: &Vector, header_text: &Option<String>, payload: &Option<Vec<u8>>) {
     let name = &v.name;
@@ -144,16 +56,6 @@ fn check_frame(v: &Vector, header_text: &Option<String>, payload: &Option<Vec<u8
         v.bytes.as_slice(),
         "{name}: re-encoding differs"
     );
-}
-
-fn normal(vs: &[Vector]) -> impl Iterator<Item = (&Vector, &Option<String>, &Option<Vec<u8>>)> {
-    vs.iter().filter_map(|v| match &v.expect {
-        Expect::Frame {
-            header_text,
-            payload,
-        } => Some((v, header_text, payload)),
-        Expect::Error(_) => None,
-    })
 }
 
 #[test]

@@ -2,9 +2,13 @@
 //!
 //! - [`server`]: the listener — connection limits, deadlines, graceful shutdown.
 //! - [`connection`]: one socket as a stream of frames, with idle and per-frame deadlines.
-//! - [`handler`]: the per-connection protocol (hello, SCRAM login, requests) translated to
-//!   calls on `ferry_core`'s service; [`reply`] is the one place core errors become frames.
+//! - [`handler`]: the session loop of one connection — hello, SCRAM login, then requests in
+//!   order, with read-ahead during chunk writes and the connection's log line.
+//! - [`cmd`]: one small file per operation family, each turning a typed request into one call
+//!   on `ferry_core::Session` and its result into a typed reply.
+//! - [`reply`]: the one place core results and errors become frames.
 
+pub mod cmd;
 pub mod connection;
 pub mod handler;
 pub mod reply;

@@ -1,0 +1,349 @@
+//! [`Request`]: every request a client may send, decoded from and encoded to a frame header.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::Op;
+use crate::frame::{Frame, Header};
+
+/// Every request a client may send. Unknown fields are refused so that typos fail loudly.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Request {
+    /// Version handshake; must be the first frame on a connection. Answered by
+    /// [`HelloReply`](super::HelloReply).
+    Hello {
+        /// Protocol version the client speaks.
+        version: u32,
+        /// Free-form client name, for logs.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client: Option<String>,
+    },
+    /// SCRAM client-first message. Answered by [`AuthStartReply`](super::AuthStartReply).
+    AuthStart {
+        /// Must be [`MECHANISM`](super::MECHANISM).
+        mechanism: String,
+        /// RFC 5802 client-first-message (`n,,n=user,r=nonce`).
+        message: String,
+    },
+    /// SCRAM client-final message. Answered by [`AuthFinishReply`](super::AuthFinishReply).
+    AuthFinish {
+        /// RFC 5802 client-final-message (`c=biws,r=…,p=…`).
+        message: String,
+    },
+    /// Current folder of this session. Answered by [`CwdReply`](super::CwdReply).
+    Pwd,
+    /// Change the session's current folder. Answered by [`CwdReply`](super::CwdReply).
+    Cd {
+        /// Folder, absolute (from the home) or relative to the current folder.
+        path: String,
+    },
+    /// List a folder, sorted by name, one page at a time. Answered by a
+    /// [`Listing`](ferry_core::model::Listing).
+    Ls {
+        /// Folder to list; the current folder when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        path: Option<String>,
+        /// Return only entries whose names sort after this one (paging cursor).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        after: Option<String>,
+        /// Page size; the server caps it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        limit: Option<u32>,
+    },
+    /// Metadata of one entry. Answered by [`EntryReply`](super::EntryReply).
+    Stat {
+        /// Entry to describe.
+        path: String,
+        /// Compute a file's MD5 if the server does not know it yet (costs a full read once).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        digest: bool,
+    },
+    /// Create a folder. Answered by [`EntryReply`](super::EntryReply).
+    Mkdir {
+        /// Folder to create.
+        path: String,
+        /// Create missing parents and accept an existing folder.
+        #[serde(default)]
+        parents: bool,
+    },
+    /// Remove a file, or a folder with `recursive`. Answered by [`EmptyReply`](super::EmptyReply).
+    Rm {
+        /// Entry to remove.
+        path: String,
+        /// Required to remove a folder (and everything in it).
+        #[serde(default)]
+        recursive: bool,
+    },
+    /// Move or rename an entry. Answered by [`EntryReply`](super::EntryReply).
+    Mv {
+        /// Existing entry.
+        from: String,
+        /// New name; must not exist unless `overwrite`.
+        to: String,
+        /// Replace an existing file at `to`.
+        #[serde(default)]
+        overwrite: bool,
+    },
+    /// Bytes used, reserved by unfinished uploads, and the limit. Answered by a
+    /// [`QuotaInfo`](ferry_core::model::QuotaInfo).
+    Quota,
+    /// Start an upload; reserves `size` bytes of quota. Answered by
+    /// [`UploadReply`](super::UploadReply).
+    UploadCreate {
+        /// Target file.
+        path: String,
+        /// Exact final size in bytes.
+        size: u64,
+        /// Expected MD5 (32 hex digits); may instead be given at finish.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        md5: Option<String>,
+        /// Replace an existing file at `path` when the upload completes.
+        #[serde(default)]
+        overwrite: bool,
+    },
+    /// This user's unfinished uploads. Answered by [`UploadsReply`](super::UploadsReply).
+    UploadList,
+    /// One upload's state (its offset is where to resume). Answered by
+    /// [`UploadReply`](super::UploadReply).
+    UploadStatus {
+        /// Upload id.
+        id: String,
+    },
+    /// Append the payload to an upload at `offset`. Answered by
+    /// [`OffsetReply`](super::OffsetReply).
+    UploadWrite {
+        /// Upload id.
+        id: String,
+        /// Where the payload starts; must equal the upload's current offset.
+        offset: u64,
+        /// CRC-32C of the payload.
+        crc32c: u32,
+    },
+    /// Verify the MD5 and atomically commit the file. Answered by
+    /// [`EntryReply`](super::EntryReply).
+    UploadFinish {
+        /// Upload id.
+        id: String,
+        /// Expected MD5, if not given at create (or to confirm it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        md5: Option<String>,
+    },
+    /// Abandon an upload and release its reservation. Answered by
+    /// [`EmptyReply`](super::EmptyReply).
+    UploadCancel {
+        /// Upload id.
+        id: String,
+    },
+    /// Download a file from `offset`; answered by a [`DownloadHead`](super::DownloadHead),
+    /// then [`DownloadData`](super::DownloadData) frames, then a
+    /// [`DownloadEnd`](super::DownloadEnd).
+    Get {
+        /// File to read.
+        path: String,
+        /// First byte to send.
+        #[serde(default)]
+        offset: u64,
+    },
+    /// Run a command under the user's exec policy, in the session's current folder; answered
+    /// by [`ExecOutput`](super::ExecOutput) frames as the command writes, then one
+    /// [`ExecReply`](super::ExecReply) (or `error`) frame.
+    Exec {
+        /// Client-chosen number echoed in every answer frame of this command.
+        id: u64,
+        /// Program and arguments, never joined into a shell string. Exactly one of `argv` and
+        /// `command` is given.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        argv: Option<Vec<String>>,
+        /// A command string for `sh -c` (only under the `shell` policy).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        command: Option<String>,
+        /// Wall-clock limit in seconds; the server's default when absent, capped by the
+        /// user's maximum.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        timeout_secs: Option<u64>,
+    },
+    /// Polite close. Answered by [`EmptyReply`](super::EmptyReply).
+    Bye,
+}
+
+impl Request {
+    /// The operation this request names.
+    pub fn op(&self) -> Op {
+        match self {
+            Request::Hello { .. } => Op::Hello,
+            Request::AuthStart { .. } => Op::AuthStart,
+            Request::AuthFinish { .. } => Op::AuthFinish,
+            Request::Pwd => Op::Pwd,
+            Request::Cd { .. } => Op::Cd,
+            Request::Ls { .. } => Op::Ls,
+            Request::Stat { .. } => Op::Stat,
+            Request::Mkdir { .. } => Op::Mkdir,
+            Request::Rm { .. } => Op::Rm,
+            Request::Mv { .. } => Op::Mv,
+            Request::Quota => Op::Quota,
+            Request::UploadCreate { .. } => Op::UploadCreate,
+            Request::UploadList => Op::UploadList,
+            Request::UploadStatus { .. } => Op::UploadStatus,
+            Request::UploadWrite { .. } => Op::UploadWrite,
+            Request::UploadFinish { .. } => Op::UploadFinish,
+            Request::UploadCancel { .. } => Op::UploadCancel,
+            Request::Get { .. } => Op::Get,
+            Request::Exec { .. } => Op::Exec,
+            Request::Bye => Op::Bye,
+        }
+    }
+
+    /// Decodes a request from a frame header. Errors name what is wrong, for the
+    /// `unknown_op` / `bad_request` replies.
+    pub fn from_header(header: &Header) -> Result<Request, RequestError> {
+        match header.get("op") {
+            Some(Value::String(op)) if Op::from_name(op).is_none() => {
+                return Err(RequestError::UnknownOp(op.chars().take(64).collect()));
+            }
+            Some(Value::String(_)) => {}
+            _ => return Err(RequestError::MissingOp),
+        }
+        Request::deserialize(header).map_err(|e| RequestError::BadFields(e.to_string()))
+    }
+
+    /// Encodes this request as a frame header.
+    pub fn to_header(&self) -> Header {
+        match serde_json::to_value(self) {
+            Ok(Value::Object(map)) => map,
+            _ => unreachable!("requests serialize to JSON objects"),
+        }
+    }
+
+    /// This request as a frame with the given payload.
+    pub fn into_frame(self, payload: bytes::Bytes) -> Frame {
+        Frame::with_payload(self.to_header(), payload)
+    }
+}
+
+/// Why a header is not a valid request.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RequestError {
+    /// No string `"op"` field.
+    #[error("the header has no string \"op\" field")]
+    MissingOp,
+    /// `"op"` names no operation.
+    #[error("unknown operation {0:?}")]
+    UnknownOp(String),
+    /// Fields missing, of the wrong type, or unknown.
+    #[error("invalid fields: {0}")]
+    BadFields(String),
+}
+
+impl RequestError {
+    /// Stable code for the error reply.
+    pub fn code(&self) -> &'static str {
+        match self {
+            RequestError::UnknownOp(_) => "unknown_op",
+            RequestError::MissingOp | RequestError::BadFields(_) => "bad_request",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A request naming `op`; the exhaustive match makes a new [`Op`] need a sample here.
+    fn sample(op: Op) -> Request {
+        let id = || "0123456789abcdef0123456789abcdef".to_string();
+        let path = || "/a".to_string();
+        match op {
+            Op::Hello => Request::Hello {
+                version: 1,
+                client: None,
+            },
+            Op::AuthStart => Request::AuthStart {
+                mechanism: "SCRAM-SHA-256".into(),
+                message: "n,,n=u,r=x".into(),
+            },
+            Op::AuthFinish => Request::AuthFinish {
+                message: "c=biws".into(),
+            },
+            Op::Pwd => Request::Pwd,
+            Op::Cd => Request::Cd { path: path() },
+            Op::Ls => Request::Ls {
+                path: None,
+                after: None,
+                limit: None,
+            },
+            Op::Stat => Request::Stat {
+                path: path(),
+                digest: false,
+            },
+            Op::Mkdir => Request::Mkdir {
+                path: path(),
+                parents: false,
+            },
+            Op::Rm => Request::Rm {
+                path: path(),
+                recursive: false,
+            },
+            Op::Mv => Request::Mv {
+                from: path(),
+                to: "/b".into(),
+                overwrite: false,
+            },
+            Op::Quota => Request::Quota,
+            Op::UploadCreate => Request::UploadCreate {
+                path: path(),
+                size: 1,
+                md5: None,
+                overwrite: false,
+            },
+            Op::UploadList => Request::UploadList,
+            Op::UploadStatus => Request::UploadStatus { id: id() },
+            Op::UploadWrite => Request::UploadWrite {
+                id: id(),
+                offset: 0,
+                crc32c: 0,
+            },
+            Op::UploadFinish => Request::UploadFinish {
+                id: id(),
+                md5: None,
+            },
+            Op::UploadCancel => Request::UploadCancel { id: id() },
+            Op::Get => Request::Get {
+                path: path(),
+                offset: 0,
+            },
+            Op::Exec => Request::Exec {
+                id: 1,
+                argv: Some(vec!["true".into()]),
+                command: None,
+                timeout_secs: None,
+            },
+            Op::Bye => Request::Bye,
+        }
+    }
+
+    #[test]
+    fn every_op_is_named_on_the_wire_as_its_table_says_and_parses_back() {
+        for &op in Op::ALL {
+            let request = sample(op);
+            assert_eq!(request.op(), op);
+            let header = request.to_header();
+            assert_eq!(header["op"], op.as_str(), "{op:?}");
+            assert_eq!(Op::from_name(op.as_str()), Some(op));
+            assert_eq!(Request::from_header(&header), Ok(request));
+        }
+    }
+
+    #[test]
+    fn unknown_and_missing_ops_get_their_codes() {
+        let header = |v: serde_json::Value| v.as_object().cloned().unwrap();
+        let unknown = Request::from_header(&header(serde_json::json!({"op": "lss"})));
+        assert_eq!(unknown.unwrap_err().code(), "unknown_op");
+        let missing = Request::from_header(&header(serde_json::json!({"path": "/"})));
+        assert_eq!(missing, Err(RequestError::MissingOp));
+        let typo = Request::from_header(&header(
+            serde_json::json!({"op": "cd", "path": "/", "x": 1}),
+        ));
+        assert_eq!(typo.unwrap_err().code(), "bad_request");
+    }
+}

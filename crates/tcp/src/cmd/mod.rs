@@ -1,0 +1,74 @@
+//! The operations, one small file per family. Each command turns a typed request into one call
+//! on [`ferry_core::Session`] and its result into a typed reply frame through [`crate::reply`];
+//! none of them touches the socket, so the session loop alone decides when frames are read and
+//! sent.
+//!
+//! - `files`: `pwd`, `cd`, `ls`, `stat`, `mkdir`, `rm`, `mv`, `quota`;
+//! - `upload`: `upload_create`, `upload_list`, `upload_status`, `upload_write`,
+//!   `upload_finish`, `upload_cancel` — the only file that calls the core's upload API;
+//! - [`download`]: `get`, as frames the session sends while it reads the next chunk;
+//! - [`exec`]: `exec`, the command's events as frames.
+//!
+//! `hello`, `auth_*` and `bye` belong to the session itself.
+
+pub mod download;
+pub mod exec;
+mod files;
+mod upload;
+
+use bytes::Bytes;
+use ferry_core::{Error, Session};
+use ferry_proto::{Frame, Op, Request};
+
+use crate::reply;
+
+/// Runs a request that is answered by exactly one frame; errors become error frames.
+pub async fn dispatch(session: &mut Session, request: Request, payload: Bytes) -> Frame {
+    run(session, request, payload)
+        .await
+        .unwrap_or_else(|e| reply::error(&e))
+}
+
+/// The refusal of a payload on a request that takes none.
+pub fn no_payload(op: Op) -> Error {
+    Error::BadRequest(format!("{op} takes no payload"))
+}
+
+async fn run(session: &mut Session, request: Request, payload: Bytes) -> Result<Frame, Error> {
+    if !payload.is_empty() && !matches!(request, Request::UploadWrite { .. }) {
+        return Err(no_payload(request.op()));
+    }
+    match request {
+        Request::Pwd => Ok(files::pwd(session)),
+        Request::Cd { path } => files::cd(session, &path).await,
+        Request::Ls { path, after, limit } => files::ls(session, path, after, limit).await,
+        Request::Stat { path, digest } => files::stat(session, &path, digest).await,
+        Request::Mkdir { path, parents } => files::mkdir(session, &path, parents).await,
+        Request::Rm { path, recursive } => files::rm(session, &path, recursive).await,
+        Request::Mv {
+            from,
+            to,
+            overwrite,
+        } => files::mv(session, &from, &to, overwrite).await,
+        Request::Quota => files::quota(session).await,
+        Request::UploadCreate {
+            path,
+            size,
+            md5,
+            overwrite,
+        } => upload::create(session, &path, size, md5, overwrite).await,
+        Request::UploadList => upload::list(session).await,
+        Request::UploadStatus { id } => upload::status(session, &id).await,
+        Request::UploadWrite { id, offset, crc32c } => {
+            upload::write(session, &id, offset, crc32c, payload).await
+        }
+        Request::UploadFinish { id, md5 } => upload::finish(session, &id, md5).await,
+        Request::UploadCancel { id } => upload::cancel(session, &id).await,
+        Request::Hello { .. } | Request::AuthStart { .. } | Request::AuthFinish { .. } => {
+            Err(Error::BadRequest("already logged in".into()))
+        }
+        Request::Get { .. } | Request::Exec { .. } | Request::Bye => {
+            Err(Error::BadRequest("handled by the connection".into()))
+        }
+    }
+}

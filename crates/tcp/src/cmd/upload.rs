@@ -1,0 +1,63 @@
+//! The upload operations: `upload_create`, `upload_list`, `upload_status`, `upload_write`,
+//! `upload_finish`, `upload_cancel`.
+//!
+//! Every call the TCP door makes on the core's upload API is in this file, so a change of that
+//! API touches the door here and nowhere else.
+
+use bytes::Bytes;
+use ferry_core::{Error, Session};
+use ferry_proto::{EmptyReply, EntryReply, Frame, OffsetReply, UploadReply, UploadsReply};
+
+use crate::reply;
+
+/// `upload_create`: starts an upload, reserving `size` bytes of quota.
+pub async fn create(
+    session: &mut Session,
+    path: &str,
+    size: u64,
+    md5: Option<String>,
+    overwrite: bool,
+) -> Result<Frame, Error> {
+    let upload = session
+        .upload_create(path, size, md5.as_deref(), overwrite)
+        .await?;
+    Ok(reply::ok(&UploadReply { upload }))
+}
+
+/// `upload_list`: the user's unfinished uploads.
+pub async fn list(session: &Session) -> Result<Frame, Error> {
+    let uploads = session.upload_list().await?;
+    Ok(reply::ok(&UploadsReply { uploads }))
+}
+
+/// `upload_status`: one upload's state.
+pub async fn status(session: &Session, id: &str) -> Result<Frame, Error> {
+    let upload = session.upload_status(id).await?;
+    Ok(reply::ok(&UploadReply { upload }))
+}
+
+/// `upload_write`: appends the payload at `offset`, checked against its CRC-32C.
+pub async fn write(
+    session: &mut Session,
+    id: &str,
+    offset: u64,
+    crc32c: u32,
+    payload: Bytes,
+) -> Result<Frame, Error> {
+    let offset = session
+        .upload_write_chunk(id, offset, payload, Some(crc32c))
+        .await?;
+    Ok(reply::ok(&OffsetReply { offset }))
+}
+
+/// `upload_finish`: verifies the MD5 and commits the file.
+pub async fn finish(session: &mut Session, id: &str, md5: Option<String>) -> Result<Frame, Error> {
+    let entry = session.upload_finish(id, md5.as_deref()).await?;
+    Ok(reply::ok(&EntryReply { entry }))
+}
+
+/// `upload_cancel`: abandons an upload and releases its reservation.
+pub async fn cancel(session: &mut Session, id: &str) -> Result<Frame, Error> {
+    session.upload_cancel(id).await?;
+    Ok(reply::ok(&EmptyReply {}))
+}
