@@ -18,10 +18,10 @@ use ferry_core::{ExecCommand, ExecEvent, ExecExit, ExecRequest, ExecRun, ExecStr
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::api_doc::{Errors, tags::EXEC};
 use crate::auth::Authed;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::openapi::{EXEC, Errors};
 
 /// The streaming media type: one JSON document per line.
 pub const NDJSON: &str = "application/x-ndjson";
