@@ -1,4 +1,8 @@
 //! Byte sizes as people write and read them: `64MiB` in, `64.0 MiB` out.
+//!
+//! The arithmetic is kept crates' (`parse-size` reads the number exactly, `bytesize` prints
+//! it); the list of units stays here, because both crates also take a bare `K`, `M`, `G`,
+//! exponents (`1e3`) and peta/exa units, which Ferry's options refuse.
 
 /// Units accepted by [`parse_size`], lowercase, with their multipliers.
 const UNITS: &[(&str, u64)] = &[
@@ -18,7 +22,7 @@ const UNITS: &[(&str, u64)] = &[
 ///
 /// Binary units (`KiB`, `MiB`, `GiB`, `TiB`) are powers of 1024, decimal ones (`KB`, `MB`, `GB`,
 /// `TB`) powers of 1000; units are case-insensitive. A bare `K`/`M`/`G`/`T` is refused because
-/// people mean both. Fractions round down to whole bytes.
+/// people mean both. Fractions round to the nearest whole byte.
 pub fn parse_size(s: &str) -> Result<u64, String> {
     let s = s.trim();
     let split = s
@@ -31,43 +35,23 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
             "unknown size unit {unit:?} in {s:?}: use B, KiB, MiB, GiB, TiB or KB, MB, GB, TB"
         ));
     };
-    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
-    if whole.is_empty() && fraction.is_empty() || fraction.contains('.') {
-        return Err(format!("{s:?} is not a size"));
-    }
-    let digits = |d: &str| -> Result<u128, String> {
-        if d.is_empty() {
-            return Ok(0);
-        }
-        d.parse::<u128>()
-            .map_err(|_| format!("{s:?} is not a size"))
+    // `parse-size` wants a digit before the point; `.5MB` has always meant `0.5MB` here.
+    let number = match number.strip_prefix('.') {
+        Some(fraction) if !fraction.is_empty() => format!("0.{fraction}"),
+        _ => number.to_owned(),
     };
-    let scale = 10u128
-        .checked_pow(fraction.len() as u32)
-        .ok_or_else(|| format!("{s:?} has too many decimals"))?;
-    let fraction = digits(fraction)?;
-    let bytes = digits(whole)?
-        .checked_mul(scale)
-        .and_then(|n| n.checked_add(fraction))
-        .and_then(|n| n.checked_mul(u128::from(multiplier)))
-        .map(|n| n / scale)
-        .ok_or_else(|| format!("{s:?} is too large"))?;
-    u64::try_from(bytes).map_err(|_| format!("{s:?} is too large"))
+    parse_size::Config::new()
+        .with_default_factor(multiplier)
+        .parse_size(&number)
+        .map_err(|e| match e {
+            parse_size::Error::PosOverflow => format!("{s:?} is too large"),
+            _ => format!("{s:?} is not a size"),
+        })
 }
 
 /// Shows a byte count with binary units: `512 B`, `1.5 KiB`, `64.0 MiB`.
 pub fn format_size(bytes: u64) -> String {
-    const NAMES: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
-    if bytes < 1024 {
-        return format!("{bytes} B");
-    }
-    let mut value = bytes as f64 / 1024.0;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < NAMES.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    format!("{value:.1} {}", NAMES[unit])
+    bytesize::ByteSize::b(bytes).display().iec().to_string()
 }
 
 #[cfg(test)]
@@ -106,10 +90,13 @@ mod tests {
     }
 
     #[test]
-    fn fractions_round_down_to_whole_bytes() {
+    fn fractions_round_to_whole_bytes() {
         assert_eq!(parse_size("1.5KiB"), Ok(1536));
         assert_eq!(parse_size("0.5MB"), Ok(500_000));
         assert_eq!(parse_size("1.0001KiB"), Ok(1024));
+        assert_eq!(parse_size(".5MB"), Ok(500_000));
+        assert_eq!(parse_size("5."), Ok(5));
+        assert_eq!(parse_size("1.6B"), Ok(2));
     }
 
     #[test]
@@ -119,6 +106,8 @@ mod tests {
             "abc",
             "MiB",
             "1.2.3",
+            ".",
+            ".MB",
             "-5",
             "5 XB",
             "5K",
@@ -138,5 +127,7 @@ mod tests {
         assert_eq!(format_size(1536), "1.5 KiB");
         assert_eq!(format_size(64 << 20), "64.0 MiB");
         assert_eq!(format_size(10 << 30), "10.0 GiB");
+        assert_eq!(format_size((1 << 20) - 1), "1024.0 KiB");
+        assert_eq!(format_size(u64::MAX), "16.0 EiB");
     }
 }

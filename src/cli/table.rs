@@ -59,6 +59,10 @@ pub fn format_time(secs: i64) -> String {
 }
 
 /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
+///
+/// A dozen lines of a published algorithm rather than a date crate (`time`, `jiff`) that the
+/// binary would carry for this one format; `httpdate`, already a dependency, writes only the
+/// RFC 9110 form.
 fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);

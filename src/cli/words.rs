@@ -1,67 +1,21 @@
-//! Splitting a shell line into words, with simple quoting.
+//! Splitting a shell line into words, as a POSIX shell does (quote removal only, no
+//! expansions): the `shell-words` crate, plus two rules of Ferry's shell that it lacks.
 
 /// Splits `line` at unquoted whitespace.
 ///
 /// `"double"` and `'single'` quotes group words and may be glued to other text (`a"b c"` is
-/// `ab c`); inside double quotes, and outside quotes, a backslash takes the next character
-/// literally; single quotes take everything literally. A line whose first character is `#` is
-/// a comment. Unterminated quotes are an error.
+/// `ab c`); outside quotes a backslash takes the next character literally, inside double
+/// quotes it escapes `"`, `\`, `$` and `` ` ``; single quotes take everything literally. A `#`
+/// that starts a word begins a comment to the end of the line. The line's own `\n` or `\r\n`
+/// is not part of it. Unterminated quotes and a line ending in a lone backslash are errors
+/// (`shell-words` would keep that backslash, but here it is a half-typed escape).
 pub fn split_words(line: &str) -> Result<Vec<String>, String> {
-    if line.trim_start().starts_with('#') {
-        return Ok(Vec::new());
-    }
-    let mut words = Vec::new();
-    let mut word = String::new();
-    // Whether a word has started, so `""` yields an empty word rather than nothing.
-    let mut in_word = false;
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            c if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut word));
-                    in_word = false;
-                }
-            }
-            '\'' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('\'') => break,
-                        Some(c) => word.push(c),
-                        None => return Err("unterminated ' quote".into()),
-                    }
-                }
-            }
-            '"' => {
-                in_word = true;
-                loop {
-                    match chars.next() {
-                        Some('"') => break,
-                        Some('\\') => match chars.next() {
-                            Some(c) => word.push(c),
-                            None => return Err("unterminated \" quote".into()),
-                        },
-                        Some(c) => word.push(c),
-                        None => return Err("unterminated \" quote".into()),
-                    }
-                }
-            }
-            '\\' => {
-                in_word = true;
-                match chars.next() {
-                    Some(c) => word.push(c),
-                    None => return Err("a line cannot end with \\".into()),
-                }
-            }
-            c => {
-                in_word = true;
-                word.push(c);
-            }
-        }
-    }
-    if in_word {
-        words.push(word);
+    let line = line.trim_end_matches(['\r', '\n']);
+    let words = shell_words::split(line).map_err(|_| "unterminated quote".to_string())?;
+    // A complete split leaves no quote open, so trailing backslashes are unquoted ones.
+    let trailing = line.len() - line.trim_end_matches('\\').len();
+    if trailing % 2 == 1 {
+        return Err("a line cannot end with \\".into());
     }
     Ok(words)
 }
@@ -109,5 +63,12 @@ mod tests {
         assert!(split_words("put 'a").is_err());
         assert!(split_words("put \"a").is_err());
         assert!(split_words("put a\\").is_err());
+    }
+
+    #[test]
+    fn line_endings_are_not_part_of_the_last_word_and_escaped_backslashes_may_end_it() {
+        assert_eq!(w("ls docs\r\n"), ["ls", "docs"]);
+        assert_eq!(w("put a\\\\"), ["put", "a\\"]);
+        assert_eq!(w("put a#b # note"), ["put", "a#b"]);
     }
 }

@@ -2,7 +2,9 @@
 //!
 //! A stall between two pieces of body longer than `idle` ends the read with `TimedOut`, and the
 //! returned flag lets the handler report `body_timeout` instead of a generic failure. Large
-//! healthy uploads are never cut: only silence is.
+//! healthy uploads are never cut: only silence is. The deadline itself is tower-http's
+//! [`TimeoutBody`], which restarts its timer at every frame; this module adds the probe the
+//! handler reads afterwards.
 
 use std::io;
 use std::sync::Arc;
@@ -12,7 +14,9 @@ use std::time::Duration;
 use axum::body::Body;
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
+use http_body_util::BodyExt;
 use tokio_util::io::StreamReader;
+use tower_http::timeout::{TimeoutBody, TimeoutError};
 
 /// What a body reader saw, read after the core is done with it.
 #[derive(Debug, Clone, Default)]
@@ -39,30 +43,23 @@ pub fn stream(
     idle: Duration,
     probe: BodyProbe,
 ) -> impl Stream<Item = io::Result<Bytes>> + Send + Unpin {
-    let data = body.into_data_stream();
-    Box::pin(futures::stream::unfold(
-        (data, probe, false),
-        move |(mut data, probe, done)| async move {
-            if done {
-                return None;
-            }
-            match tokio::time::timeout(idle, data.next()).await {
-                Ok(Some(Ok(bytes))) => {
-                    probe
-                        .received
-                        .fetch_add(bytes.len() as u64, Ordering::Relaxed);
-                    Some((Ok(bytes), (data, probe, false)))
-                }
-                Ok(Some(Err(e))) => Some((Err(io::Error::other(e)), (data, probe, true))),
-                Ok(None) => None,
-                Err(_) => {
-                    probe.timed_out.store(true, Ordering::Relaxed);
-                    let e = io::Error::new(io::ErrorKind::TimedOut, "request body stalled");
-                    Some((Err(e), (data, probe, true)))
-                }
-            }
-        },
-    ))
+    let data = TimeoutBody::new(idle, body).into_data_stream();
+    Box::pin(data.map(move |piece| match piece {
+        Ok(bytes) => {
+            probe
+                .received
+                .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+            Ok(bytes)
+        }
+        Err(e) if e.is::<TimeoutError>() => {
+            probe.timed_out.store(true, Ordering::Relaxed);
+            Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "request body stalled",
+            ))
+        }
+        Err(e) => Err(io::Error::other(e)),
+    }))
 }
 
 /// The body as an `AsyncRead`.
@@ -72,4 +69,61 @@ pub fn reader(
     probe: BodyProbe,
 ) -> StreamReader<impl Stream<Item = io::Result<Bytes>> + Send + Unpin, Bytes> {
     StreamReader::new(stream(body, idle, probe))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncReadExt;
+
+    #[tokio::test]
+    async fn a_body_that_goes_silent_times_out_and_says_so() {
+        let (tx, rx) = tokio::sync::mpsc::channel::<io::Result<Bytes>>(1);
+        let body = Body::from_stream(tokio_stream_of(rx));
+        let probe = BodyProbe::default();
+        let mut reader = reader(body, Duration::from_millis(200), probe.clone());
+        tx.send(Ok(Bytes::from_static(b"abc"))).await.unwrap();
+        let mut buf = [0u8; 3];
+        reader.read_exact(&mut buf).await.unwrap();
+        assert_eq!(
+            (&buf, probe.received(), probe.timed_out()),
+            (b"abc", 3, false)
+        );
+        let err = reader.read(&mut buf).await.unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+        assert!(probe.timed_out());
+        drop(tx);
+    }
+
+    #[tokio::test]
+    async fn a_slow_body_that_never_pauses_past_the_deadline_is_read_whole() {
+        let (tx, rx) = tokio::sync::mpsc::channel::<io::Result<Bytes>>(1);
+        let body = Body::from_stream(tokio_stream_of(rx));
+        let probe = BodyProbe::default();
+        let read = tokio::spawn({
+            let probe = probe.clone();
+            async move {
+                let mut all = Vec::new();
+                reader(body, Duration::from_millis(500), probe)
+                    .read_to_end(&mut all)
+                    .await
+                    .map(|_| all.len())
+            }
+        });
+        for _ in 0..10 {
+            tokio::time::sleep(Duration::from_millis(30)).await;
+            tx.send(Ok(Bytes::from_static(b"0123456789")))
+                .await
+                .unwrap();
+        }
+        drop(tx);
+        assert_eq!(read.await.unwrap().unwrap(), 100);
+        assert!(!probe.timed_out());
+    }
+
+    fn tokio_stream_of(
+        mut rx: tokio::sync::mpsc::Receiver<io::Result<Bytes>>,
+    ) -> impl Stream<Item = io::Result<Bytes>> {
+        futures::stream::poll_fn(move |cx| rx.poll_recv(cx))
+    }
 }

@@ -12,8 +12,10 @@
 //! - [`error`]: the one mapping from errors to status codes and RFC 9457 problems.
 //! - [`headers`]: pure parsers and formatters for Range, Content-Range, digests, ETags.
 //! - [`body`]: request bodies as `AsyncRead` with an idle deadline.
-//! - [`openapi`]: the spec generated from the handlers (`ferry openapi` prints it).
+//! - [`openapi`]: the spec generated from the handlers (`ferry openapi` prints it), from the
+//!   tags and shared components of [`api_doc`], a leaf the routes import.
 
+pub mod api_doc;
 pub mod auth;
 pub mod body;
 pub mod cookie;

@@ -8,6 +8,13 @@
 //!
 //! Only the `bytes` unit exists. The total is mandatory: Ferry reserves quota and knows when
 //! an upload is complete from it, so `bytes 0-9/*` is refused rather than guessed at.
+//!
+//! Hand-written rather than the `headers` crate's `ContentRange`: that one has a single
+//! opaque error where a client needs to know which rule it broke (`range_unit`,
+//! `range_inverted`, `range_total_required`…), matches the unit case-sensitively, and reads
+//! numbers with `str::parse`, which takes a leading `+`. `http-range-header` parses the
+//! request `Range` (`bytes=`), a different grammar. The three formatters are one `format!`
+//! each and stay beside the parser they must round-trip with.
 
 use thiserror::Error;
 

@@ -7,22 +7,25 @@
 //! ```
 //!
 //! Ferry verifies each upload chunk with the strongest digest the client sent; these functions
-//! only decode and encode, the comparison happens in `core`.
+//! only decode and encode, the comparison happens in `core`. The dictionary grammar (keys,
+//! byte sequences, parameters, quoted strings) is the `sfv` crate's; what stays here is
+//! Ferry's reading of it: which members count, which lengths are right, and one leniency
+//! `sfv` rightly does not have (keys in capitals, see [`lowercase_keys`]).
+
+use std::borrow::Cow;
 
 use base64::Engine;
 use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use sfv::{BareItem, DictSerializer, Dictionary, ListEntry, Parser, RefBareItem, key_ref};
 use thiserror::Error;
 
-/// Standard alphabet, padding optional on input: RFC 8941 §4.2.7 says parsers SHOULD NOT
-/// fail when `=` padding is missing. Output is always padded.
+/// Standard alphabet, padding optional on input, for `Content-MD5` (RFC 1864 does not say
+/// whether padding may be left out; tolerating it costs nothing). Output is always padded.
 const BASE64: GeneralPurpose = GeneralPurpose::new(
     &alphabet::STANDARD,
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
-
-/// RFC 9110 optional whitespace.
-const OWS: [char; 2] = [' ', '\t'];
 
 /// Why a digest header was refused. Every variant has the code `digest_malformed`.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -64,24 +67,27 @@ pub enum ChunkDigestValue {
 /// as RFC 8941 dictionaries do. Any member that is not a byte sequence makes the whole field
 /// malformed (RFC 9530 §2 requires byte sequences). An empty field is an empty list.
 pub fn parse_digest_field(value: &str) -> Result<Vec<(String, Vec<u8>)>, DigestError> {
-    let mut fields: Vec<(String, Vec<u8>)> = Vec::new();
-    let mut rest = value.trim_matches(OWS);
-    while !rest.is_empty() {
-        let (key, after) = rest.split_once('=').ok_or(DigestError::Syntax)?;
-        if !is_key(key) {
-            return Err(DigestError::Syntax);
-        }
-        let body = after.strip_prefix(':').ok_or(DigestError::Syntax)?;
-        let (encoded, after) = body.split_once(':').ok_or(DigestError::Syntax)?;
-        let bytes = BASE64.decode(encoded).map_err(|_| DigestError::Base64)?;
-        let key = key.to_ascii_lowercase();
-        match fields.iter_mut().find(|(k, _)| *k == key) {
-            Some(slot) => slot.1 = bytes,
-            None => fields.push((key, bytes)),
-        }
-        rest = next_member(skip_parameters(after)?)?;
-    }
-    Ok(fields)
+    let dictionary: Dictionary = Parser::new(lowercase_keys(value).as_ref())
+        .parse()
+        .map_err(|e| {
+            // sfv has one error type; its message is the only thing that tells a byte
+            // sequence whose base64 does not decode from a broken dictionary.
+            if format!("{e:#}") == "invalid byte sequence" {
+                DigestError::Base64
+            } else {
+                DigestError::Syntax
+            }
+        })?;
+    dictionary
+        .into_iter()
+        .map(|(key, entry)| match entry {
+            ListEntry::Item(item) => match item.bare_item {
+                BareItem::ByteSequence(bytes) => Ok((key.as_str().to_owned(), bytes)),
+                _ => Err(DigestError::Syntax),
+            },
+            ListEntry::InnerList(_) => Err(DigestError::Syntax),
+        })
+        .collect()
 }
 
 /// Picks the strongest known chunk digest: sha-256, then md5, then crc32c.
@@ -100,7 +106,9 @@ pub fn pick_chunk_digest(
 
 /// `Content-Digest` / `Repr-Digest` value for an MD5: `md5=:<base64>:`.
 pub fn format_md5_digest(md5: &[u8; 16]) -> String {
-    format!("md5=:{}:", BASE64.encode(md5))
+    let mut field = DictSerializer::new();
+    let _ = field.bare_item(key_ref("md5"), RefBareItem::ByteSequence(md5));
+    field.finish().unwrap_or_default()
 }
 
 /// Legacy `Content-MD5` value (RFC 1864): plain base64, still sent by older clients and SDKs.
@@ -134,54 +142,41 @@ fn fixed<const N: usize>(algorithm: &'static str, bytes: &[u8]) -> Result<[u8; N
     })
 }
 
-/// RFC 8941 key (`lcalpha / "*"`, then `lcalpha / DIGIT / "_" / "-" / "." / "*"`), any case.
-fn is_key(key: &str) -> bool {
-    let mut bytes = key.bytes();
-    bytes
-        .next()
-        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'*')
-        && bytes.all(|b| b.is_ascii_alphanumeric() || b"_-.*".contains(&b))
-}
-
-/// Skips `;name[=value]` parameters, honouring quoted strings so a `,` inside one is not a
-/// member separator. Returns what follows the parameters.
-fn skip_parameters(mut s: &str) -> Result<&str, DigestError> {
-    while let Some(param) = s.strip_prefix(';') {
-        let end = param.find([',', '"', ' ', '\t']).unwrap_or(param.len());
-        s = &param[end..];
-        if let Some(quoted) = s.strip_prefix('"') {
-            s = skip_quoted(quoted)?;
-        }
+/// Lowercases every dictionary and parameter key, so that `MD5=:…:` parses as `md5`.
+///
+/// RFC 8941 keys are lowercase and `sfv` refuses others, but clients and SDKs that send
+/// `MD5=` or `SHA-256=` exist and Ferry has always accepted them. A key starts the field, or
+/// follows a `,` or `;` (after spaces); only a quoted string can hold a `,` or `;` that does
+/// neither, so strings are skipped. Byte sequences, whose case matters, never follow a `,` or
+/// `;` directly and are left alone. Anything malformed is passed on for `sfv` to refuse.
+fn lowercase_keys(field: &str) -> Cow<'_, str> {
+    if !field.bytes().any(|b| b.is_ascii_uppercase()) {
+        return Cow::Borrowed(field);
     }
-    Ok(s)
-}
-
-/// Returns what follows the closing quote of an RFC 8941 string whose opening quote is consumed.
-fn skip_quoted(s: &str) -> Result<&str, DigestError> {
-    let mut chars = s.char_indices();
-    while let Some((i, c)) = chars.next() {
-        match c {
-            '\\' => {
-                chars.next().ok_or(DigestError::Syntax)?;
+    let mut out = field.as_bytes().to_vec();
+    let (mut at_key, mut in_string, mut escaped) = (true, false, false);
+    for b in &mut out {
+        if in_string {
+            match *b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
             }
-            '"' => return Ok(&s[i + 1..]),
-            _ => {}
+            continue;
+        }
+        match *b {
+            b',' | b';' => at_key = true,
+            b' ' | b'\t' => {}
+            b'"' => (in_string, at_key) = (true, false),
+            c if at_key && (c.is_ascii_alphanumeric() || b"_-.*".contains(&c)) => {
+                b.make_ascii_lowercase();
+            }
+            _ => at_key = false,
         }
     }
-    Err(DigestError::Syntax)
-}
-
-/// After a member: end of input, or `OWS "," OWS` and another member (no trailing comma).
-fn next_member(s: &str) -> Result<&str, DigestError> {
-    let s = s.trim_start_matches(OWS);
-    let next = match s.strip_prefix(',') {
-        Some(next) => next.trim_start_matches(OWS),
-        None if s.is_empty() => return Ok(s),
-        None => return Err(DigestError::Syntax),
-    };
-    (!next.is_empty())
-        .then_some(next)
-        .ok_or(DigestError::Syntax)
+    // Only ASCII letters changed, so the bytes are still the same valid UTF-8.
+    Cow::Owned(String::from_utf8(out).unwrap_or_else(|_| field.to_owned()))
 }
 
 #[cfg(test)]
@@ -259,6 +254,15 @@ mod tests {
             let err = parse_content_md5(bad).unwrap_err();
             assert_eq!(err.code(), "digest_malformed", "input {bad:?}");
         }
+    }
+
+    #[test]
+    fn capitalised_keys_are_forgiven_but_values_keep_their_case() {
+        let field = "MD5=:kAFQmDzST7DWlj99KOF/cg==:;Note=\"A, B;C\", CRC32C=:AAABAg==:";
+        let parsed = parse_digest_field(field).unwrap();
+        let want = [("md5", MD5_ABC.to_vec()), ("crc32c", vec![0, 0, 1, 2])];
+        let want: Vec<_> = want.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        assert_eq!(parsed, want);
     }
 
     /// `(field, expected pick or error)`.

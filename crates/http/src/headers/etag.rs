@@ -11,6 +11,12 @@
 //! strong. Every function takes the current tag as produced by [`etag_for_md5`] and assumes the
 //! file exists; a caller with no file must not ask (`*` is defined as "any current file").
 //! A header that does not parse as a list of entity tags matches nothing.
+//!
+//! Hand-written rather than the `headers` crate's `IfMatch` / `IfNoneMatch` / `IfRange`,
+//! which Ferry tried: their list parser skips members it cannot read instead of refusing the
+//! header, so `*, "abc"` would match (RFC 9110 allows `*` only alone), and their tag check
+//! `debug_assert!`s that no space is inside the quotes, which a client can send (`"ab c"`),
+//! so a debug build would panic on client input.
 
 /// The strong `ETag` of a file whose MD5 is `md5_hex`: the hex in double quotes.
 pub fn etag_for_md5(md5_hex: &str) -> String {

@@ -8,6 +8,11 @@
 //! RFC 9110 lets a server ignore a `Range` it cannot or will not honour and send the whole
 //! file, so anything Ferry does not understand becomes [`RangeRequest::Full`] rather than an
 //! error. Only a well-formed range that misses the file entirely is a 416.
+//!
+//! The grammar and the clamping are the `http-range-header` crate's; what stays here is
+//! Ferry's policy on top of it: one range only, and nothing malformed is an error.
+
+use http_range_header::{RangeUnsatisfiableError, parse_range_header};
 
 /// What to send for a download request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,65 +28,41 @@ pub enum RangeRequest {
 /// Resolves a `Range` header value against a file of `len` bytes.
 ///
 /// * absent, malformed, or a unit other than `bytes` → `Full` (RFC 9110 §14.2: ignore it);
-/// * more than one range → `Full`: Ferry does not produce `multipart/byteranges`, and a single
-///   200 is what the RFC allows and what download clients cope with;
+/// * more than one range, or a list with an empty member (`bytes=0-1,`) → `Full`: Ferry does
+///   not produce `multipart/byteranges`, and a single 200 is what the RFC allows and what
+///   download clients cope with;
 /// * `A-B` → `A..=min(B, len-1)`; `A-` → `A..=len-1`; either with `A >= len` → `Unsatisfiable`;
 /// * `-N` → the last `N` bytes (the whole file if `N > len`); `-0` → `Unsatisfiable`;
 /// * any valid range of an empty file → `Unsatisfiable`, as there is no byte to send.
 ///
 /// Numbers too large for `u64` are still valid syntax (the RFC puts no bound on them) and are
-/// read as `u64::MAX`, which any real file is shorter than.
+/// read as `u64::MAX`, which any real file is shorter than; past 30 digits the crate gives up
+/// on them and the header is ignored.
 pub fn parse_range(value: Option<&str>, len: u64) -> RangeRequest {
-    let Some(value) = value else {
+    let Some(value) = value.map(str::trim) else {
         return RangeRequest::Full;
     };
-    let Some((unit, spec)) = value.trim().split_once('=') else {
-        return RangeRequest::Full;
-    };
-    if !unit.eq_ignore_ascii_case("bytes") || spec.contains(',') {
+    // The crate takes `bytes= 0-1` and `bytes=0-1,` as one range; RFC 9110's `1#range-spec`
+    // allows neither a space before the first member nor, for Ferry, a list at all.
+    let spec = value.get("bytes=".len()..).unwrap_or("");
+    if spec.starts_with([' ', '\t']) || spec.contains(',') {
         return RangeRequest::Full;
     }
-    let Some((first, last)) = spec.split_once('-') else {
+    let Ok(ranges) = parse_range_header(value) else {
         return RangeRequest::Full;
     };
-    let last_byte = len.checked_sub(1);
-    if first.is_empty() {
-        return match (digits(last), last_byte) {
-            (None, _) => RangeRequest::Full,
-            (Some(0), _) | (_, None) => RangeRequest::Unsatisfiable,
-            (Some(n), Some(end)) => RangeRequest::Partial {
-                start: len.saturating_sub(n),
-                end,
-            },
-        };
+    if ranges.len() != 1 {
+        return RangeRequest::Full;
     }
-    let Some(start) = digits(first) else {
-        return RangeRequest::Full;
-    };
-    let requested_end = if last.is_empty() {
-        u64::MAX
-    } else {
-        match digits(last) {
-            // RFC 9110 §14.1.1: a range ending before it starts is invalid, hence ignored.
-            Some(end) if end >= start => end,
-            _ => return RangeRequest::Full,
-        }
-    };
-    match last_byte {
-        Some(end) if start <= end => RangeRequest::Partial {
-            start,
-            end: requested_end.min(end),
+    match ranges.validate(len).as_deref() {
+        Ok([range]) => RangeRequest::Partial {
+            start: *range.start(),
+            end: *range.end(),
         },
-        _ => RangeRequest::Unsatisfiable,
+        // An empty file: the crate accepts a suffix range and selects nothing from it.
+        Ok(_) | Err(RangeUnsatisfiableError::Unsatisfiable) => RangeRequest::Unsatisfiable,
+        Err(_) => RangeRequest::Full,
     }
-}
-
-/// ASCII digits only (`str::parse` would accept `+`), saturating at `u64::MAX`.
-fn digits(s: &str) -> Option<u64> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    Some(s.parse().unwrap_or(u64::MAX))
 }
 
 #[cfg(test)]
@@ -173,9 +154,11 @@ mod tests {
 
     #[test]
     fn overflowing_numbers_are_read_as_u64_max_not_rejected() {
-        assert_eq!(digits(HUGE), Some(u64::MAX));
-        assert_eq!(digits("18446744073709551616"), Some(u64::MAX));
-        assert_eq!(digits("18446744073709551615"), Some(u64::MAX));
-        assert_eq!(digits("+1"), None);
+        let end = |n: &str| parse_range(Some(&format!("bytes=0-{n}")), u64::MAX);
+        let whole = part(0, u64::MAX - 1);
+        assert_eq!(end(HUGE), whole);
+        assert_eq!(end("18446744073709551616"), whole);
+        assert_eq!(end("18446744073709551615"), whole);
+        assert_eq!(end("+1"), Full);
     }
 }

@@ -7,10 +7,10 @@ use ferry_core::model::{Entry, Listing, QuotaInfo};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
+use crate::api_doc::{Errors, tags::DIRS};
 use crate::auth::Authed;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::openapi::{DIRS, Errors};
 use crate::routes::{entry_response, home_path};
 
 /// Paging of a listing.

@@ -7,6 +7,7 @@ use axum::response::Response;
 use ferry_core::Session;
 use ferry_core::model::Entry;
 use http::header;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::error::{ApiError, HttpError};
 use crate::headers::{
@@ -136,16 +137,24 @@ fn content_disposition(name: &str) -> String {
             }
         })
         .collect();
-    let mut encoded = String::new();
-    for b in name.bytes() {
-        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
-            encoded.push(b as char);
-        } else {
-            encoded.push_str(&format!("%{b:02X}"));
-        }
-    }
+    let encoded = utf8_percent_encode(name, ATTR_CHAR);
     format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
 }
+
+/// Everything but RFC 8187 `attr-char` is escaped in `filename*`.
+const ATTR_CHAR: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'!')
+    .remove(b'#')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'+')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'^')
+    .remove(b'_')
+    .remove(b'`')
+    .remove(b'|')
+    .remove(b'~');
 
 fn value(s: &str) -> HeaderValue {
     HeaderValue::from_str(s).unwrap_or_else(|_| HeaderValue::from_static("invalid"))
@@ -156,4 +165,21 @@ fn build(status: StatusCode, headers: HeaderMap, body: Body) -> Response {
     *resp.status_mut() = status;
     *resp.headers_mut() = headers;
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::content_disposition;
+
+    #[test]
+    fn content_disposition_keeps_the_real_name_percent_encoded_beside_an_ascii_fallback() {
+        assert_eq!(
+            content_disposition("naïve file%.txt"),
+            "attachment; filename=\"na_ve file_.txt\"; filename*=UTF-8''na%C3%AFve%20file%25.txt"
+        );
+        assert_eq!(
+            content_disposition("a!#$&+-.^_`|~\"b"),
+            "attachment; filename=\"a!#$&+-.^_`|~_b\"; filename*=UTF-8''a!#$&+-.^_`|~%22b"
+        );
+    }
 }

@@ -9,11 +9,11 @@ use http::header;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+use crate::api_doc::{Binary, Errors, tags::FILES};
 use crate::auth::Authed;
 use crate::body::{self, BodyProbe};
 use crate::error::{ApiError, HttpError};
 use crate::extract::{ApiPath, ApiQuery};
-use crate::openapi::{Binary, Errors, FILES};
 use crate::routes::download::{self, Method};
 use crate::routes::{entry_response, file_location, home_path, whole_md5};
 use crate::state::AppState;

@@ -7,9 +7,9 @@ use ferry_core::model::QuotaInfo;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::api_doc::{Errors, tags::AUTH};
 use crate::auth::Authed;
 use crate::error::ApiError;
-use crate::openapi::{AUTH, Errors};
 
 /// The logged-in user.
 #[derive(Debug, Serialize, ToSchema)]

@@ -20,6 +20,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use ferry_core::model::Entry;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::error::{ApiError, HttpError};
 use crate::headers::{parse_content_md5, parse_digest_field};
@@ -62,18 +63,19 @@ pub fn home_path(path: &str) -> String {
     format!("/{path}")
 }
 
+/// Everything but RFC 3986 `unreserved` is escaped in a path segment.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// `/api/v1/files/PATH` for a committed file.
 pub fn file_location(path: &str) -> HeaderValue {
     let mut url = String::from("/api/v1/files");
     for seg in path.split('/').filter(|s| !s.is_empty()) {
         url.push('/');
-        for b in seg.bytes() {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                url.push(b as char);
-            } else {
-                url.push_str(&format!("%{b:02X}"));
-            }
-        }
+        url.extend(utf8_percent_encode(seg, SEGMENT));
     }
     HeaderValue::from_str(&url).unwrap_or(HeaderValue::from_static("/api/v1/files"))
 }
@@ -117,4 +119,15 @@ pub fn whole_md5(headers: &HeaderMap, body_is_file: bool) -> Result<Option<Strin
         return Ok(Some(hex::encode(parse_content_md5(v)?)));
     }
     Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_location;
+
+    #[test]
+    fn file_location_escapes_each_segment_and_drops_empty_ones() {
+        let location = file_location("/a b//ü?#.txt/-._~");
+        assert_eq!(location, "/api/v1/files/a%20b/%C3%BC%3F%23.txt/-._~");
+    }
 }

@@ -5,7 +5,7 @@ use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::openapi::PUBLIC;
+use crate::api_doc::tags::PUBLIC;
 
 /// Liveness.
 #[derive(Debug, Serialize, ToSchema)]

@@ -9,11 +9,11 @@ use axum::http::{HeaderValue, StatusCode};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::api_doc::{Errors, tags::AUTH};
 use crate::auth::{Authed, Peer};
 use crate::cookie;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::openapi::{AUTH, Errors};
 use crate::state::AppState;
 
 /// Credentials for a token.

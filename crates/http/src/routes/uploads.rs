@@ -24,6 +24,7 @@ use serde::Deserialize;
 use tokio::io::AsyncReadExt;
 use utoipa::ToSchema;
 
+use crate::api_doc::{Binary, Errors, tags::UPLOADS};
 use crate::auth::Authed;
 use crate::body::{self, BodyProbe};
 use crate::error::{ApiError, HttpError};
@@ -32,7 +33,6 @@ use crate::headers::{
     ChunkDigestValue, ContentRange, format_held_range, parse_content_md5, parse_content_range,
     parse_digest_field, pick_chunk_digest,
 };
-use crate::openapi::{Binary, Errors, UPLOADS};
 use crate::routes::files::content_length;
 use crate::routes::{entry_response, file_location, whole_md5};
 use crate::state::AppState;

@@ -1,0 +1,52 @@
+//! Response and schema components that many handlers share.
+
+use std::collections::BTreeMap;
+
+use utoipa::ToSchema;
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+
+/// A body of raw bytes.
+#[derive(Debug, ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct Binary(pub Vec<u8>);
+
+/// The error responses an authenticated route can give, each an RFC 9457 problem with a
+/// stable `code`.
+#[derive(Debug)]
+pub struct Errors;
+
+impl utoipa::IntoResponses for Errors {
+    fn responses() -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
+        [
+            ("400", "Malformed request: bad path, header, range or JSON (`code` says which)"),
+            ("401", "No or wrong credentials (`not_authenticated`, `auth_failed`, `token_invalid`)"),
+            ("403", "Path leaves the home folder, the home itself, a special file, or a command the exec policy refuses (`exec_denied`)"),
+            ("404", "No such file, folder, upload or program (`exec_not_found`)"),
+            ("408", "The request body stalled past the server's body timeout (`body_timeout`)"),
+            ("409", "Conflicts with the current state (`already_exists`, `offset_mismatch`, `upload_busy`, …)"),
+            ("413", "Too large: quota, declared size, or chunk limit"),
+            ("422", "The received data does not match its MD5 (`checksum_mismatch`); nothing was kept"),
+            ("431", "The request head is larger than the server accepts (`header_too_large`)"),
+            ("429", "Too many failed logins (`auth_throttled`, with `Retry-After`) or a server limit"),
+            ("500", "Internal error; details are in the server log"),
+            ("507", "The server's disk is full; nothing partial was committed"),
+        ]
+        .into_iter()
+        .map(|(status, description)| (status.to_string(), problem(description)))
+        .collect()
+    }
+}
+
+/// One problem response, whose body is the `Problem` schema that [`crate::openapi`] registers.
+pub fn problem(description: &str) -> RefOr<utoipa::openapi::Response> {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/problem+json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
+        .into()
+}

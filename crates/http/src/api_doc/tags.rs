@@ -1,0 +1,15 @@
+//! The tags that group operations in the spec. Each handler names one in its
+//! `#[utoipa::path]`; [`crate::openapi`] describes them, in this order.
+
+/// Tag of login and logout, and the user's own account.
+pub const AUTH: &str = "auth";
+/// Tag of the file routes.
+pub const FILES: &str = "files";
+/// Tag of folder, move and quota routes.
+pub const DIRS: &str = "folders";
+/// Tag of the resumable upload routes.
+pub const UPLOADS: &str = "uploads";
+/// Tag of remote command execution.
+pub const EXEC: &str = "exec";
+/// Tag of routes without authentication.
+pub const PUBLIC: &str = "public";

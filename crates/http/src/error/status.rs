@@ -1,0 +1,109 @@
+//! The table from stable codes to HTTP statuses: the whole HTTP meaning of every cause, core
+//! or HTTP-only, in one place.
+
+use ferry_core::Error;
+use http::StatusCode;
+
+use super::{ApiError, HttpError};
+
+impl ApiError {
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Core(e) => e.code(),
+            ApiError::Http(e) => e.code(),
+        }
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Core(e) => core_status(e),
+            ApiError::Http(e) => e.status(),
+        }
+    }
+}
+
+impl HttpError {
+    pub(super) fn code(&self) -> &'static str {
+        match self {
+            HttpError::Unauthenticated => "not_authenticated",
+            HttpError::Range(e) => e.code(),
+            HttpError::Digest(e) => e.code(),
+            HttpError::BadHeader(_) => "bad_header",
+            HttpError::BadBody(_) => "bad_request",
+            HttpError::LengthRequired => "length_required",
+            HttpError::RangeLength { .. } => "range_length_mismatch",
+            HttpError::BodyExceedsRange { .. } => "body_exceeds_range",
+            HttpError::ChunkTooLarge { .. } => "chunk_too_large",
+            HttpError::SizeMismatch { .. } => "size_mismatch",
+            HttpError::PreconditionFailed(_) => "precondition_failed",
+            HttpError::BodyTimeout(_) => "body_timeout",
+            HttpError::Unsatisfiable { .. } => "range_not_satisfiable",
+            HttpError::HeadTooLarge { .. } => "header_too_large",
+            HttpError::NoRoute => "no_route",
+            HttpError::MethodNotAllowed => "method_not_allowed",
+            HttpError::Panic => "internal",
+        }
+    }
+
+    pub(super) fn status(&self) -> StatusCode {
+        match self {
+            HttpError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            HttpError::Range(_)
+            | HttpError::Digest(_)
+            | HttpError::BadHeader(_)
+            | HttpError::BadBody(_)
+            | HttpError::RangeLength { .. }
+            | HttpError::SizeMismatch { .. } => StatusCode::BAD_REQUEST,
+            HttpError::LengthRequired => StatusCode::LENGTH_REQUIRED,
+            HttpError::BodyExceedsRange { .. } | HttpError::ChunkTooLarge { .. } => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
+            HttpError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            HttpError::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
+            HttpError::Unsatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
+            HttpError::HeadTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            HttpError::NoRoute => StatusCode::NOT_FOUND,
+            HttpError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            HttpError::Panic => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// The status of each core error code: the whole HTTP meaning of the core's causes.
+fn core_status(e: &Error) -> StatusCode {
+    use StatusCode as S;
+    match e {
+        Error::BadRequest(_)
+        | Error::UnsupportedVersion(_)
+        | Error::InvalidUsername(_)
+        | Error::InvalidPath(_)
+        | Error::Md5Required
+        | Error::ChunkChecksumMismatch => S::BAD_REQUEST,
+        Error::NotAuthenticated | Error::AuthFailed | Error::TokenInvalid => S::UNAUTHORIZED,
+        Error::AuthThrottled { .. } | Error::LimitReached(_) => S::TOO_MANY_REQUESTS,
+        Error::PathOutsideHome
+        | Error::HomeImmutable
+        | Error::SpecialFile(_)
+        | Error::ExecDenied(_) => S::FORBIDDEN,
+        Error::NotFound(_)
+        | Error::UserNotFound(_)
+        | Error::UploadNotFound(_)
+        | Error::ExecNotFound(_) => S::NOT_FOUND,
+        Error::UserExists(_)
+        | Error::AlreadyExists(_)
+        | Error::NotADirectory(_)
+        | Error::IsADirectory(_)
+        | Error::DirectoryNotEmpty(_)
+        | Error::UploadBusy(_)
+        | Error::OffsetMismatch { .. }
+        | Error::UploadIncomplete { .. } => S::CONFLICT,
+        Error::SizeExceeded { .. } | Error::QuotaExceeded { .. } | Error::UploadTooLarge { .. } => {
+            S::PAYLOAD_TOO_LARGE
+        }
+        Error::ChecksumMismatch { .. } => S::UNPROCESSABLE_ENTITY,
+        Error::DiskFull => S::INSUFFICIENT_STORAGE,
+        Error::Internal(_) => S::INTERNAL_SERVER_ERROR,
+    }
+}
