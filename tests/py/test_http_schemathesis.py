@@ -73,6 +73,11 @@ DIGEST_CHECKED = {
     "POST /api/v1/move": ["400"],
 }
 DEFAULT_ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
+# Refusals of schema-violating data with a status other than 400/422, each for a stated reason:
+# - an upload `size` above the spec's `maximum` (the server's default `--max-upload-size`) is
+#   refused `413 upload_too_large`, the status the field's description promises.
+NEGATIVE_REFUSED = {"POST /api/v1/uploads": ["413"]}
+DEFAULT_REJECTED = ["400", "401", "403", "404", "405", "406", "409", "415", "422", "428", "429", "5xx"]
 
 METHODS = {"get", "put", "post", "delete", "head", "patch", "options", "trace"}
 
@@ -85,6 +90,12 @@ def schemathesis_config() -> str:
         lines.append(
             f'[[operations]]\ninclude-name = "{name}"\n'
             f"checks.positive_data_acceptance.expected-statuses = [{statuses}]\n"
+        )
+    for name, extra in NEGATIVE_REFUSED.items():
+        statuses = ", ".join(f'"{s}"' for s in DEFAULT_REJECTED + extra)
+        lines.append(
+            f'[[operations]]\ninclude-name = "{name}"\n'
+            f"checks.negative_data_rejection.expected-statuses = [{statuses}]\n"
         )
     return "\n".join(lines)
 

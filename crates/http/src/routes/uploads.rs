@@ -48,8 +48,11 @@ pub struct CreateUpload {
         pattern = r"^[^\u0000-\u001f\u007f-\u009f\\]*$"
     )]
     pub path: String,
-    /// The file's size in bytes; reserved against the quota now.
+    /// The file's size in bytes; reserved against the quota now. At most the server's
+    /// `--max-upload-size` (default 4 TiB, the maximum stated here); larger is refused with
+    /// `413 upload_too_large` before anything is reserved.
     #[serde(deserialize_with = "crate::extract::whole_number")]
+    #[schema(maximum = 4398046511104_f64)]
     pub size: u64,
     /// Expected MD5 (hex). Without it, the last chunk may carry `Repr-Digest: md5=:…:`;
     /// without either the file is committed with the MD5 computed while receiving.

@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use super::lifecycle::Locked;
+use super::claim::Locked;
 use super::registry::Slot;
 use crate::md5hex::Md5Digest;
 use crate::model::{Entry, EntryKind};

@@ -19,6 +19,7 @@
 //! atomically: a target never holds a partial file.
 //!
 //! - [`registry`]: open writers between requests, the per-session claim (one writer per upload).
+//! - [`claim`]: claiming an upload and locking its writer; closing writers.
 //! - [`writer`]: the open staging handle with its running MD5 and lease.
 //! - [`append`]: the one append call.
 //! - [`commit`]: verification and the atomic commit.
@@ -26,6 +27,7 @@
 //! - [`lifecycle`]: create, list, status, cancel, expiry.
 
 mod append;
+mod claim;
 mod commit;
 mod lifecycle;
 mod put;
