@@ -1,5 +1,7 @@
 //! The data folder on the local filesystem, confined with `cap-std`: the blocking operations
-//! behind [`crate::LocalBlobStore`]'s async `FileStore` and `UploadStore` seams.
+//! behind [`crate::LocalBlobStore`]'s async `FileStore` and `UploadStore` seams. One file of
+//! ~460 lines: every home operation beside the confinement rules they share, so the one place
+//! that can touch a home reads as one piece.
 //!
 //! ```text
 //! DATA/homes/NAME/                 one private folder per user (mode 0700)

@@ -1,7 +1,8 @@
 //! Ferry's embedded stores: the data folder, no services needed.
 //!
 //! - [`meta`]: [`LocalMetaStore`], accounts, upload records and tokens as small JSON files
-//!   under `DATA/state`; quota ledgers and upload leases in this process's memory.
+//!   under `DATA/state` (`records`); quota ledgers and upload leases in this process's memory
+//!   (`volatile`).
 //! - [`disk`]: the homes under `DATA/homes` (confined by cap-std) and the staging files of
 //!   unfinished uploads, as blocking operations;
 //!   [`files`] and [`staging`] put them behind the async `FileStore` and `UploadStore` seams
@@ -13,7 +14,9 @@
 pub mod disk;
 pub mod files;
 pub mod meta;
+mod records;
 pub mod staging;
+mod volatile;
 
 use std::sync::Arc;
 

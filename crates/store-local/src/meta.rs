@@ -13,16 +13,20 @@
 //! lock the whole store to one process. Each record is replaced by write-to-temp + rename, so a
 //! reader sees the old or the new record, never a torn one, whatever process writes it.
 
-use std::collections::HashMap;
 use std::fs;
-use std::io::{ErrorKind, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::io::ErrorKind;
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use ferry_core::store::{Account, Lease, Ledger, MetaStore, TokenRecord, UploadRecord};
+
+use crate::records::{
+    load_or_create_secret, read_all, read_all_named, read_json, write_json_atomic,
+};
+use crate::volatile::Volatile;
 use ferry_core::upload_id::UploadId;
 use ferry_core::username::Username;
 use ferry_core::{Error, Result};
@@ -80,38 +84,12 @@ impl LocalMetaStore {
     }
 }
 
-/// Quota ledgers and leases live in this process's memory: the data folder has one server,
-/// which is the only writer of uploads (the admin commands change accounts only). Ledgers are
-/// rebuilt from the homes and the upload records at first use after a start; leases start
-/// free, since no writer outlives its process.
-#[derive(Debug, Default)]
-struct Volatile {
-    ledgers: HashMap<Username, Ledger>,
-    leases: HashMap<UploadId, LeaseState>,
-}
-
-#[derive(Debug, Clone)]
-struct LeaseState {
-    holder: String,
-    fence: u64,
-    until: Instant,
-}
-
 impl LocalMetaStore {
     fn volatile(&self) -> std::sync::MutexGuard<'_, Volatile> {
         // Every critical section is a few field updates that cannot panic half-way.
         self.volatile
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    fn ledger<T>(&self, user: &Username, f: impl FnOnce(&mut Ledger) -> Result<T>) -> Result<T> {
-        let mut v = self.volatile();
-        let ledger = v
-            .ledgers
-            .get_mut(user)
-            .ok_or_else(|| Error::internal(format!("quota ledger of {user} not initialised")))?;
-        f(ledger)
     }
 
     fn sync_account(&self, account: &Account, create: bool) -> Result<()> {
@@ -182,7 +160,7 @@ impl MetaStore for LocalMetaStore {
     }
 
     async fn save_upload(&self, record: &UploadRecord, lease: &Lease) -> Result<()> {
-        let current = self.volatile().leases.get(&record.id).map(|l| l.fence);
+        let current = self.volatile().fence(&record.id);
         if current != Some(lease.fence) {
             return Err(Error::UploadBusy(record.id.to_string()));
         }
@@ -219,50 +197,15 @@ impl MetaStore for LocalMetaStore {
     }
 
     async fn lease_take(&self, id: &UploadId, holder: &str, ttl: Duration) -> Result<Lease> {
-        let now = Instant::now();
-        let mut v = self.volatile();
-        let fence = match v.leases.get(id) {
-            Some(l) if l.holder == holder => l.fence,
-            Some(l) if l.until > now => return Err(Error::UploadBusy(id.to_string())),
-            Some(l) => l.fence + 1,
-            None => 1,
-        };
-        v.leases.insert(
-            *id,
-            LeaseState {
-                holder: holder.to_string(),
-                fence,
-                until: now + ttl,
-            },
-        );
-        Ok(Lease {
-            id: *id,
-            holder: holder.to_string(),
-            fence,
-        })
+        self.volatile().lease_take(id, holder, ttl)
     }
 
     async fn lease_renew(&self, lease: &Lease, ttl: Duration) -> Result<()> {
-        let mut v = self.volatile();
-        match v.leases.get_mut(&lease.id) {
-            Some(l) if l.fence == lease.fence && l.holder == lease.holder => {
-                l.until = Instant::now() + ttl;
-                Ok(())
-            }
-            _ => Err(Error::UploadBusy(lease.id.to_string())),
-        }
+        self.volatile().lease_renew(lease, ttl)
     }
 
     async fn lease_release(&self, lease: &Lease) -> Result<()> {
-        let mut v = self.volatile();
-        if let Some(l) = v.leases.get_mut(&lease.id)
-            && l.fence == lease.fence
-            && l.holder == lease.holder
-        {
-            // Kept as expired (not removed) so the next grant still raises the fence.
-            l.until = Instant::now();
-            l.holder.clear();
-        }
+        self.volatile().lease_release(lease);
         Ok(())
     }
 
@@ -271,13 +214,7 @@ impl MetaStore for LocalMetaStore {
     }
 
     async fn quota_init(&self, user: &Username, used: u64, reserved: u64) -> Result<Ledger> {
-        let mut v = self.volatile();
-        Ok(*v.ledgers.entry(user.clone()).or_insert(Ledger {
-            used,
-            reserved,
-            pending: 0,
-            generation: 0,
-        }))
+        Ok(self.volatile().quota_init(user, used, reserved))
     }
 
     async fn quota_reserve(
@@ -286,26 +223,11 @@ impl MetaStore for LocalMetaStore {
         bytes: u64,
         limit: Option<u64>,
     ) -> Result<Ledger> {
-        self.ledger(user, |l| {
-            if let Some(limit) = limit {
-                let available = l.available(limit);
-                if bytes > available {
-                    return Err(Error::QuotaExceeded {
-                        needed: bytes,
-                        available,
-                    });
-                }
-            }
-            l.reserved = l.reserved.saturating_add(bytes);
-            Ok(*l)
-        })
+        self.volatile().quota_reserve(user, bytes, limit)
     }
 
     async fn quota_release(&self, user: &Username, bytes: u64) -> Result<()> {
-        self.ledger(user, |l| {
-            l.reserved = l.reserved.saturating_sub(bytes);
-            Ok(())
-        })
+        self.volatile().quota_release(user, bytes)
     }
 
     async fn quota_begin_commit(
@@ -315,59 +237,24 @@ impl MetaStore for LocalMetaStore {
         replaced: u64,
         limit: Option<u64>,
     ) -> Result<()> {
-        self.ledger(user, |l| {
-            let used_after = l.used.saturating_add(size).saturating_sub(replaced);
-            if let Some(limit) = limit
-                && used_after > limit
-            {
-                return Err(Error::QuotaExceeded {
-                    needed: size,
-                    available: limit.saturating_sub(l.used).saturating_add(replaced),
-                });
-            }
-            l.reserved = l.reserved.saturating_sub(size);
-            l.used = used_after;
-            l.pending += 1;
-            l.generation += 1;
-            Ok(())
-        })
+        self.volatile()
+            .quota_begin_commit(user, size, replaced, limit)
     }
 
     async fn quota_abort_commit(&self, user: &Username, size: u64, replaced: u64) -> Result<()> {
-        self.ledger(user, |l| {
-            l.reserved = l.reserved.saturating_add(size);
-            l.used = l.used.saturating_add(replaced).saturating_sub(size);
-            l.pending = l.pending.saturating_sub(1);
-            l.generation += 1;
-            Ok(())
-        })
+        self.volatile().quota_abort_commit(user, size, replaced)
     }
 
     async fn quota_begin_free(&self, user: &Username) -> Result<()> {
-        self.ledger(user, |l| {
-            l.pending += 1;
-            l.generation += 1;
-            Ok(())
-        })
+        self.volatile().quota_begin_free(user)
     }
 
     async fn quota_end_change(&self, user: &Username, freed: u64) -> Result<()> {
-        self.ledger(user, |l| {
-            l.used = l.used.saturating_sub(freed);
-            l.pending = l.pending.saturating_sub(1);
-            l.generation += 1;
-            Ok(())
-        })
+        self.volatile().quota_end_change(user, freed)
     }
 
     async fn quota_resync(&self, user: &Username, used: u64, generation: u64) -> Result<Ledger> {
-        self.ledger(user, |l| {
-            if l.generation == generation && l.pending == 0 {
-                l.used = used;
-                l.generation += 1;
-            }
-            Ok(*l)
-        })
+        self.volatile().quota_resync(user, used, generation)
     }
 
     async fn token(&self, hash: &str) -> Result<Option<TokenRecord>> {
@@ -416,106 +303,4 @@ impl MetaStore for LocalMetaStore {
     async fn secret(&self) -> Result<[u8; 32]> {
         Ok(self.secret)
     }
-}
-
-fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Option<T>> {
-    match fs::read(path) {
-        Ok(bytes) => serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| Error::internal(format!("corrupt record {}: {e}", path.display()))),
-        Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::internal(e)),
-    }
-}
-
-fn read_all<T: serde::de::DeserializeOwned>(dir: &Path) -> Result<Vec<T>> {
-    Ok(read_all_named(dir)?.into_iter().map(|(_, v)| v).collect())
-}
-
-/// Every `*.json` record in `dir` with its file stem.
-fn read_all_named<T: serde::de::DeserializeOwned>(dir: &Path) -> Result<Vec<(String, T)>> {
-    let mut out = Vec::new();
-    for entry in fs::read_dir(dir).map_err(Error::internal)? {
-        let path = entry.map_err(Error::internal)?.path();
-        let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
-            continue;
-        };
-        if path.extension().is_some_and(|e| e == "json") {
-            match read_json(&path) {
-                Ok(Some(v)) => out.push((stem.to_string(), v)),
-                Ok(None) => {} // removed meanwhile
-                Err(e) => {
-                    tracing::warn!(path = %path.display(), error = ?e, "skipping unreadable record")
-                }
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// Replaces `path` with `value` atomically: temp file in the same folder, then rename.
-fn write_json_atomic<T: serde::Serialize>(path: &Path, value: &T, durable: bool) -> Result<()> {
-    let dir = path
-        .parent()
-        .ok_or_else(|| Error::internal("record path has no parent"))?;
-    let mut rnd = [0u8; 8];
-    getrandom::fill(&mut rnd).map_err(|e| Error::internal(e.to_string()))?;
-    let tmp = dir.join(format!(".tmp-{}", hex::encode(rnd)));
-    let bytes = serde_json::to_vec_pretty(value).map_err(Error::internal)?;
-    let result = (|| {
-        let mut f = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        f.write_all(&bytes)?;
-        if durable {
-            f.sync_all()?;
-        }
-        fs::rename(&tmp, path)?;
-        if durable {
-            fs::File::open(dir)?.sync_all()?;
-        }
-        Ok::<_, std::io::Error>(())
-    })();
-    if let Err(e) = result {
-        let _ = fs::remove_file(&tmp);
-        return Err(Error::from_io(e, ""));
-    }
-    Ok(())
-}
-
-fn load_or_create_secret(path: &Path) -> Result<[u8; 32]> {
-    match fs::read(path) {
-        Ok(b) if b.len() == 32 => {
-            let mut s = [0u8; 32];
-            s.copy_from_slice(&b);
-            return Ok(s);
-        }
-        Ok(_) => {
-            return Err(Error::internal(format!(
-                "{} is not 32 bytes",
-                path.display()
-            )));
-        }
-        Err(e) if e.kind() == ErrorKind::NotFound => {}
-        Err(e) => return Err(Error::internal(e)),
-    }
-    let mut s = [0u8; 32];
-    getrandom::fill(&mut s).map_err(|e| Error::internal(e.to_string()))?;
-    let mut f = match fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-    {
-        Ok(f) => f,
-        // Another process (admin command, server) created it first: use theirs.
-        Err(e) if e.kind() == ErrorKind::AlreadyExists => return load_or_create_secret(path),
-        Err(e) => return Err(Error::internal(e)),
-    };
-    f.write_all(&s)
-        .and_then(|()| f.sync_all())
-        .map_err(Error::internal)?;
-    Ok(s)
 }

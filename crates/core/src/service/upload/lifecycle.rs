@@ -10,7 +10,6 @@ use crate::upload_id::UploadId;
 use crate::username::Username;
 use crate::{Error, Result};
 
-
 impl Inner {
     pub(super) fn info_of(r: &UploadRecord, offset: u64) -> UploadInfo {
         UploadInfo {
@@ -62,7 +61,6 @@ impl Inner {
         }
         Ok(n)
     }
-
 }
 
 impl Session {
