@@ -30,6 +30,7 @@ mod tests;
 mod upload;
 mod upload_md5;
 mod upload_target;
+mod window;
 
 use std::fmt;
 use std::time::Duration;

@@ -30,8 +30,7 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use super::upload_md5::UploadMd5;
 use super::{Client, ClientError, Progress, reply, server_error};
 
-/// Writes sent but not yet acknowledged, at most.
-pub(crate) const WINDOW: usize = 8;
+pub(crate) use super::window::WINDOW;
 
 /// Bytes per write: the largest payload a frame may carry.
 const CHUNK: u64 = MAX_PAYLOAD_LEN as u64;

@@ -31,7 +31,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::ClientError;
-use super::pipeline::WINDOW;
+use super::window::WINDOW;
 
 /// Read buffer for the gaps the thread fills itself.
 const READ_BUF: usize = 1 << 20;

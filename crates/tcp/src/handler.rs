@@ -17,8 +17,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::cmd;
 use crate::connection::{Connection, ReadError};
+use crate::limits::Limits;
 use crate::reply;
-use crate::server::Limits;
 
 mod login;
 mod stream;

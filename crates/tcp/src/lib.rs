@@ -1,6 +1,7 @@
 //! Ferry's framed TCP door: frames in, calls on `ferry_core`'s service, frames out.
 //!
-//! - [`server`]: the listener — connection limits, deadlines, graceful shutdown.
+//! - [`server`]: the TCP listener on top of `ferry_net`: the not-yet-logged-in pool.
+//! - [`limits`]: every bound on the door.
 //! - [`connection`]: one socket as a stream of frames, with idle and per-frame deadlines.
 //! - [`handler`]: the session loop of one connection — hello, SCRAM login, then requests in
 //!   order, with read-ahead during chunk writes and the connection's log line.
@@ -11,6 +12,7 @@
 pub mod cmd;
 pub mod connection;
 pub mod handler;
+pub mod limits;
 pub mod reply;
 pub mod server;
 
