@@ -1,13 +1,20 @@
 // One file's resumable upload through the Content-Range API, with its MD5 computed on the
 // way. The server's offset is the only truth about what it holds: after any failure the
-// upload asks it (`Content-Range: bytes */SIZE`) and continues from there, so retries,
-// server restarts and page reloads all take the same path.
+// upload asks it (`GET /api/v1/uploads/ID`) and continues from there, so retries, server
+// restarts and page reloads all take the same path.
 //
 // The running MD5 is kept apart from the offset: the hasher covers file[0, hashed), which
 // may be behind the server (a reload with an old saved state: the gap is hashed from the
 // local file) or ahead of it (a chunk hashed but cut off in transit: it is not hashed
 // again). The last chunk carries `Repr-Digest: md5=:…:` and the server commits only if the
 // whole file matches.
+//
+// The server may hold every byte without having committed them: the last chunk was refused
+// because its name was taken meanwhile (`409 already_exists`, the user then moved the other
+// file away), or its body ran past its range. Then there is no chunk left to send; the page
+// asks for the commit itself with `Content-Range: bytes */SIZE`, an empty body and the
+// file's Repr-Digest, and `201` means done. The offset is asked with a GET rather than that
+// same PUT, because the PUT commits a complete upload and the page wants its own MD5 checked.
 
 import { ApiError, authHeader, check, encodePath, mkdir, request, stat } from './api.js';
 import { ABORTED, putChunk } from './chunk.js';
@@ -21,8 +28,16 @@ const SPEED_WINDOW_MS = 4000;
 
 class Stopped extends Error {}
 
+/** The server holds every byte, was asked to commit them and answered "incomplete" (308). */
+class NotCommitted extends Error {
+  constructor() {
+    super('the server holds every byte but did not commit the upload');
+  }
+}
+
 /** Errors after which trying again cannot help. */
 function fatal(err) {
+  if (err instanceof NotCommitted) return true;
   if (!(err instanceof ApiError)) return false;
   if (err.status === 409) return err.code !== 'upload_busy';
   return [400, 401, 403, 404, 413, 422, 507].includes(err.status);
@@ -134,6 +149,7 @@ export class Upload extends EventTarget {
    */
   async sendNext() {
     const start = this.offset;
+    if (start === this.size) return this.commitHeld();
     const end = Math.min(this.size, start + CHUNK);
     const last = end === this.size;
     this.set('sending', '');
@@ -160,6 +176,23 @@ export class Upload extends EventTarget {
     return false;
   }
 
+  /** Asks the server to commit the bytes it holds, all of them; true when it did. */
+  async commitHeld() {
+    this.set('sending', 'committing');
+    await this.hasher.advance(this.file, this.size);
+    const digest = await this.hasher.digest();
+    const resp = await request('PUT', '/api/v1/uploads/' + encodeURIComponent(this.id), {
+      headers: { 'Content-Range': `bytes */${this.size}`, 'Repr-Digest': `md5=:${digest}:` },
+    });
+    if (resp.status === 201) return true;
+    this.offset = Number(resp.headers.get('upload-offset'));
+    // Asking again would get the same answer, forever.
+    if (this.offset === this.size) throw new NotCommitted();
+    this.persist();
+    this.emit();
+    return false;
+  }
+
   put(start, end, digest) {
     const { abort, done } = putChunk({
       id: this.id,
@@ -180,9 +213,7 @@ export class Upload extends EventTarget {
   /** The server's offset, or null when the upload is gone because the file was committed. */
   async askOffset() {
     try {
-      const resp = await request('PUT', '/api/v1/uploads/' + encodeURIComponent(this.id), {
-        headers: { 'Content-Range': `bytes */${this.size}` },
-      });
+      const resp = await request('GET', '/api/v1/uploads/' + encodeURIComponent(this.id));
       return Number(resp.headers.get('upload-offset'));
     } catch (err) {
       if (err instanceof ApiError && err.status === 404 && (await this.committedElsewhere())) return null;

@@ -170,18 +170,37 @@ fn parent_of<'a>(home: &Dir, path: &'a HomePath) -> Result<(Dir, &'a str)> {
     Ok((dir, name))
 }
 
-/// Sums the sizes of regular files below `dir` without following symlinks.
+/// Sums the sizes of regular files below `dir` without following symlinks. An entry removed
+/// while the walk runs (a delete, a commit's rename) is skipped, not an error: the figure is a
+/// snapshot, and the quota ledger keeps it only if nothing changed meanwhile.
 fn tree_size(dir: &Dir) -> io::Result<u64> {
+    let gone = |e: &io::Error| e.kind() == ErrorKind::NotFound;
     let mut total = 0u64;
     let mut stack = vec![dir.try_clone()?];
     while let Some(d) = stack.pop() {
-        for entry in d.entries()? {
-            let entry = entry?;
-            let ft = entry.file_type()?;
+        let entries = match d.entries() {
+            Err(e) if gone(&e) => continue,
+            other => other?,
+        };
+        for entry in entries {
+            let entry = match entry {
+                Err(e) if gone(&e) => continue,
+                other => other?,
+            };
+            let ft = match entry.file_type() {
+                Err(e) if gone(&e) => continue,
+                other => other?,
+            };
             if ft.is_dir() {
-                stack.push(entry.open_dir()?);
+                match entry.open_dir() {
+                    Err(e) if gone(&e) => {}
+                    other => stack.push(other?),
+                }
             } else if ft.is_file() {
-                total += entry.metadata()?.len();
+                match entry.metadata() {
+                    Err(e) if gone(&e) => {}
+                    other => total += other?.len(),
+                }
             }
         }
     }

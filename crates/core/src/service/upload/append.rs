@@ -98,12 +98,20 @@ impl Session {
             let more = matches!(read, Ok(true)) && !over;
             let mut next = BytesMut::with_capacity(if more { BLOCK } else { 0 });
             let data = std::mem::take(&mut buf).freeze();
+            // Without a chunk digest every block is accepted as it lands, so a crash or a cut
+            // connection keeps what arrived, checkpoints fall on block boundaries and status
+            // answers from here without waiting for the write to end.
+            let accept_each = opts.chunk.is_none();
             let appending = async {
                 if data.is_empty() {
-                    Ok(())
-                } else {
-                    w.append(data).await
+                    return Ok(());
                 }
+                w.append(data).await?;
+                if accept_each {
+                    w.accept(&inner).await?;
+                    slot.set_info(w.info());
+                }
+                Ok(())
             };
             let reading = async {
                 if more {
@@ -113,12 +121,6 @@ impl Session {
                 }
             };
             let (appended, next_read) = tokio::join!(appending, reading);
-            // Without a chunk digest every block is accepted as it lands, so a crash or a cut
-            // connection keeps what arrived and checkpoints fall on block boundaries.
-            let appended = match appended {
-                Ok(()) if opts.chunk.is_none() => w.accept(&inner).await,
-                other => other,
-            };
             if let Err(e) = appended {
                 result = Err(e);
                 break;
