@@ -105,7 +105,7 @@ async fn put_file_with_a_short_long_or_failing_body_leaves_nothing() {
     );
     assert_no_upload_left(&ferry, tmp.path(), "bob").await;
 
-    let failing = Failing { sent: false };
+    let failing = Body::failing();
     assert!(s.put_file("a", 10, failing, None, false).await.is_err());
     assert_no_upload_left(&ferry, tmp.path(), "bob").await;
 
@@ -122,7 +122,7 @@ async fn a_put_abandoned_half_way_leaves_nothing_once_its_session_ends() {
     let tmp = tempfile::tempdir().unwrap();
     let ferry = setup(tmp.path(), |_| {}).await;
     let mut s = session(&ferry, "bob").await;
-    let put = s.put_file("a", 10, Stalls { sent: false }, None, false);
+    let put = s.put_file("a", 10, Body::stalling(), None, false);
     assert!(
         tokio::time::timeout(Duration::from_millis(200), put)
             .await
@@ -133,38 +133,38 @@ async fn a_put_abandoned_half_way_leaves_nothing_once_its_session_ends() {
     assert_no_upload_left(&ferry, tmp.path(), "bob").await;
 }
 
-/// Yields a few bytes, then an I/O error.
-struct Failing {
+/// A request body that yields a few bytes, then `after` on every later read.
+struct Body {
     sent: bool,
+    after: fn() -> Poll<std::io::Result<()>>,
 }
 
-impl AsyncRead for Failing {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        _: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        if std::mem::replace(&mut self.sent, true) {
-            return Poll::Ready(Err(std::io::Error::other("connection reset")));
+impl Body {
+    /// Then an I/O error (a connection reset).
+    fn failing() -> Body {
+        Body {
+            sent: false,
+            after: || Poll::Ready(Err(std::io::Error::other("connection reset"))),
         }
-        buf.put_slice(b"abc");
-        Poll::Ready(Ok(()))
+    }
+
+    /// Then nothing ever again (a client that went silent).
+    fn stalling() -> Body {
+        Body {
+            sent: false,
+            after: || Poll::Pending,
+        }
     }
 }
 
-/// Yields a few bytes, then nothing ever again (a client that went silent).
-struct Stalls {
-    sent: bool,
-}
-
-impl AsyncRead for Stalls {
+impl AsyncRead for Body {
     fn poll_read(
         mut self: Pin<&mut Self>,
         _: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<std::io::Result<()>> {
         if std::mem::replace(&mut self.sent, true) {
-            return Poll::Pending;
+            return (self.after)();
         }
         buf.put_slice(b"abc");
         Poll::Ready(Ok(()))

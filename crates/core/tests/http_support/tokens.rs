@@ -3,20 +3,25 @@
 
 use std::time::Duration;
 
-use ferry_core::Config;
+use ferry_core::{Config, Ferry, Session};
 use sha2::{Digest, Sha256};
 
 use crate::support::{code, session, setup, user};
 use crate::{SOURCE, files_in};
 
+/// A session from alice's password login, as `POST /api/v1/login` makes before a token.
+async fn alice_login(ferry: &Ferry) -> Session {
+    ferry
+        .login_password(SOURCE, "alice", "secret")
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_password_change_revokes_every_token_of_that_user_only() {
     let tmp = tempfile::tempdir().unwrap();
     let ferry = setup(tmp.path(), |_| {}).await;
-    let alice = ferry
-        .login_password(SOURCE, "alice", "secret")
-        .await
-        .unwrap();
+    let alice = alice_login(&ferry).await;
     let first = ferry.token_create(&alice).await.unwrap();
     let second = ferry.token_create(&alice).await.unwrap();
     let bob = ferry.login_password(SOURCE, "bob", "pw").await.unwrap();
@@ -50,10 +55,7 @@ async fn a_password_change_revokes_every_token_of_that_user_only() {
 async fn a_token_opens_sessions_until_it_is_revoked() {
     let tmp = tempfile::tempdir().unwrap();
     let ferry = setup(tmp.path(), |_| {}).await;
-    let s = ferry
-        .login_password(SOURCE, "alice", "secret")
-        .await
-        .unwrap();
+    let s = alice_login(&ferry).await;
     let before = ferry_core::model::unix_now();
     let grant = ferry.token_create(&s).await.unwrap();
     assert_eq!(grant.token.len(), 43);
