@@ -75,20 +75,26 @@ pub fn fails_with(out: &Output, code: &str) -> String {
 /// (for `--password-stdin`).
 pub fn user(data: &Path, args: &[&str], stdin: &str) -> Output {
     let (subcommand, rest) = args.split_first().expect("a subcommand");
-    let mut child = Command::new(bin())
-        .arg("user")
+    let mut cmd = Command::new(bin());
+    cmd.arg("user")
         .arg(subcommand)
         .arg("--data")
         .arg(data)
         .args(rest)
-        .env_remove("FERRY_DATA")
+        .env_remove("FERRY_DATA");
+    output_with_stdin(&mut cmd, stdin.as_bytes())
+}
+
+/// Runs `cmd` with `input` on its stdin and collects its stdout and stderr.
+pub fn output_with_stdin(cmd: &mut Command, input: &[u8]) -> Output {
+    let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     // A command that fails before reading its input closes the pipe; that is not an error here.
-    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+    let _ = child.stdin.take().unwrap().write_all(input);
     child.wait_with_output().unwrap()
 }
 

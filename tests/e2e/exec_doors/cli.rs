@@ -1,10 +1,7 @@
 //! `ferry exec` and the shell's `!`: the remote streams and exit status passed through.
 
-use std::io::Write;
-use std::process::Stdio;
-
 use super::{LIMITED, RUNNER, SHELLY, server};
-use crate::support::PASSWORD;
+use crate::support::{PASSWORD, output_with_stdin};
 
 #[test]
 fn cli_exec_passes_streams_and_the_remote_status_through() {
@@ -49,21 +46,10 @@ fn cli_exec_passes_streams_and_the_remote_status_through() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("error[exec_denied]"));
     assert!(!s.home(LIMITED).join("nope").exists());
 
-    let mut shell = s
-        .cli_cmd(&["shell"])
-        .env("FERRY_USER", RUNNER)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    shell
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"!printf '%s\\n' 'x;y'\nexec sh -c 'echo e >&2; exit 4'\npwd\n")
-        .unwrap();
-    let out = shell.wait_with_output().unwrap();
+    let out = output_with_stdin(
+        s.cli_cmd(&["shell"]).env("FERRY_USER", RUNNER),
+        b"!printf '%s\\n' 'x;y'\nexec sh -c 'echo e >&2; exit 4'\npwd\n",
+    );
     assert_eq!(String::from_utf8_lossy(&out.stdout), "x;y\n/\n", "{out:?}");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
