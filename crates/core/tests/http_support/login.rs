@@ -1,0 +1,128 @@
+//! Password login (HTTP Basic auth): the right password, wrong ones, unknown names, the
+//! throttle, and a password change overriding the login cache.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
+
+use ferry_core::Config;
+use ferry_core::auth::ThrottleConfig;
+
+use crate::SOURCE;
+use crate::support::{code, setup, user};
+
+#[tokio::test]
+async fn password_login_accepts_the_right_password_and_refuses_wrong_ones_and_unknown_users() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ferry = setup(tmp.path(), |_| {}).await;
+    let s = ferry
+        .login_password(SOURCE, "alice", "secret")
+        .await
+        .unwrap();
+    assert_eq!(s.user().as_str(), "alice");
+    s.list(None, None, None).await.unwrap();
+    // Again, now from the cache.
+    let s = ferry
+        .login_password(SOURCE, "alice", "secret")
+        .await
+        .unwrap();
+    assert_eq!(s.user().as_str(), "alice");
+    assert_eq!(
+        code(ferry.login_password(SOURCE, "alice", "Secret").await),
+        "auth_failed"
+    );
+    assert_eq!(
+        code(ferry.login_password(SOURCE, "alice", "").await),
+        "auth_failed"
+    );
+    assert_eq!(
+        code(ferry.login_password(SOURCE, "carol", "secret").await),
+        "auth_failed"
+    );
+    assert_eq!(
+        code(ferry.login_password(SOURCE, "Not A Name!", "secret").await),
+        "auth_failed"
+    );
+    // Another user's password is not this one's.
+    assert_eq!(
+        code(ferry.login_password(SOURCE, "bob", "secret").await),
+        "auth_failed"
+    );
+}
+
+#[tokio::test]
+async fn password_login_is_throttled_after_repeated_failures_even_for_the_right_password() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ferry = setup(tmp.path(), |c| {
+        c.throttle = ThrottleConfig {
+            free_failures: 2,
+            base_delay: Duration::from_secs(60),
+            ..ThrottleConfig::default()
+        }
+    })
+    .await;
+    for _ in 0..3 {
+        assert_eq!(
+            code(ferry.login_password(SOURCE, "alice", "wrong").await),
+            "auth_failed"
+        );
+    }
+    let err = ferry
+        .login_password(SOURCE, "alice", "secret")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "auth_throttled");
+    assert!(err.details().unwrap()["retry_after"].as_u64().unwrap() >= 1);
+    // Unknown names are throttled the same way.
+    for _ in 0..3 {
+        let other = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 7));
+        let _ = ferry.login_password(other, "ghost", "x").await;
+    }
+    assert_eq!(
+        code(ferry.login_password(SOURCE, "ghost", "x").await),
+        "auth_throttled"
+    );
+}
+
+#[tokio::test]
+async fn a_password_change_or_removed_user_overrides_the_cache_at_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ferry = setup(tmp.path(), |_| {}).await;
+    ferry
+        .login_password(SOURCE, "alice", "secret")
+        .await
+        .unwrap();
+    ferry
+        .set_password(user("alice"), "new".into())
+        .await
+        .unwrap();
+    assert_eq!(
+        code(ferry.login_password(SOURCE, "alice", "secret").await),
+        "auth_failed"
+    );
+    ferry.login_password(SOURCE, "alice", "new").await.unwrap();
+
+    // The same, with the change made by another process (an admin command on the same
+    // data folder).
+    ferry.login_password(SOURCE, "alice", "new").await.unwrap();
+    let admin = ferry_store_local::open(Config::new(tmp.path()))
+        .await
+        .unwrap();
+    admin
+        .set_password(user("alice"), "newer".into())
+        .await
+        .unwrap();
+    assert_eq!(
+        code(ferry.login_password(SOURCE, "alice", "new").await),
+        "auth_failed"
+    );
+    ferry
+        .login_password(SOURCE, "alice", "newer")
+        .await
+        .unwrap();
+
+    admin.remove_user(user("alice"), false).await.unwrap();
+    assert_eq!(
+        code(ferry.login_password(SOURCE, "alice", "newer").await),
+        "auth_failed"
+    );
+}

@@ -1,0 +1,199 @@
+//! The options of `ferry serve`, and what they become: the core's [`Config`] and each door's
+//! limits. Durations are given in (fractional) seconds on the command line.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Args;
+use ferry_core::Config;
+
+/// Options of `ferry serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Data folder: homes and server state (created if missing).
+    #[arg(long, env = "FERRY_DATA", default_value = "ferry-data")]
+    pub(super) data: PathBuf,
+    /// Address of the framed TCP door.
+    #[arg(long, default_value = "127.0.0.1:7070")]
+    pub(super) tcp: SocketAddr,
+    /// Address of the HTTP door (API, web page, /docs).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub(super) http: SocketAddr,
+    /// Open connections at once, per door.
+    #[arg(long, default_value_t = 1024)]
+    max_connections: usize,
+    /// HTTP requests handled at once (more wait for a slot).
+    #[arg(long, default_value_t = 256)]
+    http_max_in_flight: usize,
+    /// Seconds an HTTP client has to send its request headers.
+    #[arg(long, default_value_t = 10.0)]
+    http_header_timeout: f64,
+    /// Largest HTTP request head (request line and headers), in bytes.
+    #[arg(long, default_value_t = 65536)]
+    http_max_header_bytes: usize,
+    /// Seconds an HTTP request body may stall before the request is dropped.
+    #[arg(long, default_value_t = 60.0)]
+    http_body_timeout: f64,
+    /// Largest resumable-upload chunk accepted in one HTTP request, in bytes.
+    #[arg(long, default_value_t = 256 * 1024 * 1024)]
+    http_max_chunk: u64,
+    /// Seconds a bearer token from /api/v1/login stays valid.
+    #[arg(long, default_value_t = 86400)]
+    token_ttl: u64,
+    /// Connections not yet logged in at once.
+    #[arg(long, default_value_t = 64)]
+    max_unauthenticated: usize,
+    /// Seconds from connect to a completed login.
+    #[arg(long, default_value_t = 10.0)]
+    login_timeout: f64,
+    /// Seconds one frame may take to arrive once it has started.
+    #[arg(long, default_value_t = 30.0)]
+    frame_timeout: f64,
+    /// Seconds without a request before a connection is closed.
+    #[arg(long, default_value_t = 300.0)]
+    idle_timeout: f64,
+    /// Seconds a response may take to be accepted by a client that does not read.
+    #[arg(long, default_value_t = 30.0)]
+    write_timeout: f64,
+    /// Seconds shutdown waits for running connections to finish their current step.
+    #[arg(long, default_value_t = 10.0)]
+    shutdown_grace: f64,
+    /// Seconds a silent TCP peer is kept before keepalive probes start.
+    #[arg(long, default_value_t = 60.0)]
+    keepalive: f64,
+    /// Unfinished uploads one user may have at once.
+    #[arg(long, default_value_t = 64)]
+    max_uploads_per_user: usize,
+    /// Seconds an untouched unfinished upload is kept.
+    #[arg(long, default_value_t = 86400)]
+    upload_ttl: u64,
+    /// Seconds between sweeps for expired uploads (also closes idle upload writers).
+    #[arg(long, default_value_t = 60.0)]
+    sweep_interval: f64,
+    /// Largest declared size of one upload (e.g. `4TiB`); larger ones are refused with
+    /// `upload_too_large` (HTTP 413) before anything is reserved.
+    #[arg(long, default_value = "4TiB", value_parser = crate::cli::size::parse_size)]
+    max_upload_size: u64,
+    #[command(flatten)]
+    exec: ExecArgs,
+}
+
+/// Remote-command limits (see `ferry user set --exec` for who may run what).
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// Turn remote commands off for everyone, whatever the accounts allow.
+    #[arg(long)]
+    no_exec: bool,
+    /// The fixed PATH programs are resolved on and commands see.
+    #[arg(long, default_value = "/usr/local/bin:/usr/bin:/bin")]
+    exec_path: String,
+    /// Seconds a command may run when the client asks for no timeout.
+    #[arg(long, default_value_t = 30)]
+    exec_timeout: u64,
+    /// Largest timeout in seconds; longer requests are clamped to it.
+    #[arg(long, default_value_t = 300)]
+    exec_max_timeout: u64,
+    /// Bytes of stdout, and of stderr, kept per command; the rest is discarded.
+    #[arg(long, default_value_t = 1 << 20)]
+    exec_output_cap: u64,
+    /// Commands one user may run at once.
+    #[arg(long, default_value_t = 4)]
+    exec_max_per_user: usize,
+    /// CPU seconds per command (RLIMIT_CPU; 0 = inherit).
+    #[arg(long, default_value_t = 300)]
+    exec_cpu_secs: u64,
+    /// Address space per command process in bytes (RLIMIT_AS; 0 = inherit).
+    #[arg(long, default_value_t = 4 << 30)]
+    exec_max_memory: u64,
+    /// Largest file a command may write in bytes (RLIMIT_FSIZE; 0 = inherit).
+    #[arg(long, default_value_t = 1 << 30)]
+    exec_max_file_size: u64,
+    /// Open files per command process (RLIMIT_NOFILE; 0 = inherit).
+    #[arg(long, default_value_t = 256)]
+    exec_max_open_files: u64,
+    /// Processes and threads of the server's uid (RLIMIT_NPROC, counted by the kernel across
+    /// that uid, the server included; not enforced for root; 0 = inherit).
+    #[arg(long, default_value_t = 512)]
+    exec_max_processes: u64,
+}
+
+impl ExecArgs {
+    fn config(&self) -> anyhow::Result<ferry_core::ExecConfig> {
+        let nonzero = |v: u64| (v > 0).then_some(v);
+        let launcher = if self.no_exec {
+            None
+        } else {
+            Some(std::env::current_exe().context("cannot find the ferry binary for exec")?)
+        };
+        Ok(ferry_core::ExecConfig {
+            launcher,
+            path: self.exec_path.clone(),
+            default_timeout: Duration::from_secs(self.exec_timeout.max(1)),
+            max_timeout: Duration::from_secs(self.exec_max_timeout.max(1)),
+            output_cap: self.exec_output_cap,
+            max_per_user: self.exec_max_per_user,
+            limits: ferry_core::exec::ResourceLimits {
+                cpu_secs: nonzero(self.exec_cpu_secs),
+                address_space: nonzero(self.exec_max_memory),
+                file_size: nonzero(self.exec_max_file_size),
+                open_files: nonzero(self.exec_max_open_files),
+                processes: nonzero(self.exec_max_processes),
+            },
+        })
+    }
+}
+
+impl ServeArgs {
+    /// The core's configuration for the data folder (which must exist by now).
+    pub(super) fn core_config(&self) -> anyhow::Result<Config> {
+        let mut config = Config::new(&self.data);
+        config.upload_ttl = Duration::from_secs(self.upload_ttl);
+        config.max_uploads_per_user = self.max_uploads_per_user;
+        config.token_ttl = Duration::from_secs(self.token_ttl.max(1));
+        config.exec = self.exec.config()?;
+        config.max_upload_size = self.max_upload_size;
+        Ok(config)
+    }
+
+    /// The TCP door's limits.
+    pub(super) fn tcp_limits(&self) -> ferry_tcp::Limits {
+        ferry_tcp::Limits {
+            max_connections: self.max_connections,
+            // Equal to the connection limit, so one source may still use all of it, as before
+            // the per-source limit existed.
+            max_per_source: self.max_connections,
+            max_unauthenticated: self.max_unauthenticated,
+            login_timeout: secs(self.login_timeout),
+            frame_timeout: secs(self.frame_timeout),
+            idle_timeout: secs(self.idle_timeout),
+            write_timeout: secs(self.write_timeout),
+            shutdown_grace: secs(self.shutdown_grace),
+            keepalive: secs(self.keepalive.max(1.0)),
+        }
+    }
+
+    /// The HTTP door's limits.
+    pub(super) fn http_limits(&self) -> ferry_http::Limits {
+        ferry_http::Limits {
+            max_connections: self.max_connections,
+            max_in_flight: self.http_max_in_flight.max(1),
+            header_timeout: secs(self.http_header_timeout),
+            max_header_bytes: self.http_max_header_bytes,
+            body_idle_timeout: secs(self.http_body_timeout),
+            max_chunk: self.http_max_chunk,
+            shutdown_grace: secs(self.shutdown_grace),
+            ..ferry_http::Limits::default()
+        }
+    }
+
+    /// How often expired uploads are swept.
+    pub(super) fn sweep_every(&self) -> Duration {
+        secs(self.sweep_interval)
+    }
+}
+
+fn secs(s: f64) -> Duration {
+    Duration::from_secs_f64(s.max(0.001))
+}
