@@ -97,9 +97,14 @@ impl StagingHandle for LocalStaging {
 
 #[async_trait]
 impl UploadStore for LocalBlobStore {
-    async fn create(&self, id: &UploadId) -> Result<()> {
+    async fn create(&self, id: &UploadId) -> Result<Box<dyn StagingHandle>> {
         let id = *id;
-        self.run(move |d| d.staging(&id, true).map(drop)).await
+        let file = self.run(move |d| d.staging(&id, true)).await?;
+        Ok(Box::new(LocalStaging {
+            file: Arc::new(file),
+            accepted: 0,
+            written: 0,
+        }))
     }
 
     async fn open(&self, id: &UploadId) -> Result<Box<dyn StagingHandle>> {

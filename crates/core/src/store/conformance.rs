@@ -219,7 +219,7 @@ pub async fn upload_bytes(uploads: Arc<dyn UploadStore>, files: Arc<dyn FileStor
     let owner = user("conf-bytes");
     files.create_home(&owner).await.expect("home");
     let id = UploadId::random().expect("id");
-    uploads.create(&id).await.expect("create");
+    drop(uploads.create(&id).await.expect("create"));
     let missing = UploadId::random().expect("id");
     assert_eq!(
         uploads.open(&missing).await.expect_err("missing").code(),
@@ -254,7 +254,7 @@ pub async fn upload_bytes(uploads: Arc<dyn UploadStore>, files: Arc<dyn FileStor
     assert_eq!((entry.size, replaced, entry.kind), (11, 0, EntryKind::File));
     assert_eq!(entry.md5, Some(md5_of(b"hello world")));
     let second = UploadId::random().expect("id");
-    uploads.create(&second).await.expect("create");
+    drop(uploads.create(&second).await.expect("create"));
     let mut h = uploads.open(&second).await.expect("open");
     h.append(Bytes::from_static(b"other"))
         .await
@@ -282,7 +282,7 @@ pub async fn upload_bytes(uploads: Arc<dyn UploadStore>, files: Arc<dyn FileStor
         b"other"
     );
     let third = UploadId::random().expect("id");
-    uploads.create(&third).await.expect("create");
+    drop(uploads.create(&third).await.expect("create"));
     uploads.discard(&third).await.expect("discard");
     uploads
         .discard(&third)

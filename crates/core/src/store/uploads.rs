@@ -46,8 +46,9 @@ pub trait StagingHandle: Send + Sync + fmt::Debug {
 /// Unfinished uploads' bytes.
 #[async_trait]
 pub trait UploadStore: Send + Sync + fmt::Debug {
-    /// Creates an upload's empty byte store.
-    async fn create(&self, id: &UploadId) -> Result<()>;
+    /// Creates an upload's empty byte store and opens it for appending (the first write
+    /// usually follows at once).
+    async fn create(&self, id: &UploadId) -> Result<Box<dyn StagingHandle>>;
     /// Opens an upload's bytes for appending; `upload_not_found` if there are none.
     async fn open(&self, id: &UploadId) -> Result<Box<dyn StagingHandle>>;
     /// Accepted bytes of an upload not open here; `upload_not_found` if there are none.

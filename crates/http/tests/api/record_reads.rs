@@ -130,7 +130,7 @@ impl MetaStore for Counting {
 }
 
 #[tokio::test]
-async fn an_http_chunk_sequence_reads_the_upload_record_once() {
+async fn an_http_chunk_sequence_reads_the_upload_record_at_most_once() {
     let dir = tempfile::tempdir().unwrap();
     let data_dir = dir.path().join("data");
     let meta = Arc::new(Counting {
@@ -191,8 +191,10 @@ async fn an_http_chunk_sequence_reads_the_upload_record_once() {
         assert_eq!(resp.status(), want, "chunk {i}");
     }
     let reads = meta.record_reads.load(Ordering::SeqCst) - reads_before;
-    assert_eq!(
-        reads, 1,
+    // Zero when the create left its record with the open writer, one when a status query or
+    // the first chunk had to read it; never one per chunk.
+    assert!(
+        reads <= 1,
         "{chunks} chunks read the upload record {reads} times"
     );
     assert_eq!(

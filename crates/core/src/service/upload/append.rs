@@ -1,7 +1,7 @@
 //! The one append call every door uses: offset check, bytes from any reader, an optional
 //! chunk digest, and the commit when asked.
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
 use super::{BLOCK, UploadState};
@@ -56,7 +56,17 @@ impl Session {
     pub async fn append<R: AsyncRead + Unpin>(
         &mut self,
         id: &str,
-        mut body: R,
+        body: R,
+        opts: AppendOptions,
+    ) -> Result<UploadState> {
+        self.append_from(id, Reader(body), opts).await
+    }
+
+    /// The append loop over any source of blocks.
+    async fn append_from<S: Blocks>(
+        &mut self,
+        id: &str,
+        mut body: S,
         opts: AppendOptions,
     ) -> Result<UploadState> {
         let uid = UploadId::parse(id)?;
@@ -82,22 +92,19 @@ impl Session {
         }
         let mut digest = opts.chunk.as_ref().map(ChunkDigest::start);
         let mut result = Ok(());
-        let mut buf = BytesMut::with_capacity(BLOCK);
-        let mut read = read_block(&mut body, &mut buf).await;
+        let (mut data, mut read) = body.next_block().await;
         loop {
             let room = size - w.written();
-            let over = buf.len() as u64 > room;
+            let over = data.len() as u64 > room;
             if over {
-                buf.truncate(room as usize);
+                data.truncate(room as usize);
             }
             if let Some(d) = digest.as_mut() {
-                d.update(&buf);
+                d.update(&data);
             }
             // The next block is received while this one is hashed and written: a block then
             // costs max(receive, hash) rather than their sum.
             let more = matches!(read, Ok(true)) && !over;
-            let mut next = BytesMut::with_capacity(if more { BLOCK } else { 0 });
-            let data = std::mem::take(&mut buf).freeze();
             // Without a chunk digest every block is accepted as it lands, so a crash or a cut
             // connection keeps what arrived, checkpoints fall on block boundaries and status
             // answers from here without waiting for the write to end.
@@ -115,12 +122,12 @@ impl Session {
             };
             let reading = async {
                 if more {
-                    Some(read_block(&mut body, &mut next).await)
+                    Some(body.next_block().await)
                 } else {
                     None
                 }
             };
-            let (appended, next_read) = tokio::join!(appending, reading);
+            let (appended, next_block) = tokio::join!(appending, reading);
             if let Err(e) = appended {
                 result = Err(e);
                 break;
@@ -129,9 +136,9 @@ impl Session {
                 result = Err(Error::SizeExceeded { size });
                 break;
             }
-            match (read, next_read) {
-                (Ok(true), Some(next_read)) => {
-                    buf = next;
+            match (read, next_block) {
+                (Ok(true), Some((next, next_read))) => {
+                    data = next;
                     read = next_read;
                 }
                 (Ok(_), _) => break,
@@ -205,7 +212,7 @@ impl Session {
         &mut self,
         id: &str,
         offset: u64,
-        data: bytes::Bytes,
+        data: Bytes,
         crc32c: Option<u32>,
     ) -> Result<u64> {
         let opts = AppendOptions {
@@ -214,7 +221,13 @@ impl Session {
             chunk: crc32c.map(ChunkDigest::Crc32c),
             commit: Commit::Later,
         };
-        Ok(self.append(id, &data[..], opts).await?.info.offset)
+        // Handed over as one block, not copied through a reader: a TCP chunk is written
+        // from the frame's own buffer.
+        Ok(self
+            .append_from(id, Chunk(Some(data)), opts)
+            .await?
+            .info
+            .offset)
     }
 
     /// Commits a complete upload, verified against `md5` or the MD5 given at create
@@ -229,6 +242,33 @@ impl Session {
             .await?
             .entry
             .ok_or_else(|| Error::internal("a commit returned no entry"))
+    }
+}
+
+/// Where an append's bytes come from, one block at a time.
+trait Blocks {
+    /// The next block (at most [`BLOCK`] bytes), and whether more may follow: `Ok(false)` at
+    /// the end of input, an error after the bytes that arrived before it.
+    async fn next_block(&mut self) -> (Bytes, Result<bool>);
+}
+
+/// Any reader (an HTTP body, a file), read in blocks of [`BLOCK`].
+struct Reader<R>(R);
+
+impl<R: AsyncRead + Unpin> Blocks for Reader<R> {
+    async fn next_block(&mut self) -> (Bytes, Result<bool>) {
+        let mut buf = BytesMut::with_capacity(BLOCK);
+        let more = read_block(&mut self.0, &mut buf).await;
+        (buf.freeze(), more)
+    }
+}
+
+/// A chunk already in memory (a TCP frame's payload): one block, no copy.
+struct Chunk(Option<Bytes>);
+
+impl Blocks for Chunk {
+    async fn next_block(&mut self) -> (Bytes, Result<bool>) {
+        (self.0.take().unwrap_or_default(), Ok(false))
     }
 }
 

@@ -130,7 +130,8 @@ impl Session {
                     },
                 };
                 let holder = format!("{}/{}", inner.node, self.id);
-                match Writer::open(&inner, record, &holder).await {
+                let handle = lock(&slot.handle).take();
+                match Writer::open(&inner, record, handle, &holder).await {
                     Ok(w) => {
                         slot.set_info(w.info());
                         *guard = Some(w);

@@ -65,9 +65,13 @@ impl Session {
         let overwrite = w.record.overwrite;
         // Checked again at commit: the limit may have been lowered, or files added, meanwhile.
         let limit = inner.quota_limit(&user).await?;
-        let replaced = match inner.files.stat(&user, &path).await {
-            Ok(e) if overwrite && e.kind == EntryKind::File => e.size,
-            _ => 0,
+        // Without `overwrite` nothing is replaced (the commit refuses a taken name).
+        let replaced = match overwrite {
+            true => match inner.files.stat(&user, &path).await {
+                Ok(e) if e.kind == EntryKind::File => e.size,
+                _ => 0,
+            },
+            false => 0,
         };
         inner.ensure_ledger(&user).await?;
         inner

@@ -42,7 +42,14 @@ impl Inner {
         let mut n = 0;
         for record in self.meta.expired_uploads(now).await? {
             if self.writers.contains(&record.id) {
-                continue;
+                // Open here: expired only if no session claims it (a claimed writer renews
+                // the expiry at every checkpoint). Its writer gives its lease up first.
+                let Some(slot) = self.writers.take_unclaimed(&record.id) else {
+                    continue;
+                };
+                if let Some(w) = slot.writer.clone().lock_owned().await.take() {
+                    w.end(self).await;
+                }
             }
             // Take the lease so nobody, here or on another node, writes while we delete.
             let holder = format!("{}/sweep", self.node);
@@ -115,16 +122,25 @@ impl Session {
             hashed: 0,
         };
         let created = match inner.uploads.create(&record.id).await {
-            Ok(()) => inner.meta.create_upload(&record).await,
+            Ok(handle) => inner.meta.create_upload(&record).await.map(|()| handle),
             Err(e) => Err(e),
         };
-        if let Err(e) = created {
-            let _ = inner.uploads.discard(&record.id).await;
-            let _ = inner.quota_release(&user, size).await;
-            return Err(e);
-        }
+        let handle = match created {
+            Ok(handle) => handle,
+            Err(e) => {
+                let _ = inner.uploads.discard(&record.id).await;
+                let _ = inner.quota_release(&user, size).await;
+                return Err(e);
+            }
+        };
         tracing::info!(user = %user, upload = %record.id, path = %record.path, size, "upload created");
-        Ok(Inner::info_of(&record, 0))
+        let info = Inner::info_of(&record, 0);
+        // Kept for the first write, which usually follows at once: it then opens the writer
+        // without reading the record or reopening the staging bytes.
+        let slot = inner.writers.get_or_insert(record.id, &user, info.clone());
+        *lock(&slot.handle) = Some(handle);
+        *lock(&slot.record) = Some(record);
+        Ok(info)
     }
 
     /// This user's unfinished uploads with their current offsets.

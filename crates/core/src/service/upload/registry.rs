@@ -46,6 +46,9 @@ pub(in crate::service) struct Slot {
     /// The record as a status query read it, for the writer that opens next: a request that
     /// asks its upload's state and then writes reads the record once.
     pub(super) record: Mutex<Option<crate::store::UploadRecord>>,
+    /// The staging handle a create opened, for the writer that opens next (a whole-file put
+    /// writes at once).
+    pub(super) handle: Mutex<Option<Box<dyn crate::store::StagingHandle>>>,
     /// Its writer is being closed: status asks the store, writers wait and look again.
     closing: AtomicBool,
 }
@@ -113,6 +116,7 @@ impl Registry {
                     ephemeral: AtomicBool::new(false),
                     closed: AtomicBool::new(false),
                     record: Mutex::new(None),
+                    handle: Mutex::new(None),
                     closing: AtomicBool::new(false),
                 })
             })
@@ -126,6 +130,15 @@ impl Registry {
         if slots.get(&slot.id).is_some_and(|s| Arc::ptr_eq(s, slot)) {
             slots.remove(&slot.id);
         }
+    }
+
+    /// Takes `id`'s slot out if no session claims it (the expiry sweep), marking it closed.
+    pub(super) fn take_unclaimed(&self, id: &UploadId) -> Option<Arc<Slot>> {
+        let mut slots = lock(&self.slots);
+        let unclaimed = slots.get(id).is_some_and(|s| *lock(&s.claim) == 0);
+        let slot = if unclaimed { slots.remove(id) } else { None }?;
+        slot.closed.store(true, Ordering::Release);
+        Some(slot)
     }
 
     /// `user`'s slots whose writers are being closed.

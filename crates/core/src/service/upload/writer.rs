@@ -39,9 +39,14 @@ pub(in crate::service) struct Writer {
 impl Writer {
     /// Takes the upload's lease, opens its bytes and rebuilds the running MD5 from the last
     /// checkpoint (re-hashing what it does not cover).
-    pub(super) async fn open(inner: &Inner, record: UploadRecord, holder: &str) -> Result<Writer> {
+    pub(super) async fn open(
+        inner: &Inner,
+        record: UploadRecord,
+        handle: Option<Box<dyn StagingHandle>>,
+        holder: &str,
+    ) -> Result<Writer> {
         let lease = inner.meta.lease_take(&record.id, holder, LEASE_TTL).await?;
-        match Self::open_leased(inner, record, lease.clone()).await {
+        match Self::open_leased(inner, record, handle, lease.clone()).await {
             Ok(w) => Ok(w),
             Err(e) => {
                 let _ = inner.meta.lease_release(&lease).await;
@@ -50,8 +55,16 @@ impl Writer {
         }
     }
 
-    async fn open_leased(inner: &Inner, record: UploadRecord, lease: Lease) -> Result<Writer> {
-        let handle = inner.uploads.open(&record.id).await?;
+    async fn open_leased(
+        inner: &Inner,
+        record: UploadRecord,
+        handle: Option<Box<dyn StagingHandle>>,
+        lease: Lease,
+    ) -> Result<Writer> {
+        let handle = match handle {
+            Some(h) => h,
+            None => inner.uploads.open(&record.id).await?,
+        };
         let len = handle.len();
         let restored = record
             .hash_state
