@@ -31,7 +31,14 @@ impl LocalBlobStore {
         })
     }
 
-    /// Runs `f` on the disk off the async threads.
+    /// Runs `f` on the disk off the async threads: for operations that read or write file
+    /// bytes, sync, walk a tree or list a folder.
+    ///
+    /// A single metadata call on one name (stat, the home's `mkdirat` at login) runs on the
+    /// calling thread instead: a page-cache lookup far under tokio's ~100 µs budget between
+    /// awaits, where a trip to the blocking pool costs two thread wake-ups (1 000 HTTP PUTs
+    /// of 4 KiB, strace -c -f on the server: 62 futex calls per PUT with every operation on
+    /// the pool, against 27 before the seams were async).
     pub(crate) async fn run<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Disk) -> Result<T> + Send + 'static,
@@ -77,8 +84,9 @@ pub(crate) fn read_at(file: &File, offset: u64, max: usize) -> Result<Bytes> {
 #[async_trait]
 impl FileStore for LocalBlobStore {
     async fn create_home(&self, user: &Username) -> Result<()> {
-        let user = user.clone();
-        self.run(move |d| d.create_home(&user)).await
+        // On every login: one `mkdirat` that finds the folder there; see `run` for why
+        // this stays on the calling thread.
+        self.disk.create_home(user)
     }
 
     fn local_home(&self, user: &Username) -> Option<std::path::PathBuf> {
@@ -91,8 +99,8 @@ impl FileStore for LocalBlobStore {
     }
 
     async fn stat(&self, user: &Username, path: &HomePath) -> Result<Entry> {
-        let (user, path) = (user.clone(), path.clone());
-        self.run(move |d| d.stat(&user, &path)).await
+        // One confined `statx` and a small digest record: on the calling thread (see `run`).
+        self.disk.stat(user, path)
     }
 
     async fn list(

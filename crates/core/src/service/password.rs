@@ -106,9 +106,15 @@ impl Ferry {
             Ok(user) => self.inner.meta.account(&user).await?,
             Err(_) => None,
         };
-        let inner = self.inner.clone();
-        let (n, p) = (name.to_owned(), password.to_owned());
-        let checked = blocking(move || inner.check_password(&n, &p, account)).await?;
+        // A remembered check is an HMAC and a map lookup: here. Only PBKDF2 goes to the pool.
+        let checked = match self.inner.cached_password(name, password, account.as_ref()) {
+            Some(user) => Some((user, true)),
+            None => {
+                let inner = self.inner.clone();
+                let (n, p) = (name.to_owned(), password.to_owned());
+                blocking(move || inner.check_password(&n, &p, account)).await?
+            }
+        };
         let Some((user, cached)) = checked else {
             self.inner
                 .throttle
@@ -129,6 +135,34 @@ impl Ferry {
 }
 
 impl Inner {
+    /// The key a successful check of `name` and `password` is remembered under.
+    fn cache_key(&self, name: &str, password: &str) -> [u8; 32] {
+        hmac_sha256(
+            &self.secret,
+            &[
+                b"basic-auth-cache\0",
+                name.as_bytes(),
+                b"\0",
+                password.as_bytes(),
+            ],
+        )
+    }
+
+    /// The user, if a remembered check says `password` is theirs and `account` still has the
+    /// StoredKey it had then. Cheap: no key derivation.
+    fn cached_password(
+        &self,
+        name: &str,
+        password: &str,
+        account: Option<&crate::store::Account>,
+    ) -> Option<Username> {
+        let (user, stored_key) =
+            self.passwords
+                .get(&self.cache_key(name, password), name, Instant::now())?;
+        let a = account?;
+        bool::from(a.credentials.stored_key.ct_eq(&stored_key)).then_some(user)
+    }
+
     /// The user if `password` is theirs (`account` as stored now), and whether the cache said
     /// so. Blocking (PBKDF2).
     fn check_password(
@@ -137,15 +171,7 @@ impl Inner {
         password: &str,
         account: Option<crate::store::Account>,
     ) -> Result<Option<(Username, bool)>> {
-        let key = hmac_sha256(
-            &self.secret,
-            &[
-                b"basic-auth-cache\0",
-                name.as_bytes(),
-                b"\0",
-                password.as_bytes(),
-            ],
-        );
+        let key = self.cache_key(name, password);
         let now = Instant::now();
         if let Some((user, stored_key)) = self.passwords.get(&key, name, now) {
             match &account {
