@@ -1,7 +1,5 @@
 //! [`Md5Digest`]: an MD5 value, parsed from and shown as 32 lowercase hex digits.
 
-use std::fmt;
-
 use crate::{Error, Result};
 
 /// A whole-file MD5.
@@ -18,21 +16,36 @@ impl Md5Digest {
     }
 }
 
-impl fmt::Display for Md5Digest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&hex::encode(self.0))
-    }
-}
+/// `Display` as lowercase hex of the 16 bytes, and serde through that text and the type's
+/// own `parse` (so a JSON value is checked exactly like a header or a frame field). Shared
+/// with [`crate::UploadId`], which has the same 16-byte hex form but its own parse rules.
+macro_rules! hex_text {
+    ($t:ty) => {
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&hex::encode(self.0))
+            }
+        }
 
-impl serde::Serialize for Md5Digest {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(
+                &self,
+                s: S,
+            ) -> std::result::Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
 
-impl<'de> serde::Deserialize<'de> for Md5Digest {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Md5Digest::parse(&s).map_err(serde::de::Error::custom)
-    }
+        impl<'de> serde::Deserialize<'de> for $t {
+            fn deserialize<D: serde::Deserializer<'de>>(
+                d: D,
+            ) -> std::result::Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                <$t>::parse(&s).map_err(serde::de::Error::custom)
+            }
+        }
+    };
 }
+pub(crate) use hex_text;
+
+hex_text!(Md5Digest);

@@ -1,7 +1,5 @@
 //! [`UploadId`]: 128 random bits, written as 32 lowercase hex digits.
 
-use std::fmt;
-
 use crate::{Error, Result};
 
 /// Identifies one upload across connections, doors and restarts.
@@ -28,24 +26,7 @@ impl UploadId {
     }
 }
 
-impl fmt::Display for UploadId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&hex::encode(self.0))
-    }
-}
-
-impl serde::Serialize for UploadId {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for UploadId {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        UploadId::parse(&s).map_err(serde::de::Error::custom)
-    }
-}
+crate::md5hex::hex_text!(UploadId);
 
 #[cfg(test)]
 mod tests {

@@ -66,6 +66,13 @@ async fn bobs_answers(bob: &mut Session, id: &str, offset: u64) -> Vec<(&'static
     ]
 }
 
+/// Alice finishes upload `id` with the MD5 of `file`, and `name` in her home is exactly `file`.
+async fn finish_exact(alice: &mut Session, id: &str, dir: &Path, name: &str, file: &[u8]) {
+    alice.upload_finish(id, Some(&md5_hex(file))).await.unwrap();
+    let path = dir.join("homes/alice").join(name);
+    assert_eq!(std::fs::read(path).unwrap(), file);
+}
+
 #[track_caller]
 fn assert_all_not_found(state: &str, answers: &[(&'static str, String)]) {
     let wrong: Vec<_> = answers
@@ -110,14 +117,7 @@ async fn another_users_upload_id_is_not_found_while_its_owner_holds_it() {
         .upload_write_chunk(&id, 1000, Bytes::copy_from_slice(&file[1000..]), None)
         .await
         .unwrap();
-    alice
-        .upload_finish(&id, Some(&md5_hex(&file)))
-        .await
-        .unwrap();
-    assert_eq!(
-        std::fs::read(tmp.path().join("homes/alice/f.bin")).unwrap(),
-        file
-    );
+    finish_exact(&mut alice, &id, tmp.path(), "f.bin", &file).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -159,13 +159,6 @@ async fn another_users_upload_id_is_not_found_while_its_owner_is_mid_write() {
     drop(source);
     let (mut alice, offset) = writing.await.unwrap();
     assert_eq!(offset.unwrap(), SIZE as u64);
-    alice
-        .upload_finish(&id, Some(&md5_hex(&file)))
-        .await
-        .unwrap();
-    assert_eq!(
-        std::fs::read(tmp.path().join("homes/alice/slow.bin")).unwrap(),
-        file
-    );
+    finish_exact(&mut alice, &id, tmp.path(), "slow.bin", &file).await;
     assert_all_not_found("being written by alice", &answers);
 }

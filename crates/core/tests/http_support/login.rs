@@ -4,49 +4,41 @@
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
-use ferry_core::Config;
 use ferry_core::auth::ThrottleConfig;
+use ferry_core::{Config, Ferry, Session};
 
 use crate::SOURCE;
 use crate::support::{code, setup, user};
+
+/// A password login from [`SOURCE`] that must succeed.
+async fn login_ok(ferry: &Ferry, name: &str, password: &str) -> Session {
+    ferry.login_password(SOURCE, name, password).await.unwrap()
+}
+
+/// The error code of a password login from [`SOURCE`] that must fail.
+async fn login_code(ferry: &Ferry, name: &str, password: &str) -> &'static str {
+    code(ferry.login_password(SOURCE, name, password).await)
+}
 
 #[tokio::test]
 async fn password_login_accepts_the_right_password_and_refuses_wrong_ones_and_unknown_users() {
     let tmp = tempfile::tempdir().unwrap();
     let ferry = setup(tmp.path(), |_| {}).await;
-    let s = ferry
-        .login_password(SOURCE, "alice", "secret")
-        .await
-        .unwrap();
+    let s = login_ok(&ferry, "alice", "secret").await;
     assert_eq!(s.user().as_str(), "alice");
     s.list(None, None, None).await.unwrap();
     // Again, now from the cache.
-    let s = ferry
-        .login_password(SOURCE, "alice", "secret")
-        .await
-        .unwrap();
+    let s = login_ok(&ferry, "alice", "secret").await;
     assert_eq!(s.user().as_str(), "alice");
+    assert_eq!(login_code(&ferry, "alice", "Secret").await, "auth_failed");
+    assert_eq!(login_code(&ferry, "alice", "").await, "auth_failed");
+    assert_eq!(login_code(&ferry, "carol", "secret").await, "auth_failed");
     assert_eq!(
-        code(ferry.login_password(SOURCE, "alice", "Secret").await),
-        "auth_failed"
-    );
-    assert_eq!(
-        code(ferry.login_password(SOURCE, "alice", "").await),
-        "auth_failed"
-    );
-    assert_eq!(
-        code(ferry.login_password(SOURCE, "carol", "secret").await),
-        "auth_failed"
-    );
-    assert_eq!(
-        code(ferry.login_password(SOURCE, "Not A Name!", "secret").await),
+        login_code(&ferry, "Not A Name!", "secret").await,
         "auth_failed"
     );
     // Another user's password is not this one's.
-    assert_eq!(
-        code(ferry.login_password(SOURCE, "bob", "secret").await),
-        "auth_failed"
-    );
+    assert_eq!(login_code(&ferry, "bob", "secret").await, "auth_failed");
 }
 
 #[tokio::test]
@@ -61,10 +53,7 @@ async fn password_login_is_throttled_after_repeated_failures_even_for_the_right_
     })
     .await;
     for _ in 0..3 {
-        assert_eq!(
-            code(ferry.login_password(SOURCE, "alice", "wrong").await),
-            "auth_failed"
-        );
+        assert_eq!(login_code(&ferry, "alice", "wrong").await, "auth_failed");
     }
     let err = ferry
         .login_password(SOURCE, "alice", "secret")
@@ -77,33 +66,24 @@ async fn password_login_is_throttled_after_repeated_failures_even_for_the_right_
         let other = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 7));
         let _ = ferry.login_password(other, "ghost", "x").await;
     }
-    assert_eq!(
-        code(ferry.login_password(SOURCE, "ghost", "x").await),
-        "auth_throttled"
-    );
+    assert_eq!(login_code(&ferry, "ghost", "x").await, "auth_throttled");
 }
 
 #[tokio::test]
 async fn a_password_change_or_removed_user_overrides_the_cache_at_once() {
     let tmp = tempfile::tempdir().unwrap();
     let ferry = setup(tmp.path(), |_| {}).await;
-    ferry
-        .login_password(SOURCE, "alice", "secret")
-        .await
-        .unwrap();
+    login_ok(&ferry, "alice", "secret").await;
     ferry
         .set_password(user("alice"), "new".into())
         .await
         .unwrap();
-    assert_eq!(
-        code(ferry.login_password(SOURCE, "alice", "secret").await),
-        "auth_failed"
-    );
-    ferry.login_password(SOURCE, "alice", "new").await.unwrap();
+    assert_eq!(login_code(&ferry, "alice", "secret").await, "auth_failed");
+    login_ok(&ferry, "alice", "new").await;
 
     // The same, with the change made by another process (an admin command on the same
     // data folder).
-    ferry.login_password(SOURCE, "alice", "new").await.unwrap();
+    login_ok(&ferry, "alice", "new").await;
     let admin = ferry_store_local::open(Config::new(tmp.path()))
         .await
         .unwrap();
@@ -111,18 +91,9 @@ async fn a_password_change_or_removed_user_overrides_the_cache_at_once() {
         .set_password(user("alice"), "newer".into())
         .await
         .unwrap();
-    assert_eq!(
-        code(ferry.login_password(SOURCE, "alice", "new").await),
-        "auth_failed"
-    );
-    ferry
-        .login_password(SOURCE, "alice", "newer")
-        .await
-        .unwrap();
+    assert_eq!(login_code(&ferry, "alice", "new").await, "auth_failed");
+    login_ok(&ferry, "alice", "newer").await;
 
     admin.remove_user(user("alice"), false).await.unwrap();
-    assert_eq!(
-        code(ferry.login_password(SOURCE, "alice", "newer").await),
-        "auth_failed"
-    );
+    assert_eq!(login_code(&ferry, "alice", "newer").await, "auth_failed");
 }

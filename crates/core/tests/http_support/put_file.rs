@@ -8,13 +8,11 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, ReadBuf};
 
 use crate::assert_no_upload_left;
-use crate::support::{code, data, md5_hex, session, setup};
+use crate::support::{code, data, md5_hex, start};
 
 #[tokio::test]
 async fn put_file_with_the_right_md5_commits_the_file() {
-    let tmp = tempfile::tempdir().unwrap();
-    let ferry = setup(tmp.path(), |_| {}).await;
-    let mut s = session(&ferry, "alice").await;
+    let (tmp, ferry, mut s) = start("alice").await;
     let body = data(2 * 1024 * 1024 + 5);
     let md5 = md5_hex(&body);
     let entry = s
@@ -45,9 +43,7 @@ async fn put_file_with_the_right_md5_commits_the_file() {
 
 #[tokio::test]
 async fn put_file_without_md5_commits_with_the_md5_of_what_was_received() {
-    let tmp = tempfile::tempdir().unwrap();
-    let ferry = setup(tmp.path(), |_| {}).await;
-    let mut s = session(&ferry, "bob").await;
+    let (tmp, ferry, mut s) = start("bob").await;
     let entry = s
         .put_file("a.txt", 11, &b"hello world"[..], None, false)
         .await
@@ -62,9 +58,7 @@ async fn put_file_without_md5_commits_with_the_md5_of_what_was_received() {
 
 #[tokio::test]
 async fn put_file_with_a_wrong_md5_commits_nothing_and_releases_the_quota() {
-    let tmp = tempfile::tempdir().unwrap();
-    let ferry = setup(tmp.path(), |_| {}).await;
-    let mut s = session(&ferry, "bob").await;
+    let (tmp, ferry, mut s) = start("bob").await;
     assert_eq!(
         code(
             s.put_file("a.txt", 5, &b"hello"[..], Some(&md5_hex(b"other")), false)
@@ -87,9 +81,7 @@ async fn put_file_with_a_wrong_md5_commits_nothing_and_releases_the_quota() {
 
 #[tokio::test]
 async fn put_file_with_a_short_long_or_failing_body_leaves_nothing() {
-    let tmp = tempfile::tempdir().unwrap();
-    let ferry = setup(tmp.path(), |_| {}).await;
-    let mut s = session(&ferry, "bob").await;
+    let (tmp, ferry, mut s) = start("bob").await;
     let err = s
         .put_file("a", 10, &b"hello"[..], None, false)
         .await
@@ -119,9 +111,7 @@ async fn put_file_with_a_short_long_or_failing_body_leaves_nothing() {
 
 #[tokio::test]
 async fn a_put_abandoned_half_way_leaves_nothing_once_its_session_ends() {
-    let tmp = tempfile::tempdir().unwrap();
-    let ferry = setup(tmp.path(), |_| {}).await;
-    let mut s = session(&ferry, "bob").await;
+    let (tmp, ferry, mut s) = start("bob").await;
     let put = s.put_file("a", 10, Body::stalling(), None, false);
     assert!(
         tokio::time::timeout(Duration::from_millis(200), put)

@@ -6,13 +6,11 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use crate::support::{code, md5_hex, session, setup};
+use crate::support::{code, md5_hex, session, start};
 
 #[tokio::test]
 async fn symlinks_leading_out_of_the_home_are_refused_for_every_operation() {
-    let tmp = tempfile::tempdir().unwrap();
-    let ferry = setup(tmp.path(), |_| {}).await;
-    let s = session(&ferry, "alice").await;
+    let (tmp, ferry, s) = start("alice").await;
     let home = tmp.path().join("homes/alice");
     let outside = tempfile::tempdir().unwrap();
     std::fs::write(outside.path().join("secret"), b"top secret").unwrap();
@@ -60,9 +58,7 @@ async fn symlinks_leading_out_of_the_home_are_refused_for_every_operation() {
 
 #[tokio::test]
 async fn a_folder_swapped_for_a_symlink_after_a_check_is_still_refused() {
-    let tmp = tempfile::tempdir().unwrap();
-    let ferry = setup(tmp.path(), |_| {}).await;
-    let mut s = session(&ferry, "alice").await;
+    let (tmp, _ferry, mut s) = start("alice").await;
     let home = tmp.path().join("homes/alice");
     let outside = tempfile::tempdir().unwrap();
     s.mkdir("sub", false).await.unwrap();
@@ -81,9 +77,7 @@ async fn a_folder_swapped_for_a_symlink_after_a_check_is_still_refused() {
 
 #[tokio::test]
 async fn fifos_are_refused_without_blocking() {
-    let tmp = tempfile::tempdir().unwrap();
-    let ferry = setup(tmp.path(), |_| {}).await;
-    let s = session(&ferry, "alice").await;
+    let (tmp, _ferry, s) = start("alice").await;
     let fifo = tmp.path().join("homes/alice/pipe");
     let st = std::process::Command::new("mkfifo")
         .arg(&fifo)

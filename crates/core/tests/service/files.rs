@@ -1,12 +1,10 @@
 //! File operations (mkdir, cd, rm, mv, stat, ls with paging) and the error codes they report.
 
-use crate::support::{code, md5_hex, session, setup};
+use crate::support::{code, md5_hex, start};
 
 #[tokio::test]
 async fn file_operations_report_their_codes() {
-    let tmp = tempfile::tempdir().unwrap();
-    let ferry = setup(tmp.path(), |_| {}).await;
-    let mut s = session(&ferry, "alice").await;
+    let (_tmp, _ferry, mut s) = start("alice").await;
     s.mkdir("a/b/c", true).await.unwrap();
     assert_eq!(code(s.mkdir("a", false).await), "already_exists");
     assert_eq!(code(s.mkdir("x/y", false).await), "not_found");

@@ -4,13 +4,11 @@
 use bytes::Bytes;
 use ferry_core::ChunkDigest;
 
-use crate::support::{code, data, md5_hex, session, setup};
+use crate::support::{code, data, md5_hex, session, start};
 
 #[tokio::test]
 async fn two_racing_uploads_cannot_both_take_the_last_quota() {
-    let tmp = tempfile::tempdir().unwrap();
-    let ferry = setup(tmp.path(), |_| {}).await;
-    let mut a = session(&ferry, "bob").await;
+    let (_tmp, ferry, mut a) = start("bob").await;
     let mut b = session(&ferry, "bob").await;
     let (ra, rb) = tokio::join!(
         a.upload_create("a", 600, None, false),
@@ -30,9 +28,7 @@ async fn two_racing_uploads_cannot_both_take_the_last_quota() {
 
 #[tokio::test]
 async fn upload_lifecycle_with_bad_offsets_chunks_and_checksums() {
-    let tmp = tempfile::tempdir().unwrap();
-    let ferry = setup(tmp.path(), |_| {}).await;
-    let mut s = session(&ferry, "alice").await;
+    let (tmp, _ferry, mut s) = start("alice").await;
     let body = data(3000);
     let up = s.upload_create("f.bin", 3000, None, false).await.unwrap();
     let id = up.id.to_string();
@@ -125,9 +121,7 @@ async fn upload_lifecycle_with_bad_offsets_chunks_and_checksums() {
 
 #[tokio::test]
 async fn a_body_longer_than_the_upload_keeps_only_the_in_range_bytes() {
-    let tmp = tempfile::tempdir().unwrap();
-    let ferry = setup(tmp.path(), |_| {}).await;
-    let mut s = session(&ferry, "alice").await;
+    let (_tmp, _ferry, mut s) = start("alice").await;
     let up = s.upload_create("g", 4, None, false).await.unwrap();
     let id = up.id.to_string();
     assert_eq!(
@@ -161,9 +155,7 @@ async fn a_body_longer_than_the_upload_keeps_only_the_in_range_bytes() {
 
 #[tokio::test]
 async fn one_writer_per_upload_until_the_first_session_ends() {
-    let tmp = tempfile::tempdir().unwrap();
-    let ferry = setup(tmp.path(), |_| {}).await;
-    let mut a = session(&ferry, "alice").await;
+    let (_tmp, ferry, mut a) = start("alice").await;
     let mut b = session(&ferry, "alice").await;
     let up = a.upload_create("x", 10, None, false).await.unwrap();
     let id = up.id.to_string();

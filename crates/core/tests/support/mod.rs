@@ -37,6 +37,15 @@ pub async fn session(ferry: &Ferry, name: &str) -> Session {
     Session::trusted(ferry, user(name)).await.unwrap()
 }
 
+/// The default service on a fresh temp dir and a session for `name`; the caller keeps the
+/// dir alive for as long as the service is used.
+pub async fn start(name: &str) -> (tempfile::TempDir, Ferry, Session) {
+    let tmp = tempfile::tempdir().unwrap();
+    let ferry = setup(tmp.path(), |_| {}).await;
+    let s = session(&ferry, name).await;
+    (tmp, ferry, s)
+}
+
 pub fn md5_hex(data: &[u8]) -> String {
     hex::encode(Md5::digest(data))
 }

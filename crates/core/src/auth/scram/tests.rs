@@ -200,6 +200,18 @@ fn client_treats_server_error_as_auth_failed() {
     assert!(is_auth_failed(fin.verify_server_final("e=invalid-proof")));
 }
 
+/// A fresh RFC client refuses each server-first message in `cases` the way `refused` checks.
+#[track_caller]
+fn assert_client_refuses(
+    cases: &[&str],
+    refused: impl Fn(Result<(ScramClientFinal, String)>) -> bool,
+) {
+    for msg in cases {
+        let client = rfc_client();
+        assert!(refused(client.handle_server_first(msg)), "{msg:?}");
+    }
+}
+
 #[test]
 fn client_rejects_a_misbehaving_server() {
     let cases = [
@@ -208,10 +220,7 @@ fn client_rejects_a_misbehaving_server() {
         "r=rOprNGfwEbeRWgbNEkqOx,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4095",
         "r=rOprNGfwEbeRWgbNEkqOx,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=10000001",
     ];
-    for msg in cases {
-        let client = rfc_client();
-        assert!(is_auth_failed(client.handle_server_first(msg)), "{msg:?}");
-    }
+    assert_client_refuses(&cases, is_auth_failed);
 }
 
 #[test]
@@ -223,10 +232,7 @@ fn client_rejects_a_malformed_server_first() {
         "r=rOprNGfwEbeRWgbNEkqOx,s=W22ZaJ0SNY7soEsUEjb6gQ==",
         "m=x,r=rOprNGfwEbeRWgbNEkqOx,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096",
     ];
-    for msg in cases {
-        let client = rfc_client();
-        assert!(is_bad_request(client.handle_server_first(msg)), "{msg:?}");
-    }
+    assert_client_refuses(&cases, is_bad_request);
 }
 
 #[test]
