@@ -156,6 +156,16 @@ fn entry_from(path: &HomePath, meta: &cap_std::fs::Metadata) -> Entry {
     }
 }
 
+/// Flags for a rename that replaces its target only when asked to; without `overwrite` the
+/// kernel refuses atomically, so a file created after our own check is never clobbered.
+fn rename_flags(overwrite: bool) -> RenameFlags {
+    if overwrite {
+        RenameFlags::empty()
+    } else {
+        RenameFlags::NOREPLACE
+    }
+}
+
 fn io_err(e: io::Error, path: &HomePath) -> Error {
     Error::from_io(e, &path.to_string())
 }
@@ -343,13 +353,14 @@ impl Disk {
             Ok(m) if m.is_file() => m.len(),
             _ => 0,
         };
-        let flags = if overwrite {
-            RenameFlags::empty()
-        } else {
-            RenameFlags::NOREPLACE
-        };
-        rustix::fs::renameat_with(&src_dir, src_name, &dst_dir, dst_name, flags)
-            .map_err(|e| io_err(e.into(), to))?;
+        rustix::fs::renameat_with(
+            &src_dir,
+            src_name,
+            &dst_dir,
+            dst_name,
+            rename_flags(overwrite),
+        )
+        .map_err(|e| io_err(e.into(), to))?;
         Ok((self.entry(&home, to, false)?, replaced))
     }
 
@@ -452,17 +463,12 @@ impl Disk {
             Ok(m) if m.is_file() => m.len(),
             _ => 0,
         };
-        let flags = if overwrite {
-            RenameFlags::empty()
-        } else {
-            RenameFlags::NOREPLACE
-        };
         rustix::fs::renameat_with(
             &self.staging,
             format!("{id}.part").as_str(),
             &dir,
             name,
-            flags,
+            rename_flags(overwrite),
         )
         .map_err(|e| io_err(e.into(), path))?;
         // The rename is durable only once the folder holding the new name is synced.

@@ -149,29 +149,29 @@ fn payload_of_exactly_the_maximum_length_is_accepted() {
     assert!(src.is_empty());
 }
 
+/// Decoding `bytes` fails with `code` without reserving room for `what`, the oversized part.
+#[track_caller]
+fn assert_refused_unallocated(bytes: &[u8], code: &str, what: &str) {
+    let mut src = BytesMut::from(bytes);
+    let err = FrameCodec::default().decode(&mut src).unwrap_err();
+    assert_eq!(err.code(), code, "{what}");
+    assert!(src.capacity() < 1024, "no room reserved for {what}");
+}
+
 #[test]
 fn header_length_over_the_maximum_fails_on_the_prefix_alone() {
     for prefix in [MAX_HEADER_LEN as u32 + 1, 0x0001_0001, u32::MAX] {
-        let mut src = BytesMut::from(&prefix.to_be_bytes()[..]);
-        let err = FrameCodec::default().decode(&mut src).unwrap_err();
-        assert_eq!(err.code(), "frame_too_large", "{prefix:#x}");
-        assert!(
-            src.capacity() < 1024,
-            "no room reserved for the header ({prefix:#x})"
-        );
+        let what = format!("the header ({prefix:#x})");
+        assert_refused_unallocated(&prefix.to_be_bytes(), "frame_too_large", &what);
     }
 }
 
 #[test]
 fn payload_length_over_the_maximum_fails_on_the_header_alone() {
     for len in [MAX_PAYLOAD_LEN as u64 + 1, u32::MAX as u64, u64::MAX] {
-        let mut src = BytesMut::from(&raw(format!(r#"{{"len":{len}}}"#), b"")[..]);
-        let err = FrameCodec::default().decode(&mut src).unwrap_err();
-        assert_eq!(err.code(), "payload_too_large", "len {len}");
-        assert!(
-            src.capacity() < 1024,
-            "no room reserved for the payload (len {len})"
-        );
+        let frame = raw(format!(r#"{{"len":{len}}}"#), b"");
+        let what = format!("the payload (len {len})");
+        assert_refused_unallocated(&frame, "payload_too_large", &what);
     }
 }
 
