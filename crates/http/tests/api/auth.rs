@@ -7,7 +7,7 @@ use http::StatusCode;
 use serde_json::json;
 use utoipa::OpenApi;
 
-use crate::support::{PASSWORD, TestApp, USER, anon, authed, basic, empty, json, with_body};
+use crate::support::{PASSWORD, TestApp, USER, anon, authed, basic, empty, with_body};
 
 const UPLOAD_ID: &str = "0123456789abcdef0123456789abcdef";
 
@@ -121,10 +121,10 @@ async fn login_is_public_but_needs_a_json_body() {
     let r = app.send(empty(anon("POST", "/api/v1/login"))).await;
     r.assert_problem(400, "bad_request");
     let r = app
-        .send(json(
+        .send_json(
             anon("POST", "/api/v1/login"),
             &json!({"username": USER, "password": PASSWORD, "extra": 1}),
-        ))
+        )
         .await;
     r.assert_problem(400, "bad_request");
 }
@@ -187,18 +187,18 @@ async fn a_wrong_basic_password_is_401_auth_failed_and_repeated_failures_429_wit
 async fn a_login_token_works_until_logout_and_then_is_401_token_invalid() {
     let app = TestApp::new().await;
     let r = app
-        .send(json(
+        .send_json(
             anon("POST", "/api/v1/login"),
             &json!({"username": USER, "password": "not it"}),
-        ))
+        )
         .await;
     r.assert_problem(401, "auth_failed");
 
     let r = app
-        .send(json(
+        .send_json(
             anon("POST", "/api/v1/login"),
             &json!({"username": USER, "password": PASSWORD}),
-        ))
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
     let doc = r.json();

@@ -4,7 +4,7 @@
 use http::StatusCode;
 use serde_json::json;
 
-use crate::support::{PASSWORD, Reply, TestApp, USER, anon, data, empty, json, with_body};
+use crate::support::{PASSWORD, Reply, TestApp, USER, anon, data, empty, with_body};
 
 const TTL: u64 = 24 * 3600;
 
@@ -13,7 +13,7 @@ async fn login(app: &TestApp, cookie: Option<bool>) -> Reply {
     if let Some(cookie) = cookie {
         doc["cookie"] = cookie.into();
     }
-    let r = app.send(json(anon("POST", "/api/v1/login"), &doc)).await;
+    let r = app.send_json(anon("POST", "/api/v1/login"), &doc).await;
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
     r
 }

@@ -3,10 +3,19 @@
 use http::StatusCode;
 use md5::Digest;
 
-use crate::support::{TestApp, authed, b64, data, empty, md5_hex};
+use crate::support::{Reply, TestApp, authed, b64, data, empty, md5_hex};
 
 const LEN: usize = 1000;
 const URI: &str = "/api/v1/files/dl/file.bin";
+
+/// `GET` of the file with these request headers.
+async fn get_with(app: &TestApp, headers: &[(&str, &str)]) -> Reply {
+    let mut req = authed("GET", URI);
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    app.send(empty(req)).await
+}
 
 async fn app_with_file() -> (TestApp, Vec<u8>) {
     let app = TestApp::new().await;
@@ -62,9 +71,7 @@ async fn single_ranges_give_206_with_exact_bytes_and_content_range() {
         ("bytes=500-5000", 500, 999),
     ];
     for (range, first, last) in cases {
-        let r = app
-            .send(empty(authed("GET", URI).header("range", *range)))
-            .await;
+        let r = get_with(&app, &[("range", *range)]).await;
         assert_eq!(r.status, StatusCode::PARTIAL_CONTENT, "{range}: {r:?}");
         let expected = format!("bytes {first}-{last}/{LEN}");
         assert_eq!(
@@ -85,9 +92,7 @@ async fn single_ranges_give_206_with_exact_bytes_and_content_range() {
 async fn an_unsatisfiable_range_is_416_with_the_size_in_content_range() {
     let (app, _) = app_with_file().await;
     for range in ["bytes=1000-", "bytes=1000-2000", "bytes=-0"] {
-        let r = app
-            .send(empty(authed("GET", URI).header("range", range)))
-            .await;
+        let r = get_with(&app, &[("range", range)]).await;
         r.assert_problem(416, "range_not_satisfiable");
         assert_eq!(r.header("content-range"), Some("bytes */1000"), "{range}");
     }
@@ -99,24 +104,20 @@ async fn if_range_and_if_none_match_follow_the_current_etag() {
     let etag = format!("\"{}\"", md5_hex(&file));
     let stale = format!("\"{}\"", md5_hex(b"an older version"));
 
-    let r = app
-        .send(empty(
-            authed("GET", URI)
-                .header("range", "bytes=10-19")
-                .header("if-range", &stale),
-        ))
-        .await;
+    let r = get_with(
+        &app,
+        &[("range", "bytes=10-19"), ("if-range", stale.as_str())],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "stale If-Range: {r:?}");
     assert_eq!(&r.body[..], &file[..]);
     assert!(r.header("content-range").is_none());
 
-    let r = app
-        .send(empty(
-            authed("GET", URI)
-                .header("range", "bytes=10-19")
-                .header("if-range", &etag),
-        ))
-        .await;
+    let r = get_with(
+        &app,
+        &[("range", "bytes=10-19"), ("if-range", etag.as_str())],
+    )
+    .await;
     assert_eq!(
         r.status,
         StatusCode::PARTIAL_CONTENT,
@@ -124,16 +125,12 @@ async fn if_range_and_if_none_match_follow_the_current_etag() {
     );
     assert_eq!(&r.body[..], &file[10..20]);
 
-    let r = app
-        .send(empty(authed("GET", URI).header("if-none-match", &etag)))
-        .await;
+    let r = get_with(&app, &[("if-none-match", etag.as_str())]).await;
     assert_eq!(r.status, StatusCode::NOT_MODIFIED, "{r:?}");
     assert!(r.body.is_empty());
     assert_eq!(r.header("etag"), Some(etag.as_str()));
 
-    let r = app
-        .send(empty(authed("GET", URI).header("if-none-match", &stale)))
-        .await;
+    let r = get_with(&app, &[("if-none-match", stale.as_str())]).await;
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
     assert_eq!(&r.body[..], &file[..]);
 }

@@ -5,7 +5,7 @@
 use http::StatusCode;
 use serde_json::json;
 
-use crate::support::{TestApp, anon, authed, json};
+use crate::support::{TestApp, anon, authed};
 
 #[tokio::test]
 async fn exec_is_refused_with_403_and_nothing_runs_when_the_policy_is_off() {
@@ -13,18 +13,18 @@ async fn exec_is_refused_with_403_and_nothing_runs_when_the_policy_is_off() {
     for accept in ["application/json", "application/x-ndjson"] {
         let doc = json!({"argv": ["touch", "made-by-exec"]});
         let r = app
-            .send(json(
+            .send_json(
                 authed("POST", "/api/v1/exec").header("accept", accept),
                 &doc,
-            ))
+            )
             .await;
         r.assert_problem(403, "exec_denied");
     }
     let r = app
-        .send(json(
+        .send_json(
             authed("POST", "/api/v1/exec"),
             &json!({"command": "touch made-by-shell"}),
-        ))
+        )
         .await;
     r.assert_problem(403, "exec_denied");
     assert!(!app.home().join("made-by-exec").exists());
@@ -40,7 +40,7 @@ async fn an_exec_body_needs_exactly_one_of_argv_and_command() {
         json!({"argv": ["true"], "shell": true}),
         json!({"argv": "true"}),
     ] {
-        let r = app.send(json(authed("POST", "/api/v1/exec"), &doc)).await;
+        let r = app.send_json(authed("POST", "/api/v1/exec"), &doc).await;
         r.assert_problem(400, "bad_request");
     }
 }
@@ -49,10 +49,7 @@ async fn an_exec_body_needs_exactly_one_of_argv_and_command() {
 async fn exec_needs_credentials() {
     let app = TestApp::new().await;
     let r = app
-        .send(json(
-            anon("POST", "/api/v1/exec"),
-            &json!({"argv": ["true"]}),
-        ))
+        .send_json(anon("POST", "/api/v1/exec"), &json!({"argv": ["true"]}))
         .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{r:?}");
 }

@@ -4,7 +4,7 @@ use axum::body::Body;
 use http::StatusCode;
 use serde_json::json;
 
-use crate::support::{TestApp, authed, b64, data, empty, json, md5_hex, with_body};
+use crate::support::{TestApp, authed, b64, data, empty, md5_hex, with_body};
 
 #[tokio::test]
 async fn put_creates_then_replaces_and_if_none_match_star_refuses_with_412() {
@@ -146,17 +146,17 @@ async fn paths_that_leave_the_home_are_refused_and_never_serve_outside_bytes() {
         assert!(!String::from_utf8_lossy(&r.body).contains("root:"), "{uri}");
     }
     let r = app
-        .send(json(
+        .send_json(
             authed("POST", "/api/v1/uploads"),
             &json!({"path": "../../planted", "size": 1}),
-        ))
+        )
         .await;
     assert_eq!(r.code(), "path_outside_home", "{r:?}");
     let r = app
-        .send(json(
+        .send_json(
             authed("POST", "/api/v1/move"),
             &json!({"from": "/", "to": "../../moved"}),
-        ))
+        )
         .await;
     assert!(r.status.is_client_error(), "{r:?}");
     for outside in ["planted", "moved", "data/planted", "data/moved"] {
@@ -245,10 +245,10 @@ async fn mkdir_move_delete_and_quota_change_the_home() {
     let file = data(1234, 7);
     app.put("a.bin", &file).await;
     let r = app
-        .send(json(
+        .send_json(
             authed("POST", "/api/v1/move"),
             &json!({"from": "/a.bin", "to": "/x/y/moved.bin"}),
-        ))
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
     assert_eq!(r.json()["path"], "/x/y/moved.bin");

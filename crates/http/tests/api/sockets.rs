@@ -70,6 +70,13 @@ async fn read_until_closed(s: &mut TcpStream, limit: Duration) -> Option<Vec<u8>
 }
 
 /// The status of a `GET /healthz` on a fresh connection.
+/// Everything the server sent, as text, once it closed within [`MARGIN`]; `closed` says
+/// why it must have.
+async fn text_until_closed(s: &mut TcpStream, closed: &str) -> String {
+    let reply = read_until_closed(s, MARGIN).await.expect(closed);
+    String::from_utf8_lossy(&reply).into_owned()
+}
+
 async fn healthz(addr: SocketAddr) -> String {
     let mut s = TcpStream::connect(addr).await.unwrap();
     s.write_all(b"GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
@@ -116,10 +123,7 @@ async fn a_request_head_over_max_header_bytes_is_431_or_closed() {
         );
         // The server may close before reading it all.
         let _ = s.write_all(head.as_bytes()).await;
-        let reply = read_until_closed(&mut s, MARGIN)
-            .await
-            .expect("closed after an oversized head");
-        let text = String::from_utf8_lossy(&reply);
+        let text = text_until_closed(&mut s, "closed after an oversized head").await;
         assert!(
             text.is_empty() || text.starts_with("HTTP/1.1 431"),
             "a {size}-byte header with max_header_bytes 2048: {}",
@@ -142,10 +146,8 @@ async fn a_stalled_upload_body_ends_its_request_while_others_are_served() {
     s.write_all(&[7u8; 10]).await.unwrap();
     // Served while the upload is stalled.
     assert_eq!(healthz(run.addr).await, "HTTP/1.1 200 OK");
-    let reply = read_until_closed(&mut s, MARGIN)
-        .await
-        .expect("the stalled request ended within 5 s (body_idle_timeout 300 ms)");
-    let text = String::from_utf8_lossy(&reply);
+    let ended = "the stalled request ended within 5 s (body_idle_timeout 300 ms)";
+    let text = text_until_closed(&mut s, ended).await;
     assert!(
         text.is_empty() || text.starts_with("HTTP/1.1 408"),
         "stalled body: {text}"

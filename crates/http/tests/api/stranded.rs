@@ -10,7 +10,7 @@
 use http::StatusCode;
 use md5::Digest;
 
-use crate::support::{Reply, TestApp, authed, b64, data, empty, json, md5_hex, with_body};
+use crate::support::{Reply, TestApp, authed, b64, data, empty, md5_hex};
 
 const SIZE: usize = 100;
 
@@ -18,24 +18,10 @@ fn repr_digest(bytes: &[u8]) -> String {
     format!("md5=:{}:", b64(&md5::Md5::digest(bytes)))
 }
 
-/// `PUT /api/v1/uploads/ID` with this range, body and extra headers.
-async fn put(
-    app: &TestApp,
-    id: &str,
-    range: &str,
-    body: &[u8],
-    headers: &[(&str, String)],
-) -> Reply {
-    let mut req = authed("PUT", &format!("/api/v1/uploads/{id}")).header("content-range", range);
-    for (name, value) in headers {
-        req = req.header(*name, value);
-    }
-    app.send(with_body(req, body.to_vec())).await
-}
-
 /// The commit of a complete upload: `bytes */TOTAL`, empty body.
 async fn commit(app: &TestApp, id: &str, headers: &[(&str, String)]) -> Reply {
-    put(app, id, &format!("bytes */{SIZE}"), b"", headers).await
+    app.upload_chunk(id, &format!("bytes */{SIZE}"), b"", headers)
+        .await
 }
 
 /// The committed file read back through the API is exactly `file`.
@@ -88,12 +74,14 @@ async fn an_over_long_last_chunk_leaves_a_complete_upload_that_commits_on_reques
         let id = app
             .create_upload("/long.bin", SIZE as u64, md5.as_deref())
             .await;
-        let r = put(&app, &id, "bytes 0-49/100", &file[..50], &[]).await;
+        let r = app
+            .upload_chunk(&id, "bytes 0-49/100", &file[..50], &[])
+            .await;
         assert_eq!(r.status.as_u16(), 308, "{what}: first chunk: {r:?}");
         // The last chunk's body runs 10 bytes past its range.
         let mut long = file[50..].to_vec();
         long.extend_from_slice(b"0123456789");
-        let r = put(&app, &id, "bytes 50-99/100", &long, &[]).await;
+        let r = app.upload_chunk(&id, "bytes 50-99/100", &long, &[]).await;
         r.assert_problem(413, "body_exceeds_range");
         assert_eq!(
             app.offset(&id).await,
@@ -123,7 +111,7 @@ async fn committing_a_complete_upload_with_the_wrong_md5_is_422_and_commits_noth
     let id = app.create_upload("/wrong.bin", SIZE as u64, None).await;
     let mut long = file.clone();
     long.push(0);
-    let r = put(&app, &id, "bytes 0-99/100", &long, &[]).await;
+    let r = app.upload_chunk(&id, "bytes 0-99/100", &long, &[]).await;
     r.assert_problem(413, "body_exceeds_range");
     let r = commit(&app, &id, &[("repr-digest", repr_digest(b"other bytes"))]).await;
     r.assert_problem(422, "checksum_mismatch");
@@ -138,12 +126,16 @@ async fn a_last_chunk_refused_because_the_name_was_taken_commits_once_the_name_i
     let other = data(40, 24);
     let digest = [("repr-digest", repr_digest(&file))];
     let id = app.create_upload("/taken.bin", SIZE as u64, None).await;
-    let r = put(&app, &id, "bytes 0-49/100", &file[..50], &[]).await;
+    let r = app
+        .upload_chunk(&id, "bytes 0-49/100", &file[..50], &[])
+        .await;
     assert_eq!(r.status.as_u16(), 308, "first chunk: {r:?}");
 
     // Meanwhile another request creates a file under the same name.
     app.put("taken.bin", &other).await;
-    let r = put(&app, &id, "bytes 50-99/100", &file[50..], &digest).await;
+    let r = app
+        .upload_chunk(&id, "bytes 50-99/100", &file[50..], &digest)
+        .await;
     r.assert_problem(409, "already_exists");
     assert_eq!(app.offset(&id).await, SIZE as u64, "every byte held");
 
@@ -155,10 +147,10 @@ async fn a_last_chunk_refused_because_the_name_was_taken_commits_once_the_name_i
 
     // The other file is moved away; the commit now succeeds.
     let r = app
-        .send(json(
+        .send_json(
             authed("POST", "/api/v1/move"),
             &serde_json::json!({"from": "/taken.bin", "to": "/moved.bin"}),
-        ))
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "move: {r:?}");
     let r = commit(&app, &id, &digest).await;

@@ -59,6 +59,11 @@ impl TestApp {
     }
 
     /// `PUT /api/v1/files/PATH` of `data`; asserts it was stored.
+    /// Sends `req` with the JSON document `doc` as its body.
+    pub async fn send_json(&self, req: request::Builder, doc: &Value) -> Reply {
+        self.send(json(req, doc)).await
+    }
+
     pub async fn put(&self, path: &str, data: &[u8]) {
         let r = self
             .send(with_body(
@@ -86,6 +91,23 @@ impl TestApp {
     }
 
     /// The upload's offset as `GET /api/v1/uploads/ID` reports it.
+    /// `PUT /api/v1/uploads/{id}` of `body` (with its `Content-Length`) at `range`, with any
+    /// extra `headers`.
+    pub async fn upload_chunk(
+        &self,
+        id: &str,
+        range: &str,
+        body: &[u8],
+        headers: &[(&str, String)],
+    ) -> Reply {
+        let mut req =
+            authed("PUT", &format!("/api/v1/uploads/{id}")).header("content-range", range);
+        for (name, value) in headers {
+            req = req.header(*name, value);
+        }
+        self.send(with_body(req, body.to_vec())).await
+    }
+
     pub async fn offset(&self, id: &str) -> u64 {
         let r = self
             .send(empty(authed("GET", &format!("/api/v1/uploads/{id}"))))

@@ -1,17 +1,17 @@
 //! A declared upload size past the server's maximum is refused with `413 upload_too_large`
 //! before anything is reserved: no quota, no record, no staging file.
 
-use crate::support::{TestApp, authed, empty, json};
+use crate::support::{TestApp, authed, empty};
 
 #[tokio::test]
 async fn creating_an_upload_larger_than_the_server_maximum_is_413_upload_too_large() {
     let app = TestApp::new().await;
     for size in [u64::MAX, (1 << 63) + 1] {
         let r = app
-            .send(json(
+            .send_json(
                 authed("POST", "/api/v1/uploads"),
                 &serde_json::json!({"path": "/huge.bin", "size": size}),
-            ))
+            )
             .await;
         assert_eq!(
             (r.status.as_u16(), r.code().as_str()),

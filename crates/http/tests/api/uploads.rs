@@ -173,13 +173,10 @@ async fn a_last_chunk_with_the_wrong_md5_is_422_and_commits_nothing() {
     ];
     for (what, at_create, repr) in cases {
         let id = app.create_upload("/bad.bin", SIZE as u64, at_create).await;
-        let mut req = authed("PUT", &format!("/api/v1/uploads/{id}"))
-            .header("content-range", "bytes 0-99/100")
-            .header("content-length", SIZE);
-        if let Some(repr) = repr {
-            req = req.header("repr-digest", repr);
-        }
-        let r = app.send(req.body(file.clone().into()).unwrap()).await;
+        let headers: Vec<_> = repr.map(|repr| ("repr-digest", repr)).into_iter().collect();
+        let r = app
+            .upload_chunk(&id, "bytes 0-99/100", &file, &headers)
+            .await;
         assert_eq!(r.code(), "checksum_mismatch", "{what}: {r:?}");
         r.assert_problem(422, "checksum_mismatch");
         assert!(!app.home().join("bad.bin").exists(), "{what}");
@@ -192,18 +189,9 @@ async fn a_last_chunk_with_a_matching_repr_digest_commits_the_exact_file() {
     let app = TestApp::new().await;
     let file = data(SIZE, 3);
     let id = app.create_upload("/ok.bin", SIZE as u64, None).await;
+    let repr = format!("md5=:{}:", b64(&md5::Md5::digest(&file)));
     let r = app
-        .send(
-            authed("PUT", &format!("/api/v1/uploads/{id}"))
-                .header("content-range", "bytes 0-99/100")
-                .header("content-length", SIZE)
-                .header(
-                    "repr-digest",
-                    format!("md5=:{}:", b64(&md5::Md5::digest(&file))),
-                )
-                .body(file.clone().into())
-                .unwrap(),
-        )
+        .upload_chunk(&id, "bytes 0-99/100", &file, &[("repr-digest", repr)])
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{r:?}");
     assert_eq!(r.json()["md5"], md5_hex(&file));
@@ -221,13 +209,7 @@ async fn a_chunk_over_the_limit_is_413_chunk_too_large_and_nothing_is_written() 
     let file = data(SIZE, 4);
     let id = app.create_upload("/big.bin", SIZE as u64, None).await;
     let r = app
-        .send(
-            authed("PUT", &format!("/api/v1/uploads/{id}"))
-                .header("content-range", "bytes 0-10/100")
-                .header("content-length", 11)
-                .body(file[..11].to_vec().into())
-                .unwrap(),
-        )
+        .upload_chunk(&id, "bytes 0-10/100", &file[..11], &[])
         .await;
     r.assert_problem(413, "chunk_too_large");
     assert_eq!(app.offset(&id).await, 0);
@@ -252,14 +234,9 @@ async fn a_body_without_length_that_ends_short_is_400_and_the_upload_stays_resum
     // Whatever was kept is reported, and resuming from there gives the exact file.
     let held = app.offset(&id).await;
     assert!(held == 0 || held == 20, "held {held}");
+    let range = format!("bytes {held}-99/100");
     let r = app
-        .send(
-            authed("PUT", &format!("/api/v1/uploads/{id}"))
-                .header("content-range", format!("bytes {held}-99/100"))
-                .header("content-length", SIZE - held as usize)
-                .body(file[held as usize..].to_vec().into())
-                .unwrap(),
-        )
+        .upload_chunk(&id, &range, &file[held as usize..], &[])
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{r:?}");
     assert_eq!(std::fs::read(app.home().join("cut.bin")).unwrap(), file);
