@@ -39,6 +39,45 @@ impl ConnArgs {
     pub const DEFAULT_TIMEOUT: u64 = 30;
 }
 
+/// How a transfer treats its connection: the options `put` and `get` share.
+#[derive(Debug, Clone, Args)]
+pub struct LinkOptions {
+    /// Reconnect-and-resume attempts if the connection drops.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub retries: u32,
+    /// Limit the transfer to RATE bytes per second (e.g. `500KiB`, `20MiB`).
+    #[arg(long, value_name = "RATE", value_parser = super::size::parse_size)]
+    pub limit_rate: Option<u64>,
+}
+
+// The arguments of `put`; the command's help is on its `ClientCommand` variant.
+#[derive(Debug, Clone, Args)]
+pub struct PutArgs {
+    /// Local file to send.
+    pub local: PathBuf,
+    /// Remote file or folder.
+    pub remote: Option<String>,
+    /// Replace a different remote file that is already there.
+    #[arg(long)]
+    pub overwrite: bool,
+    #[command(flatten)]
+    pub link: LinkOptions,
+}
+
+// The arguments of `get`; the command's help is on its `ClientCommand` variant.
+#[derive(Debug, Clone, Args)]
+pub struct GetArgs {
+    /// Remote file to fetch.
+    pub remote: String,
+    /// Local file or directory.
+    pub local: Option<PathBuf>,
+    /// Replace an existing local file.
+    #[arg(long)]
+    pub overwrite: bool,
+    #[command(flatten)]
+    pub link: LinkOptions,
+}
+
 /// The file commands of the client, run against a server.
 #[derive(Debug, Clone, Subcommand)]
 pub enum ClientCommand {
@@ -48,40 +87,12 @@ pub enum ClientCommand {
     /// REMOTE defaults to the local file's name in the current remote folder; an existing
     /// folder, or a path ending in `/`, receives the file under its local name. Prints one
     /// summary line on success.
-    Put {
-        /// Local file to send.
-        local: PathBuf,
-        /// Remote file or folder.
-        remote: Option<String>,
-        /// Replace a different remote file that is already there.
-        #[arg(long)]
-        overwrite: bool,
-        /// Reconnect-and-resume attempts if the connection drops.
-        #[arg(long, default_value_t = 3, value_name = "N")]
-        retries: u32,
-        /// Limit the transfer to RATE bytes per second (e.g. `500KiB`, `20MiB`).
-        #[arg(long, value_name = "RATE", value_parser = super::size::parse_size)]
-        limit_rate: Option<u64>,
-    },
+    Put(PutArgs),
     /// Download a file via LOCAL.part, resuming it if it exists, and check its MD5.
     ///
     /// LOCAL defaults to the remote file's name in the current directory; an existing
     /// directory receives the file under its remote name. Prints one summary line on success.
-    Get {
-        /// Remote file to fetch.
-        remote: String,
-        /// Local file or directory.
-        local: Option<PathBuf>,
-        /// Replace an existing local file.
-        #[arg(long)]
-        overwrite: bool,
-        /// Reconnect-and-resume attempts if the connection drops.
-        #[arg(long, default_value_t = 3, value_name = "N")]
-        retries: u32,
-        /// Limit the transfer to RATE bytes per second (e.g. `500KiB`, `20MiB`).
-        #[arg(long, value_name = "RATE", value_parser = super::size::parse_size)]
-        limit_rate: Option<u64>,
-    },
+    Get(GetArgs),
     /// List a remote folder (the current one by default): kind, size, modified (UTC), name.
     Ls {
         /// Remote folder.

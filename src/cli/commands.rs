@@ -1,72 +1,90 @@
 //! Running one [`ClientCommand`] on a logged-in client; shared by one-shot runs and the shell.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde_json::json;
 
 use super::ClientCommand;
+use super::args::{GetArgs, PutArgs};
 use super::progress::{Bar, transfer_stats};
 use super::table::{Row, render_quota};
 use ferry_client::{Client, ClientError, GetOptions, PutOptions};
 
+/// Runs one transfer at `limit_rate` under a progress bar, cleared before the outcome is
+/// printed; returns the outcome and how long the transfer took.
+async fn with_bar<T>(
+    client: &mut Client,
+    limit_rate: Option<u64>,
+    transfer: impl AsyncFnOnce(&mut Client, &mut Bar) -> Result<T, ClientError>,
+) -> Result<(T, Duration), ClientError> {
+    client.set_rate_limit(limit_rate);
+    let mut bar = Bar::new();
+    let started = Instant::now();
+    let result = transfer(client, &mut bar).await;
+    bar.finish();
+    Ok((result?, started.elapsed()))
+}
+
+/// `put`: one summary line, or "already up to date" when nothing had to be sent.
+async fn put(client: &mut Client, args: PutArgs) -> Result<(), ClientError> {
+    let PutArgs {
+        local,
+        remote,
+        overwrite,
+        link,
+    } = args;
+    let options = PutOptions {
+        overwrite,
+        retries: link.retries,
+    };
+    let (done, took) = with_bar(client, link.limit_rate, async |client, bar| {
+        client.put(&local, remote.as_deref(), options, bar).await
+    })
+    .await?;
+    let what = if done.up_to_date {
+        format!(
+            "already up to date ({})",
+            super::size::format_size(done.size)
+        )
+    } else {
+        transfer_stats(done.size, done.sent, took)
+    };
+    println!(
+        "put {} -> {}: {what}, md5 {}",
+        local.display(),
+        done.entry.path,
+        done.md5
+    );
+    Ok(())
+}
+
+/// `get`: one summary line with the transfer's statistics and MD5.
+async fn get(client: &mut Client, args: GetArgs) -> Result<(), ClientError> {
+    let options = GetOptions {
+        overwrite: args.overwrite,
+        retries: args.link.retries,
+    };
+    let (done, took) = with_bar(client, args.link.limit_rate, async |client, bar| {
+        client
+            .get(&args.remote, args.local.as_deref(), options, bar)
+            .await
+    })
+    .await?;
+    println!(
+        "get {} -> {}: {}, md5 {}",
+        done.remote,
+        done.local.display(),
+        transfer_stats(done.size, done.received, took),
+        done.md5
+    );
+    Ok(())
+}
+
 /// Runs `command`, printing its results on stdout.
 pub async fn execute(client: &mut Client, command: ClientCommand) -> Result<(), ClientError> {
     match command {
-        ClientCommand::Put {
-            local,
-            remote,
-            overwrite,
-            retries,
-            limit_rate,
-        } => {
-            client.set_rate_limit(limit_rate);
-            let mut bar = Bar::new();
-            let started = Instant::now();
-            let options = PutOptions { overwrite, retries };
-            let result = client
-                .put(&local, remote.as_deref(), options, &mut bar)
-                .await;
-            bar.finish();
-            let done = result?;
-            let what = if done.up_to_date {
-                format!(
-                    "already up to date ({})",
-                    super::size::format_size(done.size)
-                )
-            } else {
-                transfer_stats(done.size, done.sent, started.elapsed())
-            };
-            println!(
-                "put {} -> {}: {what}, md5 {}",
-                local.display(),
-                done.entry.path,
-                done.md5
-            );
-        }
-        ClientCommand::Get {
-            remote,
-            local,
-            overwrite,
-            retries,
-            limit_rate,
-        } => {
-            client.set_rate_limit(limit_rate);
-            let mut bar = Bar::new();
-            let started = Instant::now();
-            let options = GetOptions { overwrite, retries };
-            let result = client
-                .get(&remote, local.as_deref(), options, &mut bar)
-                .await;
-            bar.finish();
-            let done = result?;
-            println!(
-                "get {} -> {}: {}, md5 {}",
-                done.remote,
-                done.local.display(),
-                transfer_stats(done.size, done.received, started.elapsed()),
-                done.md5
-            );
-        }
+        ClientCommand::Put(args) => put(client, args).await?,
+        ClientCommand::Get(args) => get(client, args).await?,
         ClientCommand::Ls { path, json } => {
             let listing = client.ls(path.as_deref()).await?;
             if json {

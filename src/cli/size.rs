@@ -58,45 +58,54 @@ pub fn format_size(bytes: u64) -> String {
 mod tests {
     use super::*;
 
+    /// Each text parses to its number of bytes.
+    #[track_caller]
+    fn assert_parses(cases: &[(&str, u64)]) {
+        for &(text, bytes) in cases {
+            assert_eq!(parse_size(text), Ok(bytes), "{text:?}");
+        }
+    }
+
     #[test]
     fn plain_numbers_are_bytes() {
-        assert_eq!(parse_size("123"), Ok(123));
-        assert_eq!(parse_size("0"), Ok(0));
-        assert_eq!(parse_size(" 42 "), Ok(42));
-        assert_eq!(parse_size("7B"), Ok(7));
+        assert_parses(&[("123", 123), ("0", 0), (" 42 ", 42), ("7B", 7)]);
     }
 
     #[test]
     fn binary_units_are_powers_of_1024() {
-        assert_eq!(parse_size("64KiB"), Ok(64 << 10));
-        assert_eq!(parse_size("64MiB"), Ok(64 << 20));
-        assert_eq!(parse_size("10GiB"), Ok(10 << 30));
-        assert_eq!(parse_size("1TiB"), Ok(1 << 40));
+        assert_parses(&[
+            ("64KiB", 64 << 10),
+            ("64MiB", 64 << 20),
+            ("10GiB", 10 << 30),
+            ("1TiB", 1 << 40),
+        ]);
     }
 
     #[test]
     fn decimal_units_are_powers_of_1000() {
-        assert_eq!(parse_size("5KB"), Ok(5_000));
-        assert_eq!(parse_size("5MB"), Ok(5_000_000));
-        assert_eq!(parse_size("5GB"), Ok(5_000_000_000));
-        assert_eq!(parse_size("2TB"), Ok(2_000_000_000_000));
+        assert_parses(&[
+            ("5KB", 5_000),
+            ("5MB", 5_000_000),
+            ("5GB", 5_000_000_000),
+            ("2TB", 2_000_000_000_000),
+        ]);
     }
 
     #[test]
     fn units_are_case_insensitive_and_may_follow_a_space() {
-        assert_eq!(parse_size("64mib"), Ok(64 << 20));
-        assert_eq!(parse_size("64 MIB"), Ok(64 << 20));
-        assert_eq!(parse_size("5kb"), Ok(5_000));
+        assert_parses(&[("64mib", 64 << 20), ("64 MIB", 64 << 20), ("5kb", 5_000)]);
     }
 
     #[test]
     fn fractions_round_to_whole_bytes() {
-        assert_eq!(parse_size("1.5KiB"), Ok(1536));
-        assert_eq!(parse_size("0.5MB"), Ok(500_000));
-        assert_eq!(parse_size("1.0001KiB"), Ok(1024));
-        assert_eq!(parse_size(".5MB"), Ok(500_000));
-        assert_eq!(parse_size("5."), Ok(5));
-        assert_eq!(parse_size("1.6B"), Ok(2));
+        assert_parses(&[
+            ("1.5KiB", 1536),
+            ("0.5MB", 500_000),
+            ("1.0001KiB", 1024),
+            (".5MB", 500_000),
+            ("5.", 5),
+            ("1.6B", 2),
+        ]);
     }
 
     #[test]

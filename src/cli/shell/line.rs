@@ -98,6 +98,7 @@ pub(super) fn parse_line(line: &str) -> Parsed {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cli::args::PutArgs;
 
     #[test]
     fn shell_lines_parse_into_commands_with_their_flags() {
@@ -134,19 +135,18 @@ mod tests {
 
     #[test]
     fn put_in_the_shell_takes_the_one_shot_options() {
-        let Parsed::Command(ShellCommand::Remote(ClientCommand::Put {
+        let Parsed::Command(ShellCommand::Remote(ClientCommand::Put(PutArgs {
             local,
             remote,
             overwrite,
-            retries,
-            ..
-        })) = parse_line("put --overwrite a.bin docs/")
+            link,
+        }))) = parse_line("put --overwrite a.bin docs/")
         else {
             panic!("put did not parse");
         };
         assert_eq!(local, PathBuf::from("a.bin"));
         assert_eq!(remote.as_deref(), Some("docs/"));
         assert!(overwrite);
-        assert_eq!(retries, 3);
+        assert_eq!(link.retries, 3);
     }
 }
