@@ -6,7 +6,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::support::{
-    PASSWORD, Raw, Server, code, entry_names, fails_with, md5_file, ok, random_file, user,
+    PASSWORD, Raw, Server, code, entry_names, fails_with, md5_file, ok, random_file_in, user,
 };
 
 const BOB: &str = "bob's first password";
@@ -16,6 +16,12 @@ fn add_bob(server: &Server, quota: &[&str]) {
     let mut args = vec!["add", "bob", "--password-stdin"];
     args.extend_from_slice(quota);
     ok(&user(&server.data, &args, &format!("{BOB}\n")));
+}
+
+/// Changes bob's password offline with `ferry user passwd`, the password on stdin.
+fn set_bob_password(server: &Server, password: &str) {
+    let args = ["passwd", "bob", "--password-stdin"];
+    ok(&user(&server.data, &args, &format!("{password}\n")));
 }
 
 /// The login's answer code on a fresh connection (`ok` on success).
@@ -34,8 +40,7 @@ fn login_code(server: &Server, name: &str, password: &str) -> String {
 fn a_user_added_to_a_running_server_logs_in_at_once_into_a_separate_home_with_its_quota() {
     let server = Server::start(&[]);
     let tmp = tempfile::tempdir().unwrap();
-    let small = tmp.path().join("small");
-    random_file(&small, 1000, 1);
+    let small = random_file_in(tmp.path(), "small", 1000, 1);
     ok(&server.cli(&["put", small.to_str().unwrap(), "/admins.bin"]));
 
     add_bob(&server, &["--quota", "1MiB"]);
@@ -63,8 +68,7 @@ fn a_user_added_to_a_running_server_logs_in_at_once_into_a_separate_home_with_it
     assert_eq!(quota["limit"], 1_048_576, "{quota}");
     assert_eq!(quota["used"], 1000, "{quota}");
 
-    let big = tmp.path().join("big");
-    random_file(&big, 2 * 1024 * 1024, 2);
+    let big = random_file_in(tmp.path(), "big", 2 * 1024 * 1024, 2);
     let refused = server.cli_as("bob", BOB, &["put", big.to_str().unwrap(), "/big.bin"]);
     fails_with(&refused, "quota_exceeded");
     assert_eq!(
@@ -81,10 +85,7 @@ fn a_user_added_to_a_running_server_logs_in_at_once_into_a_separate_home_with_it
     // Lifting the quota on the live server lets the same upload through.
     ok(&user(&server.data, &["set", "bob", "--quota", "none"], ""));
     ok(&server.cli_as("bob", BOB, &["put", big.to_str().unwrap(), "/big.bin"]));
-    assert_eq!(
-        md5_file(&server.home("bob").join("big.bin")),
-        md5_file(&big)
-    );
+    assert_eq!(server.md5_of("bob", "big.bin"), md5_file(&big));
 }
 
 #[test]
@@ -93,11 +94,7 @@ fn passwd_and_remove_take_effect_on_a_running_server() {
     add_bob(&server, &[]);
     assert_eq!(login_code(&server, "bob", BOB), "ok");
 
-    ok(&user(
-        &server.data,
-        &["passwd", "bob", "--password-stdin"],
-        &format!("{BOB_NEW}\n"),
-    ));
+    set_bob_password(&server, BOB_NEW);
     assert_eq!(login_code(&server, "bob", BOB), "auth_failed");
     assert_eq!(login_code(&server, "bob", BOB_NEW), "ok");
     ok(&server.cli_as("bob", BOB_NEW, &["ls"]));
@@ -172,11 +169,7 @@ fn found_in_tree(dir: &Path, needle: &[u8]) -> Option<std::path::PathBuf> {
 fn the_data_folder_holds_no_plaintext_password() {
     let server = Server::start(&[]);
     add_bob(&server, &[]);
-    ok(&user(
-        &server.data,
-        &["passwd", "bob", "--password-stdin"],
-        &format!("{BOB_NEW}\n"),
-    ));
+    set_bob_password(&server, BOB_NEW);
     assert_eq!(login_code(&server, "bob", BOB_NEW), "ok");
     assert_eq!(login_code(&server, "admin", PASSWORD), "ok");
     assert!(

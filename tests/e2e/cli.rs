@@ -6,7 +6,7 @@ use std::process::Stdio;
 
 use serde_json::Value;
 
-use crate::support::{Server, bin, fails_with, md5_file, ok, random_file};
+use crate::support::{Server, bin, fails_with, md5_file, ok, random_file, random_file_in};
 
 #[test]
 fn a_piped_shell_session_runs_each_line_and_prints_only_results() {
@@ -94,8 +94,7 @@ pwd
 fn ls_and_quota_print_the_documented_json() {
     let server = Server::start(&[]);
     let tmp = tempfile::tempdir().unwrap();
-    let local = tmp.path().join("x.txt");
-    random_file(&local, 12_345, 22);
+    let local = random_file_in(tmp.path(), "x.txt", 12_345, 22);
     ok(&server.cli(&["mkdir", "-p", "/docs/sub"]));
     ok(&server.cli(&["put", local.to_str().unwrap(), "/docs/x.txt"]));
     let started = std::time::SystemTime::now()
@@ -133,8 +132,7 @@ fn ls_and_quota_print_the_documented_json() {
 fn mv_renames_and_rm_r_removes_a_whole_folder() {
     let server = Server::start(&[]);
     let tmp = tempfile::tempdir().unwrap();
-    let local = tmp.path().join("f");
-    random_file(&local, 5000, 23);
+    let local = random_file_in(tmp.path(), "f", 5000, 23);
     ok(&server.cli(&["mkdir", "-p", "/top/inner"]));
     ok(&server.cli(&["put", local.to_str().unwrap(), "/top/inner/f"]));
     let home = server.home("admin");

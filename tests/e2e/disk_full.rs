@@ -7,7 +7,7 @@ use ferry_proto::Request;
 use serde_json::Value;
 
 use crate::support::{
-    PASSWORD, Raw, Server, bin, entry_names, fails_with, free_port, md5_file, ok, random_file,
+    PASSWORD, Raw, Server, bin, entry_names, fails_with, free_port, md5_file, ok, random_file_in,
 };
 
 /// Mounts a tmpfs on the data folder `$0`, then runs the server on it.
@@ -44,8 +44,7 @@ fn a_full_disk_fails_the_upload_with_disk_full_and_the_server_keeps_serving() {
         .stderr(Stdio::inherit());
     let server = Server::spawn(serve, &data, addr, &[]);
 
-    let big = tmp.path().join("big");
-    random_file(&big, 16 * 1024 * 1024, 5);
+    let big = random_file_in(tmp.path(), "big", 16 * 1024 * 1024, 5);
     fails_with(
         &server.cli(&["put", big.to_str().unwrap(), "/big"]),
         "disk_full",
@@ -71,8 +70,7 @@ fn a_full_disk_fails_the_upload_with_disk_full_and_the_server_keeps_serving() {
         serde_json::json!([])
     );
 
-    let small = tmp.path().join("small");
-    random_file(&small, 1024 * 1024, 6);
+    let small = random_file_in(tmp.path(), "small", 1024 * 1024, 6);
     ok(&server.cli(&["put", small.to_str().unwrap(), "/small"]));
     let back = tmp.path().join("back");
     ok(&server.cli(&["get", "/small", back.to_str().unwrap()]));

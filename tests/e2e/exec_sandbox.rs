@@ -81,6 +81,11 @@ fn sleeper(tag: &str) -> String {
     format!("sleep 1000.{tag}")
 }
 
+/// Waits up to 2 s for the [`sleeper`] tagged `tag` to have gone (`what` names the death).
+async fn sleeper_gone(tag: &str, what: &str) {
+    wait_until(what, Duration::from_secs(2), || !running(&sleeper(tag))).await;
+}
+
 fn running(pattern: &str) -> bool {
     std::process::Command::new("pgrep")
         .args(["-f", pattern])

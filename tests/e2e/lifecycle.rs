@@ -4,8 +4,8 @@
 use std::process::Stdio;
 
 use crate::support::{
-    PASSWORD, Raw, Server, code, fails_with, free_port, md5_file, ok, random_file, spawn_slow_put,
-    stderr, wait_for,
+    PASSWORD, Raw, Server, code, fails_with, free_port, md5_file, ok, random_file_in,
+    spawn_slow_put, stderr, wait_for,
 };
 
 /// Log or output lines that would mean the shutdown was not clean.
@@ -23,8 +23,7 @@ fn sigterm_during_an_upload_stops_cleanly_and_the_upload_resumes_after_restart()
     let mut serve = Server::command(&data, addr, &[]);
     serve.stderr(Stdio::piped());
     let mut server = Server::spawn(serve, &data, addr, &[]);
-    let local = tmp.path().join("big");
-    random_file(&local, 48 * 1024 * 1024, 11);
+    let local = random_file_in(tmp.path(), "big", 48 * 1024 * 1024, 11);
     let client = spawn_slow_put(&server, &local, "/big", 0);
     let mut idle = Raw::logged_in(server.addr);
     wait_for(60, "the first 8 MiB", || {
@@ -77,10 +76,7 @@ fn sigterm_during_an_upload_stops_cleanly_and_the_upload_resumes_after_restart()
         .and_then(|n| n.parse().ok())
         .unwrap_or_else(|| panic!("put says where it resumes: {note}"));
     assert!(resumed_at > 0, "{note}");
-    assert_eq!(
-        md5_file(&server.home("admin").join("big")),
-        md5_file(&local)
-    );
+    assert_eq!(server.md5_of("admin", "big"), md5_file(&local));
 }
 
 /// The password from `ferry: created user admin with password XXXX`, if printed.

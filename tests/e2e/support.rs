@@ -10,7 +10,7 @@ mod server;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -110,6 +110,13 @@ pub fn md5_file(path: &Path) -> String {
         md5::Digest::update(&mut h, &buf[..n]);
     }
     hex::encode(md5::Digest::finalize(h))
+}
+
+/// A file `name` in `dir` of `len` pseudo-random bytes (see [`random_file`]).
+pub fn random_file_in(dir: &Path, name: &str, len: u64, seed: u64) -> PathBuf {
+    let path = dir.join(name);
+    random_file(&path, len, seed);
+    path
 }
 
 /// Writes `len` pseudo-random bytes (seeded, so failures reproduce).

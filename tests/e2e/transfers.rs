@@ -4,7 +4,7 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use crate::support::{Server, md5_file, ok, random_file, spawn_slow_put, wait_for};
+use crate::support::{Server, md5_file, ok, random_file, random_file_in, spawn_slow_put, wait_for};
 
 #[test]
 fn put_and_get_round_trip_exactly_for_edge_sizes() {
@@ -56,9 +56,9 @@ fn put_refuses_to_replace_unless_overwrite_and_skips_identical_content() {
     assert!(!refused.status.success());
     let err = String::from_utf8_lossy(&refused.stderr);
     assert!(err.contains("error[already_exists]"), "{err}");
-    assert_eq!(md5_file(&server.home("admin").join("x")), md5_file(&a));
+    assert_eq!(server.md5_of("admin", "x"), md5_file(&a));
     ok(&server.cli(&["put", "--overwrite", b.to_str().unwrap(), "/x"]));
-    assert_eq!(md5_file(&server.home("admin").join("x")), md5_file(&b));
+    assert_eq!(server.md5_of("admin", "x"), md5_file(&b));
 }
 
 /// The value once it has stopped changing (the server may still be writing chunks that were
@@ -79,8 +79,7 @@ fn settled(mut f: impl FnMut() -> u64) -> u64 {
 fn a_killed_client_put_resumes_where_it_stopped() {
     let server = Server::start(&[]);
     let tmp = tempfile::tempdir().unwrap();
-    let local = tmp.path().join("big");
-    random_file(&local, 48 * 1024 * 1024, 7);
+    let local = random_file_in(tmp.path(), "big", 48 * 1024 * 1024, 7);
     let mut child = spawn_slow_put(&server, &local, "/big", 3);
     wait_for(60, "the first 8 MiB", || {
         server.staging_bytes() >= 8 * 1024 * 1024
@@ -95,18 +94,14 @@ fn a_killed_client_put_resumes_where_it_stopped() {
         text.to_lowercase().contains(&format!("resuming at {held}")),
         "put resumes: {text}"
     );
-    assert_eq!(
-        md5_file(&server.home("admin").join("big")),
-        md5_file(&local)
-    );
+    assert_eq!(server.md5_of("admin", "big"), md5_file(&local));
 }
 
 #[test]
 fn a_kill_9_server_restarts_and_the_upload_resumes_exactly() {
     let mut server = Server::start(&[]);
     let tmp = tempfile::tempdir().unwrap();
-    let local = tmp.path().join("big");
-    random_file(&local, 48 * 1024 * 1024, 9);
+    let local = random_file_in(tmp.path(), "big", 48 * 1024 * 1024, 9);
     let child = spawn_slow_put(&server, &local, "/big", 20);
     wait_for(60, "the first 8 MiB", || {
         server.staging_bytes() >= 8 * 1024 * 1024
@@ -122,18 +117,14 @@ fn a_kill_9_server_restarts_and_the_upload_resumes_exactly() {
         text.to_lowercase().contains("resum"),
         "the client says it resumed: {text}"
     );
-    assert_eq!(
-        md5_file(&server.home("admin").join("big")),
-        md5_file(&local)
-    );
+    assert_eq!(server.md5_of("admin", "big"), md5_file(&local));
 }
 
 #[test]
 fn an_interrupted_get_resumes_from_its_part_file() {
     let server = Server::start(&[]);
     let tmp = tempfile::tempdir().unwrap();
-    let local = tmp.path().join("src");
-    random_file(&local, 3 * 1024 * 1024 + 5, 3);
+    let local = random_file_in(tmp.path(), "src", 3 * 1024 * 1024 + 5, 3);
     ok(&server.cli(&["put", local.to_str().unwrap(), "/src"]));
     let dest = tmp.path().join("dst");
     // As if an earlier run was cut off after 1 MiB.
@@ -171,9 +162,6 @@ fn thirty_two_clients_upload_at_once_and_every_file_is_exact() {
             "client {i}: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        assert_eq!(
-            md5_file(&server.home("admin").join(format!("c{i}"))),
-            md5_file(&local)
-        );
+        assert_eq!(server.md5_of("admin", format!("c{i}")), md5_file(&local));
     }
 }

@@ -8,27 +8,13 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
-import { Server, launchBrowser, loggedInPage, progressOf, queueItem, randomFile, shot, sleep, tempDir, until } from './support.mjs';
+import { MiB, Server, closeBrowserAndFiles, loggedInPage, openBrowserAndFiles, progressOf, queueItem, randomFile, shot, sleep, stateOf, throttle, until } from './support.mjs';
 
-const MiB = 1 << 20;
 let browser;
 let files;
-before(async () => {
-  browser = await launchBrowser();
-  files = tempDir('ferry-web-stranded-');
-});
-after(async () => {
-  await browser?.close();
-  fs.rmSync(files, { recursive: true, force: true });
-});
+before(async () => ({ browser, files } = await openBrowserAndFiles('ferry-web-stranded-')));
+after(() => closeBrowserAndFiles(browser, files));
 
-async function throttle(page, bytesPerSecond) {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Network.enable');
-  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: bytesPerSecond });
-}
-
-const stateOf = (page, p) => queueItem(page, p).getAttribute('data-state');
 const statsOf = (page, p) => queueItem(page, p).locator('.stats').textContent();
 
 /**

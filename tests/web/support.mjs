@@ -16,6 +16,7 @@ export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const BIN = path.resolve(REPO, process.env.FERRY_BIN || 'target/debug/ferry');
 export const ARTIFACTS = path.join(REPO, 'target/web-artifacts');
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+export const MiB = 1 << 20;
 export const PASSWORD = 'correct horse battery staple';
 
 fs.mkdirSync(ARTIFACTS, { recursive: true });
@@ -129,6 +130,33 @@ export async function launchBrowser() {
   });
 }
 
+/**
+ * Throttles `page`'s uploads to `bytesPerSecond` through Chromium's network emulation, which
+ * slows request bodies too; returns the CDP session so a test can change the rate later.
+ */
+export async function throttle(page, bytesPerSecond) {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false,
+    latency: 0,
+    downloadThroughput: -1,
+    uploadThroughput: bytesPerSecond,
+  });
+  return cdp;
+}
+
+/** A browser and a temp folder for the local files one test file uploads. */
+export async function openBrowserAndFiles(prefix) {
+  return { browser: await launchBrowser(), files: tempDir(prefix) };
+}
+
+/** Closes what [`openBrowserAndFiles`] opened; either may be missing if it failed. */
+export async function closeBrowserAndFiles(browser, files) {
+  await browser?.close();
+  if (files) fs.rmSync(files, { recursive: true, force: true });
+}
+
 /** A page logged in as admin on `server`. */
 export async function loggedInPage(browser, server, viewport = { width: 1100, height: 900 }) {
   const context = await browser.newContext({ viewport, acceptDownloads: true });
@@ -191,6 +219,11 @@ export async function until(fn, what, timeout = 60000) {
 }
 
 /** An upload's progress bar value (bytes). */
+/** The `data-state` of the queue item for `homePath` (`uploading`, `done`, `error`…). */
+export function stateOf(page, homePath) {
+  return queueItem(page, homePath).getAttribute('data-state');
+}
+
 export async function progressOf(page, homePath) {
   return Number(await queueItem(page, homePath).locator('progress').getAttribute('value').catch(() => 0)) || 0;
 }

@@ -10,43 +10,41 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import {
+  MiB,
   Server,
-  launchBrowser,
+  closeBrowserAndFiles,
   loggedInPage,
+  openBrowserAndFiles,
   progressOf,
   queueItem,
   randomFile,
   shot,
   sleep,
+  stateOf,
   tempDir,
+  throttle,
   until,
 } from './support.mjs';
 
-const MiB = 1 << 20;
 let browser;
 let files;
-before(async () => {
-  browser = await launchBrowser();
-  files = tempDir('ferry-web-files-');
-});
-after(async () => {
-  await browser?.close();
-  fs.rmSync(files, { recursive: true, force: true });
-});
+before(async () => ({ browser, files } = await openBrowserAndFiles('ferry-web-files-')));
+after(() => closeBrowserAndFiles(browser, files));
 
-async function throttle(page, bytesPerSecond) {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Network.enable');
-  await cdp.send('Network.emulateNetworkConditions', {
-    offline: false,
-    latency: 0,
-    downloadThroughput: -1,
-    uploadThroughput: bytesPerSecond,
-  });
-  return cdp;
+/**
+ * A fresh server, a page logged in to it, and a 40 MiB file `name` a third of the way through
+ * its upload at 4 MiB/s: a moment that is reliably mid-upload.
+ */
+async function aThirdUploaded(t, name) {
+  const server = await new Server().start();
+  t.after(() => server.stop());
+  const page = await loggedInPage(browser, server);
+  const f = randomFile(files, name, 40 * MiB);
+  await throttle(page, 4 * MiB);
+  await page.setInputFiles('#file-input', f.path);
+  await until(async () => (await progressOf(page, '/' + name)) > 12 * MiB, 'a third of the upload');
+  return { server, page, f };
 }
-
-const stateOf = (page, p) => queueItem(page, p).getAttribute('data-state');
 
 test('three files, one of 40 MiB: the bars move and complete, the files are exact', async (t) => {
   const server = await new Server().start();
@@ -96,13 +94,7 @@ test('a folder keeps its structure', async (t) => {
 });
 
 test('server killed and restarted mid-upload: the page continues by itself to the exact file', async (t) => {
-  const server = await new Server().start();
-  t.after(() => server.stop());
-  const page = await loggedInPage(browser, server);
-  const f = randomFile(files, 'restart.bin', 40 * MiB);
-  await throttle(page, 4 * MiB);
-  await page.setInputFiles('#file-input', f.path);
-  await until(async () => (await progressOf(page, '/restart.bin')) > 12 * MiB, 'a third of the upload');
+  const { server, page, f } = await aThirdUploaded(t, 'restart.bin');
   const before = await progressOf(page, '/restart.bin');
   assert.ok(before < 30 * MiB, 'still mid-upload when the server dies');
   await server.kill();
@@ -116,13 +108,7 @@ test('server killed and restarted mid-upload: the page continues by itself to th
 });
 
 test('reload mid-upload: the upload is listed, the re-chosen file continues from the server offset', async (t) => {
-  const server = await new Server().start();
-  t.after(() => server.stop());
-  const page = await loggedInPage(browser, server);
-  const f = randomFile(files, 'reload.bin', 40 * MiB);
-  await throttle(page, 4 * MiB);
-  await page.setInputFiles('#file-input', f.path);
-  await until(async () => (await progressOf(page, '/reload.bin')) > 12 * MiB, 'a third of the upload');
+  const { server, page, f } = await aThirdUploaded(t, 'reload.bin');
   await page.reload();
   const listed = page.locator('#unfinished-list li', { hasText: '/reload.bin' });
   await listed.waitFor();

@@ -5,7 +5,9 @@ use std::time::{Duration, Instant};
 
 use ferry_core::{ExecCommand, ExecPolicy, ExecRequest, Session};
 
-use super::{collect, run, running, setup, sh, sleeper, text, unique, user, wait_until};
+use super::{
+    collect, run, running, setup, sh, sleeper, sleeper_gone, text, unique, user, wait_until,
+};
 
 #[tokio::test]
 async fn exec_timeout_kills_a_grandchild_holding_group_in_time() {
@@ -20,10 +22,7 @@ async fn exec_timeout_kills_a_grandchild_holding_group_in_time() {
     assert!(exit.timed_out, "{exit:?}");
     assert_eq!(exit.signal, Some(9), "{exit:?}");
     assert!(took < Duration::from_secs(3), "took {took:?}");
-    wait_until("the grandchild's death", Duration::from_secs(2), || {
-        !running(&sleeper(&tag))
-    })
-    .await;
+    sleeper_gone(&tag, "the grandchild's death").await;
 }
 
 #[tokio::test]
@@ -41,10 +40,7 @@ async fn exec_background_child_does_not_hang_the_pipes() {
     assert!(!exit.timed_out);
     assert_eq!(exit.code, Some(0));
     assert_eq!(text(&o.stdout), "started\n");
-    wait_until("the orphan's death", Duration::from_secs(2), || {
-        !running(&sleeper(&tag))
-    })
-    .await;
+    sleeper_gone(&tag, "the orphan's death").await;
 }
 
 #[tokio::test]
@@ -61,12 +57,7 @@ async fn exec_drop_kills_the_command() {
     })
     .await;
     drop(run);
-    wait_until(
-        "the command's death after drop",
-        Duration::from_secs(2),
-        || !running(&sleeper(&tag)),
-    )
-    .await;
+    sleeper_gone(&tag, "the command's death after drop").await;
 }
 
 #[tokio::test]

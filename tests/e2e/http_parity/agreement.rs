@@ -7,7 +7,7 @@ use serde_json::json;
 use super::{http_code, read, tcp_code};
 use crate::http_client::{Http, Reply};
 use crate::support::{
-    PASSWORD, Raw, Server, entry_names, fails_with, md5_file, ok, random_file, user,
+    PASSWORD, Raw, Server, entry_names, fails_with, md5_file, ok, random_file_in, user,
 };
 
 #[test]
@@ -15,8 +15,7 @@ fn uploads_listings_and_errors_agree_on_both_doors() {
     let server = Server::start(&[]);
     let http = Http::new(&server, "admin", PASSWORD);
     let tmp = tempfile::tempdir().unwrap();
-    let local = tmp.path().join("f");
-    random_file(&local, 1024 * 1024 + 3, 1);
+    let local = random_file_in(tmp.path(), "f", 1024 * 1024 + 3, 1);
     let bytes = read(&local);
     let md5 = md5_file(&local);
 
@@ -24,8 +23,8 @@ fn uploads_listings_and_errors_agree_on_both_doors() {
     let r = http.send("PUT", "/api/v1/files/http.bin", &[], Some(bytes.clone()));
     assert_eq!(r.status, 201, "{r:?}");
     assert_eq!(r.json()["md5"], md5);
-    assert_eq!(md5_file(&server.home("admin").join("tcp.bin")), md5);
-    assert_eq!(md5_file(&server.home("admin").join("http.bin")), md5);
+    assert_eq!(server.md5_of("admin", "tcp.bin"), md5);
+    assert_eq!(server.md5_of("admin", "http.bin"), md5);
     ok(&server.cli(&["mkdir", "/dir"]));
     ok(&server.cli(&["put", local.to_str().unwrap(), "/dir/inner.bin"]));
 
@@ -150,8 +149,7 @@ fn a_quota_overrun_is_quota_exceeded_on_both_doors_and_leaves_nothing() {
     ));
     let http = Http::new(&server, "bob", BOB);
     let tmp = tempfile::tempdir().unwrap();
-    let big = tmp.path().join("big");
-    random_file(&big, 2 * 1024 * 1024, 2);
+    let big = random_file_in(tmp.path(), "big", 2 * 1024 * 1024, 2);
 
     fails_with(
         &server.cli_as("bob", BOB, &["put", big.to_str().unwrap(), "/big.bin"]),

@@ -212,6 +212,11 @@ impl Server {
     pub fn home(&self, user: &str) -> PathBuf {
         self.data.join("homes").join(user)
     }
+
+    /// The MD5 of `path` in `user`'s home, read from the data folder itself.
+    pub fn md5_of(&self, user: &str, path: impl AsRef<Path>) -> String {
+        super::md5_file(&self.home(user).join(path))
+    }
 }
 
 impl Drop for Server {
