@@ -4,9 +4,10 @@
 use std::time::Instant;
 
 use anyhow::{Result, ensure};
-use ferry_client::{Client, NoProgress, PutOptions};
+use ferry_client::{Client, NoProgress};
 use futures::future::try_join_all;
 
+use crate::raw::put_options;
 use crate::refs::mb_per_s;
 use crate::report::REF_MD5;
 use crate::{Ctx, data};
@@ -36,7 +37,7 @@ pub async fn uploads(ctx: &mut Ctx) -> Result<()> {
             .map(|(i, (client, (path, _)))| async move {
                 let remote = format!("/concurrent/c{i}.bin");
                 client
-                    .put(path, Some(&remote), options(), &mut NoProgress)
+                    .put(path, Some(&remote), put_options(), &mut NoProgress)
                     .await
             });
     let outcomes = try_join_all(puts).await?;
@@ -102,11 +103,4 @@ pub async fn idle(ctx: &mut Ctx) -> Result<()> {
         client.close().await;
     }
     Ok(())
-}
-
-fn options() -> PutOptions {
-    PutOptions {
-        overwrite: true,
-        retries: 0,
-    }
 }

@@ -17,7 +17,6 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt};
 use tokio::sync::mpsc;
 use tokio_util::io::ReaderStream;
 
-use crate::refs::mb_per_s;
 use crate::report::{REF_MD5, REF_TCP};
 use crate::server::{PASSWORD, USER};
 use crate::{Ctx, data};
@@ -38,6 +37,25 @@ pub fn client() -> Result<reqwest::Client> {
 /// `http://ADDR/api/v1/…`.
 pub fn url(ctx: &Ctx, path: &str) -> String {
     format!("http://{}/api/v1{path}", ctx.server.http)
+}
+
+/// Sends `request` as the bench user and fails, naming it `what`, unless the answer is a
+/// success.
+pub async fn send_ok(request: reqwest::RequestBuilder, what: &str) -> Result<reqwest::Response> {
+    let resp = request.basic_auth(USER, Some(PASSWORD)).send().await?;
+    ensure!(resp.status().is_success(), "{what}: {}", resp.status());
+    Ok(resp)
+}
+
+/// [`send_ok`] where only the status `want` will do.
+async fn send_expect(
+    request: reqwest::RequestBuilder,
+    what: &str,
+    want: StatusCode,
+) -> Result<reqwest::Response> {
+    let resp = send_ok(request, what).await?;
+    ensure!(resp.status() == want, "{what}: {}", resp.status());
+    Ok(resp)
 }
 
 /// `Content-MD5` of a hex digest.
@@ -80,9 +98,7 @@ pub async fn run(ctx: &mut Ctx) -> Result<()> {
     check_entry("HTTP PUT", &entry, &md5)?;
     data::verify_file(&ctx.server.home().join("http-put.bin"), size, &md5)?;
     let name = "HTTP PUT whole body";
-    ctx.report
-        .ratio(name, mb_per_s(size, usage.secs), "MB/s", REF_MD5, 0.85);
-    ctx.report.usage(name, &usage, size);
+    ctx.report.transfer(name, size, &usage, REF_MD5, 0.85);
 
     // Resumable upload in 8 MiB chunks.
     let probe = ctx.server.probe()?;
@@ -90,9 +106,7 @@ pub async fn run(ctx: &mut Ctx) -> Result<()> {
     let usage = probe.finish(&ctx.server)?;
     data::verify_file(&ctx.server.home().join("http-chunked.bin"), size, &md5)?;
     let name = "HTTP resumable, 8 MiB chunks";
-    ctx.report
-        .ratio(name, mb_per_s(size, usage.secs), "MB/s", REF_MD5, 0.85);
-    ctx.report.usage(name, &usage, size);
+    ctx.report.transfer(name, size, &usage, REF_MD5, 0.85);
 
     // GET, hashed on another thread as it arrives (not stored: a local file would measure
     // this machine's page cache, which the page-cache reference row shows).
@@ -105,9 +119,7 @@ pub async fn run(ctx: &mut Ctx) -> Result<()> {
          expected {size} bytes with MD5 {md5}"
     );
     let name = "HTTP GET";
-    ctx.report
-        .ratio(name, mb_per_s(size, usage.secs), "MB/s", REF_TCP, 0.6);
-    ctx.report.usage(name, &usage, size);
+    ctx.report.transfer(name, size, &usage, REF_TCP, 0.6);
 
     // The same GET checked by CRC32C as it arrives: the door's own speed, which a client
     // that verifies by MD5 cannot see past one core's MD5 throughput.
@@ -122,21 +134,10 @@ pub async fn run(ctx: &mut Ctx) -> Result<()> {
          expected {size} bytes with {want:08x}"
     );
     let name = "HTTP GET, door only (CRC32C on receipt)";
-    ctx.report
-        .ratio(name, mb_per_s(size, usage.secs), "MB/s", REF_TCP, 0.6);
-    ctx.report.usage(name, &usage, size);
+    ctx.report.transfer(name, size, &usage, REF_TCP, 0.6);
 
     for path in ["/files/http-put.bin", "/files/http-chunked.bin"] {
-        let resp = http
-            .delete(url(ctx, path))
-            .basic_auth(USER, Some(PASSWORD))
-            .send()
-            .await?;
-        ensure!(
-            resp.status().is_success(),
-            "DELETE {path}: {}",
-            resp.status()
-        );
+        send_ok(http.delete(url(ctx, path)), &format!("DELETE {path}")).await?;
     }
     Ok(())
 }
@@ -150,18 +151,11 @@ async fn chunked(
     md5: &str,
     remote: &str,
 ) -> Result<()> {
-    let resp = http
+    let create = http
         .post(url(ctx, "/uploads"))
-        .basic_auth(USER, Some(PASSWORD))
         .header(CONTENT_TYPE, "application/json")
-        .body(json!({"path": remote, "size": size, "md5": md5}).to_string())
-        .send()
-        .await?;
-    ensure!(
-        resp.status() == StatusCode::CREATED,
-        "POST /uploads: {}",
-        resp.status()
-    );
+        .body(json!({"path": remote, "size": size, "md5": md5}).to_string());
+    let resp = send_expect(create, "POST /uploads", StatusCode::CREATED).await?;
     let created: Value = resp.json().await?;
     let id = created["id"].as_str().context("no upload id")?.to_string();
     let mut start = 0;
@@ -204,17 +198,12 @@ async fn chunked(
 
 /// `GET path`, which must answer `200`.
 async fn get_ok(ctx: &Ctx, http: &reqwest::Client, path: &str) -> Result<reqwest::Response> {
-    let resp = http
-        .get(url(ctx, path))
-        .basic_auth(USER, Some(PASSWORD))
-        .send()
-        .await?;
-    ensure!(
-        resp.status() == StatusCode::OK,
-        "GET {path}: {}",
-        resp.status()
-    );
-    Ok(resp)
+    send_expect(
+        http.get(url(ctx, path)),
+        &format!("GET {path}"),
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// GETs `path`; returns the CRC32C and length of what arrived.

@@ -6,7 +6,6 @@ use bytes::Bytes;
 use ferry_client::{GetOptions, NoProgress, PutOptions};
 use ferry_proto::message::{Request, Status};
 
-use crate::refs::mb_per_s;
 use crate::report::{REF_MD5, REF_TCP};
 use crate::{Ctx, data, resume};
 
@@ -30,9 +29,7 @@ pub async fn run(ctx: &mut Ctx) -> Result<()> {
     );
     data::verify_file(&ctx.server.home().join("raw-big.bin"), size, &md5)?;
     let name = "raw upload (ferry put: client hashes too)";
-    ctx.report
-        .ratio(name, mb_per_s(size, usage.secs), "MB/s", REF_MD5, 0.90);
-    ctx.report.usage(name, &usage, size);
+    ctx.report.transfer(name, size, &usage, REF_MD5, 0.90);
     door_upload(ctx, &source, &md5).await?;
 
     let local = ctx.scratch.join("raw-download.bin");
@@ -53,9 +50,7 @@ pub async fn run(ctx: &mut Ctx) -> Result<()> {
     data::verify_file(&local, size, &md5)?;
     std::fs::remove_file(&local)?;
     let name = "raw download";
-    ctx.report
-        .ratio(name, mb_per_s(size, usage.secs), "MB/s", REF_TCP, 0.8);
-    ctx.report.usage(name, &usage, size);
+    ctx.report.transfer(name, size, &usage, REF_TCP, 0.8);
     door_download(ctx, &source).await?;
     client.rm(REMOTE, false).await?;
     client.close().await;
@@ -81,9 +76,7 @@ async fn door_upload(ctx: &mut Ctx, source: &std::path::Path, md5: &str) -> Resu
     data::verify_file(&ctx.server.home().join("raw-door.bin"), size, md5)?;
     std::fs::remove_file(ctx.server.home().join("raw-door.bin"))?;
     let name = "raw upload (MD5 known up front)";
-    ctx.report
-        .ratio(name, mb_per_s(size, usage.secs), "MB/s", REF_MD5, 0.90);
-    ctx.report.usage(name, &usage, size);
+    ctx.report.transfer(name, size, &usage, REF_MD5, 0.90);
     Ok(())
 }
 
@@ -121,9 +114,7 @@ async fn door_download(ctx: &mut Ctx, source: &std::path::Path) -> Result<()> {
          expected {size} bytes with {want:08x}"
     );
     let name = "raw download, door only (CRC32C on receipt)";
-    ctx.report
-        .ratio(name, mb_per_s(size, usage.secs), "MB/s", REF_TCP, 0.8);
-    ctx.report.usage(name, &usage, size);
+    ctx.report.transfer(name, size, &usage, REF_TCP, 0.8);
     Ok(())
 }
 
@@ -155,15 +146,15 @@ pub async fn rss_check(ctx: &mut Ctx) -> Result<()> {
     );
     data::verify_file(&ctx.server.home().join("rss-check.bin"), size, &md5)?;
     let name = format!("raw upload of {} GiB", size as f64 / (1u64 << 30) as f64);
-    ctx.report
-        .ratio(&name, mb_per_s(size, usage.secs), "MB/s", REF_MD5, 0.90);
-    ctx.report.usage(&name, &usage, size);
+    ctx.report.transfer(&name, size, &usage, REF_MD5, 0.90);
     client.rm("/rss-check.bin", false).await?;
     client.close().await;
     Ok(())
 }
 
-fn put_options() -> PutOptions {
+/// Puts that replace what an earlier run left and fail at once rather than retry, so a
+/// measurement never includes a reconnect.
+pub fn put_options() -> PutOptions {
     PutOptions {
         overwrite: true,
         retries: 0,

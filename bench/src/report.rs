@@ -78,6 +78,21 @@ impl Report {
 
     /// The server's resources over one transfer of `bytes`: peak RSS, RSS growth (at most
     /// 16 MiB), CPU-seconds per GiB.
+    /// A transfer of `bytes` in MB/s against `reference`, with the server's resource use for
+    /// the same run: the pair of rows every transfer benchmark reports.
+    pub fn transfer(
+        &mut self,
+        name: &str,
+        bytes: u64,
+        usage: &Usage,
+        reference: &str,
+        target: f64,
+    ) {
+        let rate = crate::refs::mb_per_s(bytes, usage.secs);
+        self.ratio(name, rate, "MB/s", reference, target);
+        self.usage(name, usage, bytes);
+    }
+
     pub fn usage(&mut self, label: &str, usage: &Usage, bytes: u64) {
         self.usage_within(label, usage, bytes, Some(16.0));
     }

@@ -11,7 +11,7 @@ use futures::future::try_join_all;
 use reqwest::header::CONTENT_LENGTH;
 use serde_json::Value;
 
-use crate::http::{check_entry, client, content_md5, url};
+use crate::http::{check_entry, client, content_md5, send_ok, url};
 use crate::server::{PASSWORD, USER};
 use crate::{Ctx, data};
 
@@ -106,16 +106,8 @@ pub async fn raw(ctx: &Ctx, files: &Files, folder: &str, conns: usize) -> Result
 /// connections; returns files per second.
 async fn http(ctx: &Ctx, files: &Files, folder: &str, conns: usize) -> Result<f64> {
     let http = client()?;
-    let resp = http
-        .post(url(ctx, &format!("/dirs/{folder}")))
-        .basic_auth(USER, Some(PASSWORD))
-        .send()
-        .await?;
-    ensure!(
-        resp.status().is_success(),
-        "mkdir {folder}: {}",
-        resp.status()
-    );
+    let mkdir = http.post(url(ctx, &format!("/dirs/{folder}")));
+    send_ok(mkdir, &format!("mkdir {folder}")).await?;
     let started = Instant::now();
     let jobs = (0..conns).map(|k| {
         let http = http.clone();

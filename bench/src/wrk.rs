@@ -10,7 +10,7 @@ use md5::{Digest, Md5};
 use serde_json::Value;
 
 use crate::Ctx;
-use crate::http::{client, url};
+use crate::http::{client, send_ok, url};
 use crate::server::{PASSWORD, USER};
 use crate::small::{LISTED, make_files, raw};
 
@@ -32,12 +32,8 @@ pub async fn run(ctx: &mut Ctx) -> Result<()> {
 
     // What the generator will ask for must be right before its rate means anything.
     let http = client()?;
-    let body = http
-        .get(&file_url)
-        .basic_auth(USER, Some(PASSWORD))
-        .send()
+    let body = send_ok(http.get(&file_url), &format!("GET {file_url}"))
         .await?
-        .error_for_status()?
         .bytes()
         .await?;
     let got = hex::encode(Md5::digest(&body));
@@ -45,12 +41,8 @@ pub async fn run(ctx: &mut Ctx) -> Result<()> {
         &got == md5,
         "WRONG BYTES: GET {file_url} hashed to {got}, expected {md5}"
     );
-    let listing: Value = http
-        .get(&list_url)
-        .basic_auth(USER, Some(PASSWORD))
-        .send()
+    let listing: Value = send_ok(http.get(&list_url), &format!("GET {list_url}"))
         .await?
-        .error_for_status()?
         .json()
         .await?;
     let page = listing["entries"].as_array().map_or(0, Vec::len);
@@ -62,20 +54,19 @@ pub async fn run(ctx: &mut Ctx) -> Result<()> {
 
     let tool = Tool::find();
     let secs = ctx.plan.wrk;
-    let rate = tool.rate(&file_url, secs).await?;
-    ctx.report.absolute(
-        &format!("HTTP GET 4 KiB file ({})", tool.name()),
-        rate,
-        "req/s",
-        10_000.0,
-    );
-    let rate = tool.rate(&list_url, secs).await?;
-    ctx.report.absolute(
-        &format!("HTTP list {n}-entry folder, {page}/page ({})", tool.name()),
-        rate,
-        "req/s",
-        200.0,
-    );
+    let targets = [
+        (&file_url, "HTTP GET 4 KiB file".to_string(), 10_000.0),
+        (
+            &list_url,
+            format!("HTTP list {n}-entry folder, {page}/page"),
+            200.0,
+        ),
+    ];
+    for (target_url, name, floor) in targets {
+        let rate = tool.rate(target_url, secs).await?;
+        let name = format!("{name} ({})", tool.name());
+        ctx.report.absolute(&name, rate, "req/s", floor);
+    }
     Ok(())
 }
 
