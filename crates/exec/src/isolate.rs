@@ -98,23 +98,31 @@ fn unshare(flags: UnshareFlags) -> std::io::Result<()> {
 
 /// Stage two (PID 1 of the new namespace): private mounts, a fresh `/proc`, and the home
 /// bind-mounted onto itself `nodev,nosuid` so device nodes or set-uid files made there are
-/// inert. `home` is `None` in probe mode.
-pub(crate) fn mount_inside(mode: Mode, home: Option<&Path>) -> Result<(), String> {
+/// inert. `home` is `None` in probe mode. Says whether the fresh `/proc` is mounted: a user
+/// namespace may be refused it (a container masking parts of the host's `/proc`), and then
+/// Landlock hides `/proc` instead.
+pub(crate) fn mount_inside(mode: Mode, home: Option<&Path>) -> Result<bool, String> {
     let err = |what: &str, e: rustix::io::Errno| format!("{what}: {e}");
     rustix::mount::mount_change(
         "/",
         MountPropagationFlags::PRIVATE | MountPropagationFlags::REC,
     )
     .map_err(|e| err("cannot make mounts private", e))?;
-    rustix::mount::mount(
+    let proc = rustix::mount::mount(
         "proc",
         "/proc",
         "proc",
         MountFlags::NOSUID | MountFlags::NODEV | MountFlags::NOEXEC,
         None,
-    )
-    .map_err(|e| err("cannot mount a fresh /proc", e))?;
-    let Some(home) = home else { return Ok(()) };
+    );
+    let own_proc = match (proc, mode) {
+        (Ok(()), _) => true,
+        (Err(_), Mode::Userns) => false,
+        (Err(e), _) => return Err(err("cannot mount a fresh /proc", e)),
+    };
+    let Some(home) = home else {
+        return Ok(own_proc);
+    };
     rustix::mount::mount_bind(home, home).map_err(|e| err("cannot bind the home", e))?;
     let remount = rustix::mount::mount_remount(
         home,
@@ -122,10 +130,10 @@ pub(crate) fn mount_inside(mode: Mode, home: Option<&Path>) -> Result<(), String
         "",
     );
     match (remount, mode) {
-        (Ok(()), _) => Ok(()),
+        (Ok(()), _) => Ok(own_proc),
         // A user namespace may not drop flags the outer mount has locked; there mknod of a
         // device is refused by the kernel anyway (no CAP_MKNOD outside the namespace).
-        (Err(_), Mode::Userns) => Ok(()),
+        (Err(_), Mode::Userns) => Ok(own_proc),
         (Err(e), _) => Err(err("cannot remount the home nodev", e)),
     }
 }

@@ -197,9 +197,7 @@ fn stage2() -> ! {
     let Stage2 { spec, mode, uid } =
         serde_json::from_slice(&msg).unwrap_or_else(|e| fail(&format!("stage 2 spec: {e}")));
     let home = spec.program.as_ref().map(|_| spec.home.as_path());
-    if let Err(e) = isolate::mount_inside(mode, home) {
-        fail(&e);
-    }
+    let own_proc = isolate::mount_inside(mode, home).unwrap_or_else(|e| fail(&e));
     if spec.program.is_some()
         && let Err(e) = enter(&spec.cwd, &spec.home)
     {
@@ -213,7 +211,7 @@ fn stage2() -> ! {
     if let Err(e) = rustix::thread::set_no_new_privs(true) {
         fail(&format!("cannot set no_new_privs: {e}"));
     }
-    let report = limit_and_confine(&spec, mode);
+    let report = limit_and_confine(&spec, mode, own_proc);
     let Some(program) = &spec.program else {
         println!("{}", serde_json::to_string(&report).unwrap_or_default());
         std::process::exit(0);
@@ -250,7 +248,7 @@ fn run_confined(spec: LaunchSpec, mode: Mode) -> ! {
     {
         fail(&e);
     }
-    let report = limit_and_confine(&spec, mode);
+    let report = limit_and_confine(&spec, mode, false);
     let Some(program) = &spec.program else {
         println!("{}", serde_json::to_string(&report).unwrap_or_default());
         std::process::exit(0);
@@ -259,11 +257,11 @@ fn run_confined(spec: LaunchSpec, mode: Mode) -> ! {
     fail(&format!("cannot run {}: {err}", spec.arg0))
 }
 
-fn limit_and_confine(spec: &LaunchSpec, mode: Mode) -> SandboxReport {
+fn limit_and_confine(spec: &LaunchSpec, mode: Mode, own_proc: bool) -> SandboxReport {
     if let Err(e) = set_limits(&spec.limits) {
         fail(&format!("cannot set resource limits: {e}"));
     }
-    match confine(spec, mode != Mode::None) {
+    match confine(spec, own_proc) {
         Ok(mut r) => {
             r.isolation = mode.as_str().to_string();
             r
