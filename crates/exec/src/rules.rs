@@ -82,8 +82,9 @@ impl Entry {
     }
 
     fn allows(&self, arg: &str) -> bool {
+        // `NAME!` alone lists no option: only operands.
         let Some(list) = &self.options else {
-            return true;
+            return !self.end_options;
         };
         let key = match arg.split_once('=') {
             Some((k, _)) if arg.starts_with("--") => k,
