@@ -17,6 +17,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&args.data)
         .with_context(|| format!("cannot create the data folder {}", args.data.display()))?;
     let ferry = ferry_store_local::open(args.core_config()?).await?;
+    ferry_core::exec::isolate::hide_server_process();
     report_exec_sandbox(&ferry).await;
     bootstrap_admin(&ferry).await?;
 
@@ -64,9 +65,15 @@ async fn report_exec_sandbox(ferry: &Ferry) {
         return;
     }
     match ferry_core::exec::probe(&config.exec, &config.data_dir).await {
+        Ok(r) if !r.isolated() => println!(
+            "ferry: WARNING: commands run without isolation (no PID/mount namespace: run as root \
+             or allow unprivileged user namespaces); Landlock {}",
+            r.landlock
+        ),
         Ok(r) if r.fully_enforced() => println!(
-            "ferry: exec confinement active: Landlock ABI {} fully enforced",
-            r.abi.unwrap_or(0)
+            "ferry: exec confinement active: Landlock ABI {} fully enforced, isolation {}",
+            r.abi.unwrap_or(0),
+            r.isolation
         ),
         Ok(r) => {
             let note = r.note.unwrap_or_default();
@@ -94,6 +101,10 @@ async fn bootstrap_admin(ferry: &Ferry) -> anyhow::Result<()> {
         return Ok(());
     }
     let admin: Username = "admin".parse()?;
+    // The server's environment stays readable in /proc/PID/environ whatever is unset later (and
+    // unsetting is `unsafe` in this edition), so the secrets are kept from commands instead:
+    // the server process is made non-dumpable at start, which makes its /proc files root-only,
+    // and commands run in their own PID namespace and never inherit the environment.
     let (password, shown) = match std::env::var("FERRY_ADMIN_PASSWORD") {
         Ok(p) if !p.is_empty() => (p, false),
         _ => (crate::admin::random_password()?, true),

@@ -83,7 +83,7 @@ pub fn error_status(e: &ClientError) -> u8 {
     match e {
         ClientError::CommandFailed { status, .. } => *status,
         _ => match e.code() {
-            "exec_denied" => STATUS_DENIED,
+            "exec_denied" | "exec_argument_refused" => STATUS_DENIED,
             "exec_not_found" => STATUS_NOT_FOUND,
             _ => STATUS_FERRY_FAILED,
         },

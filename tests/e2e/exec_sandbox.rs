@@ -6,6 +6,7 @@
 //! into an [`Outcome`]. The tests are in `confinement`, `output` and `processes`.
 
 mod confinement;
+mod isolation;
 mod output;
 mod processes;
 

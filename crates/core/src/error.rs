@@ -133,6 +133,9 @@ pub enum Error {
     /// The user's exec policy refuses this command (or exec is unavailable); nothing was run.
     #[error("command refused: {0}")]
     ExecDenied(String),
+    /// An allowed program got an option its allow-list entry does not list; nothing was run.
+    #[error("argument refused: {0}")]
+    ExecArgumentRefused(String),
     /// The program is not on the server's fixed command path.
     #[error("no such program: {0}")]
     ExecNotFound(String),
@@ -151,6 +154,7 @@ impl From<ferry_exec::ExecError> for Error {
     fn from(e: ferry_exec::ExecError) -> Self {
         match e {
             ferry_exec::ExecError::Denied(m) => Error::ExecDenied(m),
+            ferry_exec::ExecError::ArgumentRefused(m) => Error::ExecArgumentRefused(m),
             ferry_exec::ExecError::NotFound(m) => Error::ExecNotFound(m),
             ferry_exec::ExecError::BadRequest(m) => Error::BadRequest(m),
             ferry_exec::ExecError::Internal(source) => Error::Internal(source),
@@ -192,6 +196,7 @@ impl Error {
             Error::UploadTooLarge { .. } => "upload_too_large",
             Error::DiskFull => "disk_full",
             Error::ExecDenied(_) => "exec_denied",
+            Error::ExecArgumentRefused(_) => "exec_argument_refused",
             Error::ExecNotFound(_) => "exec_not_found",
             Error::LimitReached(_) => "limit_reached",
             Error::Internal(_) => "internal",

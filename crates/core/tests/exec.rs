@@ -262,3 +262,127 @@ async fn profile_reports_the_policy_the_server_applies_and_the_quota() {
     assert_eq!(s.profile().await.unwrap().exec, ExecPolicy::Off);
     assert_eq!(s.exec_policy().await.unwrap(), ExecPolicy::Shell);
 }
+
+fn plan_args(policy: &str, a: &[&str]) -> Result<Vec<String>, String> {
+    let p: ExecPolicy = policy.parse().unwrap();
+    p.plan(&argv(a), "/usr/local/bin:/usr/bin:/bin")
+        .map(|plan| plan.args)
+        .map_err(|e| e.code().to_string())
+}
+
+#[test]
+fn allow_list_rules_parse_and_round_trip_next_to_plain_names() {
+    let p: ExecPolicy = "allow:df,tar[-t,-v,-f],ls[-l]!,cat!,du".parse().unwrap();
+    assert_eq!(
+        p,
+        ExecPolicy::Allow(vec![
+            "df".into(),
+            "tar[-t,-v,-f]".into(),
+            "ls[-l]!".into(),
+            "cat!".into(),
+            "du".into()
+        ])
+    );
+    assert_eq!(p.to_string(), "allow:df,tar[-t,-v,-f],ls[-l]!,cat!,du");
+    for bad in [
+        "allow:tar[-t",
+        "allow:tar[t]",
+        "allow:tar[--]",
+        "allow:tar[-t]x",
+        "allow:[-t]",
+        "allow:tar[-a=b]",
+    ] {
+        assert!(bad.parse::<ExecPolicy>().is_err(), "{bad} parsed");
+    }
+    assert_eq!(
+        "allow:tar[]".parse::<ExecPolicy>().unwrap().to_string(),
+        "allow:tar[]"
+    );
+}
+
+#[test]
+fn allow_list_rules_refuse_unlisted_options_with_their_own_code() {
+    let tar = "allow:tar[-t,-v,-f]";
+    assert_eq!(
+        plan_args(tar, &["tar", "-t", "-v", "-f", "a.tar"]).unwrap(),
+        vec!["-t", "-v", "-f", "a.tar"]
+    );
+    for refused in [
+        &[
+            "tar",
+            "-c",
+            "-f",
+            "x",
+            "--checkpoint=1",
+            "--checkpoint-action=exec=sh",
+        ][..],
+        &["tar", "-t", "-f", "a.tar", "--to-command=sh"],
+        &["tar", "-tvf", "a.tar"],
+        &["tar", "-f", "-I", "sh"],
+    ] {
+        assert_eq!(
+            plan_args(tar, refused),
+            Err("exec_argument_refused".into()),
+            "{refused:?}"
+        );
+    }
+    // After the user's own `--` everything is an operand; a bare `-` is one too.
+    assert_eq!(
+        plan_args(
+            tar,
+            &["tar", "-t", "-f", "-", "--", "--checkpoint-action=x"]
+        )
+        .unwrap(),
+        vec!["-t", "-f", "-", "--", "--checkpoint-action=x"]
+    );
+    // Long options are matched by the part before `=`.
+    assert_eq!(
+        plan_args("allow:ls[--color]", &["ls", "--color=never"]).unwrap(),
+        vec!["--color=never"]
+    );
+    assert_eq!(
+        plan_args("allow:ls[]", &["ls", "-l"]),
+        Err("exec_argument_refused".into())
+    );
+    // Plain entries keep taking any argument.
+    assert_eq!(
+        plan_args("allow:tar", &["tar", "--checkpoint=1"]).unwrap(),
+        vec!["--checkpoint=1"]
+    );
+}
+
+#[test]
+fn bang_entries_put_end_of_options_before_the_first_operand() {
+    assert_eq!(
+        plan_args("allow:cat!", &["cat", "a", "-n", "--help"]).unwrap(),
+        vec!["--", "a", "-n", "--help"]
+    );
+    assert_eq!(
+        plan_args("allow:cat!", &["cat", "-n"]),
+        Err("exec_argument_refused".into())
+    );
+    assert_eq!(
+        plan_args("allow:ls[-l]!", &["ls", "-l", "x", "-a"]).unwrap(),
+        vec!["-l", "--", "x", "-a"]
+    );
+    assert_eq!(
+        plan_args("allow:ls[-l]!", &["ls", "-l", "--", "x"]).unwrap(),
+        vec!["-l", "--", "x"]
+    );
+}
+
+#[test]
+fn account_uids_are_stable_distinct_and_unprivileged() {
+    use ferry_core::exec::isolate::{ACCOUNT_UID_BASE, account_uid};
+    let (a, b) = (account_uid("alice"), account_uid("bob"));
+    assert_ne!(a, b);
+    assert_eq!(a, account_uid("alice"));
+    // Pinned: a change would hand every home to a new owner on upgrade.
+    assert_eq!(
+        account_uid(""),
+        ACCOUNT_UID_BASE + 0x811c_9dc5 % ACCOUNT_UID_BASE
+    );
+    for u in [a, b] {
+        assert!((ACCOUNT_UID_BASE..2 * ACCOUNT_UID_BASE).contains(&u));
+    }
+}

@@ -1,5 +1,5 @@
 //! Why a command could not be planned or started. The core maps each cause to its own stable
-//! code (`exec_denied`, `exec_not_found`, `bad_request`, `internal`) in one `From` impl.
+//! code (`exec_denied`, `exec_argument_refused`, `exec_not_found`, `bad_request`, `internal`) in one `From` impl.
 
 /// Every way planning or starting a command can fail.
 #[derive(Debug, thiserror::Error)]
@@ -7,6 +7,9 @@ pub enum ExecError {
     /// The policy refuses the request.
     #[error("{0}")]
     Denied(String),
+    /// A permitted program got an argument its allow-list rules do not list.
+    #[error("{0}")]
+    ArgumentRefused(String),
     /// A permitted program is on no folder of the server's PATH.
     #[error("{0}")]
     NotFound(String),
@@ -23,6 +26,7 @@ impl ExecError {
     pub fn code(&self) -> &'static str {
         match self {
             ExecError::Denied(_) => "exec_denied",
+            ExecError::ArgumentRefused(_) => "exec_argument_refused",
             ExecError::NotFound(_) => "exec_not_found",
             ExecError::BadRequest(_) => "bad_request",
             ExecError::Internal(_) => "internal",

@@ -1,33 +1,40 @@
-//! The launcher: the process between the server and a command.
+//! The launcher: the processes between the server and a command.
 //!
 //! The server starts its own binary as `ferry __exec-launch` in a fresh process group, with an
-//! empty environment except [`LAUNCH_SPEC_ENV`] (a JSON [`LaunchSpec`]). The launcher then, in
-//! this order:
+//! empty environment except [`LAUNCH_SPEC_ENV`] (a JSON [`LaunchSpec`]).
 //!
-//! 1. sets resource limits (`setrlimit`, soft = hard; core dumps off);
-//! 2. enters the working folder and checks it is still inside the home;
-//! 3. confines itself with Landlock (best effort for the running kernel): read and execute on
-//!    system folders, read and write on a few `/dev` nodes, everything inside the user's home,
-//!    nothing else — so no other home, no Ferry state, no writes outside the home — and, where
-//!    the kernel has scopes, no signals or abstract-socket connections outside the sandbox;
-//! 4. `exec`s the program with only `PATH`, `HOME` and `LANG` set.
+//! ```text
+//!   server ──► stage 1 (pgid leader) ──unshare──► stage 2 = PID 1 of a new PID+mount ns
+//!                ▲   waits, re-raises the        │  fresh /proc, home nodev, uid drop,
+//!                │   command's exit or signal    │  no_new_privs, rlimits, Landlock
+//!                └──── socket: spec in, status ◄─┴──► command (env: PATH, HOME, LANG)
+//! ```
 //!
-//! Limits and Landlock survive `exec` and are inherited by every descendant. The launcher is a
-//! separate process because the workspace forbids `unsafe`, which rules out a `pre_exec` hook.
-//! A launcher failure prints `ferry-exec: …` on the command's stderr and exits with
-//! [`LAUNCH_FAILED`].
+//! Stage 1 enters the namespaces ([`crate::isolate`]) and starts stage 2, which becomes PID 1
+//! there and gets the spec over a socket on its stdin (so no process the command can see holds
+//! the spec in its environment). Stage 2 mounts, drops privileges, confines itself
+//! ([`crate::confine`]), starts the command, reaps orphans until the command ends, sends back its
+//! status and exits — and with PID 1 gone the kernel kills whatever the command left behind.
+//! Where no namespace can be created, stage 1 confines itself and `exec`s the command.
+//!
+//! Limits, `no_new_privs` and Landlock survive `exec` and are inherited by every descendant.
+//! The launcher is a separate process because the workspace forbids `unsafe`, which rules out
+//! a `pre_exec` hook. A launcher failure prints `ferry-exec: …` on the command's stderr and
+//! exits with [`LAUNCH_FAILED`].
 
+use std::io::{Read, Write};
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 
-use landlock::{
-    ABI, Access, AccessFs, CompatLevel, Compatible, LandlockStatus, PathBeneath, PathFd, Ruleset,
-    RulesetAttr, RulesetCreatedAttr, RulesetStatus, Scope,
-};
-use rustix::process::{Resource, Rlimit, setrlimit};
+use std::process::Stdio;
+
 use serde::{Deserialize, Serialize};
 
 use crate::ResourceLimits;
+use crate::confine::{confine, enter, set_limits};
+use crate::isolate::{self, Mode};
 
 /// Environment variable carrying the JSON [`LaunchSpec`].
 pub const LAUNCH_SPEC_ENV: &str = "FERRY_EXEC_SPEC";
@@ -38,20 +45,8 @@ pub const LAUNCH_FAILED: i32 = 125;
 /// `LANG` of every command.
 pub const LANG: &str = "C.UTF-8";
 
-/// Folders a command may read and execute from (those that exist).
-const SYSTEM_READ: &[&str] = &[
-    "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt", "/proc", "/sys",
-];
-
-/// Device nodes a command may read and write. Not all of `/dev`: as root that would include
-/// raw disks.
-const DEVICES: &[&str] = &[
-    "/dev/null",
-    "/dev/zero",
-    "/dev/full",
-    "/dev/random",
-    "/dev/urandom",
-];
+/// Set (to `2`) in stage 2's otherwise empty environment.
+const STAGE_ENV: &str = "FERRY_EXEC_STAGE";
 
 /// Everything the launcher needs; built by the server, never by a client.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -83,6 +78,9 @@ pub struct SandboxReport {
     pub abi: Option<i32>,
     /// Why confinement is missing or partial, if it is.
     pub note: Option<String>,
+    /// Kernel isolation: `root`, `userns` or `none` (see [`crate::isolate`]).
+    #[serde(default)]
+    pub isolation: String,
 }
 
 impl SandboxReport {
@@ -90,10 +88,28 @@ impl SandboxReport {
     pub fn fully_enforced(&self) -> bool {
         self.landlock == "full"
     }
+
+    /// Whether commands run in their own PID and mount namespaces.
+    pub fn isolated(&self) -> bool {
+        matches!(self.isolation.as_str(), "root" | "userns")
+    }
 }
 
-/// Entry point of `ferry __exec-launch`: reads the spec from [`LAUNCH_SPEC_ENV`] and runs it.
+/// What stage 1 sends stage 2.
+#[derive(Debug, Serialize, Deserialize)]
+struct Stage2 {
+    spec: LaunchSpec,
+    mode: Mode,
+    /// The uid to run as (root mode only).
+    uid: Option<u32>,
+}
+
+/// Entry point of `ferry __exec-launch`: stage 2 when [`STAGE_ENV`] says so, else stage 1 on
+/// the spec in [`LAUNCH_SPEC_ENV`].
 pub fn main_from_env() -> ! {
+    if std::env::var_os(STAGE_ENV).is_some() {
+        stage2();
+    }
     let spec = std::env::var(LAUNCH_SPEC_ENV)
         .map_err(|e| e.to_string())
         .and_then(|s| serde_json::from_str::<LaunchSpec>(&s).map_err(|e| e.to_string()));
@@ -103,151 +119,170 @@ pub fn main_from_env() -> ! {
     }
 }
 
-/// Applies limits and confinement, then replaces this process with the command (or, in probe
-/// mode, prints a JSON [`SandboxReport`] and exits 0). Never returns.
+/// Stage 1: isolates what the kernel allows, then runs the command (or, in probe mode, prints
+/// a JSON [`SandboxReport`] and exits 0) and ends as the command ended. Never returns.
 pub fn launch(spec: LaunchSpec) -> ! {
-    if let Err(e) = set_limits(&spec.limits) {
-        fail(&format!("cannot set resource limits: {e}"));
+    let root = rustix::process::geteuid().is_root();
+    let uid = match (&spec.program, spec.home.file_name()) {
+        (Some(_), Some(name)) if root => Some(isolate::account_uid(&name.to_string_lossy())),
+        _ => None,
+    };
+    if let Some(uid) = uid
+        && let Err(e) = isolate::prepare_home(&spec.home, uid)
+    {
+        fail(&format!("cannot give the home to the account's uid: {e}"));
     }
+    let mode = isolate::enter_namespaces();
+    if mode == Mode::None {
+        if let Err(e) = rustix::thread::set_no_new_privs(true) {
+            fail(&format!("cannot set no_new_privs: {e}"));
+        }
+        run_confined(spec, Mode::None)
+    }
+    let uid = if mode == Mode::Root { uid } else { None };
+    let (mut mine, theirs) = UnixStream::pair().unwrap_or_else(|e| fail(&format!("socket: {e}")));
+    let exe = std::env::current_exe().unwrap_or_else(|e| fail(&format!("own path: {e}")));
+    let child = std::process::Command::new(exe)
+        .arg("__exec-launch")
+        .env_clear()
+        .env(STAGE_ENV, "2")
+        .stdin(Stdio::from(OwnedFd::from(theirs)))
+        .spawn();
+    let mut child = child.unwrap_or_else(|e| fail(&format!("cannot start stage 2: {e}")));
+    let msg = serde_json::to_vec(&Stage2 { spec, mode, uid }).unwrap_or_default();
+    if mine.write_all(&msg).is_err() || mine.shutdown(std::net::Shutdown::Write).is_err() {
+        fail("stage 2 did not take its spec");
+    }
+    let mut status = String::new();
+    let _ = mine.read_to_string(&mut status);
+    let own = child.wait();
+    end_as(&status, own.ok().and_then(|s| s.code()))
+}
+
+/// Ends stage 1 the way stage 2 said the command ended: `code N` or `signal N`; otherwise
+/// (stage 2 failed before starting it) with stage 2's own exit code.
+fn end_as(status: &str, fallback: Option<i32>) -> ! {
+    let mut words = status.split_whitespace();
+    let (kind, n) = (
+        words.next(),
+        words.next().and_then(|n| n.parse::<i32>().ok()),
+    );
+    match (kind, n) {
+        (Some("code"), Some(n)) => std::process::exit(n),
+        (Some("signal"), Some(n)) => {
+            if let Some(sig) = rustix::process::Signal::from_named_raw(n) {
+                let _ = rustix::process::kill_process(rustix::process::getpid(), sig);
+            }
+            // The signal is ignored here (SIGPIPE in a Rust program): the shell's convention.
+            std::process::exit(128 + n)
+        }
+        _ => std::process::exit(fallback.unwrap_or(LAUNCH_FAILED)),
+    }
+}
+
+/// Stage 2, PID 1 of the new namespaces. Never returns.
+fn stage2() -> ! {
+    // Dies with stage 1, whoever kills it; with this process the whole namespace goes.
+    let _ = rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL));
+    let stdin = std::io::stdin();
+    let sock = stdin
+        .as_fd()
+        .try_clone_to_owned()
+        .unwrap_or_else(|e| fail(&format!("stage 2 socket: {e}")));
+    let mut sock = UnixStream::from(sock);
+    let mut msg = Vec::new();
+    if let Err(e) = sock.read_to_end(&mut msg) {
+        fail(&format!("stage 2 spec: {e}"));
+    }
+    let Stage2 { spec, mode, uid } =
+        serde_json::from_slice(&msg).unwrap_or_else(|e| fail(&format!("stage 2 spec: {e}")));
+    let home = spec.program.as_ref().map(|_| spec.home.as_path());
+    let own_proc = isolate::mount_inside(mode, home).unwrap_or_else(|e| fail(&e));
     if spec.program.is_some()
         && let Err(e) = enter(&spec.cwd, &spec.home)
     {
         fail(&e);
     }
-    let report = match confine(&spec) {
-        Ok(r) => r,
-        Err(e) => fail(&format!("cannot set up Landlock: {e}")),
-    };
+    if let Some(uid) = uid
+        && let Err(e) = isolate::drop_to(uid)
+    {
+        fail(&format!("cannot drop to the account's uid: {e}"));
+    }
+    if let Err(e) = rustix::thread::set_no_new_privs(true) {
+        fail(&format!("cannot set no_new_privs: {e}"));
+    }
+    let report = limit_and_confine(&spec, mode, own_proc);
     let Some(program) = &spec.program else {
         println!("{}", serde_json::to_string(&report).unwrap_or_default());
         std::process::exit(0);
     };
-    let err = std::process::Command::new(program)
-        .arg0(&spec.arg0)
+    let child = command(&spec, program).stdin(Stdio::null()).spawn();
+    let child = child.unwrap_or_else(|e| fail(&format!("cannot run {}: {e}", spec.arg0)));
+    let status = reap_until(child.id());
+    let _ = sock.write_all(status.as_bytes());
+    std::process::exit(0)
+}
+
+/// As PID 1, reaps every child (orphans are re-parented here) until `pid` ends; its status as
+/// `code N` / `signal N`.
+fn reap_until(pid: u32) -> String {
+    loop {
+        match rustix::process::wait(rustix::process::WaitOptions::empty()) {
+            Ok(Some((p, st))) if p.as_raw_nonzero().get().unsigned_abs() == pid => {
+                return match (st.exit_status(), st.terminating_signal()) {
+                    (Some(c), _) => format!("code {c}"),
+                    (None, Some(s)) => format!("signal {s}"),
+                    _ => format!("code {LAUNCH_FAILED}"),
+                };
+            }
+            Ok(_) => {}
+            Err(_) => return format!("code {LAUNCH_FAILED}"),
+        }
+    }
+}
+
+/// Without namespaces: limits and confinement on this process, then `exec`. Never returns.
+fn run_confined(spec: LaunchSpec, mode: Mode) -> ! {
+    if spec.program.is_some()
+        && let Err(e) = enter(&spec.cwd, &spec.home)
+    {
+        fail(&e);
+    }
+    let report = limit_and_confine(&spec, mode, false);
+    let Some(program) = &spec.program else {
+        println!("{}", serde_json::to_string(&report).unwrap_or_default());
+        std::process::exit(0);
+    };
+    let err = command(&spec, program).exec();
+    fail(&format!("cannot run {}: {err}", spec.arg0))
+}
+
+fn limit_and_confine(spec: &LaunchSpec, mode: Mode, own_proc: bool) -> SandboxReport {
+    if let Err(e) = set_limits(&spec.limits) {
+        fail(&format!("cannot set resource limits: {e}"));
+    }
+    match confine(spec, own_proc) {
+        Ok(mut r) => {
+            r.isolation = mode.as_str().to_string();
+            r
+        }
+        Err(e) => fail(&format!("cannot set up Landlock: {e}")),
+    }
+}
+
+/// The command with only `PATH`, `HOME` and `LANG` in its environment.
+fn command(spec: &LaunchSpec, program: &Path) -> std::process::Command {
+    let mut c = std::process::Command::new(program);
+    c.arg0(&spec.arg0)
         .args(&spec.args)
         .env_clear()
         .env("PATH", &spec.path)
         .env("HOME", &spec.home)
-        .env("LANG", LANG)
-        .exec();
-    fail(&format!("cannot run {}: {err}", spec.arg0))
+        .env("LANG", LANG);
+    c
 }
 
 fn fail(msg: &str) -> ! {
     eprintln!("ferry-exec: {msg}");
     std::process::exit(LAUNCH_FAILED)
-}
-
-fn set_limits(l: &ResourceLimits) -> std::io::Result<()> {
-    let pairs = [
-        (Resource::Cpu, l.cpu_secs),
-        (Resource::As, l.address_space),
-        (Resource::Fsize, l.file_size),
-        (Resource::Nofile, l.open_files),
-        (Resource::Nproc, l.processes),
-        (Resource::Core, Some(0)),
-    ];
-    for (resource, value) in pairs {
-        if let Some(v) = value {
-            let lim = Rlimit {
-                current: Some(v),
-                maximum: Some(v),
-            };
-            setrlimit(resource, lim)?;
-        }
-    }
-    Ok(())
-}
-
-/// Enters `cwd` and checks, after symlinks, that it is inside `home`.
-fn enter(cwd: &Path, home: &Path) -> Result<(), String> {
-    std::env::set_current_dir(cwd).map_err(|e| format!("cannot enter the working folder: {e}"))?;
-    let here = std::env::current_dir().map_err(|e| e.to_string())?;
-    let home = std::fs::canonicalize(home).map_err(|e| e.to_string())?;
-    if !here.starts_with(&home) {
-        return Err("the working folder is outside the home".into());
-    }
-    Ok(())
-}
-
-fn confine(spec: &LaunchSpec) -> Result<SandboxReport, landlock::RulesetError> {
-    let fs_abi = ABI::V5;
-    let scope_abi = ABI::V6;
-    let read = AccessFs::from_read(fs_abi);
-    let dev = AccessFs::ReadFile | AccessFs::WriteFile;
-    let data_dir = std::fs::canonicalize(&spec.data_dir).unwrap_or_else(|_| spec.data_dir.clone());
-
-    let mut system = Vec::new();
-    for root in SYSTEM_READ {
-        grant_avoiding(Path::new(root), &data_dir, &mut system);
-    }
-    let mut rules: Vec<(PathBuf, landlock::BitFlags<AccessFs>)> =
-        system.into_iter().map(|p| (p, read)).collect();
-    rules.extend(DEVICES.iter().map(|d| (PathBuf::from(d), dev)));
-    if spec.program.is_some() {
-        rules.push((spec.home.clone(), AccessFs::from_all(fs_abi)));
-    }
-
-    let mut created = Ruleset::default()
-        .set_compatibility(CompatLevel::BestEffort)
-        .handle_access(AccessFs::from_all(fs_abi))?
-        .scope(Scope::from_all(scope_abi))?
-        .create()?;
-    for (path, access) in rules {
-        // A folder that does not exist on this system is simply not granted.
-        let Ok(fd) = PathFd::new(&path) else { continue };
-        let access = if path.is_dir() {
-            access
-        } else {
-            access & AccessFs::from_file(fs_abi)
-        };
-        created = created.add_rule(PathBeneath::new(fd, access))?;
-    }
-    let status = created.restrict_self()?;
-    let abi = match status.landlock {
-        LandlockStatus::Available { effective_abi, .. } => Some(effective_abi as i32),
-        _ => None,
-    };
-    let (level, note) = match (status.ruleset, status.landlock) {
-        (RulesetStatus::FullyEnforced, _) => ("full", None),
-        (RulesetStatus::PartiallyEnforced, _) => (
-            "partial",
-            Some("the kernel's Landlock ABI lacks some requested restrictions".to_string()),
-        ),
-        (RulesetStatus::NotEnforced, LandlockStatus::NotEnabled) => (
-            "none",
-            Some("Landlock is built into the kernel but not enabled at boot".to_string()),
-        ),
-        (RulesetStatus::NotEnforced, _) => (
-            "none",
-            Some("the kernel does not implement Landlock".to_string()),
-        ),
-    };
-    Ok(SandboxReport {
-        landlock: level.to_string(),
-        abi,
-        note,
-    })
-}
-
-/// Collects `root` for granting, or — when `avoid` lies beneath it — its entries except the
-/// branch holding `avoid`, recursively: Landlock rules only add access, so a folder holding
-/// Ferry's data must never be granted whole.
-fn grant_avoiding(root: &Path, avoid: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(real) = std::fs::canonicalize(root) else {
-        return;
-    };
-    if real.starts_with(avoid) {
-        return;
-    }
-    if !avoid.starts_with(&real) {
-        out.push(root.to_path_buf());
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(&real) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        grant_avoiding(&entry.path(), avoid, out);
-    }
 }

@@ -6,17 +6,23 @@
 //! an [`ExecRun`] that yields [`ExecEvent`]s.
 //!
 //! - [`policy`]: parsing `off` / `allow:PROG,…` / `shell` and deciding what a request may run.
-//! - [`launch`]: the launcher, run as a separate process (`ferry __exec-launch`): resource
-//!   limits, Landlock, a cleared environment, then `exec` of the target. It is a separate
-//!   process because the workspace forbids `unsafe`, so no `pre_exec` hook.
+//! - [`rules`]: the argument rules of an allow-list entry (`tar[-t,-v,-f]`, `ls!`).
+//! - [`launch`]: the launcher, run as separate processes (`ferry __exec-launch`): namespaces,
+//!   resource limits, Landlock, a cleared environment, then the target. Separate processes
+//!   because the workspace forbids `unsafe`, so no `pre_exec` hook.
+//! - [`isolate`]: PID + mount namespaces, a fresh `/proc`, a `nodev` home, per-account uids.
+//! - `confine`: resource limits and Landlock.
 //! - [`run`]: the server side of one command: process group, timeout, capped output readers.
 //! - [`config`]: [`ExecConfig`], the limits and their defaults.
 //! - [`error`]: [`ExecError`], mapped by the core to its stable codes.
 
 pub mod config;
+mod confine;
 pub mod error;
+pub mod isolate;
 pub mod launch;
 pub mod policy;
+pub mod rules;
 pub mod run;
 
 use std::time::Duration;
@@ -37,6 +43,8 @@ pub enum ExecPolicy {
     #[default]
     Off,
     /// Only these programs (names resolved once against the server's fixed PATH), argv only.
+    /// Each entry is a name with optional argument rules (`tar[-t,-v,-f]`, `ls!`; see
+    /// [`rules`]), kept in its normalised text form.
     Allow(Vec<String>),
     /// Any command string through `sh -c`: an explicit opt-in for trusted users.
     Shell,

@@ -1,5 +1,6 @@
-//! The policy text (`off`, `allow:PROG[,PROG…]`, `shell`) and the decision of what a request
-//! may run. Every refusal here happens before anything is spawned.
+//! The policy text (`off`, `allow:ENTRY[,ENTRY…]`, `shell`) and the decision of what a request
+//! may run. Every refusal here happens before anything is spawned. An entry is a program name
+//! with optional argument rules ([`crate::rules`]).
 
 use std::fmt;
 use std::os::unix::fs::PermissionsExt;
@@ -7,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use crate::error::{ExecError as Error, Result};
+use crate::rules::{Entry, split_entries};
 use crate::{ExecCommand, ExecPolicy};
 
 /// What the launcher is told to run: an absolute program path and its arguments.
@@ -54,6 +56,7 @@ impl ExecPolicy {
                 for a in args {
                     check_arg(a)?;
                 }
+                let mut args = args.to_vec();
                 let program = match policy {
                     ExecPolicy::Allow(list) => {
                         if name.contains('/') {
@@ -61,11 +64,16 @@ impl ExecPolicy {
                                 "{name}: name an allowed program, not a path"
                             )));
                         }
-                        if !list.iter().any(|p| p == name) {
-                            return Err(Error::Denied(format!(
-                                "{name} is not in this account's allowed programs"
-                            )));
-                        }
+                        let entry = list
+                            .iter()
+                            .filter_map(|e| Entry::parse(e).ok())
+                            .find(|e| e.name == *name)
+                            .ok_or_else(|| {
+                                Error::Denied(format!(
+                                    "{name} is not in this account's allowed programs"
+                                ))
+                            })?;
+                        args = entry.apply(&args)?;
                         resolve(name, path)?
                     }
                     // Shell users may run anything; a path is taken as spelled.
@@ -74,7 +82,7 @@ impl ExecPolicy {
                 };
                 Ok(Plan {
                     program,
-                    args: args.to_vec(),
+                    args,
                     arg0: name.clone(),
                 })
             }
@@ -129,21 +137,12 @@ impl FromStr for ExecPolicy {
             )));
         };
         let mut names: Vec<String> = Vec::new();
-        for name in list.split(',') {
-            let ok = !name.is_empty()
-                && name != "."
-                && name != ".."
-                && name.len() <= 255
-                && !name
-                    .chars()
-                    .any(|c| c == '/' || c.is_whitespace() || c.is_control());
-            if !ok {
-                return Err(Error::BadRequest(format!(
-                    "exec policy: {name:?} is not a program name (no paths, spaces or empties)"
-                )));
-            }
-            if !names.iter().any(|n| n == name) {
-                names.push(name.to_string());
+        let mut entries: Vec<Entry> = Vec::new();
+        for text in split_entries(list) {
+            let entry = Entry::parse(text)?;
+            if !entries.iter().any(|e| e.name == entry.name) {
+                names.push(entry.to_string());
+                entries.push(entry);
             }
         }
         Ok(ExecPolicy::Allow(names))

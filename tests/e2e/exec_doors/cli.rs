@@ -62,3 +62,30 @@ fn cli_exec_passes_streams_and_the_remote_status_through() {
         "a failed command fails a piped shell"
     );
 }
+
+/// The attack, against the real server started with `FERRY_ADMIN_PASSWORD`: an
+/// argv-only account reads `/proc/<server>/environ`, its parent's and every visible process's.
+#[test]
+fn cli_exec_cannot_read_the_servers_environment() {
+    let s = server();
+    let server_pid = s.child.id().to_string();
+    let environ = format!("/proc/{server_pid}/environ");
+    let out = s.cli_as(RUNNER, PASSWORD, &["exec", "--", "printf", "%s", &environ]);
+    assert_eq!(out.status.code(), Some(0), "positive control: {out:?}");
+    for argv in [
+        &["exec", "--", "sh", "-c", &format!("cat {environ}")][..],
+        &["exec", "--", "sh", "-c", "cat /proc/$PPID/environ"],
+        &["exec", "--", "sh", "-c", "cat /proc/[0-9]*/environ"],
+    ] {
+        let out = s.cli_as(RUNNER, PASSWORD, argv);
+        let seen = String::from_utf8_lossy(&out.stdout);
+        assert!(!seen.contains(PASSWORD), "{argv:?} read the admin password");
+        assert!(
+            !seen.contains("FERRY_"),
+            "{argv:?} read the server's environment: {seen}"
+        );
+    }
+    // Non-dumpable: the server's /proc files belong to root whatever uid it runs as.
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(std::fs::metadata(&environ).unwrap().uid(), 0);
+}

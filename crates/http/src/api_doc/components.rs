@@ -20,7 +20,7 @@ impl utoipa::IntoResponses for Errors {
         [
             ("400", "Malformed request: bad path, header, range or JSON (`code` says which)"),
             ("401", "No or wrong credentials (`not_authenticated`, `auth_failed`, `token_invalid`)"),
-            ("403", "Path leaves the home folder, the home itself, a special file, or a command the exec policy refuses (`exec_denied`)"),
+            ("403", "Path leaves the home folder, the home itself, a special file, or a command the exec policy refuses (`exec_denied`, `exec_argument_refused`)"),
             ("404", "No such file, folder, upload or program (`exec_not_found`)"),
             ("408", "The request body stalled past the server's body timeout (`body_timeout`)"),
             ("409", "Conflicts with the current state (`already_exists`, `offset_mismatch`, `upload_busy`, …)"),

@@ -86,7 +86,8 @@ fn core_status(e: &Error) -> StatusCode {
         Error::PathOutsideHome
         | Error::HomeImmutable
         | Error::SpecialFile(_)
-        | Error::ExecDenied(_) => S::FORBIDDEN,
+        | Error::ExecDenied(_)
+        | Error::ExecArgumentRefused(_) => S::FORBIDDEN,
         Error::NotFound(_)
         | Error::UserNotFound(_)
         | Error::UploadNotFound(_)
