@@ -36,7 +36,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     // Both lines keep their shape with TLS on (scripts read the address from them); only the
     // HTTP door's scheme says so.
     println!("ferry: tcp listening on {local}");
-    let scheme = if doors_tls.http.is_some() { "https" } else { "http" };
+    let scheme = if doors_tls.http.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     println!("ferry: http listening on {scheme}://{http_local}/ (API docs at /docs/)");
 
     let shutdown = CancellationToken::new();

@@ -26,7 +26,13 @@ pub struct ConnArgs {
     pub ca: Option<PathBuf>,
     /// Trust exactly the server certificate with this SHA-256 fingerprint (hex, colons
     /// optional; implies `--tls`), e.g. the one `ferry serve --tls-self-signed` prints.
-    #[arg(long, global = true, env = "FERRY_FINGERPRINT", value_name = "SHA256", conflicts_with = "ca")]
+    #[arg(
+        long,
+        global = true,
+        env = "FERRY_FINGERPRINT",
+        value_name = "SHA256",
+        conflicts_with = "ca"
+    )]
     pub fingerprint: Option<String>,
     /// User to log in as; the password comes from FERRY_PASSWORD or is asked for.
     ///

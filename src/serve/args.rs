@@ -87,10 +87,20 @@ pub struct ServeArgs {
 #[derive(Debug, Args)]
 pub struct TlsArgs {
     /// PEM certificate chain (end entity first) for both doors.
-    #[arg(long, env = "FERRY_TLS_CERT", requires = "tls_key", value_name = "FILE")]
+    #[arg(
+        long,
+        env = "FERRY_TLS_CERT",
+        requires = "tls_key",
+        value_name = "FILE"
+    )]
     pub(super) tls_cert: Option<PathBuf>,
     /// PEM private key of `--tls-cert`.
-    #[arg(long, env = "FERRY_TLS_KEY", requires = "tls_cert", value_name = "FILE")]
+    #[arg(
+        long,
+        env = "FERRY_TLS_KEY",
+        requires = "tls_cert",
+        value_name = "FILE"
+    )]
     pub(super) tls_key: Option<PathBuf>,
     /// PEM certificate chain for the HTTP door only (instead of `--tls-cert` there).
     #[arg(long, requires = "http_tls_key", value_name = "FILE")]

@@ -75,7 +75,10 @@ impl DoorsTls {
                 match tls.reload() {
                     Ok(()) => {
                         tracing::info!(door, fingerprint = %tls.fingerprint(), "TLS certificate reloaded");
-                        println!("ferry: {door} tls certificate reloaded, sha256 {}", tls.fingerprint());
+                        println!(
+                            "ferry: {door} tls certificate reloaded, sha256 {}",
+                            tls.fingerprint()
+                        );
                     }
                     Err(e) => {
                         tracing::warn!(door, error = %e, "TLS certificate reload failed; keeping the old one");

@@ -25,9 +25,9 @@ mod progress;
 mod rate;
 mod retry;
 mod target;
-mod tls;
 #[cfg(test)]
 mod tests;
+mod tls;
 mod upload;
 mod upload_md5;
 mod upload_target;

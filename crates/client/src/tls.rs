@@ -30,7 +30,9 @@ pub struct TlsClient {
 
 impl fmt::Debug for TlsClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TlsClient").field("trust", &self.how).finish()
+        f.debug_struct("TlsClient")
+            .field("trust", &self.how)
+            .finish()
     }
 }
 
@@ -39,8 +41,8 @@ fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 
-fn builder() -> Result<rustls::ConfigBuilder<rustls::ClientConfig, rustls::WantsVerifier>, ClientError>
-{
+fn builder()
+-> Result<rustls::ConfigBuilder<rustls::ClientConfig, rustls::WantsVerifier>, ClientError> {
     rustls::ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(|e| ClientError::Tls(e.to_string()))
@@ -52,7 +54,9 @@ impl TlsClient {
         let roots = rustls::RootCertStore {
             roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
         };
-        let config = builder()?.with_root_certificates(roots).with_no_client_auth();
+        let config = builder()?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
         Ok(TlsClient::from_config(config, "webpki roots"))
     }
 
@@ -71,7 +75,9 @@ impl TlsClient {
         if roots.is_empty() {
             return Err(bad(&"no certificate in it"));
         }
-        let config = builder()?.with_root_certificates(roots).with_no_client_auth();
+        let config = builder()?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
         Ok(TlsClient::from_config(config, "CA file"))
     }
 

@@ -40,7 +40,11 @@ pub fn secure(value: &HeaderValue) -> HeaderValue {
         return value.clone();
     };
     let ours = text.starts_with(&format!("{NAME}="));
-    if !ours || text.split(';').any(|a| a.trim().eq_ignore_ascii_case("secure")) {
+    if !ours
+        || text
+            .split(';')
+            .any(|a| a.trim().eq_ignore_ascii_case("secure"))
+    {
         return value.clone();
     }
     HeaderValue::from_str(&format!("{text}; Secure")).unwrap_or_else(|_| value.clone())
