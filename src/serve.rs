@@ -2,6 +2,7 @@
 //! signal asks for a graceful shutdown.
 
 mod args;
+mod tls;
 
 use std::time::Duration;
 
@@ -30,25 +31,37 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", args.http))?;
     let http_local = http_listener.local_addr()?;
+    let doors_tls = tls::DoorsTls::load(&args.tls, &args.data, [local, http_local])?;
     println!("ferry: data folder {}", args.data.display());
+    doors_tls.announce();
+    // Both lines keep their shape with TLS on (scripts read the address from them); only the
+    // HTTP door's scheme says so.
     println!("ferry: tcp listening on {local}");
-    println!("ferry: http listening on http://{http_local}/ (API docs at /docs/)");
+    let scheme = if doors_tls.http.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    println!("ferry: http listening on {scheme}://{http_local}/ (API docs at /docs/)");
 
     let shutdown = CancellationToken::new();
     tokio::spawn(wait_for_signal(shutdown.clone()));
+    let (tcp_tls, http_tls) = (doors_tls.tcp.clone(), doors_tls.http.clone());
+    tokio::spawn(doors_tls.reload_on_sighup(shutdown.clone()));
     tokio::spawn(sweep_loop(
         ferry.clone(),
         args.sweep_every(),
         shutdown.clone(),
     ));
-    let http = ferry_http::serve(
+    let http = ferry_http::serve_with_tls(
         http_listener,
         ferry_http::app(ferry.clone(), http_limits.clone()),
         http_limits,
+        http_tls,
         shutdown.clone(),
     );
     tokio::join!(
-        ferry_tcp::run(listener, ferry.clone(), limits, shutdown),
+        ferry_tcp::run_with_tls(listener, ferry.clone(), limits, tcp_tls, shutdown),
         http
     );
     // The doors are closed: checkpoint and close the upload writers kept between requests.

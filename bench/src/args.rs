@@ -39,6 +39,7 @@ pub const GROUPS: &[&str] = &[
     "wrk",
     "raw",
     "http",
+    "tls",
     "resume",
     "concurrency",
     "rss",

@@ -34,9 +34,26 @@ pub fn client() -> Result<reqwest::Client> {
         .build()?)
 }
 
-/// `http://ADDR/api/v1/…`.
+/// The same client trusting any certificate: for the TLS rows, against the server's own
+/// self-signed one (what is measured is the encryption, not the trust check).
+pub fn tls_client() -> Result<reqwest::Client> {
+    Ok(reqwest::Client::builder()
+        .use_rustls_tls()
+        .danger_accept_invalid_certs(true)
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(600))
+        .build()?)
+}
+
+/// `http://ADDR/api/v1/…`, `https://` when the server speaks TLS.
 pub fn url(ctx: &Ctx, path: &str) -> String {
-    format!("http://{}/api/v1{path}", ctx.server.http)
+    let scheme = if ctx.server.fingerprint.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    format!("{scheme}://{}/api/v1{path}", ctx.server.http)
 }
 
 /// Sends `request` as the bench user and fails, naming it `what`, unless the answer is a
@@ -220,7 +237,7 @@ async fn download_crc(ctx: &Ctx, http: &reqwest::Client, path: &str) -> Result<(
 }
 
 /// GETs `path`; returns the MD5 and length of what arrived, and the ETag.
-async fn download(
+pub(crate) async fn download(
     ctx: &Ctx,
     http: &reqwest::Client,
     path: &str,

@@ -20,6 +20,7 @@ mod report;
 mod resume;
 mod server;
 mod small;
+mod tls;
 mod wrk;
 
 use std::path::PathBuf;
@@ -150,6 +151,7 @@ async fn run(args: Args) -> Result<ExitCode> {
             "wrk" => wrk::run(&mut ctx).await,
             "raw" => raw::run(&mut ctx).await,
             "http" => http::run(&mut ctx).await,
+            "tls" => tls::run(&mut ctx).await,
             "resume" => resume::run(&mut ctx).await,
             "concurrency" => concurrency::uploads(&mut ctx).await,
             "rss" => raw::rss_check(&mut ctx).await,

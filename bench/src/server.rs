@@ -66,6 +66,8 @@ pub struct Server {
     child: Child,
     pub tcp: SocketAddr,
     pub http: SocketAddr,
+    /// The TCP door's certificate fingerprint when the server speaks TLS.
+    pub fingerprint: Option<String>,
 }
 
 /// What `/proc` says about the server at one moment.
@@ -98,12 +100,22 @@ pub struct Probe {
 impl Server {
     /// Starts `ferry serve` on ephemeral loopback ports with `data` as its data folder.
     pub fn start(bin: &Path, data: &Path) -> Result<Server> {
+        Server::start_with(bin, data, &[])
+    }
+
+    /// Another server from the same binary, with `extra` options (e.g. `--tls-self-signed`).
+    pub fn start_like(&self, data: &Path, extra: &[&str]) -> Result<Server> {
+        Server::start_with(&self.bin, data, extra)
+    }
+
+    fn start_with(bin: &Path, data: &Path, extra: &[&str]) -> Result<Server> {
         let mut child = Command::new(bin)
             .arg("serve")
             .arg("--data")
             .arg(data)
             .args(["--tcp", "127.0.0.1:0", "--http", "127.0.0.1:0"])
             .args(RAISED_LIMITS)
+            .args(extra)
             .env("FERRY_ADMIN_PASSWORD", PASSWORD)
             // FERRY_LOG=info shows per-upload lines (and any re-hashing) while profiling.
             .env(
@@ -117,7 +129,7 @@ impl Server {
             .with_context(|| format!("cannot start {}", bin.display()))?;
         let stdout = child.stdout.take().context("no stdout")?;
         let mut lines = BufReader::new(stdout).lines();
-        let (mut tcp, mut http) = (None, None);
+        let (mut tcp, mut http, mut fingerprint) = (None, None, None);
         // The HTTP door reports last, once both doors listen.
         while http.is_none() {
             let Some(line) = lines.next().transpose()? else {
@@ -127,7 +139,13 @@ impl Server {
             if let Some(addr) = line.strip_prefix("ferry: tcp listening on ") {
                 tcp = Some(addr.trim().parse()?);
             }
-            if let Some(rest) = line.strip_prefix("ferry: http listening on http://") {
+            if let Some(fp) = line.strip_prefix("ferry: tcp tls certificate sha256 ") {
+                fingerprint = Some(fp.trim().to_string());
+            }
+            let http_rest = line
+                .strip_prefix("ferry: http listening on http://")
+                .or_else(|| line.strip_prefix("ferry: http listening on https://"));
+            if let Some(rest) = http_rest {
                 http = Some(rest.split('/').next().unwrap_or_default().parse()?);
             }
         }
@@ -139,6 +157,7 @@ impl Server {
             child,
             tcp: tcp.context("the server did not report its TCP address")?,
             http: http.context("the server did not report its HTTP address")?,
+            fingerprint,
         })
     }
 

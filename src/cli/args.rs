@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 /// Where and as whom to connect. Every option is global, so it may follow the subcommand.
 #[derive(Debug, Clone, Args)]
 pub struct ConnArgs {
-    /// Server address.
+    /// Server address; `ferrys://HOST:PORT` connects over TLS (as `--tls` does).
     #[arg(
         long,
         global = true,
@@ -16,6 +16,24 @@ pub struct ConnArgs {
         value_name = "HOST:PORT"
     )]
     pub server: String,
+    /// Speak TLS to the server, checking its certificate against the web PKI roots unless
+    /// `--ca` or `--fingerprint` says otherwise.
+    #[arg(long, global = true, env = "FERRY_TLS", value_parser = clap::builder::BoolishValueParser::new(), action = clap::ArgAction::SetTrue)]
+    pub tls: bool,
+    /// Trust the CA certificates in this PEM file instead of the web PKI roots (implies
+    /// `--tls`).
+    #[arg(long, global = true, env = "FERRY_CA", value_name = "FILE")]
+    pub ca: Option<PathBuf>,
+    /// Trust exactly the server certificate with this SHA-256 fingerprint (hex, colons
+    /// optional; implies `--tls`), e.g. the one `ferry serve --tls-self-signed` prints.
+    #[arg(
+        long,
+        global = true,
+        env = "FERRY_FINGERPRINT",
+        value_name = "SHA256",
+        conflicts_with = "ca"
+    )]
+    pub fingerprint: Option<String>,
     /// User to log in as; the password comes from FERRY_PASSWORD or is asked for.
     ///
     /// Without FERRY_PASSWORD the password is asked for on the terminal, or, when standard
@@ -37,6 +55,39 @@ pub struct ConnArgs {
 impl ConnArgs {
     /// Seconds to wait for the server when `--timeout` is not given.
     pub const DEFAULT_TIMEOUT: u64 = 30;
+
+    /// The `--server` scheme for TLS.
+    pub const TLS_SCHEME: &str = "ferrys://";
+
+    /// The address to connect to, without a `ferrys://` (or `ferry://`) prefix.
+    pub fn address(&self) -> &str {
+        let s = self.server.as_str();
+        s.strip_prefix(Self::TLS_SCHEME)
+            .or_else(|| s.strip_prefix("ferry://"))
+            .unwrap_or(s)
+    }
+
+    /// Whether to speak TLS: asked for by flag, environment, scheme, `--ca` or `--fingerprint`.
+    pub fn wants_tls(&self) -> bool {
+        self.tls
+            || self.ca.is_some()
+            || self.fingerprint.is_some()
+            || self.server.starts_with(Self::TLS_SCHEME)
+    }
+
+    /// How the server's certificate is checked, or `None` for plain TCP.
+    pub fn tls_client(&self) -> Result<Option<ferry_client::TlsClient>, ferry_client::ClientError> {
+        use ferry_client::TlsClient;
+        if !self.wants_tls() {
+            return Ok(None);
+        }
+        let tls = match (&self.fingerprint, &self.ca) {
+            (Some(pin), _) => TlsClient::pinned(pin)?,
+            (None, Some(ca)) => TlsClient::with_ca_file(ca)?,
+            (None, None) => TlsClient::webpki()?,
+        };
+        Ok(Some(tls))
+    }
 }
 
 /// How a transfer treats its connection: the options `put` and `get` share.

@@ -65,10 +65,11 @@ pub async fn run(conn: ConnArgs, command: ClientCommand) -> ExitCode {
 /// Connects and logs in as `conn` says.
 async fn connect(conn: &ConnArgs) -> Result<Client, ClientError> {
     // Asked before connecting: the server allows only a few seconds from connect to login.
-    let password = password::read_password(&conn.user, &conn.server).await?;
+    let tls = conn.tls_client()?;
+    let password = password::read_password(&conn.user, conn.address()).await?;
     let timeout = conn.timeout.unwrap_or(ConnArgs::DEFAULT_TIMEOUT);
     let timeout = Duration::from_secs(timeout.max(1));
-    let mut client = Client::connect(&conn.server, timeout).await?;
+    let mut client = Client::connect_with(conn.address(), tls, timeout).await?;
     client.login(&conn.user, &password).await?;
     Ok(client)
 }

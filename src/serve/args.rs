@@ -78,6 +78,40 @@ pub struct ServeArgs {
     max_upload_size: u64,
     #[command(flatten)]
     exec: ExecArgs,
+    #[command(flatten)]
+    pub(super) tls: TlsArgs,
+}
+
+/// TLS for the doors. With a certificate the TCP door speaks TLS and the HTTP door HTTPS; the
+/// certificate and key are read again on SIGHUP.
+#[derive(Debug, Args)]
+pub struct TlsArgs {
+    /// PEM certificate chain (end entity first) for both doors.
+    #[arg(
+        long,
+        env = "FERRY_TLS_CERT",
+        requires = "tls_key",
+        value_name = "FILE"
+    )]
+    pub(super) tls_cert: Option<PathBuf>,
+    /// PEM private key of `--tls-cert`.
+    #[arg(
+        long,
+        env = "FERRY_TLS_KEY",
+        requires = "tls_cert",
+        value_name = "FILE"
+    )]
+    pub(super) tls_key: Option<PathBuf>,
+    /// PEM certificate chain for the HTTP door only (instead of `--tls-cert` there).
+    #[arg(long, requires = "http_tls_key", value_name = "FILE")]
+    pub(super) http_tls_cert: Option<PathBuf>,
+    /// PEM private key of `--http-tls-cert`.
+    #[arg(long, requires = "http_tls_cert", value_name = "FILE")]
+    pub(super) http_tls_key: Option<PathBuf>,
+    /// Make (once) and serve a self-signed certificate for the listen addresses, `localhost`
+    /// and 127.0.0.1, kept in DATA/tls/; its SHA-256 fingerprint is printed at start.
+    #[arg(long, conflicts_with = "tls_cert")]
+    pub(super) tls_self_signed: bool,
 }
 
 /// Remote-command limits (see `ferry user set --exec` for who may run what).

@@ -11,4 +11,5 @@ mod http_parity;
 mod lifecycle;
 mod support;
 mod throttle;
+mod tls;
 mod transfers;

@@ -6,22 +6,38 @@ use bytes::Bytes;
 use ferry_proto::frame::{Frame, FrameCodec, FrameError};
 use ferry_proto::message::Response;
 use futures::{FutureExt, SinkExt, StreamExt};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio_util::codec::Framed;
 
 use super::ClientError;
+use crate::tls::TlsClient;
+
+/// The stream under the frames: a `TcpStream`, or a TLS session over one.
+trait Stream: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug> Stream for T {}
 
 /// A framed connection to a Ferry server. It knows frames, not operations: sending requests
 /// and matching responses is [`Client`](super::Client)'s business.
 #[derive(Debug)]
 pub struct Connection {
-    framed: Framed<TcpStream, FrameCodec>,
+    framed: Framed<Box<dyn Stream>, FrameCodec>,
     timeout: Duration,
 }
 
 impl Connection {
     /// Opens a TCP connection to `addr` (`HOST:PORT`), giving up after `timeout`.
     pub async fn open(addr: &str, timeout: Duration) -> Result<Connection, ClientError> {
+        Connection::open_with(addr, None, timeout).await
+    }
+
+    /// Opens a connection to `addr`, inside TLS when `tls` is given: the handshake comes
+    /// first, and must finish within `timeout` too.
+    pub async fn open_with(
+        addr: &str,
+        tls: Option<&TlsClient>,
+        timeout: Duration,
+    ) -> Result<Connection, ClientError> {
         let failed = |source| ClientError::ConnectFailed {
             addr: addr.to_string(),
             source,
@@ -33,6 +49,18 @@ impl Connection {
         };
         // Requests are small and answered one by one; Nagle would hold each back for an ack.
         stream.set_nodelay(true).map_err(failed)?;
+        let stream: Box<dyn Stream> = match tls {
+            None => Box::new(stream),
+            Some(tls) => match tokio::time::timeout(timeout, tls.connect(addr, stream)).await {
+                Ok(stream) => Box::new(stream?),
+                Err(_) => {
+                    return Err(ClientError::Tls(format!(
+                        "no TLS handshake from {addr} within {} s",
+                        timeout.as_secs()
+                    )));
+                }
+            },
+        };
         Ok(Connection {
             framed: Framed::new(stream, FrameCodec::default()),
             timeout,

@@ -30,6 +30,10 @@ pub enum ClientError {
         #[source]
         source: std::io::Error,
     },
+    /// The TLS handshake failed: the certificate does not match the name, is expired, is not
+    /// trusted or not the pinned one, or the server does not speak TLS on that port.
+    #[error("{0}")]
+    Tls(String),
     /// The connection broke or was closed by the server mid-conversation.
     #[error("connection lost")]
     ConnectionLost(#[source] Option<std::io::Error>),
@@ -93,6 +97,7 @@ impl ClientError {
             ClientError::Server { code, .. } => code,
             ClientError::Local(e) => e.code(),
             ClientError::ConnectFailed { .. } => "connect_failed",
+            ClientError::Tls(_) => "tls_error",
             ClientError::ConnectionLost(_) => "connection_lost",
             ClientError::Timeout(_) => "timeout",
             ClientError::Protocol(_) => "protocol_error",

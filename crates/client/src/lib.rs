@@ -27,6 +27,7 @@ mod retry;
 mod target;
 #[cfg(test)]
 mod tests;
+mod tls;
 mod upload;
 mod upload_md5;
 mod upload_target;
@@ -49,6 +50,7 @@ pub use error::ClientError;
 pub use progress::{NoProgress, Progress};
 pub use rate::RateLimit;
 pub use target::{local_target, remote_target};
+pub use tls::{TlsClient, parse_fingerprint};
 pub use upload::{PutOptions, PutOutcome};
 
 /// The name this client gives in `hello`.
@@ -58,6 +60,8 @@ pub const CLIENT_NAME: &str = concat!("ferry-cli/", env!("CARGO_PKG_VERSION"));
 pub struct Client {
     conn: Connection,
     addr: String,
+    /// How the connection (and every reconnect) is encrypted; `None` for plain TCP.
+    tls: Option<TlsClient>,
     timeout: Duration,
     /// User name and password, kept so that [`Client::reconnect`] can log in again.
     credentials: Option<(String, String)>,
@@ -92,10 +96,21 @@ impl Client {
     /// Connects to `addr` (`HOST:PORT`) and says `hello`. `timeout` bounds the connect and
     /// every later wait for the server.
     pub async fn connect(addr: &str, timeout: Duration) -> Result<Client, ClientError> {
-        let conn = Connection::open(addr, timeout).await?;
+        Client::connect_with(addr, None, timeout).await
+    }
+
+    /// [`Client::connect`], over TLS checked by `tls` when given (`hello` is then the first
+    /// frame inside the TLS session).
+    pub async fn connect_with(
+        addr: &str,
+        tls: Option<TlsClient>,
+        timeout: Duration,
+    ) -> Result<Client, ClientError> {
+        let conn = Connection::open_with(addr, tls.as_ref(), timeout).await?;
         let mut client = Client {
             conn,
             addr: addr.to_string(),
+            tls,
             timeout,
             credentials: None,
             cwd: HomePath::root(),
@@ -136,7 +151,7 @@ impl Client {
     /// Opens a fresh connection with the same address and credentials and goes back to the
     /// current folder. Used after the connection dropped.
     pub async fn reconnect(&mut self) -> Result<(), ClientError> {
-        let mut fresh = Client::connect(&self.addr, self.timeout).await?;
+        let mut fresh = Client::connect_with(&self.addr, self.tls.clone(), self.timeout).await?;
         if let Some((user, password)) = &self.credentials {
             fresh.login(user, password).await?;
         }

@@ -32,6 +32,24 @@ pub fn set(token: &str, max_age: u64) -> HeaderValue {
     HeaderValue::from_str(&value).unwrap_or_else(|_| clear())
 }
 
+/// The same `Set-Cookie` with `Secure` added, for a server that speaks HTTPS (where the
+/// reason above for leaving it out does not hold). A value that already has it, or is not
+/// the download cookie, is returned unchanged.
+pub fn secure(value: &HeaderValue) -> HeaderValue {
+    let Ok(text) = value.to_str() else {
+        return value.clone();
+    };
+    let ours = text.starts_with(&format!("{NAME}="));
+    if !ours
+        || text
+            .split(';')
+            .any(|a| a.trim().eq_ignore_ascii_case("secure"))
+    {
+        return value.clone();
+    }
+    HeaderValue::from_str(&format!("{text}; Secure")).unwrap_or_else(|_| value.clone())
+}
+
 /// `Set-Cookie` that deletes it.
 pub fn clear() -> HeaderValue {
     HeaderValue::from_static(
@@ -63,6 +81,16 @@ pub fn read(headers: &HeaderMap) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secure_adds_the_attribute_once_and_only_to_the_download_cookie() {
+        let set = secure(&set("tok", 60));
+        assert!(set.to_str().unwrap().ends_with("; Secure"));
+        assert_eq!(secure(&set), set);
+        assert!(secure(&clear()).to_str().unwrap().ends_with("; Secure"));
+        let other = HeaderValue::from_static("other=1; Path=/");
+        assert_eq!(secure(&other), other);
+    }
 
     #[test]
     fn only_reads_under_the_files_route_apply() {

@@ -35,7 +35,8 @@ use axum::response::{IntoResponse, Response};
 use ferry_core::Ferry;
 use tower_http::catch_panic::CatchPanicLayer;
 
-pub use server::{bind, serve};
+pub use ferry_net::Tls;
+pub use server::{HSTS, bind, serve, serve_with_tls};
 pub use state::{AppState, Limits};
 
 use crate::error::{ApiError, HttpError};

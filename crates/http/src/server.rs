@@ -7,13 +7,18 @@
 //! `max_buf_size` bounds what is buffered of a request head (the exact cap is a middleware in
 //! `lib.rs`), and shutdown asks every connection to finish its running request and close; those
 //! still running after `shutdown_grace` are aborted.
+//!
+//! HTTPS ([`serve_with_tls`]) is the same server on a TLS stream: the handshake runs in the
+//! connection's task under its own deadline, then hyper serves the decrypted stream. Every
+//! HTTPS response carries `Strict-Transport-Security`, and the download cookie gets `Secure`
+//! (see [`crate::cookie::secure`]).
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
 
 use axum::Router;
 use axum::extract::ConnectInfo;
-use ferry_net::{Accepted, Listener};
+use ferry_net::{Accepted, Io, Listener, Tls};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -35,6 +40,21 @@ pub async fn serve(
     limits: Limits,
     shutdown: CancellationToken,
 ) {
+    serve_with_tls(listener, app, limits, None, shutdown).await;
+}
+
+/// What HTTPS sends on every response: a year, the usual value once a site is on HTTPS.
+pub const HSTS: &str = "max-age=31536000";
+
+/// [`serve`], over TLS when `tls` is given.
+pub async fn serve_with_tls(
+    listener: TcpListener,
+    app: Router,
+    limits: Limits,
+    tls: Option<Tls>,
+    shutdown: CancellationToken,
+) {
+    let app = if tls.is_some() { secure(app) } else { app };
     let listener = Listener::new(
         listener,
         ferry_net::Limits {
@@ -65,22 +85,75 @@ pub async fn serve(
             let app = app.clone();
             async move { Ok::<_, Infallible>(app.oneshot(req).await.unwrap_or_else(|e| match e {})) }
         });
-        let conn = builder.serve_connection(TokioIo::new(stream), service);
+        let builder = builder.clone();
         let shutdown = token.clone();
+        let tls = tls.clone();
         async move {
             let _permit = permit;
-            let mut conn = std::pin::pin!(conn);
-            let ended = tokio::select! {
-                ended = conn.as_mut() => ended,
-                _ = shutdown.cancelled() => {
-                    conn.as_mut().graceful_shutdown();
-                    conn.await
-                }
-            };
-            if let Err(e) = ended {
-                tracing::debug!(%peer, error = %e, "http connection ended");
+            match tls {
+                None => drive(&builder, stream, service, peer, shutdown).await,
+                Some(tls) => match tls.accept(stream).await {
+                    Ok(stream) => drive(&builder, stream, service, peer, shutdown).await,
+                    Err(e) => {
+                        tracing::info!(%peer, door = "http", error = %e, "TLS handshake failed");
+                    }
+                },
             }
         }
     })
     .await;
+}
+
+/// Runs one HTTP/1 connection on `stream` until it ends or shutdown asks it to finish.
+async fn drive<S, Svc>(
+    builder: &http1::Builder,
+    stream: S,
+    service: Svc,
+    peer: SocketAddr,
+    shutdown: CancellationToken,
+) where
+    S: Io,
+    Svc: hyper::service::Service<
+            hyper::Request<Incoming>,
+            Response = axum::response::Response,
+            Error = Infallible,
+        >,
+{
+    let conn = builder.serve_connection(TokioIo::new(stream), service);
+    let mut conn = std::pin::pin!(conn);
+    let ended = tokio::select! {
+        ended = conn.as_mut() => ended,
+        _ = shutdown.cancelled() => {
+            conn.as_mut().graceful_shutdown();
+            conn.await
+        }
+    };
+    if let Err(e) = ended {
+        tracing::debug!(%peer, error = %e, "http connection ended");
+    }
+}
+
+/// The HTTPS additions: HSTS on every response, `Secure` on the download cookie.
+fn secure(app: Router) -> Router {
+    app.layer(axum::middleware::map_response(
+        |mut resp: axum::response::Response| async move {
+            let headers = resp.headers_mut();
+            headers.insert(
+                http::header::STRICT_TRANSPORT_SECURITY,
+                http::HeaderValue::from_static(HSTS),
+            );
+            let cookies: Vec<_> = headers
+                .get_all(http::header::SET_COOKIE)
+                .iter()
+                .map(crate::cookie::secure)
+                .collect();
+            if !cookies.is_empty() {
+                headers.remove(http::header::SET_COOKIE);
+                for c in cookies {
+                    headers.append(http::header::SET_COOKIE, c);
+                }
+            }
+            resp
+        },
+    ))
 }

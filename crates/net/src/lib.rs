@@ -13,6 +13,7 @@
 //! - [`run`](mod@run): [`run()`] — the accept loop with a graceful drain that tests drive
 //!   with a `CancellationToken`.
 //! - [`backoff`]: the growing pause after a failed `accept`.
+//! - [`tls`]: [`Tls`] — rustls around an accepted stream, its certificate reloadable.
 
 pub mod accepted;
 pub mod backoff;
@@ -20,9 +21,11 @@ pub mod listener;
 pub mod run;
 pub mod socket;
 pub mod sources;
+pub mod tls;
 
 pub use accepted::{Accepted, ConnectionPermit, Io};
 pub use listener::{Limits, Listener};
 pub use run::run;
 pub use socket::bind;
 pub use sources::Sources;
+pub use tls::Tls;

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use ferry_core::{Ferry, Session};
+use ferry_net::Io;
 use ferry_proto::{Frame, Request};
 use tokio::sync::OwnedSemaphorePermit;
 use tokio_util::sync::CancellationToken;
@@ -42,8 +43,8 @@ enum End {
 }
 
 /// Serves one accepted connection to completion.
-pub async fn serve_connection(
-    conn: Connection,
+pub async fn serve_connection<S: Io>(
+    conn: Connection<S>,
     peer: SocketAddr,
     ferry: Ferry,
     limits: Arc<Limits>,
@@ -70,8 +71,8 @@ pub async fn serve_connection(
 }
 
 /// One connection's state between frames.
-struct Handler {
-    conn: Connection,
+struct Handler<S> {
+    conn: Connection<S>,
     /// A frame (or read outcome) read while the previous request was being handled.
     prefetched: Option<Result<Option<Frame>, ReadError>>,
     peer: SocketAddr,
@@ -80,7 +81,7 @@ struct Handler {
     shutdown: CancellationToken,
 }
 
-impl Handler {
+impl<S: Io> Handler<S> {
     async fn run(&mut self, pre_auth: OwnedSemaphorePermit) -> (Option<String>, End) {
         let deadline = self.limits.login_timeout;
         let session = match tokio::time::timeout(deadline, self.handshake()).await {

@@ -16,4 +16,5 @@ pub mod limits;
 pub mod reply;
 pub mod server;
 
-pub use server::{Limits, bind, run};
+pub use ferry_net::Tls;
+pub use server::{Limits, bind, run, run_with_tls};

@@ -4,14 +4,20 @@
 //! door's own is the second, smaller pool for connections that have not logged in yet (so a
 //! crowd of silent sockets cannot starve real users) and the `limit_reached` frame a
 //! connection gets when that pool is empty.
+//!
+//! With TLS ([`run_with_tls`]) the handshake comes first, inside the connection's task (so a
+//! slow handshake never holds up `accept`), and the framed protocol starts on the decrypted
+//! stream: `hello` is the first frame inside the TLS session. A client that fails the
+//! handshake (plain text on a TLS port, a wrong certificate, silence past the deadline) is
+//! logged and closed; nothing else is affected.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use ferry_core::Ferry;
-use ferry_net::{Accepted, Listener};
+use ferry_net::{Accepted, Io, Listener, Tls};
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError};
 use tokio_util::sync::CancellationToken;
 
 use crate::connection::Connection;
@@ -28,6 +34,17 @@ pub fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
 /// Serves connections until `shutdown` is cancelled, then lets running ones finish their
 /// current step (within `shutdown_grace`) and closes the rest.
 pub async fn run(listener: TcpListener, ferry: Ferry, limits: Limits, shutdown: CancellationToken) {
+    run_with_tls(listener, ferry, limits, None, shutdown).await;
+}
+
+/// [`run`], with every connection wrapped in TLS first when `tls` is given.
+pub async fn run_with_tls(
+    listener: TcpListener,
+    ferry: Ferry,
+    limits: Limits,
+    tls: Option<Tls>,
+    shutdown: CancellationToken,
+) {
     let listener = Listener::new(listener, limits.listener());
     let limits = Arc::new(limits);
     let unauthenticated = Arc::new(Semaphore::new(limits.max_unauthenticated));
@@ -38,25 +55,43 @@ pub async fn run(listener: TcpListener, ferry: Ferry, limits: Limits, shutdown: 
             peer,
             permit,
         } = accepted;
-        let mut conn = Connection::new(stream, limits.frame_timeout, limits.write_timeout);
         // Taken here, in the accept loop, so the pool is checked in accept order.
         let pre_auth = unauthenticated.clone().try_acquire_owned();
-        let (ferry, limits, shutdown) = (ferry.clone(), limits.clone(), token.clone());
+        let (ferry, limits, shutdown, tls) =
+            (ferry.clone(), limits.clone(), token.clone(), tls.clone());
         async move {
             let _permit = permit;
-            match pre_auth {
-                Ok(pre_auth) => {
-                    serve_connection(conn, peer, ferry, limits, pre_auth, shutdown).await;
-                }
-                Err(_) => {
-                    let refusal = reply::error_code(
-                        "limit_reached",
-                        "too many connections waiting to log in",
-                    );
-                    let _ = conn.send(refusal).await;
-                }
+            match tls {
+                None => serve(stream, peer, ferry, limits, pre_auth, shutdown).await,
+                Some(tls) => match tls.accept(stream).await {
+                    Ok(stream) => serve(stream, peer, ferry, limits, pre_auth, shutdown).await,
+                    Err(e) => {
+                        tracing::info!(%peer, door = "tcp", error = %e, "TLS handshake failed");
+                    }
+                },
             }
         }
     })
     .await;
+}
+
+/// Serves one connection on its (plain or decrypted) stream, or refuses it when the
+/// not-logged-in pool was empty.
+async fn serve<S: Io>(
+    stream: S,
+    peer: SocketAddr,
+    ferry: Ferry,
+    limits: Arc<Limits>,
+    pre_auth: Result<OwnedSemaphorePermit, TryAcquireError>,
+    shutdown: CancellationToken,
+) {
+    let mut conn = Connection::new(stream, limits.frame_timeout, limits.write_timeout);
+    match pre_auth {
+        Ok(pre_auth) => serve_connection(conn, peer, ferry, limits, pre_auth, shutdown).await,
+        Err(_) => {
+            let refusal =
+                reply::error_code("limit_reached", "too many connections waiting to log in");
+            let _ = conn.send(refusal).await;
+        }
+    }
 }

@@ -88,6 +88,7 @@ impl Server {
                 .unwrap();
             let http = line
                 .strip_prefix("ferry: http listening on http://")
+                .or_else(|| line.strip_prefix("ferry: http listening on https://"))
                 .and_then(|rest| rest.split('/').next())
                 .map(|a| a.parse::<SocketAddr>().expect("http address"));
             stdout_lines.lock().unwrap().push(line);

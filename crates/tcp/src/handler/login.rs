@@ -23,7 +23,7 @@ fn hello() -> HelloReply {
     }
 }
 
-impl Handler {
+impl<S: ferry_net::Io> Handler<S> {
     /// Hello, then SCRAM. Returns the logged-in session.
     pub(super) async fn handshake(&mut self) -> Result<Session, End> {
         let frame = self.next().await?;

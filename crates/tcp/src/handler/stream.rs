@@ -18,7 +18,7 @@ enum Watched<T> {
     Shutdown,
 }
 
-impl Handler {
+impl<S: ferry_net::Io> Handler<S> {
     /// Answers `get`: the head, the data frames, the end.
     pub(super) async fn download(
         &mut self,

@@ -1,0 +1,122 @@
+//! Big transfers over TLS on both doors, next to the plain rows of [`crate::raw`] and
+//! [`crate::http`]: a second server with `--tls-self-signed`, the same file both ways.
+
+use anyhow::{Context, Result, ensure};
+use ferry_client::{Client, GetOptions, NoProgress, PutOptions, TlsClient};
+use reqwest::header::CONTENT_LENGTH;
+use serde_json::Value;
+use std::time::Duration;
+use tokio_util::io::ReaderStream;
+
+use crate::refs::mb_per_s;
+use crate::report::{REF_MD5, REF_TCP};
+use crate::server::{PASSWORD, USER};
+use crate::{Ctx, data, http};
+
+/// Row names, so the table and the JSON agree.
+pub const RAW_UP: &str = "TLS raw upload (ferry put)";
+pub const RAW_DOWN: &str = "TLS raw download";
+pub const HTTPS_PUT: &str = "TLS HTTPS PUT whole body";
+pub const HTTPS_GET: &str = "TLS HTTPS GET";
+
+pub async fn run(ctx: &mut Ctx) -> Result<()> {
+    let (source, md5) = ctx.big_source().await?;
+    let data_dir = ctx.scratch.join("tls-data");
+    let tls_server = ctx
+        .server
+        .start_like(&data_dir, &["--tls-self-signed"])
+        .context("cannot start the TLS server")?;
+    // The TLS server stands in for the plain one while these rows run, so probes, URLs and
+    // homes follow it; the plain one is put back whatever happens.
+    let plain = std::mem::replace(&mut ctx.server, tls_server);
+    let result = rows(ctx, &source, &md5).await;
+    let mut tls_server = std::mem::replace(&mut ctx.server, plain);
+    let _ = tls_server.stop();
+    result
+}
+
+async fn rows(ctx: &mut Ctx, source: &std::path::Path, md5: &str) -> Result<()> {
+    let size = ctx.plan.size;
+    let pin = ctx
+        .server
+        .fingerprint
+        .clone()
+        .context("the TLS server printed no fingerprint")?;
+    let tls = TlsClient::pinned(&pin)?;
+    let addr = ctx.server.tcp.to_string();
+    let mut client = Client::connect_with(&addr, Some(tls), Duration::from_secs(300)).await?;
+    client.login(USER, PASSWORD).await?;
+
+    let probe = ctx.server.probe()?;
+    let put = client
+        .put(
+            source,
+            Some("/tls-big.bin"),
+            PutOptions::default(),
+            &mut NoProgress,
+        )
+        .await?;
+    let usage = probe.finish(&ctx.server)?;
+    ensure!(
+        put.md5 == md5,
+        "WRONG BYTES: TLS upload MD5 {}, sent {md5}",
+        put.md5
+    );
+    data::verify_file(&ctx.server.home().join("tls-big.bin"), size, md5)?;
+    ctx.report
+        .ratio(RAW_UP, mb_per_s(size, usage.secs), "MB/s", REF_MD5, 0.75);
+    ctx.report.usage(RAW_UP, &usage, size);
+
+    let local = ctx.scratch.join("tls-download.bin");
+    let options = GetOptions {
+        overwrite: true,
+        retries: 0,
+    };
+    let probe = ctx.server.probe()?;
+    let got = client
+        .get("/tls-big.bin", Some(&local), options, &mut NoProgress)
+        .await?;
+    let usage = probe.finish(&ctx.server)?;
+    ensure!(got.md5 == md5, "WRONG BYTES: TLS download MD5 {}", got.md5);
+    data::verify_file(&local, size, md5)?;
+    std::fs::remove_file(&local)?;
+    ctx.report
+        .ratio(RAW_DOWN, mb_per_s(size, usage.secs), "MB/s", REF_TCP, 0.5);
+    ctx.report.usage(RAW_DOWN, &usage, size);
+    client.close().await;
+
+    let https = http::tls_client()?;
+    let probe = ctx.server.probe()?;
+    let file = tokio::fs::File::open(source).await?;
+    let resp = https
+        .put(http::url(ctx, "/files/tls-put.bin"))
+        .basic_auth(USER, Some(PASSWORD))
+        .header(CONTENT_LENGTH, size)
+        .header("Content-MD5", http::content_md5(md5)?)
+        .body(reqwest::Body::wrap_stream(ReaderStream::with_capacity(
+            file,
+            1 << 20,
+        )))
+        .send()
+        .await?;
+    let status = resp.status();
+    let entry: Value = resp.json().await?;
+    let usage = probe.finish(&ctx.server)?;
+    ensure!(status.is_success(), "HTTPS PUT answered {status}: {entry}");
+    http::check_entry("HTTPS PUT", &entry, md5)?;
+    ctx.report
+        .ratio(HTTPS_PUT, mb_per_s(size, usage.secs), "MB/s", REF_MD5, 0.75);
+    ctx.report.usage(HTTPS_PUT, &usage, size);
+
+    let probe = ctx.server.probe()?;
+    let (got_md5, got_len, _) = http::download(ctx, &https, "/files/tls-put.bin").await?;
+    let usage = probe.finish(&ctx.server)?;
+    ensure!(
+        got_md5 == md5 && got_len == size,
+        "WRONG BYTES: HTTPS GET gave {got_len} bytes hashing to {got_md5}"
+    );
+    ctx.report
+        .ratio(HTTPS_GET, mb_per_s(size, usage.secs), "MB/s", REF_TCP, 0.4);
+    ctx.report.usage(HTTPS_GET, &usage, size);
+    Ok(())
+}

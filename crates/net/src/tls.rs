@@ -1,0 +1,116 @@
+//! TLS for both doors: a rustls acceptor whose certificate can be swapped while it serves.
+//!
+//! A door stays generic over its stream ([`Io`](crate::Io)); TLS is a wrapper put around the
+//! accepted `TcpStream` by [`Tls::accept`] before the door's own protocol starts, so neither
+//! door's protocol code knows whether it is encrypted.
+//!
+//! - [`resolver`]: [`ReloadableCert`] — rustls asks it for the certificate on every handshake;
+//!   [`Tls::reload`] replaces what it holds, so connections already open keep their session
+//!   and new ones get the new certificate (SIGHUP in `ferry serve`).
+//! - [`pem`]: reading a PEM certificate chain and private key into rustls' types.
+//! - [`self_signed`]: a generated certificate kept in the data folder, for `--tls-self-signed`.
+
+pub mod pem;
+pub mod resolver;
+pub mod self_signed;
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpStream;
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::server::TlsStream;
+
+pub use resolver::ReloadableCert;
+
+/// How long a client has to finish the TLS handshake after connecting. A peer that connects
+/// and says nothing holds a connection permit; this bounds it the way the doors' own header
+/// and login deadlines do once the session has started.
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A door's TLS: the acceptor, where its certificate comes from, and the handshake deadline.
+/// A cheap `Clone`; every clone serves (and reloads) the same certificate.
+#[derive(Clone)]
+pub struct Tls {
+    acceptor: TlsAcceptor,
+    cert: Arc<ReloadableCert>,
+    files: Arc<(PathBuf, PathBuf)>,
+    handshake_timeout: Duration,
+}
+
+impl std::fmt::Debug for Tls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tls")
+            .field("cert", &self.files.0)
+            .field("key", &self.files.1)
+            .field("fingerprint", &self.fingerprint())
+            .finish()
+    }
+}
+
+impl Tls {
+    /// TLS serving the PEM certificate chain in `cert` with the PEM private key in `key`.
+    pub fn from_pem_files(cert: &Path, key: &Path) -> io::Result<Tls> {
+        let certified = pem::load(cert, key)?;
+        let resolver = Arc::new(ReloadableCert::new(certified));
+        // The process-wide default provider is not relied on: `ring` is named here, so a
+        // dependency that enables another provider cannot make this ambiguous.
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(io::Error::other)?
+            .with_no_client_auth()
+            .with_cert_resolver(resolver.clone());
+        config.alpn_protocols = Vec::new();
+        Ok(Tls {
+            acceptor: TlsAcceptor::from(Arc::new(config)),
+            cert: resolver,
+            files: Arc::new((cert.to_path_buf(), key.to_path_buf())),
+            handshake_timeout: HANDSHAKE_TIMEOUT,
+        })
+    }
+
+    /// The same TLS with another handshake deadline (tests use a short one).
+    pub fn with_handshake_timeout(mut self, timeout: Duration) -> Tls {
+        self.handshake_timeout = timeout;
+        self
+    }
+
+    /// Reads the certificate and key files again and serves them to new connections. On an
+    /// error the certificate served so far stays in place.
+    pub fn reload(&self) -> io::Result<()> {
+        let certified = pem::load(&self.files.0, &self.files.1)?;
+        self.cert.replace(certified);
+        Ok(())
+    }
+
+    /// The SHA-256 fingerprint of the certificate served now (lowercase hex pairs joined by
+    /// colons), what `ferry --fingerprint` pins.
+    pub fn fingerprint(&self) -> String {
+        self.cert.fingerprint()
+    }
+
+    /// Runs the server side of the handshake on an accepted stream, within the deadline.
+    pub async fn accept(&self, stream: TcpStream) -> io::Result<TlsStream<TcpStream>> {
+        match tokio::time::timeout(self.handshake_timeout, self.acceptor.accept(stream)).await {
+            Ok(result) => result,
+            Err(_) => Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "TLS handshake timed out",
+            )),
+        }
+    }
+}
+
+/// SHA-256 of DER bytes as lowercase hex pairs joined by colons.
+pub fn fingerprint(der: &[u8]) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(der);
+    digest
+        .iter()
+        .map(|b| hex::encode([*b]))
+        .collect::<Vec<_>>()
+        .join(":")
+}
