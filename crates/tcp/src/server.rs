@@ -36,8 +36,9 @@ pub async fn run(listener: TcpListener, ferry: Ferry, limits: Limits, shutdown: 
         let Accepted {
             stream,
             peer,
-            permit,
+            mut permit,
         } = accepted;
+        let startup = permit.take_startup();
         let mut conn = Connection::new(stream, limits.frame_timeout, limits.write_timeout);
         // Taken here, in the accept loop, so the pool is checked in accept order.
         let pre_auth = unauthenticated.clone().try_acquire_owned();
@@ -46,6 +47,7 @@ pub async fn run(listener: TcpListener, ferry: Ferry, limits: Limits, shutdown: 
             let _permit = permit;
             match pre_auth {
                 Ok(pre_auth) => {
+                    let pre_auth = (pre_auth, startup);
                     serve_connection(conn, peer, ferry, limits, pre_auth, shutdown).await;
                 }
                 Err(_) => {
