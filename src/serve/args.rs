@@ -59,7 +59,11 @@ pub struct ServeArgs {
     /// Reverse proxies (CIDRs or addresses; repeat or comma-separate) whose `Forwarded` /
     /// `X-Forwarded-For` headers name the client for limits, throttling and logs. From any
     /// other peer those headers are ignored.
-    #[arg(long = "trusted-proxy", env = "FERRY_TRUSTED_PROXY", value_delimiter = ',')]
+    #[arg(
+        long = "trusted-proxy",
+        env = "FERRY_TRUSTED_PROXY",
+        value_delimiter = ','
+    )]
     trusted_proxy: Vec<String>,
     /// Bearer tokens one user may hold; issuing one more revokes the oldest.
     #[arg(long, default_value_t = 32)]

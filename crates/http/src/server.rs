@@ -76,7 +76,11 @@ pub async fn serve(
         let first_tx = Mutex::new(Some(first_tx));
         let (app, proxies) = (app.clone(), proxies.clone());
         let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
-            if let Some(tx) = first_tx.lock().unwrap_or_else(PoisonError::into_inner).take() {
+            if let Some(tx) = first_tx
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take()
+            {
                 let _ = tx.send(());
             }
             let client = client_addr(&proxies, peer, req.headers());
@@ -84,8 +88,14 @@ pub async fn serve(
             let (app, startup) = (app.clone(), startup.clone());
             async move {
                 let resp = app.oneshot(req).await.unwrap_or_else(|e| match e {});
-                if !matches!(resp.status(), StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
-                    startup.lock().unwrap_or_else(PoisonError::into_inner).take();
+                if !matches!(
+                    resp.status(),
+                    StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
+                ) {
+                    startup
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .take();
                 }
                 Ok::<_, Infallible>(resp)
             }
@@ -96,7 +106,10 @@ pub async fn serve(
             let _permit = permit;
             let mut conn = std::pin::pin!(conn);
             let first_deadline = async move {
-                if tokio::time::timeout(first_request_timeout, first_rx).await.is_err() {
+                if tokio::time::timeout(first_request_timeout, first_rx)
+                    .await
+                    .is_err()
+                {
                     return;
                 }
                 std::future::pending::<()>().await

@@ -125,7 +125,10 @@ mod tests {
         let got = t.client(ip("192.0.2.9"), ["for=203.0.113.5"], ["203.0.113.6"]);
         assert_eq!(got, ip("192.0.2.9"));
         let none = TrustedProxies::default();
-        assert_eq!(none.client(ip("127.0.0.1"), [], ["203.0.113.6"]), ip("127.0.0.1"));
+        assert_eq!(
+            none.client(ip("127.0.0.1"), [], ["203.0.113.6"]),
+            ip("127.0.0.1")
+        );
     }
 
     #[test]

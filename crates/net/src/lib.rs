@@ -20,17 +20,17 @@
 
 pub mod accepted;
 pub mod backoff;
+pub mod forwarded;
 pub mod listener;
 pub mod run;
 pub mod socket;
 pub mod sources;
 pub mod startups;
-pub mod forwarded;
 
 pub use accepted::{Accepted, ConnectionPermit, Io};
+pub use forwarded::TrustedProxies;
 pub use listener::{Limits, Listener};
 pub use run::run;
 pub use socket::bind;
 pub use sources::Sources;
 pub use startups::{StartupLimits, StartupSlot, Startups};
-pub use forwarded::TrustedProxies;

@@ -18,8 +18,8 @@ use tokio::sync::Semaphore;
 
 use crate::accepted::{Accepted, ConnectionPermit};
 use crate::backoff::{Backoff, is_connection_error};
-use crate::socket::tune;
 use crate::forwarded::TrustedProxies;
+use crate::socket::tune;
 use crate::sources::Sources;
 use crate::startups::{StartupLimits, Startups, roll};
 

@@ -103,7 +103,11 @@ impl Startups {
     /// Startups `ip` holds now.
     pub fn count(&self, ip: IpAddr) -> usize {
         let table = self.table();
-        table.per_source.get(&ip.to_canonical()).copied().unwrap_or(0)
+        table
+            .per_source
+            .get(&ip.to_canonical())
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Admits one more startup from `ip` under `limits`, or `None`. `roll` is a uniform draw
@@ -199,13 +203,22 @@ mod tests {
         let _held: Vec<_> = (0..10)
             .map(|i| s.enter(ip(&format!("10.0.1.{i}")), &lim, 0).unwrap())
             .collect();
-        assert!(s.enter(ip("10.0.2.1"), &lim, 29).is_none(), "roll under 30% refuses");
-        assert!(s.enter(ip("10.0.2.1"), &lim, 30).is_some(), "roll at 30% admits");
+        assert!(
+            s.enter(ip("10.0.2.1"), &lim, 29).is_none(),
+            "roll under 30% refuses"
+        );
+        assert!(
+            s.enter(ip("10.0.2.1"), &lim, 30).is_some(),
+            "roll at 30% admits"
+        );
     }
 
     #[test]
     fn max_startups_parses_both_forms() {
-        assert_eq!(StartupLimits::parse_max_startups("10:30:100"), Ok((10, 30, 100)));
+        assert_eq!(
+            StartupLimits::parse_max_startups("10:30:100"),
+            Ok((10, 30, 100))
+        );
         assert_eq!(StartupLimits::parse_max_startups("50"), Ok((50, 100, 50)));
         assert!(StartupLimits::parse_max_startups("100:30:10").is_err());
         assert!(StartupLimits::parse_max_startups("1:2").is_err());

@@ -89,7 +89,11 @@ fn a_typo_behind_a_shared_address_does_not_lock_out_a_colleague() {
     let (t, now) = (throttle(), Instant::now());
     fail(&t, 10, A, "alice", now);
     assert!(retry_after(&t, A, "alice", now).is_some());
-    assert_eq!(retry_after(&t, A, "bob", now), None, "same address, other account");
+    assert_eq!(
+        retry_after(&t, A, "bob", now),
+        None,
+        "same address, other account"
+    );
 }
 
 #[test]
@@ -98,7 +102,11 @@ fn a_locked_account_still_admits_a_source_that_has_not_failed_on_it() {
     for i in 0..30u32 {
         t.record_failure(IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + i)), "alice", now);
     }
-    assert_eq!(retry_after(&t, B, "alice", now), None, "new source, no failures");
+    assert_eq!(
+        retry_after(&t, B, "alice", now),
+        None,
+        "new source, no failures"
+    );
     // A guessing source that has failed once on the account meets the account lock.
     t.record_failure(B, "alice", now);
     assert!(retry_after(&t, B, "alice", now).is_some());
@@ -118,7 +126,11 @@ fn account_lock_needs_more_failures_than_the_pair_lock() {
         t.record_failure(IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + i)), "alice", now);
     }
     t.record_failure(B, "alice", now);
-    assert_eq!(retry_after(&t, B, "alice", now), None, "20 failures are free");
+    assert_eq!(
+        retry_after(&t, B, "alice", now),
+        None,
+        "20 failures are free"
+    );
 }
 
 #[test]
@@ -127,7 +139,11 @@ fn spraying_many_accounts_from_one_source_locks_the_source() {
     for i in 0..100 {
         t.record_failure(A, &format!("name{i}"), now);
     }
-    assert_eq!(retry_after(&t, A, "bob", now), None, "100 failures are free");
+    assert_eq!(
+        retry_after(&t, A, "bob", now),
+        None,
+        "100 failures are free"
+    );
     t.record_failure(A, "name100", now);
     assert!(retry_after(&t, A, "bob", now).is_some());
     assert_eq!(retry_after(&t, B, "bob", now), None);
