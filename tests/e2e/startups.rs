@@ -35,6 +35,11 @@ fn silent_sockets(source: IpAddr, addr: SocketAddr, n: usize) -> Vec<TcpStream> 
 
 /// Status line of a Basic-authenticated `GET /api/v1/me` from `source`, within 5 s.
 fn http_me(source: IpAddr, addr: SocketAddr) -> String {
+    http_me_as(source, addr, PASSWORD, "")
+}
+
+/// The same with a chosen password and extra header lines (each ending in `\r\n`).
+fn http_me_as(source: IpAddr, addr: SocketAddr, password: &str, extra: &str) -> String {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_io()
         .build()
@@ -49,10 +54,10 @@ fn http_me(source: IpAddr, addr: SocketAddr) -> String {
     stream
         .set_read_timeout(Some(Duration::from_secs(5)))
         .unwrap();
-    let auth = base64::engine::general_purpose::STANDARD.encode(format!("admin:{PASSWORD}"));
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("admin:{password}"));
     write!(
         stream,
-        "GET /api/v1/me HTTP/1.1\r\nhost: x\r\nauthorization: Basic {auth}\r\nconnection: close\r\n\r\n"
+        "GET /api/v1/me HTTP/1.1\r\nhost: x\r\nauthorization: Basic {auth}\r\n{extra}connection: close\r\n\r\n"
     )
     .unwrap();
     let mut head = [0u8; 12];
@@ -96,4 +101,41 @@ fn an_http_connection_that_sends_nothing_is_closed_after_the_first_request_timeo
     // hyper's own header timeout is 10 s; the first-request one closes it well before the 5 s
     // read timeout.
     assert_eq!(silent.read(&mut buf).expect("closed, not timed out"), 0);
+}
+
+/// Six failures for admin from the client a request names in `X-Forwarded-For`, then the
+/// right password from another named client: the status lines of (the sixth failure's
+/// follow-up from the same client, the other client).
+fn forwarded_lockout(extra: &[&str]) -> (String, String) {
+    let http = crate::support::free_port();
+    let mut args = vec!["--http".to_string(), http.to_string()];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let server = Server::start(&args);
+    let from = |client: &str| format!("x-forwarded-for: {client}\r\n");
+    for _ in 0..6 {
+        let status = http_me_as(USER, server.http, "wrong", &from("198.51.100.1"));
+        assert_eq!(status, "HTTP/1.1 401");
+    }
+    (
+        http_me_as(USER, server.http, PASSWORD, &from("198.51.100.1")),
+        http_me_as(USER, server.http, PASSWORD, &from("198.51.100.2")),
+    )
+}
+
+#[test]
+fn forwarded_for_names_the_client_only_behind_a_trusted_proxy() {
+    let (same, other) = forwarded_lockout(&["--trusted-proxy", "10.0.0.0/8,127.0.0.1/32"]);
+    assert_eq!(same, "HTTP/1.1 429", "the named client is locked");
+    assert_eq!(
+        other, "HTTP/1.1 200",
+        "another client behind the proxy is not"
+    );
+
+    let (same, other) = forwarded_lockout(&[]);
+    assert_eq!(same, "HTTP/1.1 429");
+    assert_eq!(
+        other, "HTTP/1.1 429",
+        "from an untrusted peer the header is ignored: both are the peer"
+    );
 }
