@@ -45,6 +45,29 @@ pub struct ServeArgs {
     /// Connections not yet logged in at once.
     #[arg(long, default_value_t = 64)]
     max_unauthenticated: usize,
+    /// Connections not yet logged in that one source address may hold, per door (OpenSSH's
+    /// PerSourceMaxStartups). Trusted proxies are exempt.
+    #[arg(long, default_value_t = 10)]
+    max_startups_per_source: usize,
+    /// Connections not yet logged in, per door, as START:RATE:FULL (OpenSSH's MaxStartups):
+    /// from START on, new ones are refused with probability RATE% rising to 100% at FULL.
+    #[arg(long, default_value = "100:30:300", value_parser = ferry_net::StartupLimits::parse_max_startups)]
+    max_startups: (usize, u8, usize),
+    /// Seconds an HTTP client has, from connect, to send its first request's headers.
+    #[arg(long, default_value_t = 3.0)]
+    http_first_request_timeout: f64,
+    /// Reverse proxies (CIDRs or addresses; repeat or comma-separate) whose `Forwarded` /
+    /// `X-Forwarded-For` headers name the client for limits, throttling and logs. From any
+    /// other peer those headers are ignored.
+    #[arg(
+        long = "trusted-proxy",
+        env = "FERRY_TRUSTED_PROXY",
+        value_delimiter = ','
+    )]
+    trusted_proxy: Vec<String>,
+    /// Bearer tokens one user may hold; issuing one more revokes the oldest.
+    #[arg(long, default_value_t = 32)]
+    max_tokens_per_user: usize,
     /// Seconds from connect to a completed login.
     #[arg(long, default_value_t = 10.0)]
     login_timeout: f64,
@@ -182,10 +205,12 @@ impl ExecArgs {
 impl ServeArgs {
     /// The core's configuration for the data folder (which must exist by now).
     pub(super) fn core_config(&self) -> anyhow::Result<Config> {
+        self.validate_trusted_proxies()?;
         let mut config = Config::new(&self.data);
         config.upload_ttl = Duration::from_secs(self.upload_ttl);
         config.max_uploads_per_user = self.max_uploads_per_user;
         config.token_ttl = Duration::from_secs(self.token_ttl.max(1));
+        config.max_tokens_per_user = self.max_tokens_per_user.max(1);
         config.exec = self.exec.config()?;
         config.max_upload_size = self.max_upload_size;
         Ok(config)
@@ -199,6 +224,7 @@ impl ServeArgs {
             // the per-source limit existed.
             max_per_source: self.max_connections,
             max_unauthenticated: self.max_unauthenticated,
+            startups: self.startup_limits(),
             login_timeout: secs(self.login_timeout),
             frame_timeout: secs(self.frame_timeout),
             idle_timeout: secs(self.idle_timeout),
@@ -218,8 +244,33 @@ impl ServeArgs {
             body_idle_timeout: secs(self.http_body_timeout),
             max_chunk: self.http_max_chunk,
             shutdown_grace: secs(self.shutdown_grace),
+            first_request_timeout: secs(self.http_first_request_timeout),
+            startups: self.startup_limits(),
+            trusted_proxies: self.trusted_proxies(),
             ..ferry_http::Limits::default()
         }
+    }
+
+    fn startup_limits(&self) -> ferry_net::StartupLimits {
+        let (start, rate, full) = self.max_startups;
+        ferry_net::StartupLimits {
+            per_source: self.max_startups_per_source.max(1),
+            start,
+            rate,
+            full,
+        }
+    }
+
+    /// The `--trusted-proxy` networks; checked by `validate_trusted_proxies` at startup.
+    fn trusted_proxies(&self) -> ferry_net::TrustedProxies {
+        ferry_net::TrustedProxies::parse(&self.trusted_proxy).unwrap_or_default()
+    }
+
+    /// Refuses a `--trusted-proxy` that is not a network, rather than trusting nothing.
+    pub(super) fn validate_trusted_proxies(&self) -> anyhow::Result<()> {
+        ferry_net::TrustedProxies::parse(&self.trusted_proxy)
+            .map(drop)
+            .map_err(|e| anyhow::anyhow!("--trusted-proxy: {e}"))
     }
 
     /// How often expired uploads are swept.

@@ -9,6 +9,7 @@ mod hostile;
 mod http_client;
 mod http_parity;
 mod lifecycle;
+mod startups;
 mod support;
 mod throttle;
 mod tls;

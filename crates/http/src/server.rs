@@ -5,7 +5,10 @@
 //! permit before `accept`, at most `max_connections` open, back-off on accept errors, the
 //! drain). `header_read_timeout` drops a client that never finishes its headers,
 //! `max_buf_size` bounds what is buffered of a request head (the exact cap is a middleware in
-//! `lib.rs`), and shutdown asks every connection to finish its running request and close; those
+//! `lib.rs`), a connection that has not sent its first request's headers within
+//! `first_request_timeout` is closed, connections not yet authenticated are held to the
+//! listener's startup limits, the client address comes from `Forwarded` / `X-Forwarded-For`
+//! only behind a trusted proxy, and shutdown asks every connection to finish its running request and close; those
 //! still running after `shutdown_grace` are aborted.
 //!
 //! HTTPS ([`serve_with_tls`]) is the same server on a TLS stream: the handshake runs in the
@@ -15,10 +18,12 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::Router;
 use axum::extract::ConnectInfo;
-use ferry_net::{Accepted, Io, Listener, Tls};
+use ferry_net::{Accepted, Io, Listener, Tls, TrustedProxies};
+use http::{HeaderMap, StatusCode};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -61,6 +66,8 @@ pub async fn serve_with_tls(
             door: "http",
             max_connections: limits.max_connections,
             max_per_source: limits.max_connections,
+            startups: limits.startups,
+            trusted_proxies: limits.trusted_proxies.clone(),
             // An idle keep-alive connection is bounded by `header_read_timeout` already.
             keepalive: None,
             shutdown_grace: limits.shutdown_grace,
@@ -73,27 +80,65 @@ pub async fn serve_with_tls(
         .max_buf_size(limits.max_header_bytes.max(8192))
         .keep_alive(true);
     let token = shutdown.clone();
+    let proxies = Arc::new(limits.trusted_proxies.clone());
+    let first_request_timeout = limits.first_request_timeout;
     ferry_net::run(listener, shutdown, move |accepted: Accepted| {
         let Accepted {
             stream,
             peer,
-            permit,
+            mut permit,
         } = accepted;
-        let app = app.clone();
+        // The connection counts as not logged in until a request on it is answered with
+        // something other than 401/403; the first request's headers must arrive within
+        // `first_request_timeout`, which `first` reports.
+        let startup = Arc::new(Mutex::new(permit.take_startup()));
+        let (first_tx, first_rx) = tokio::sync::oneshot::channel::<()>();
+        let first_tx = Mutex::new(Some(first_tx));
+        let (app, proxies) = (app.clone(), proxies.clone());
         let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
-            req.extensions_mut().insert(ConnectInfo(peer));
-            let app = app.clone();
-            async move { Ok::<_, Infallible>(app.oneshot(req).await.unwrap_or_else(|e| match e {})) }
+            if let Some(tx) = first_tx
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take()
+            {
+                let _ = tx.send(());
+            }
+            let client = client_addr(&proxies, peer, req.headers());
+            req.extensions_mut().insert(ConnectInfo(client));
+            let (app, startup) = (app.clone(), startup.clone());
+            async move {
+                let resp = app.oneshot(req).await.unwrap_or_else(|e| match e {});
+                if !matches!(
+                    resp.status(),
+                    StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN
+                ) {
+                    startup
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .take();
+                }
+                Ok::<_, Infallible>(resp)
+            }
         });
         let builder = builder.clone();
         let shutdown = token.clone();
         let tls = tls.clone();
         async move {
             let _permit = permit;
+            let first = async move {
+                // Ends when no request head arrived in time; pending once one did.
+                if tokio::time::timeout(first_request_timeout, first_rx)
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+                std::future::pending::<()>().await
+            };
             match tls {
-                None => drive(&builder, stream, service, peer, shutdown).await,
+                None => drive(&builder, stream, service, peer, first, shutdown).await,
                 Some(tls) => match tls.accept(stream).await {
-                    Ok(stream) => drive(&builder, stream, service, peer, shutdown).await,
+                    Ok(stream) => drive(&builder, stream, service, peer, first, shutdown).await,
                     Err(e) => {
                         tracing::info!(%peer, door = "http", error = %e, "TLS handshake failed");
                     }
@@ -110,6 +155,7 @@ async fn drive<S, Svc>(
     stream: S,
     service: Svc,
     peer: SocketAddr,
+    first: impl Future<Output = ()>,
     shutdown: CancellationToken,
 ) where
     S: Io,
@@ -123,6 +169,10 @@ async fn drive<S, Svc>(
     let mut conn = std::pin::pin!(conn);
     let ended = tokio::select! {
         ended = conn.as_mut() => ended,
+        () = first => {
+            tracing::debug!(%peer, "no request within the first-request timeout");
+            return;
+        }
         _ = shutdown.cancelled() => {
             conn.as_mut().graceful_shutdown();
             conn.await
@@ -156,4 +206,21 @@ fn secure(app: Router) -> Router {
             resp
         },
     ))
+}
+
+/// The client's address: the peer, or whom a trusted proxy's forwarding headers name.
+fn client_addr(proxies: &TrustedProxies, peer: SocketAddr, headers: &HeaderMap) -> SocketAddr {
+    if proxies.is_empty() {
+        return peer;
+    }
+    let values = |name| {
+        headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect::<Vec<_>>()
+    };
+    let forwarded = values(http::header::FORWARDED);
+    let xff = values(http::HeaderName::from_static("x-forwarded-for"));
+    SocketAddr::new(proxies.client(peer.ip(), forwarded, xff), peer.port())
 }

@@ -24,6 +24,15 @@ pub struct Limits {
     pub max_json: usize,
     /// How long shutdown waits for running requests.
     pub shutdown_grace: Duration,
+    /// Time from connect to the end of the first request's headers (default 3 s): shorter
+    /// than `header_timeout`, since a connection that has sent nothing yet is the cheapest
+    /// way to hold a slot.
+    pub first_request_timeout: Duration,
+    /// Connections that have not authenticated, per source and in total. A connection counts
+    /// until a request on it gets a response other than 401/403.
+    pub startups: ferry_net::StartupLimits,
+    /// Peers whose `Forwarded` / `X-Forwarded-For` name the client (default: none).
+    pub trusted_proxies: ferry_net::TrustedProxies,
 }
 
 impl Default for Limits {
@@ -37,6 +46,9 @@ impl Default for Limits {
             max_chunk: 256 * 1024 * 1024,
             max_json: 64 * 1024,
             shutdown_grace: Duration::from_secs(10),
+            first_request_timeout: Duration::from_secs(3),
+            startups: ferry_net::StartupLimits::default(),
+            trusted_proxies: ferry_net::TrustedProxies::default(),
         }
     }
 }

@@ -11,6 +11,7 @@ use tokio::net::TcpStream;
 use tokio::sync::OwnedSemaphorePermit;
 
 use crate::sources::SourceSlot;
+use crate::startups::StartupSlot;
 
 /// A byte stream a door can serve: a `TcpStream`, a TLS stream over one, a boxed one.
 pub trait Io: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
@@ -46,19 +47,36 @@ impl<S: Io> Accepted<S> {
 }
 
 /// One connection's place in the listener's limits: one of `max_connections`, one of its
-/// source's `max_per_source`. Dropping it frees both.
+/// source's `max_per_source` and, until it logs in, one startup. Dropping it frees all.
 #[derive(Debug)]
 pub struct ConnectionPermit {
     _connection: OwnedSemaphorePermit,
     source: SourceSlot,
+    startup: Option<StartupSlot>,
 }
 
 impl ConnectionPermit {
-    pub(crate) fn new(connection: OwnedSemaphorePermit, source: SourceSlot) -> Self {
+    pub(crate) fn new(
+        connection: OwnedSemaphorePermit,
+        source: SourceSlot,
+        startup: StartupSlot,
+    ) -> Self {
         ConnectionPermit {
             _connection: connection,
             source,
+            startup: Some(startup),
         }
+    }
+
+    /// The connection's place among those not logged in yet, for the door to drop when the
+    /// connection logs in (it is dropped with the permit otherwise). `None` once taken.
+    pub fn take_startup(&mut self) -> Option<StartupSlot> {
+        self.startup.take()
+    }
+
+    /// Marks the connection as logged in: it no longer counts against the startup limits.
+    pub fn logged_in(&mut self) {
+        self.startup = None;
     }
 
     /// The source address this connection is counted under.

@@ -8,6 +8,10 @@
 //! - [`listener`]: [`Listener`] — a connection permit taken *before* `accept`, back-off on
 //!   accept errors, per-source accounting and its limit. Its [`Limits`] say how much.
 //! - [`sources`]: [`Sources`] — how many connections each source address holds open.
+//! - [`startups`]: [`Startups`] — connections not logged in yet, per source and in total,
+//!   with OpenSSH's `MaxStartups` random early refusal.
+//! - [`forwarded`]: the client address behind a trusted proxy (`Forwarded`,
+//!   `X-Forwarded-For`), and [`TrustedProxies`].
 //! - [`accepted`]: what a door is handed: an [`Accepted`] stream with its peer and its
 //!   [`ConnectionPermit`], and the [`Io`] bound a TLS wrapper will satisfy too.
 //! - [`run`](mod@run): [`run()`] — the accept loop with a graceful drain that tests drive
@@ -17,15 +21,19 @@
 
 pub mod accepted;
 pub mod backoff;
+pub mod forwarded;
 pub mod listener;
 pub mod run;
 pub mod socket;
 pub mod sources;
+pub mod startups;
 pub mod tls;
 
 pub use accepted::{Accepted, ConnectionPermit, Io};
+pub use forwarded::TrustedProxies;
 pub use listener::{Limits, Listener};
 pub use run::run;
 pub use socket::bind;
 pub use sources::Sources;
+pub use startups::{StartupLimits, StartupSlot, Startups};
 pub use tls::Tls;

@@ -4,7 +4,9 @@
 //! The permit comes first (as in mini-redis): at the limit the listener simply stops calling
 //! `accept`, so the excess waits in the kernel backlog instead of becoming tasks the server
 //! cannot afford. A connection from a source already holding
-//! [`max_per_source`](Limits::max_per_source) is closed as soon as it is accepted.
+//! [`max_per_source`](Limits::max_per_source) is closed as soon as it is accepted, and so is
+//! one the [`startups`](Limits::startups) pool refuses (too many connections from its source,
+//! or in total, that have not logged in yet).
 
 use std::io;
 use std::net::SocketAddr;
@@ -16,8 +18,10 @@ use tokio::sync::Semaphore;
 
 use crate::accepted::{Accepted, ConnectionPermit};
 use crate::backoff::{Backoff, is_connection_error};
+use crate::forwarded::TrustedProxies;
 use crate::socket::tune;
 use crate::sources::Sources;
+use crate::startups::{StartupLimits, Startups, roll};
 
 /// What a listener allows; each door fills it from its own limits.
 #[derive(Debug, Clone)]
@@ -29,6 +33,11 @@ pub struct Limits {
     /// Open connections one source address may hold (default 1024, the default
     /// `max_connections`, so on its own it refuses nothing the connection limit would not).
     pub max_per_source: usize,
+    /// Connections not yet logged in, per source and in total (see [`StartupLimits`]).
+    pub startups: StartupLimits,
+    /// Reverse proxies: they carry many users' connections, so the per-source startup limit
+    /// does not apply to them (the total still does). Empty by default.
+    pub trusted_proxies: TrustedProxies,
     /// TCP keepalive idle time, or `None` to leave keepalive off (default 60 s).
     pub keepalive: Option<Duration>,
     /// How long [`run`](crate::run()) waits for running connections after shutdown before it
@@ -42,6 +51,8 @@ impl Default for Limits {
             door: "net",
             max_connections: 1024,
             max_per_source: 1024,
+            startups: StartupLimits::default(),
+            trusted_proxies: TrustedProxies::default(),
             keepalive: Some(Duration::from_secs(60)),
             shutdown_grace: Duration::from_secs(10),
         }
@@ -55,6 +66,7 @@ pub struct Listener {
     limits: Limits,
     permits: Arc<Semaphore>,
     sources: Sources,
+    startups: Startups,
     backoff: Backoff,
 }
 
@@ -66,6 +78,7 @@ impl Listener {
             permits: Arc::new(Semaphore::new(limits.max_connections)),
             limits,
             sources: Sources::default(),
+            startups: Startups::default(),
             backoff: Backoff::default(),
         }
     }
@@ -84,6 +97,11 @@ impl Listener {
     /// [`run`](crate::run()).
     pub fn sources(&self) -> Sources {
         self.sources.clone()
+    }
+
+    /// The not-yet-logged-in counts; valid after the listener moves into [`run`](crate::run()).
+    pub fn startups(&self) -> Startups {
+        self.startups.clone()
     }
 
     /// Connections open now.
@@ -107,11 +125,19 @@ impl Listener {
                 tracing::debug!(door = self.limits.door, %peer, "too many connections from this source");
                 continue;
             };
+            let mut startup_limits = self.limits.startups;
+            if self.limits.trusted_proxies.trusts(peer.ip()) {
+                startup_limits.per_source = usize::MAX;
+            }
+            let Some(startup) = self.startups.enter(peer.ip(), &startup_limits, roll()) else {
+                tracing::debug!(door = self.limits.door, %peer, "too many connections waiting to log in");
+                continue;
+            };
             tune(&stream, self.limits.keepalive);
             return Accepted {
                 stream,
                 peer,
-                permit: ConnectionPermit::new(connection, source),
+                permit: ConnectionPermit::new(connection, source, startup),
             };
         }
     }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use ferry_net::{Accepted, Limits, Listener, bind};
+use ferry_net::{Accepted, Limits, Listener, StartupLimits, bind};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::task::JoinHandle;
@@ -20,6 +20,13 @@ fn limits(max_connections: usize) -> Limits {
         door: "test",
         max_connections,
         max_per_source: max_connections,
+        // These tests are about the connection limits; the startup ones have their own test.
+        startups: StartupLimits {
+            per_source: max_connections,
+            start: max_connections,
+            rate: 100,
+            full: max_connections,
+        },
         shutdown_grace: Duration::from_millis(300),
         ..Limits::default()
     }

@@ -14,6 +14,10 @@ use ferry_core::{Ferry, Session};
 use ferry_net::Io;
 use ferry_proto::{Frame, Request};
 use tokio::sync::OwnedSemaphorePermit;
+
+/// A connection's places among those not logged in yet: the door's pool and the listener's
+/// per-source startup slot. Dropped at login.
+pub(crate) type PreAuth = (OwnedSemaphorePermit, Option<ferry_net::StartupSlot>);
 use tokio_util::sync::CancellationToken;
 
 use crate::cmd;
@@ -48,7 +52,7 @@ pub async fn serve_connection<S: Io>(
     peer: SocketAddr,
     ferry: Ferry,
     limits: Arc<Limits>,
-    pre_auth: OwnedSemaphorePermit,
+    pre_auth: PreAuth,
     shutdown: CancellationToken,
 ) {
     let started = Instant::now();
@@ -82,7 +86,7 @@ struct Handler<S> {
 }
 
 impl<S: Io> Handler<S> {
-    async fn run(&mut self, pre_auth: OwnedSemaphorePermit) -> (Option<String>, End) {
+    async fn run(&mut self, pre_auth: PreAuth) -> (Option<String>, End) {
         let deadline = self.limits.login_timeout;
         let session = match tokio::time::timeout(deadline, self.handshake()).await {
             Ok(Ok(session)) => session,

@@ -13,6 +13,10 @@ pub struct Limits {
     pub max_per_source: usize,
     /// Connections not yet logged in at once (default 64).
     pub max_unauthenticated: usize,
+    /// Connections not yet logged in per source, and the random early refusal past a
+    /// threshold (defaults in [`ferry_net::StartupLimits`]). Checked at accept, before
+    /// `max_unauthenticated`.
+    pub startups: ferry_net::StartupLimits,
     /// Time from accept to a completed login (default 10 s).
     pub login_timeout: Duration,
     /// Time for one frame to arrive once its first byte has (default 30 s).
@@ -35,6 +39,7 @@ impl Default for Limits {
             max_connections: 1024,
             max_per_source: 1024,
             max_unauthenticated: 64,
+            startups: ferry_net::StartupLimits::default(),
             login_timeout: Duration::from_secs(10),
             frame_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(300),
@@ -52,6 +57,8 @@ impl Limits {
             door: "tcp",
             max_connections: self.max_connections,
             max_per_source: self.max_per_source,
+            startups: self.startups,
+            trusted_proxies: ferry_net::TrustedProxies::default(),
             keepalive: Some(self.keepalive),
             shutdown_grace: self.shutdown_grace,
         }

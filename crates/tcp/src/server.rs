@@ -53,8 +53,9 @@ pub async fn run_with_tls(
         let Accepted {
             stream,
             peer,
-            permit,
+            mut permit,
         } = accepted;
+        let startup = permit.take_startup();
         // Taken here, in the accept loop, so the pool is checked in accept order.
         let pre_auth = unauthenticated.clone().try_acquire_owned();
         let (ferry, limits, shutdown, tls) =
@@ -62,9 +63,11 @@ pub async fn run_with_tls(
         async move {
             let _permit = permit;
             match tls {
-                None => serve(stream, peer, ferry, limits, pre_auth, shutdown).await,
+                None => serve(stream, peer, ferry, limits, pre_auth, startup, shutdown).await,
                 Some(tls) => match tls.accept(stream).await {
-                    Ok(stream) => serve(stream, peer, ferry, limits, pre_auth, shutdown).await,
+                    Ok(stream) => {
+                        serve(stream, peer, ferry, limits, pre_auth, startup, shutdown).await
+                    }
                     Err(e) => {
                         tracing::info!(%peer, door = "tcp", error = %e, "TLS handshake failed");
                     }
@@ -83,11 +86,15 @@ async fn serve<S: Io>(
     ferry: Ferry,
     limits: Arc<Limits>,
     pre_auth: Result<OwnedSemaphorePermit, TryAcquireError>,
+    startup: Option<ferry_net::StartupSlot>,
     shutdown: CancellationToken,
 ) {
     let mut conn = Connection::new(stream, limits.frame_timeout, limits.write_timeout);
     match pre_auth {
-        Ok(pre_auth) => serve_connection(conn, peer, ferry, limits, pre_auth, shutdown).await,
+        Ok(pre_auth) => {
+            let pre_auth = (pre_auth, startup);
+            serve_connection(conn, peer, ferry, limits, pre_auth, shutdown).await;
+        }
         Err(_) => {
             let refusal =
                 reply::error_code("limit_reached", "too many connections waiting to log in");

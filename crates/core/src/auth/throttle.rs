@@ -1,18 +1,25 @@
-//! Failed-login throttling, per source address and per account name.
+//! Failed-login throttling, keyed on (source, account), on the account, and on the source.
 //!
-//! Each key counts consecutive failures. The first [`ThrottleConfig::free_failures`] cost
-//! nothing (typos happen); each further failure locks the key for a delay that doubles from
-//! [`ThrottleConfig::base_delay`] up to [`ThrottleConfig::max_delay`]:
+//! Each key counts consecutive failures. The first few cost nothing (typos happen); each
+//! further failure locks the key for a delay that doubles from [`ThrottleConfig::base_delay`]
+//! up to [`ThrottleConfig::max_delay`]. With the default thresholds:
 //!
 //! ```text
-//! failure:  1 … 5 | 6    7    8    9   …
-//! lock:     none  | 1 s  2 s  4 s  8 s … 60 s
+//! key                 free failures   then locks    a locked key refuses
+//! (source, account)   5               1 s, 2 s, 4 s … 60 s   that pair
+//! account             20              1 s, 2 s, 4 s … 60 s   sources that failed it too
+//! source              100             1 s, 2 s, 4 s … 60 s   that source, any account
 //! ```
 //!
-//! A login is refused while *either* its source or its account is locked: the source key stops
-//! one address guessing across many accounts, the account key stops many addresses guessing
-//! one account. Names that are not accounts are throttled the same way, so the throttle does
-//! not reveal which names exist. Success clears both keys.
+//! Why three: the pair key is the one a typing user meets, so the colleague behind the same
+//! NAT is not locked out by someone else's typos. The account key stops many addresses
+//! guessing one account, but it refuses only sources that have themselves failed on that
+//! account, so a correct password from a new source is not refused for someone else's
+//! failures (and a botnet gets at most one guess per address per lock). The source key stops
+//! one address spraying many accounts; its threshold is much higher because a NAT puts many
+//! honest users behind one address. Names that are not accounts are throttled the same way,
+//! so the throttle does not reveal which names exist. Success clears the pair and the account,
+//! never the source's spray count (an attacker with one valid account must not reset it).
 //!
 //! Time is a parameter (`now: Instant`) so tests run on synthetic instants without sleeping.
 
@@ -33,8 +40,13 @@ const MAX_ACCOUNT_KEY_LEN: usize = 64;
 /// Tuning of the [`Throttle`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ThrottleConfig {
-    /// Consecutive failures per key before any lock (default 5).
+    /// Consecutive failures of one (source, account) pair before it locks (default 5).
     pub free_failures: u32,
+    /// Failures on one account, from any sources, before it locks for the sources that failed
+    /// it (default 20).
+    pub account_free_failures: u32,
+    /// Failures from one source, on any accounts, before the source locks (default 100).
+    pub source_free_failures: u32,
     /// Lock after the first failure beyond the free ones; doubles with each further one
     /// (default 1 s).
     pub base_delay: Duration,
@@ -50,6 +62,8 @@ impl Default for ThrottleConfig {
     fn default() -> Self {
         ThrottleConfig {
             free_failures: 5,
+            account_free_failures: 20,
+            source_free_failures: 100,
             base_delay: Duration::from_secs(1),
             max_delay: Duration::from_secs(60),
             forget_after: Duration::from_secs(15 * 60),
@@ -77,8 +91,9 @@ struct State {
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Key {
-    Source(IpAddr),
+    Pair(IpAddr, String),
     Account(String),
+    Source(IpAddr),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -110,25 +125,39 @@ impl Throttle {
         }
     }
 
-    /// Refuses with [`Error::AuthThrottled`] while `source` or `account` is locked.
+    /// Refuses with [`Error::AuthThrottled`] while the pair or the source is locked, or the
+    /// account is locked and this source has failed on it too.
     pub fn check(&self, source: IpAddr, account: &str, now: Instant) -> Result<()> {
         let state = self.lock();
-        let retry_after = keys(source, account)
-            .iter()
-            .filter_map(|k| state.entries.get(k)?.remaining(now))
-            .max();
+        let [pair, acct, src] = keys(source, account);
+        let pair = state.entries.get(&pair);
+        let retry_after = [
+            pair,
+            state.entries.get(&src),
+            // Only a source with a failure of its own on this account meets the account lock.
+            pair.and(state.entries.get(&acct)),
+        ]
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.remaining(now))
+        .max();
         match retry_after {
             Some(retry_after) => Err(Error::AuthThrottled { retry_after }),
             None => Ok(()),
         }
     }
 
-    /// Counts a failed login against both `source` and `account`, locking either if it is
-    /// past its free failures.
+    /// Counts a failed login against the pair, the account and the source, locking any that
+    /// is past its free failures.
     pub fn record_failure(&self, source: IpAddr, account: &str, now: Instant) {
         let mut state = self.lock();
         self.sweep(&mut state, now);
         for key in keys(source, account) {
+            let free = match key {
+                Key::Pair(..) => self.cfg.free_failures,
+                Key::Account(_) => self.cfg.account_free_failures,
+                Key::Source(_) => self.cfg.source_free_failures,
+            };
             let entry = state.entries.entry(key).or_insert(Entry {
                 failures: 0,
                 last_seen: now,
@@ -139,16 +168,17 @@ impl Throttle {
             }
             entry.failures = entry.failures.saturating_add(1);
             entry.last_seen = now;
-            entry.lock = self.delay_after(entry.failures);
+            entry.lock = self.delay_after(entry.failures, free);
         }
     }
 
-    /// Clears both keys after a successful login.
+    /// Clears the pair and the account after a successful login (not the source: see the
+    /// module docs).
     pub fn record_success(&self, source: IpAddr, account: &str) {
         let mut state = self.lock();
-        for key in keys(source, account) {
-            state.entries.remove(&key);
-        }
+        let [pair, acct, _] = keys(source, account);
+        state.entries.remove(&pair);
+        state.entries.remove(&acct);
     }
 
     /// Number of keys tracked now (for metrics and tests).
@@ -156,9 +186,9 @@ impl Throttle {
         self.lock().entries.len()
     }
 
-    /// Lock length after `failures` consecutive failures.
-    fn delay_after(&self, failures: u32) -> Duration {
-        let Some(beyond) = failures.checked_sub(self.cfg.free_failures + 1) else {
+    /// Lock length after `failures` consecutive failures of a key with `free` free ones.
+    fn delay_after(&self, failures: u32, free: u32) -> Duration {
+        let Some(beyond) = failures.checked_sub(free.saturating_add(1)) else {
             return Duration::ZERO;
         };
         // Past 2^31 every sane config is at its cap anyway; saturate rather than overflow.
@@ -175,8 +205,8 @@ impl Throttle {
         let due = state
             .last_sweep
             .is_none_or(|t| now.saturating_duration_since(t) >= forget_after);
-        // One slot for each of the two keys a failure may add.
-        let full = state.entries.len() + 2 > self.cfg.max_entries;
+        // One slot for each of the three keys a failure may add.
+        let full = state.entries.len() + 3 > self.cfg.max_entries;
         if !due && !full {
             return;
         }
@@ -184,7 +214,7 @@ impl Throttle {
         state
             .entries
             .retain(|_, e| now.saturating_duration_since(e.last_seen) < forget_after);
-        if state.entries.len() + 2 > self.cfg.max_entries {
+        if state.entries.len() + 3 > self.cfg.max_entries {
             evict_oldest(&mut state.entries, self.cfg.max_entries);
         }
     }
@@ -196,10 +226,10 @@ impl Throttle {
     }
 }
 
-/// Evicts the least recently seen entries down to 90% of `max` (at least two free slots), so
+/// Evicts the least recently seen entries down to 90% of `max` (at least three free slots), so
 /// a flood pays for one O(n) pass per tenth of the map rather than one per failure.
 fn evict_oldest(entries: &mut HashMap<Key, Entry>, max: usize) {
-    let keep = (max - max / 10).min(max.saturating_sub(2));
+    let keep = (max - max / 10).min(max.saturating_sub(3));
     let drop = entries.len().saturating_sub(keep);
     if drop == 0 {
         return;
@@ -216,13 +246,18 @@ fn evict_oldest(entries: &mut HashMap<Key, Entry>, max: usize) {
     });
 }
 
-/// The two keys of a login attempt.
-fn keys(source: IpAddr, account: &str) -> [Key; 2] {
+/// The three keys of a login attempt: pair, account, source.
+fn keys(source: IpAddr, account: &str) -> [Key; 3] {
     let mut end = account.len().min(MAX_ACCOUNT_KEY_LEN);
     while !account.is_char_boundary(end) {
         end -= 1;
     }
-    [Key::Source(source), Key::Account(account[..end].to_owned())]
+    let (source, account) = (source.to_canonical(), account[..end].to_owned());
+    [
+        Key::Pair(source, account.clone()),
+        Key::Account(account),
+        Key::Source(source),
+    ]
 }
 
 #[cfg(test)]

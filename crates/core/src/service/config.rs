@@ -24,6 +24,9 @@ pub struct Config {
     pub throttle: ThrottleConfig,
     /// A bearer token is refused this long after it was issued (default 24 h).
     pub token_ttl: Duration,
+    /// Bearer tokens one user may hold (default 32); issuing one more revokes the oldest, so
+    /// a script that logs in in a loop cannot grow the token store without bound.
+    pub max_tokens_per_user: usize,
     /// Remote commands: launcher, fixed PATH, timeouts, output cap, per-user cap, rlimits.
     pub exec: ExecConfig,
     /// Largest declared size of one upload (default 4 TiB); larger ones are refused with
@@ -47,6 +50,7 @@ impl Config {
             max_uploads_per_user: 64,
             throttle: ThrottleConfig::default(),
             token_ttl: Duration::from_secs(24 * 3600),
+            max_tokens_per_user: 32,
             exec: ExecConfig::default(),
             max_upload_size: 4 << 40,
             writer_idle: Duration::from_secs(60),

@@ -50,6 +50,7 @@ impl Ferry {
         let expires = record.expires;
         let hash = hash_of(&token);
         self.inner.meta.put_token(&hash, &record).await?;
+        self.inner.cap_tokens_of(&session.user, &hash).await?;
         tracing::info!(user = %session.user, expires, "token created");
         Ok(TokenGrant { token, expires })
     }
@@ -87,6 +88,31 @@ impl Inner {
         for (hash, _) in self.meta.tokens_of(user).await? {
             self.meta.remove_token(&hash).await?;
         }
+        Ok(())
+    }
+
+    /// Revokes the oldest tokens of `user` beyond [`Config::max_tokens_per_user`], never
+    /// `keep` (the one just issued). Ties in issue time (whole seconds) go by hash.
+    ///
+    /// [`Config::max_tokens_per_user`]: super::Config::max_tokens_per_user
+    async fn cap_tokens_of(&self, user: &Username, keep: &str) -> Result<()> {
+        let max = self.config.max_tokens_per_user.max(1);
+        let mut others: Vec<(String, TokenRecord)> = self
+            .meta
+            .tokens_of(user)
+            .await?
+            .into_iter()
+            .filter(|(hash, _)| hash != keep)
+            .collect();
+        let excess = (others.len() + 1).saturating_sub(max);
+        if excess == 0 {
+            return Ok(());
+        }
+        others.sort_by(|a, b| (a.1.created, &a.0).cmp(&(b.1.created, &b.0)));
+        for (hash, _) in others.into_iter().take(excess) {
+            self.meta.remove_token(&hash).await?;
+        }
+        tracing::info!(%user, revoked = excess, "oldest tokens revoked past the per-user cap");
         Ok(())
     }
 

@@ -184,3 +184,30 @@ async fn a_token_survives_a_restart_and_is_stored_only_as_its_hash() {
         }
     }
 }
+
+#[tokio::test]
+async fn tokens_past_the_per_user_cap_revoke_the_oldest_and_never_the_new_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ferry = setup(tmp.path(), |c| c.max_tokens_per_user = 3).await;
+    let alice = alice_login(&ferry).await;
+    let bob = ferry.login_password(SOURCE, "bob", "pw").await.unwrap();
+    let bobs = ferry.token_create(&bob).await.unwrap();
+    let mut grants = Vec::new();
+    for _ in 0..6 {
+        let grant = ferry.token_create(&alice).await.unwrap();
+        assert!(
+            ferry.token_session(&grant.token).await.is_ok(),
+            "the token just issued is kept"
+        );
+        grants.push(grant);
+    }
+    let mut valid = 0;
+    for g in &grants {
+        valid += usize::from(ferry.token_session(&g.token).await.is_ok());
+    }
+    assert_eq!(valid, 3, "alice keeps only the cap");
+    assert!(
+        ferry.token_session(&bobs.token).await.is_ok(),
+        "another user's tokens are untouched"
+    );
+}

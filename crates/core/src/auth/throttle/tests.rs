@@ -1,4 +1,4 @@
-//! The lock-out schedule, the two keys, forgetting, and the bounded map, on synthetic instants.
+//! The lock-out schedule, the three keys, forgetting, and the bounded map, on synthetic instants.
 
 use super::*;
 use std::net::Ipv4Addr;
@@ -74,30 +74,77 @@ fn lock_is_capped_at_max_delay() {
 }
 
 #[test]
-fn success_clears_both_keys() {
+fn success_clears_the_pair_and_the_account_but_not_the_source() {
     let (t, now) = (throttle(), Instant::now());
     fail(&t, 8, A, "alice", now);
     t.record_success(A, "alice");
     assert_eq!(retry_after(&t, A, "alice", now), None);
-    assert_eq!(t.tracked(), 0);
+    assert_eq!(t.tracked(), 1, "the source's spray count stays");
     fail(&t, 5, A, "alice", now);
     assert_eq!(retry_after(&t, A, "alice", now), None, "count restarted");
 }
 
 #[test]
-fn account_lock_applies_from_another_source() {
+fn a_typo_behind_a_shared_address_does_not_lock_out_a_colleague() {
     let (t, now) = (throttle(), Instant::now());
-    fail(&t, 6, A, "alice", now);
-    assert!(retry_after(&t, B, "alice", now).is_some());
-    assert_eq!(retry_after(&t, B, "bob", now), None);
+    fail(&t, 10, A, "alice", now);
+    assert!(retry_after(&t, A, "alice", now).is_some());
+    assert_eq!(
+        retry_after(&t, A, "bob", now),
+        None,
+        "same address, other account"
+    );
 }
 
 #[test]
-fn source_lock_applies_to_another_account() {
+fn a_locked_account_still_admits_a_source_that_has_not_failed_on_it() {
     let (t, now) = (throttle(), Instant::now());
-    for i in 0..6 {
+    for i in 0..30u32 {
+        t.record_failure(IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + i)), "alice", now);
+    }
+    assert_eq!(
+        retry_after(&t, B, "alice", now),
+        None,
+        "new source, no failures"
+    );
+    // A guessing source that has failed once on the account meets the account lock.
+    t.record_failure(B, "alice", now);
+    assert!(retry_after(&t, B, "alice", now).is_some());
+}
+
+#[test]
+fn account_lock_needs_more_failures_than_the_pair_lock() {
+    let (t, now) = (throttle(), Instant::now());
+    for i in 0..20u32 {
+        t.record_failure(IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + i)), "alice", now);
+    }
+    t.record_failure(B, "alice", now);
+    // 21 failures on the account, one from B: the account is past its 20 free ones.
+    assert!(retry_after(&t, B, "alice", now).is_some());
+    let t = throttle();
+    for i in 0..19u32 {
+        t.record_failure(IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + i)), "alice", now);
+    }
+    t.record_failure(B, "alice", now);
+    assert_eq!(
+        retry_after(&t, B, "alice", now),
+        None,
+        "20 failures are free"
+    );
+}
+
+#[test]
+fn spraying_many_accounts_from_one_source_locks_the_source() {
+    let (t, now) = (throttle(), Instant::now());
+    for i in 0..100 {
         t.record_failure(A, &format!("name{i}"), now);
     }
+    assert_eq!(
+        retry_after(&t, A, "bob", now),
+        None,
+        "100 failures are free"
+    );
+    t.record_failure(A, "name100", now);
     assert!(retry_after(&t, A, "bob", now).is_some());
     assert_eq!(retry_after(&t, B, "bob", now), None);
 }
@@ -130,8 +177,9 @@ fn pruning_keeps_the_map_bounded() {
     }
     // The newest keys survive eviction.
     let end = now + Duration::from_secs(1);
-    fail(&t, 5, IpAddr::V4(Ipv4Addr::from(999)), "user999", end);
-    assert!(retry_after(&t, A, "user999", end).is_some());
+    let last = IpAddr::V4(Ipv4Addr::from(999));
+    fail(&t, 5, last, "user999", end);
+    assert!(retry_after(&t, last, "user999", end).is_some());
 }
 
 #[test]
@@ -141,7 +189,7 @@ fn stale_entries_are_swept() {
         t.record_failure(IpAddr::V4(Ipv4Addr::from(i)), "x", now);
     }
     t.record_failure(A, "alice", now + Duration::from_secs(16 * 60));
-    assert_eq!(t.tracked(), 2);
+    assert_eq!(t.tracked(), 3);
 }
 
 #[test]
@@ -149,5 +197,5 @@ fn long_account_names_share_a_bounded_key() {
     let (t, now) = (throttle(), Instant::now());
     let long = "é".repeat(1000);
     fail(&t, 6, A, &long, now);
-    assert!(retry_after(&t, B, &format!("{long}x"), now).is_some());
+    assert!(retry_after(&t, A, &format!("{long}x"), now).is_some());
 }

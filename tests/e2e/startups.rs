@@ -1,0 +1,141 @@
+//! No cheap lock-outs: one address holding hundreds of silent sockets cannot stop a user at
+//! another address from logging in, on either door. The listener keeps at most
+//! `--max-startups-per-source` not-yet-logged-in connections per source and closes the rest
+//! at accept; without that, the silent sockets would hold every connection slot (here 200)
+//! and the user would wait for a timeout.
+
+use std::io::{Read, Write};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream};
+use std::time::Duration;
+
+use base64::Engine as _;
+
+use crate::support::{PASSWORD, Raw, Server};
+
+const USER: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
+const ATTACKER: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
+const SILENT: usize = 300;
+
+/// `n` connections from `source` that never send a byte.
+fn silent_sockets(source: IpAddr, addr: SocketAddr, n: usize) -> Vec<TcpStream> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut held = Vec::new();
+        for _ in 0..n {
+            let socket = tokio::net::TcpSocket::new_v4().unwrap();
+            socket.bind(SocketAddr::new(source, 0)).unwrap();
+            held.push(socket.connect(addr).await.unwrap().into_std().unwrap());
+        }
+        held
+    })
+}
+
+/// Status line of a Basic-authenticated `GET /api/v1/me` from `source`, within 5 s.
+fn http_me(source: IpAddr, addr: SocketAddr) -> String {
+    http_me_as(source, addr, PASSWORD, "")
+}
+
+/// The same with a chosen password and extra header lines (each ending in `\r\n`).
+fn http_me_as(source: IpAddr, addr: SocketAddr, password: &str, extra: &str) -> String {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .unwrap();
+    let stream = rt.block_on(async {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind(SocketAddr::new(source, 0)).unwrap();
+        socket.connect(addr).await.unwrap()
+    });
+    let mut stream: TcpStream = stream.into_std().unwrap();
+    stream.set_nonblocking(false).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let auth = base64::engine::general_purpose::STANDARD.encode(format!("admin:{password}"));
+    write!(
+        stream,
+        "GET /api/v1/me HTTP/1.1\r\nhost: x\r\nauthorization: Basic {auth}\r\n{extra}connection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut head = [0u8; 12];
+    stream
+        .read_exact(&mut head)
+        .expect("an answer within 5 s while the silent sockets are held");
+    String::from_utf8_lossy(&head).into_owned()
+}
+
+#[test]
+fn silent_sockets_from_one_address_do_not_lock_out_another_on_either_door() {
+    let http = crate::support::free_port();
+    let server = Server::start(&["--http", &http.to_string(), "--max-connections", "200"]);
+    let _tcp_held = silent_sockets(ATTACKER, server.addr, SILENT);
+    let _http_held = silent_sockets(ATTACKER, server.http, SILENT);
+
+    let mut raw = Raw::connect_from(USER, server.addr);
+    raw.stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    raw.hello();
+    assert_eq!(raw.login("admin", PASSWORD)["status"], "ok");
+
+    assert_eq!(http_me(USER, server.http), "HTTP/1.1 200");
+}
+
+#[test]
+fn an_http_connection_that_sends_nothing_is_closed_after_the_first_request_timeout() {
+    let http = crate::support::free_port();
+    let server = Server::start(&[
+        "--http",
+        &http.to_string(),
+        "--http-first-request-timeout",
+        "0.2",
+    ]);
+    let mut silent = TcpStream::connect(server.http).unwrap();
+    silent
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut buf = [0u8; 1];
+    // hyper's own header timeout is 10 s; the first-request one closes it well before the 5 s
+    // read timeout.
+    assert_eq!(silent.read(&mut buf).expect("closed, not timed out"), 0);
+}
+
+/// Six failures for admin from the client a request names in `X-Forwarded-For`, then the
+/// right password from another named client: the status lines of (the sixth failure's
+/// follow-up from the same client, the other client).
+fn forwarded_lockout(extra: &[&str]) -> (String, String) {
+    let http = crate::support::free_port();
+    let mut args = vec!["--http".to_string(), http.to_string()];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let server = Server::start(&args);
+    let from = |client: &str| format!("x-forwarded-for: {client}\r\n");
+    for _ in 0..6 {
+        let status = http_me_as(USER, server.http, "wrong", &from("198.51.100.1"));
+        assert_eq!(status, "HTTP/1.1 401");
+    }
+    (
+        http_me_as(USER, server.http, PASSWORD, &from("198.51.100.1")),
+        http_me_as(USER, server.http, PASSWORD, &from("198.51.100.2")),
+    )
+}
+
+#[test]
+fn forwarded_for_names_the_client_only_behind_a_trusted_proxy() {
+    let (same, other) = forwarded_lockout(&["--trusted-proxy", "10.0.0.0/8,127.0.0.1/32"]);
+    assert_eq!(same, "HTTP/1.1 429", "the named client is locked");
+    assert_eq!(
+        other, "HTTP/1.1 200",
+        "another client behind the proxy is not"
+    );
+
+    let (same, other) = forwarded_lockout(&[]);
+    assert_eq!(same, "HTTP/1.1 429");
+    assert_eq!(
+        other, "HTTP/1.1 429",
+        "from an untrusted peer the header is ignored: both are the peer"
+    );
+}
