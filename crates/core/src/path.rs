@@ -63,7 +63,22 @@ impl HomePath {
                 }
             }
         }
-        Ok(HomePath { parts })
+        let path = HomePath { parts };
+        path.check_len()?;
+        Ok(path)
+    }
+
+    /// A relative input can be short and still land past `PATH_MAX` once joined to a deep
+    /// current folder; the kernel would then answer `ENAMETOOLONG`, which is the client's
+    /// doing, so it is caught here as `invalid_path` rather than surfacing as `internal`.
+    fn check_len(&self) -> Result<()> {
+        let len: usize = self.parts.iter().map(|p| p.len() + 1).sum();
+        if len > MAX_PATH_LEN {
+            return Err(Error::InvalidPath(format!(
+                "longer than {MAX_PATH_LEN} bytes once resolved"
+            )));
+        }
+        Ok(())
     }
 
     /// Parses a path as stored by Ferry itself (absolute, already normalised).
@@ -93,7 +108,9 @@ impl HomePath {
         validate_name(name)?;
         let mut parts = self.parts.clone();
         parts.push(name.to_string());
-        Ok(HomePath { parts })
+        let path = HomePath { parts };
+        path.check_len()?;
+        Ok(path)
     }
 
     /// Whether `self` is `other` or lies inside it.
@@ -220,6 +237,16 @@ mod tests {
             );
         }
         assert!(r("/", &"x".repeat(255)).is_ok());
+    }
+
+    #[test]
+    fn a_short_input_past_path_max_once_resolved_is_invalid_path() {
+        let deep = format!("/{}", vec!["d".repeat(255); 16].join("/"));
+        assert_eq!(deep.len(), 4096);
+        assert!(r("/", &deep).is_ok());
+        assert_eq!(r(&deep, "x").unwrap_err().code(), "invalid_path");
+        let cwd = HomePath::parse_stored(&deep).unwrap();
+        assert_eq!(cwd.join("x").unwrap_err().code(), "invalid_path");
     }
 
     #[test]
