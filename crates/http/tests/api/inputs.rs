@@ -30,3 +30,53 @@ async fn an_unknown_field_in_any_json_body_is_bad_request() {
         assert_eq!(r.status, 400, "{uri}");
     }
 }
+
+#[tokio::test]
+async fn a_json_body_over_its_cap_is_413_body_too_large() {
+    let app = TestApp::new().await;
+    let doc =
+        json!({"path": format!("/{}", "x".repeat(200)), "size": 1, "pad": "y".repeat(128 * 1024)});
+    let r = app
+        .send(json(authed("POST", "/api/v1/uploads"), &doc))
+        .await;
+    r.assert_problem(413, "body_too_large");
+}
+
+#[tokio::test]
+async fn a_cross_origin_write_with_basic_credentials_is_refused() {
+    let app = TestApp::new().await;
+    let mkdir = |headers: &[(&str, &str)]| {
+        let mut b = authed("POST", "/api/v1/dirs/new").header("host", "ferry.example:8443");
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        empty(b)
+    };
+    for headers in [
+        &[("origin", "https://evil.example")][..],
+        &[("origin", "null")],
+        &[("sec-fetch-site", "cross-site")],
+        &[
+            ("origin", "https://ferry.example:8443"),
+            ("sec-fetch-site", "cross-site"),
+        ],
+    ] {
+        let r = app.send(mkdir(headers)).await;
+        r.assert_problem(403, "cross_origin_refused");
+    }
+    assert!(!app.home().join("new").exists());
+    let r = app
+        .send(mkdir(&[
+            ("origin", "https://ferry.example:8443"),
+            ("sec-fetch-site", "same-origin"),
+        ]))
+        .await;
+    assert_eq!(r.status, 201, "{r:?}");
+    // Reads and clients that are not browsers are not affected.
+    let r = app
+        .send(empty(
+            authed("GET", "/api/v1/quota").header("origin", "https://evil.example"),
+        ))
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+}
