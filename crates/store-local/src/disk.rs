@@ -245,24 +245,27 @@ impl Disk {
         let d = home
             .open_dir(dir.to_relative())
             .map_err(|e| io_err(e, dir))?;
+        // Names are sorted and compared in the form Ferry addresses them (NFC, see `HomePath`),
+        // and names it cannot address are dropped before the page is cut, so a page is never
+        // empty or short while addressable entries follow, whatever bytes the names hold.
         let mut names = Vec::new();
         for entry in d.entries().map_err(|e| io_err(e, dir))? {
             let entry = entry.map_err(|e| io_err(e, dir))?;
             match entry.file_name().into_string() {
-                Ok(name) if after.is_none_or(|a| name.as_str() > a) => names.push(name),
-                Ok(_) => {}
+                Ok(raw) => match dir.join(&raw) {
+                    Ok(path) if after.is_none_or(|a| path.name().is_some_and(|n| n > a)) => {
+                        names.push((path, raw))
+                    }
+                    Ok(_) => {}
+                    Err(_) => tracing::warn!(?raw, "skipping a file name Ferry cannot address"),
+                },
                 Err(raw) => tracing::warn!(?raw, "skipping a file name that is not UTF-8"),
             }
         }
         names.sort_unstable();
-        let more = names.len() > limit;
-        names.truncate(limit);
-        let mut out = Vec::with_capacity(names.len());
-        for name in names {
-            let path = match dir.join(&name) {
-                Ok(p) => p,
-                Err(_) => continue, // a name Ferry could not address (e.g. with a backslash)
-            };
+        let mut out = Vec::with_capacity(limit.min(names.len()));
+        let mut rest = names.into_iter();
+        for (path, name) in rest.by_ref() {
             match d.symlink_metadata(&name) {
                 Ok(meta) => {
                     let mut entry = entry_from(&path, &meta);
@@ -270,12 +273,16 @@ impl Disk {
                         // Listings show the MD5 where Ferry already knows it; never computed here.
                         entry.md5 = self.recall_digest(&version_of(&meta)).ok().flatten();
                     }
-                    out.push(entry)
+                    out.push(entry);
+                    if out.len() == limit {
+                        break;
+                    }
                 }
                 Err(e) if e.kind() == ErrorKind::NotFound => {} // removed meanwhile
                 Err(e) => return Err(io_err(e, &path)),
             }
         }
+        let more = rest.next().is_some();
         Ok((out, more))
     }
 

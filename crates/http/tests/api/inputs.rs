@@ -80,3 +80,26 @@ async fn a_cross_origin_write_with_basic_credentials_is_refused() {
         .await;
     assert_eq!(r.status, 200, "{r:?}");
 }
+
+#[tokio::test]
+async fn a_listing_page_is_never_empty_while_entries_follow() {
+    let app = TestApp::new().await;
+    for name in ["a\\1", "a\\2", "a\\3", "a\u{202e}4"] {
+        std::fs::write(app.home().join(name), b"x").unwrap();
+    }
+    app.put("b", b"x").await;
+    app.put("c", b"x").await;
+    let r = app
+        .send(empty(authed("GET", "/api/v1/dirs/?limit=1")))
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let doc = r.json();
+    assert_eq!(doc["entries"][0]["name"], "b", "{doc}");
+    assert_eq!(doc["next"], "b", "{doc}");
+    let r = app
+        .send(empty(authed("GET", "/api/v1/dirs/?limit=1&after=b")))
+        .await;
+    let doc = r.json();
+    assert_eq!(doc["entries"][0]["name"], "c", "{doc}");
+    assert!(doc["next"].is_null(), "{doc}");
+}
