@@ -117,14 +117,19 @@ struct DigestRecord {
 
 /// `DEV-INO:SIZE-MTIME_NS`: the inode names the file (renames keep it), size and mtime say
 /// whether its bytes are still the ones hashed.
+/// The version a remembered MD5 (and so the ETag) is keyed by. ctime is in it because size and
+/// mtime can be put back by anyone who rewrites a file (`touch -r`), but ctime only the kernel
+/// sets: a rewrite in place always gives a new version.
 fn version_of(meta: &cap_std::fs::Metadata) -> String {
     format!(
-        "{}-{}:{}-{}.{}",
+        "{}-{}:{}-{}.{}-{}.{}",
         meta.dev(),
         meta.ino(),
         meta.size(),
         meta.mtime(),
-        meta.mtime_nsec()
+        meta.mtime_nsec(),
+        meta.ctime(),
+        meta.ctime_nsec()
     )
 }
 

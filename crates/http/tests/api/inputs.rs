@@ -1,6 +1,8 @@
 //! Every input has one specific answer: unknown JSON fields, over-long or look-alike names,
 //! oversized JSON bodies, cross-origin writes.
 
+use std::os::unix::fs::MetadataExt;
+
 use serde_json::json;
 
 use crate::support::*;
@@ -102,4 +104,33 @@ async fn a_listing_page_is_never_empty_while_entries_follow() {
     let doc = r.json();
     assert_eq!(doc["entries"][0]["name"], "c", "{doc}");
     assert!(doc["next"].is_null(), "{doc}");
+}
+
+#[tokio::test]
+async fn the_etag_changes_when_content_changes_even_with_size_and_mtime_restored() {
+    let app = TestApp::new().await;
+    app.put("f", b"first").await;
+    let etag = |r: &Reply| r.header("etag").map(str::to_owned);
+    let before = app.send(empty(authed("GET", "/api/v1/files/f"))).await;
+    assert_eq!(etag(&before), Some(format!("\"{}\"", md5_hex(b"first"))));
+    let path = app.home().join("f");
+    let old = std::fs::metadata(&path).unwrap();
+    let mtime = old.modified().unwrap();
+    // The kernel's ctime clock is coarse: rewrite until it has ticked, which it always does.
+    loop {
+        std::fs::write(&path, b"other").unwrap();
+        let f = std::fs::File::options().write(true).open(&path).unwrap();
+        f.set_modified(mtime).unwrap();
+        let new = f.metadata().unwrap();
+        assert_eq!(
+            (new.len(), new.modified().unwrap(), new.ino()),
+            (5, mtime, old.ino())
+        );
+        if (new.ctime(), new.ctime_nsec()) != (old.ctime(), old.ctime_nsec()) {
+            break;
+        }
+    }
+    let after = app.send(empty(authed("GET", "/api/v1/files/f"))).await;
+    assert_eq!(&after.body[..], b"other");
+    assert_eq!(etag(&after), Some(format!("\"{}\"", md5_hex(b"other"))));
 }
