@@ -37,7 +37,7 @@ pub(crate) fn read_all_named<T: serde::de::DeserializeOwned>(
                 Ok(Some(v)) => out.push((stem.to_string(), v)),
                 Ok(None) => {} // removed meanwhile
                 Err(e) => {
-                    tracing::warn!(path = %path.display(), error = ?e, "skipping unreadable record")
+                    tracing::warn!(path = ?path, error = ?e, "skipping unreadable record")
                 }
             }
         }

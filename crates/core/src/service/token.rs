@@ -50,7 +50,7 @@ impl Ferry {
         let expires = record.expires;
         let hash = hash_of(&token);
         self.inner.meta.put_token(&hash, &record).await?;
-        tracing::info!(user = %session.user, expires, "token created");
+        tracing::info!(user = ?session.user.as_str(), expires, "token created");
         Ok(TokenGrant { token, expires })
     }
 
