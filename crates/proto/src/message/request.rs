@@ -212,14 +212,13 @@ impl Request {
         if matches!(
             request,
             Request::Pwd | Request::Quota | Request::UploadList | Request::Bye
-        ) {
-            if let Some(extra) = header.keys().find(|k| *k != "op") {
-                return Err(RequestError::BadFields(format!(
-                    "unknown field `{}`, {} takes no fields",
-                    extra.chars().take(64).collect::<String>(),
-                    request.op().as_str()
-                )));
-            }
+        ) && let Some(extra) = header.keys().find(|k| *k != "op")
+        {
+            return Err(RequestError::BadFields(format!(
+                "unknown field `{}`, {} takes no fields",
+                extra.chars().take(64).collect::<String>(),
+                request.op().as_str()
+            )));
         }
         Ok(request)
     }
