@@ -348,7 +348,7 @@ impl Disk {
         let home = self.home(user)?;
         let (src_dir, src_name) = parent_of(&home, from)?;
         let (dst_dir, dst_name) = parent_of(&home, to)?;
-        src_dir
+        let src_meta = src_dir
             .symlink_metadata(src_name)
             .map_err(|e| io_err(e, from))?;
         let replaced = match dst_dir.symlink_metadata(dst_name) {
@@ -362,6 +362,13 @@ impl Disk {
         };
         rustix::fs::renameat_with(&src_dir, src_name, &dst_dir, dst_name, flags)
             .map_err(|e| io_err(e.into(), to))?;
+        // A rename changes ctime, so the known MD5 moves to the file's new version.
+        if src_meta.is_file()
+            && let Ok(Some(md5)) = self.recall_digest(&version_of(&src_meta))
+            && let Ok(new) = dst_dir.symlink_metadata(dst_name)
+        {
+            let _ = self.remember_digest(user, &version_of(&new), &md5);
+        }
         Ok((self.entry(&home, to, false)?, replaced))
     }
 
