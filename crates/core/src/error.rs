@@ -236,6 +236,8 @@ impl Error {
             K::IsADirectory => Error::IsADirectory(what.to_string()),
             K::DirectoryNotEmpty => Error::DirectoryNotEmpty(what.to_string()),
             K::StorageFull | K::QuotaExceeded => Error::DiskFull,
+            // ENAMETOOLONG: a name or path the client chose is too long for the filesystem.
+            K::InvalidFilename => Error::InvalidPath("too long for the filesystem".into()),
             K::PermissionDenied if is_escape(&e) => Error::PathOutsideHome,
             _ if e.raw_os_error() == Some(rustix::io::Errno::XDEV.raw_os_error()) => {
                 Error::PathOutsideHome
@@ -257,5 +259,16 @@ fn is_escape(e: &std::io::Error) -> bool {
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
         Error::from_io(e, "")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_too_long_for_the_filesystem_is_invalid_path_not_internal() {
+        let e = std::io::Error::from_raw_os_error(rustix::io::Errno::NAMETOOLONG.raw_os_error());
+        assert_eq!(Error::from_io(e, "/x").code(), "invalid_path");
     }
 }

@@ -4,13 +4,19 @@
 //! a `HomePath` only through [`HomePath::resolve`], which rebuilds the path from normal
 //! components alone: `.` is dropped, `..` pops a component and is refused once nothing is left
 //! to pop, and any byte no file name may contain here (NUL, control characters, backslash) is
-//! refused outright. This is the lexical half of confinement; the other half — symlinks, which
+//! refused outright, and so are the bidirectional embedding, override, isolate and mark
+//! characters, which let a name display as a different one. Every name is put in Unicode NFC
+//! (as macOS clients send decomposed NFD names, refusing them would break those uploads), so
+//! `é` typed precomposed or as `e` + combining accent names the same file and two visually
+//! identical names cannot coexist. This is the lexical half of confinement; the other half — symlinks, which
 //! only the filesystem can judge — is enforced by opening every path beneath the home's
 //! directory handle with `cap-std` (see `store::local_blob`). Nothing downstream takes a raw
 //! `&str` path.
 
 use std::fmt;
 use std::path::PathBuf;
+
+use unicode_normalization::UnicodeNormalization;
 
 use crate::{Error, Result};
 
@@ -38,7 +44,7 @@ impl HomePath {
                 "longer than {MAX_PATH_LEN} bytes"
             )));
         }
-        if let Some(c) = input.chars().find(|c| c.is_control() || *c == '\\') {
+        if let Some(c) = input.chars().find(|&c| forbidden(c)) {
             return Err(Error::InvalidPath(format!(
                 "contains the forbidden character {:?}",
                 c
@@ -58,12 +64,28 @@ impl HomePath {
                     }
                 }
                 name => {
-                    validate_name(name)?;
-                    parts.push(name.to_string());
+                    let name: String = name.nfc().collect();
+                    validate_name(&name)?;
+                    parts.push(name);
                 }
             }
         }
-        Ok(HomePath { parts })
+        let path = HomePath { parts };
+        path.check_len()?;
+        Ok(path)
+    }
+
+    /// A relative input can be short and still land past `PATH_MAX` once joined to a deep
+    /// current folder; the kernel would then answer `ENAMETOOLONG`, which is the client's
+    /// doing, so it is caught here as `invalid_path` rather than surfacing as `internal`.
+    fn check_len(&self) -> Result<()> {
+        let len: usize = self.parts.iter().map(|p| p.len() + 1).sum();
+        if len > MAX_PATH_LEN {
+            return Err(Error::InvalidPath(format!(
+                "longer than {MAX_PATH_LEN} bytes once resolved"
+            )));
+        }
+        Ok(())
     }
 
     /// Parses a path as stored by Ferry itself (absolute, already normalised).
@@ -90,10 +112,13 @@ impl HomePath {
 
     /// A child of this folder; `name` must be a single valid name.
     pub fn join(&self, name: &str) -> Result<HomePath> {
-        validate_name(name)?;
+        let name: String = name.nfc().collect();
+        validate_name(&name)?;
         let mut parts = self.parts.clone();
-        parts.push(name.to_string());
-        Ok(HomePath { parts })
+        parts.push(name);
+        let path = HomePath { parts };
+        path.check_len()?;
+        Ok(path)
     }
 
     /// Whether `self` is `other` or lies inside it.
@@ -151,12 +176,22 @@ fn validate_name(name: &str) -> Result<()> {
     if name == "." || name == ".." || name.is_empty() || name.contains('/') {
         return Err(Error::InvalidPath(format!("{name:?} is not a file name")));
     }
-    if let Some(c) = name.chars().find(|c| c.is_control() || *c == '\\') {
+    if let Some(c) = name.chars().find(|&c| forbidden(c)) {
         return Err(Error::InvalidPath(format!(
             "contains the forbidden character {c:?}"
         )));
     }
     Ok(())
+}
+
+/// Characters no name may hold: controls, the backslash (a separator elsewhere), and the
+/// bidirectional formatting characters (LRE…RLO U+202A–202E, the isolates U+2066–2069, and the
+/// marks LRM, RLM and ALM) that reorder how a name displays.
+fn forbidden(c: char) -> bool {
+    c.is_control()
+        || c == '\\'
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        || matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 
 #[cfg(test)]
@@ -220,6 +255,39 @@ mod tests {
             );
         }
         assert!(r("/", &"x".repeat(255)).is_ok());
+    }
+
+    #[test]
+    fn a_short_input_past_path_max_once_resolved_is_invalid_path() {
+        let deep = format!("/{}", vec!["d".repeat(255); 16].join("/"));
+        assert_eq!(deep.len(), 4096);
+        assert!(r("/", &deep).is_ok());
+        assert_eq!(r(&deep, "x").unwrap_err().code(), "invalid_path");
+        let cwd = HomePath::parse_stored(&deep).unwrap();
+        assert_eq!(cwd.join("x").unwrap_err().code(), "invalid_path");
+    }
+
+    #[test]
+    fn bidi_controls_are_invalid_path() {
+        for c in [
+            '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}',
+            '\u{2068}', '\u{2069}', '\u{200E}', '\u{200F}', '\u{061C}', '\u{85}',
+        ] {
+            let input = format!("invoice{c}fdp.exe");
+            assert_eq!(r("/", &input).unwrap_err().code(), "invalid_path", "{c:?}");
+            let home = HomePath::root();
+            assert_eq!(home.join(&input).unwrap_err().code(), "invalid_path");
+        }
+    }
+
+    #[test]
+    fn decomposed_and_precomposed_names_are_the_same_name() {
+        let nfd = "cafe\u{301}/e\u{301}t\u{e9}";
+        assert_eq!(r("/", nfd).unwrap(), "/caf\u{e9}/\u{e9}t\u{e9}");
+        assert_eq!(
+            HomePath::root().join("e\u{301}").unwrap(),
+            HomePath::root().join("\u{e9}").unwrap()
+        );
     }
 
     #[test]

@@ -82,6 +82,9 @@ async fn authenticate(parts: &mut Parts, state: &AppState) -> Result<Authed, Api
         });
     }
     if scheme.eq_ignore_ascii_case("basic") {
+        if changes_state(&parts.method) && cross_origin(&parts.headers, &parts.uri) {
+            return Err(HttpError::CrossOrigin.into());
+        }
         let decoded = base64::engine::general_purpose::STANDARD
             .decode(rest)
             .ok()
@@ -100,4 +103,35 @@ async fn authenticate(parts: &mut Parts, state: &AppState) -> Result<Authed, Api
         });
     }
     Err(ApiError::Core(Error::NotAuthenticated))
+}
+
+/// Methods that change something. Bearer tokens need script to be sent and the download
+/// cookie only works for `GET`/`HEAD`, so only Basic — which a browser replays on its own —
+/// needs this check.
+fn changes_state(method: &http::Method) -> bool {
+    use http::Method as M;
+    [M::POST, M::PUT, M::PATCH, M::DELETE].contains(method)
+}
+
+/// Whether the browser says the request comes from another site: `Sec-Fetch-Site: cross-site`,
+/// or an `Origin` whose host and port are not this request's `Host`. Clients that send neither
+/// (curl, scripts) are not browsers and pass.
+fn cross_origin(headers: &http::HeaderMap, uri: &http::Uri) -> bool {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if header("sec-fetch-site").is_some_and(|v| v.eq_ignore_ascii_case("cross-site")) {
+        return true;
+    }
+    let Some(origin) = headers.get(http::header::ORIGIN) else {
+        return false;
+    };
+    let Some(origin_host) = origin
+        .to_str()
+        .ok()
+        .and_then(|o| o.split_once("://"))
+        .map(|(_, host)| host.trim_end_matches('/'))
+    else {
+        return true; // `null` (a sandboxed or file: page) or unparsable.
+    };
+    let host = header("host").or_else(|| uri.authority().map(|a| a.as_str()));
+    !host.is_some_and(|h| h.eq_ignore_ascii_case(origin_host))
 }

@@ -23,6 +23,11 @@ pub struct ApiPath<T>(pub T);
 
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
+        // axum reports a body past `DefaultBodyLimit` as a 413 rejection; it is too large,
+        // not malformed.
+        if r.status() == http::StatusCode::PAYLOAD_TOO_LARGE {
+            return HttpError::BodyTooLarge.into();
+        }
         HttpError::BadBody(format!("invalid JSON body: {}", r.body_text())).into()
     }
 }

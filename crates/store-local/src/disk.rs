@@ -117,14 +117,19 @@ struct DigestRecord {
 
 /// `DEV-INO:SIZE-MTIME_NS`: the inode names the file (renames keep it), size and mtime say
 /// whether its bytes are still the ones hashed.
+/// The version a remembered MD5 (and so the ETag) is keyed by. ctime is in it because size and
+/// mtime can be put back by anyone who rewrites a file (`touch -r`), but ctime only the kernel
+/// sets: a rewrite in place always gives a new version.
 fn version_of(meta: &cap_std::fs::Metadata) -> String {
     format!(
-        "{}-{}:{}-{}.{}",
+        "{}-{}:{}-{}.{}-{}.{}",
         meta.dev(),
         meta.ino(),
         meta.size(),
         meta.mtime(),
-        meta.mtime_nsec()
+        meta.mtime_nsec(),
+        meta.ctime(),
+        meta.ctime_nsec()
     )
 }
 
@@ -255,24 +260,27 @@ impl Disk {
         let d = home
             .open_dir(dir.to_relative())
             .map_err(|e| io_err(e, dir))?;
+        // Names are sorted and compared in the form Ferry addresses them (NFC, see `HomePath`),
+        // and names it cannot address are dropped before the page is cut, so a page is never
+        // empty or short while addressable entries follow, whatever bytes the names hold.
         let mut names = Vec::new();
         for entry in d.entries().map_err(|e| io_err(e, dir))? {
             let entry = entry.map_err(|e| io_err(e, dir))?;
             match entry.file_name().into_string() {
-                Ok(name) if after.is_none_or(|a| name.as_str() > a) => names.push(name),
-                Ok(_) => {}
+                Ok(raw) => match dir.join(&raw) {
+                    Ok(path) if after.is_none_or(|a| path.name().is_some_and(|n| n > a)) => {
+                        names.push((path, raw))
+                    }
+                    Ok(_) => {}
+                    Err(_) => tracing::warn!(?raw, "skipping a file name Ferry cannot address"),
+                },
                 Err(raw) => tracing::warn!(?raw, "skipping a file name that is not UTF-8"),
             }
         }
         names.sort_unstable();
-        let more = names.len() > limit;
-        names.truncate(limit);
-        let mut out = Vec::with_capacity(names.len());
-        for name in names {
-            let path = match dir.join(&name) {
-                Ok(p) => p,
-                Err(_) => continue, // a name Ferry could not address (e.g. with a backslash)
-            };
+        let mut out = Vec::with_capacity(limit.min(names.len()));
+        let mut rest = names.into_iter();
+        for (path, name) in rest.by_ref() {
             match d.symlink_metadata(&name) {
                 Ok(meta) => {
                     let mut entry = entry_from(&path, &meta);
@@ -280,12 +288,16 @@ impl Disk {
                         // Listings show the MD5 where Ferry already knows it; never computed here.
                         entry.md5 = self.recall_digest(&version_of(&meta)).ok().flatten();
                     }
-                    out.push(entry)
+                    out.push(entry);
+                    if out.len() == limit {
+                        break;
+                    }
                 }
                 Err(e) if e.kind() == ErrorKind::NotFound => {} // removed meanwhile
                 Err(e) => return Err(io_err(e, &path)),
             }
         }
+        let more = rest.next().is_some();
         Ok((out, more))
     }
 
@@ -346,7 +358,7 @@ impl Disk {
         let home = self.home(user)?;
         let (src_dir, src_name) = parent_of(&home, from)?;
         let (dst_dir, dst_name) = parent_of(&home, to)?;
-        src_dir
+        let src_meta = src_dir
             .symlink_metadata(src_name)
             .map_err(|e| io_err(e, from))?;
         let replaced = match dst_dir.symlink_metadata(dst_name) {
@@ -361,6 +373,13 @@ impl Disk {
             rename_flags(overwrite),
         )
         .map_err(|e| io_err(e.into(), to))?;
+        // A rename changes ctime, so the known MD5 moves to the file's new version.
+        if src_meta.is_file()
+            && let Ok(Some(md5)) = self.recall_digest(&version_of(&src_meta))
+            && let Ok(new) = dst_dir.symlink_metadata(dst_name)
+        {
+            let _ = self.remember_digest(user, &version_of(&new), &md5);
+        }
         Ok((self.entry(&home, to, false)?, replaced))
     }
 

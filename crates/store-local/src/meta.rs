@@ -25,7 +25,8 @@ use async_trait::async_trait;
 use ferry_core::store::{Account, Lease, Ledger, MetaStore, TokenRecord, UploadRecord};
 
 use crate::records::{
-    load_or_create_secret, read_all, read_all_named, read_json, write_json_atomic,
+    load_or_create_secret, read_all, read_all_named, read_json, refuse_writable_by_others,
+    write_json_atomic,
 };
 use crate::volatile::Volatile;
 use ferry_core::upload_id::UploadId;
@@ -54,6 +55,9 @@ impl LocalMetaStore {
                 .mode(0o700)
                 .create(d)
                 .map_err(Error::internal)?;
+        }
+        for p in [state_dir, &users, &tokens, &state_dir.join("secret")] {
+            refuse_writable_by_others(p)?;
         }
         let secret = load_or_create_secret(&state_dir.join("secret"))?;
         Ok(LocalMetaStore {

@@ -37,7 +37,7 @@ pub(crate) fn read_all_named<T: serde::de::DeserializeOwned>(
                 Ok(Some(v)) => out.push((stem.to_string(), v)),
                 Ok(None) => {} // removed meanwhile
                 Err(e) => {
-                    tracing::warn!(path = %path.display(), error = ?e, "skipping unreadable record")
+                    tracing::warn!(path = ?path, error = ?e, "skipping unreadable record")
                 }
             }
         }
@@ -77,6 +77,35 @@ pub(crate) fn write_json_atomic<T: serde::Serialize>(
     if let Err(e) = result {
         let _ = fs::remove_file(&tmp);
         return Err(Error::from_io(e, ""));
+    }
+    Ok(())
+}
+
+/// Refuses a secret-bearing file or folder that the group or others may write (as sshd refuses
+/// a writable `authorized_keys`): whoever can write an account or token file can log in as
+/// anyone, so the server will not start on one. Folders are checked with their entries.
+pub(crate) fn refuse_writable_by_others(path: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let check = |p: &Path| -> Result<()> {
+        let mode = match fs::symlink_metadata(p) {
+            Ok(m) => m.permissions().mode(),
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(Error::internal(e)),
+        };
+        if mode & 0o022 != 0 {
+            return Err(Error::internal(format!(
+                "{} is group- or world-writable (mode {:o}); refusing to start: run `chmod go-w` on it",
+                p.display(),
+                mode & 0o7777
+            )));
+        }
+        Ok(())
+    };
+    check(path)?;
+    if path.is_dir() {
+        for entry in fs::read_dir(path).map_err(Error::internal)? {
+            check(&entry.map_err(Error::internal)?.path())?;
+        }
     }
     Ok(())
 }

@@ -80,13 +80,13 @@ impl Ferry {
                 self.inner
                     .throttle
                     .record_failure(source, &name, Instant::now());
-                tracing::info!(user = %name, %source, result = "auth_failed", "login");
+                tracing::info!(user = ?name, %source, result = "auth_failed", "login");
                 return Err(Error::AuthFailed);
             }
         };
         self.inner.throttle.record_success(source, &name);
         self.inner.files.create_home(&user).await?;
-        tracing::info!(user = %user, %source, result = "ok", "login");
+        tracing::info!(user = ?user.as_str(), %source, result = "ok", "login");
         Ok((Session::new(self.clone(), user), server_final))
     }
 }

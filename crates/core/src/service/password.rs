@@ -119,16 +119,16 @@ impl Ferry {
             self.inner
                 .throttle
                 .record_failure(source, name, Instant::now());
-            tracing::info!(user = %name, %source, result = "auth_failed", "login");
+            tracing::info!(user = ?name, %source, result = "auth_failed", "login");
             return Err(Error::AuthFailed);
         };
         self.inner.throttle.record_success(source, name);
         self.inner.files.create_home(&user).await?;
         if cached {
             // Basic auth repeats the login on every request: one info line per real check.
-            tracing::debug!(user = %user, %source, result = "ok", cached, "login");
+            tracing::debug!(user = ?user.as_str(), %source, result = "ok", cached, "login");
         } else {
-            tracing::info!(user = %user, %source, result = "ok", "login");
+            tracing::info!(user = ?user.as_str(), %source, result = "ok", "login");
         }
         Ok(Session::new(self.clone(), user))
     }

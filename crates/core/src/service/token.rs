@@ -51,7 +51,7 @@ impl Ferry {
         let hash = hash_of(&token);
         self.inner.meta.put_token(&hash, &record).await?;
         self.inner.cap_tokens_of(&session.user, &hash).await?;
-        tracing::info!(user = %session.user, expires, "token created");
+        tracing::info!(user = ?session.user.as_str(), expires, "token created");
         Ok(TokenGrant { token, expires })
     }
 

@@ -20,11 +20,11 @@ impl utoipa::IntoResponses for Errors {
         [
             ("400", "Malformed request: bad path, header, range or JSON (`code` says which)"),
             ("401", "No or wrong credentials (`not_authenticated`, `auth_failed`, `token_invalid`)"),
-            ("403", "Path leaves the home folder, the home itself, a special file, or a command the exec policy refuses (`exec_denied`, `exec_argument_refused`)"),
+            ("403", "Path leaves the home folder, the home itself, a special file, a command the exec policy refuses (`exec_denied`, `exec_argument_refused`), or Basic credentials on a cross-origin write (`cross_origin_refused`)"),
             ("404", "No such file, folder, upload or program (`exec_not_found`)"),
             ("408", "The request body stalled past the server's body timeout (`body_timeout`)"),
             ("409", "Conflicts with the current state (`already_exists`, `offset_mismatch`, `upload_busy`, …)"),
-            ("413", "Too large: quota, declared size, or chunk limit"),
+            ("413", "Too large: quota, declared size, chunk limit, or a JSON body past its cap (`body_too_large`)"),
             ("422", "The received data does not match its MD5 (`checksum_mismatch`); nothing was kept"),
             ("431", "The request head is larger than the server accepts (`header_too_large`)"),
             ("429", "Too many failed logins (`auth_throttled`, with `Retry-After`) or a server limit"),

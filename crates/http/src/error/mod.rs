@@ -35,6 +35,13 @@ pub enum HttpError {
     /// A body the route cannot parse (JSON, query string).
     #[error("{0}")]
     BadBody(String),
+    /// A state-changing request with Basic credentials sent from another origin: a browser
+    /// replays cached Basic credentials on a forged cross-site form, so they are refused.
+    #[error("Basic credentials on a state-changing request from another origin are refused")]
+    CrossOrigin,
+    /// A JSON body past the server's cap for JSON bodies (`Limits::max_json`).
+    #[error("the JSON body is larger than this server accepts")]
+    BodyTooLarge,
     /// `PUT` without a `Content-Length`.
     #[error("Content-Length is required so the server can reserve space and verify the end")]
     LengthRequired,

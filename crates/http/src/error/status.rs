@@ -32,6 +32,8 @@ impl HttpError {
             HttpError::Digest(e) => e.code(),
             HttpError::BadHeader(_) => "bad_header",
             HttpError::BadBody(_) => "bad_request",
+            HttpError::BodyTooLarge => "body_too_large",
+            HttpError::CrossOrigin => "cross_origin_refused",
             HttpError::LengthRequired => "length_required",
             HttpError::RangeLength { .. } => "range_length_mismatch",
             HttpError::BodyExceedsRange { .. } => "body_exceeds_range",
@@ -57,9 +59,10 @@ impl HttpError {
             | HttpError::RangeLength { .. }
             | HttpError::SizeMismatch { .. } => StatusCode::BAD_REQUEST,
             HttpError::LengthRequired => StatusCode::LENGTH_REQUIRED,
-            HttpError::BodyExceedsRange { .. } | HttpError::ChunkTooLarge { .. } => {
-                StatusCode::PAYLOAD_TOO_LARGE
-            }
+            HttpError::CrossOrigin => StatusCode::FORBIDDEN,
+            HttpError::BodyExceedsRange { .. }
+            | HttpError::ChunkTooLarge { .. }
+            | HttpError::BodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             HttpError::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
             HttpError::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             HttpError::Unsatisfiable { .. } => StatusCode::RANGE_NOT_SATISFIABLE,

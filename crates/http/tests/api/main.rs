@@ -7,6 +7,7 @@ mod cookie;
 mod downloads;
 mod exec;
 mod files;
+mod inputs;
 mod me;
 mod oracle;
 mod record_reads;

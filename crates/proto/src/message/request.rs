@@ -204,7 +204,23 @@ impl Request {
             Some(Value::String(_)) => {}
             _ => return Err(RequestError::MissingOp),
         }
-        Request::deserialize(header).map_err(|e| RequestError::BadFields(e.to_string()))
+        let request =
+            Request::deserialize(header).map_err(|e| RequestError::BadFields(e.to_string()))?;
+        // serde's `deny_unknown_fields` does not reach the unit variants of an internally
+        // tagged enum, so `{"op":"pwd","x":1}` would pass; those
+        // operations take no field but `op`.
+        if matches!(
+            request,
+            Request::Pwd | Request::Quota | Request::UploadList | Request::Bye
+        ) && let Some(extra) = header.keys().find(|k| *k != "op")
+        {
+            return Err(RequestError::BadFields(format!(
+                "unknown field `{}`, {} takes no fields",
+                extra.chars().take(64).collect::<String>(),
+                request.op().as_str()
+            )));
+        }
+        Ok(request)
     }
 
     /// Encodes this request as a frame header.

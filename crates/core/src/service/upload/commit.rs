@@ -55,7 +55,7 @@ impl Session {
             drop(guard);
             self.finished(&slot.id, slot);
             discarded?;
-            tracing::info!(user = %user, upload = %slot.id, "upload discarded: checksum mismatch");
+            tracing::info!(user = ?user.as_str(), upload = %slot.id, "upload discarded: checksum mismatch");
             return Err(Error::ChecksumMismatch {
                 expected: expected.to_string(),
                 actual: actual.to_string(),
@@ -105,7 +105,7 @@ impl Session {
         drop(guard);
         self.finished(&slot.id, slot);
         removed?;
-        tracing::info!(user = %user, upload = %slot.id, path = %entry.path, bytes = size, md5 = %actual, "upload committed");
+        tracing::info!(user = ?user.as_str(), upload = %slot.id, path = ?entry.path.to_string(), bytes = size, md5 = %actual, "upload committed");
         Ok(entry)
     }
 }

@@ -99,3 +99,17 @@ fn unknown_and_missing_ops_get_their_codes() {
     ));
     assert_eq!(typo.unwrap_err().code(), "bad_request");
 }
+
+#[test]
+fn an_unknown_field_is_bad_request_on_every_operation() {
+    for &op in Op::ALL {
+        let mut header = sample(op).to_header();
+        header.insert("typo".into(), serde_json::json!(1));
+        let got = Request::from_header(&header);
+        assert!(
+            matches!(&got, Err(RequestError::BadFields(m)) if m.contains("typo")),
+            "{op:?}: {got:?}"
+        );
+        assert_eq!(got.unwrap_err().code(), "bad_request", "{op:?}");
+    }
+}

@@ -1,0 +1,176 @@
+//! Every input has one specific answer: unknown JSON fields, over-long or look-alike names,
+//! oversized JSON bodies, cross-origin writes.
+
+use std::os::unix::fs::MetadataExt;
+
+use serde_json::json;
+
+use crate::support::*;
+
+#[tokio::test]
+async fn an_unknown_field_in_any_json_body_is_bad_request() {
+    let app = TestApp::new().await;
+    app.put("a.txt", b"x").await;
+    for (uri, doc) in [
+        (
+            "/api/v1/login",
+            json!({"username": USER, "password": PASSWORD, "typo": 1}),
+        ),
+        (
+            "/api/v1/uploads",
+            json!({"path": "/b", "size": 1, "typo": 1}),
+        ),
+        (
+            "/api/v1/move",
+            json!({"from": "/a.txt", "to": "/c.txt", "typo": 1}),
+        ),
+        ("/api/v1/exec", json!({"argv": ["true"], "typo": 1})),
+        ("/api/v1/exec", json!({"command": "true", "typo": 1})),
+    ] {
+        let r = app.send(json(authed("POST", uri), &doc)).await;
+        assert_eq!(r.code(), "bad_request", "{uri} {doc}: {r:?}");
+        assert_eq!(r.status, 400, "{uri}");
+    }
+}
+
+#[tokio::test]
+async fn a_json_body_over_its_cap_is_413_body_too_large() {
+    let app = TestApp::new().await;
+    let doc =
+        json!({"path": format!("/{}", "x".repeat(200)), "size": 1, "pad": "y".repeat(128 * 1024)});
+    let r = app
+        .send(json(authed("POST", "/api/v1/uploads"), &doc))
+        .await;
+    r.assert_problem(413, "body_too_large");
+}
+
+#[tokio::test]
+async fn a_cross_origin_write_with_basic_credentials_is_refused() {
+    let app = TestApp::new().await;
+    let mkdir = |headers: &[(&str, &str)]| {
+        let mut b = authed("POST", "/api/v1/dirs/new").header("host", "ferry.example:8443");
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        empty(b)
+    };
+    for headers in [
+        &[("origin", "https://evil.example")][..],
+        &[("origin", "null")],
+        &[("sec-fetch-site", "cross-site")],
+        &[
+            ("origin", "https://ferry.example:8443"),
+            ("sec-fetch-site", "cross-site"),
+        ],
+    ] {
+        let r = app.send(mkdir(headers)).await;
+        r.assert_problem(403, "cross_origin_refused");
+    }
+    assert!(!app.home().join("new").exists());
+    let r = app
+        .send(mkdir(&[
+            ("origin", "https://ferry.example:8443"),
+            ("sec-fetch-site", "same-origin"),
+        ]))
+        .await;
+    assert_eq!(r.status, 201, "{r:?}");
+    // Reads and clients that are not browsers are not affected.
+    let r = app
+        .send(empty(
+            authed("GET", "/api/v1/quota").header("origin", "https://evil.example"),
+        ))
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+}
+
+#[tokio::test]
+async fn a_listing_page_is_never_empty_while_entries_follow() {
+    let app = TestApp::new().await;
+    for name in ["a\\1", "a\\2", "a\\3", "a\u{202e}4"] {
+        std::fs::write(app.home().join(name), b"x").unwrap();
+    }
+    app.put("b", b"x").await;
+    app.put("c", b"x").await;
+    let r = app
+        .send(empty(authed("GET", "/api/v1/dirs/?limit=1")))
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let doc = r.json();
+    assert_eq!(doc["entries"][0]["name"], "b", "{doc}");
+    assert_eq!(doc["next"], "b", "{doc}");
+    let r = app
+        .send(empty(authed("GET", "/api/v1/dirs/?limit=1&after=b")))
+        .await;
+    let doc = r.json();
+    assert_eq!(doc["entries"][0]["name"], "c", "{doc}");
+    assert!(doc["next"].is_null(), "{doc}");
+}
+
+#[tokio::test]
+async fn the_etag_changes_when_content_changes_even_with_size_and_mtime_restored() {
+    let app = TestApp::new().await;
+    app.put("f", b"first").await;
+    let etag = |r: &Reply| r.header("etag").map(str::to_owned);
+    let before = app.send(empty(authed("GET", "/api/v1/files/f"))).await;
+    assert_eq!(etag(&before), Some(format!("\"{}\"", md5_hex(b"first"))));
+    let path = app.home().join("f");
+    let old = std::fs::metadata(&path).unwrap();
+    let mtime = old.modified().unwrap();
+    // The kernel's ctime clock is coarse: rewrite until it has ticked, which it always does.
+    loop {
+        std::fs::write(&path, b"other").unwrap();
+        let f = std::fs::File::options().write(true).open(&path).unwrap();
+        f.set_modified(mtime).unwrap();
+        let new = f.metadata().unwrap();
+        assert_eq!(
+            (new.len(), new.modified().unwrap(), new.ino()),
+            (5, mtime, old.ino())
+        );
+        if (new.ctime(), new.ctime_nsec()) != (old.ctime(), old.ctime_nsec()) {
+            break;
+        }
+    }
+    let after = app.send(empty(authed("GET", "/api/v1/files/f"))).await;
+    assert_eq!(&after.body[..], b"other");
+    assert_eq!(etag(&after), Some(format!("\"{}\"", md5_hex(b"other"))));
+}
+
+/// Collects everything the fmt subscriber writes, to read the log lines back.
+#[derive(Clone, Default)]
+struct LogBuffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_user_name_cannot_forge_a_log_line() {
+    let app = TestApp::new().await;
+    let buf = LogBuffer::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer({
+            let buf = buf.clone();
+            move || buf.clone()
+        })
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let forged = "mallory\nINFO login user=\"admin\" result=\"ok\"";
+    let r = app
+        .send(empty(
+            anon("GET", "/api/v1/quota").header("authorization", basic(forged, "x")),
+        ))
+        .await;
+    assert_eq!(r.status, 401, "{r:?}");
+    let log = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    let lines: Vec<&str> = log.lines().filter(|l| l.contains("mallory")).collect();
+    assert_eq!(lines.len(), 1, "{log}");
+    assert!(lines[0].contains(r#"mallory\nINFO"#), "{log}");
+    assert!(!log.lines().any(|l| l.starts_with("INFO login")), "{log}");
+}
