@@ -24,6 +24,10 @@ pub const RAISED_LIMITS: &[&str] = &[
     "256",
     "--login-timeout",
     "60",
+    "--max-startups-per-source",
+    "2048",
+    "--max-startups",
+    "2048",
 ];
 
 /// `/proc` clock ticks per second (`USER_HZ`), fixed at 100 by the Linux ABI.
