@@ -24,6 +24,8 @@ pub const RAISED_LIMITS: &[&str] = &[
     "256",
     "--login-timeout",
     "60",
+    "--max-connections-per-source",
+    "4096",
     "--max-startups-per-source",
     "2048",
     "--max-startups",

@@ -42,12 +42,18 @@ pub struct ServeArgs {
     /// Seconds a bearer token from /api/v1/login stays valid.
     #[arg(long, default_value_t = 86400)]
     token_ttl: u64,
-    /// Connections not yet logged in at once.
-    #[arg(long, default_value_t = 64)]
+    /// Open connections one source address may hold, per door, so that one address cannot
+    /// take every connection slot even after logging in. Trusted proxies are exempt.
+    #[arg(long, default_value_t = 128)]
+    max_connections_per_source: usize,
+    /// Connections not yet logged in at once (TCP door).
+    #[arg(long, default_value_t = 256)]
     max_unauthenticated: usize,
     /// Connections not yet logged in that one source address may hold, per door (OpenSSH's
-    /// PerSourceMaxStartups). Trusted proxies are exempt.
-    #[arg(long, default_value_t = 10)]
+    /// PerSourceMaxStartups). Trusted proxies are exempt. High enough for a script that opens
+    /// dozens of parallel clients at once, well below `--max-unauthenticated`, so one address
+    /// cannot fill that pool.
+    #[arg(long, default_value_t = 64)]
     max_startups_per_source: usize,
     /// Connections not yet logged in, per door, as START:RATE:FULL (OpenSSH's MaxStartups):
     /// from START on, new ones are refused with probability RATE% rising to 100% at FULL.
@@ -220,9 +226,7 @@ impl ServeArgs {
     pub(super) fn tcp_limits(&self) -> ferry_tcp::Limits {
         ferry_tcp::Limits {
             max_connections: self.max_connections,
-            // Equal to the connection limit, so one source may still use all of it, as before
-            // the per-source limit existed.
-            max_per_source: self.max_connections,
+            max_per_source: self.max_connections_per_source.max(1),
             max_unauthenticated: self.max_unauthenticated,
             startups: self.startup_limits(),
             login_timeout: secs(self.login_timeout),
@@ -238,6 +242,7 @@ impl ServeArgs {
     pub(super) fn http_limits(&self) -> ferry_http::Limits {
         ferry_http::Limits {
             max_connections: self.max_connections,
+            max_per_source: self.max_connections_per_source.max(1),
             max_in_flight: self.http_max_in_flight.max(1),
             header_timeout: secs(self.http_header_timeout),
             max_header_bytes: self.http_max_header_bytes,

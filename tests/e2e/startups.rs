@@ -139,3 +139,52 @@ fn forwarded_for_names_the_client_only_behind_a_trusted_proxy() {
         "from an untrusted peer the header is ignored: both are the peer"
     );
 }
+
+/// Whether the server closed `stream` (read returns end or reset within 500 ms) rather than
+/// waiting for the client to speak.
+fn closed_by_server(stream: &TcpStream) -> bool {
+    stream
+        .set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    let mut buf = [0u8; 1];
+    match (&*stream).read(&mut buf) {
+        Ok(0) => true,
+        Err(e) => e.kind() == std::io::ErrorKind::ConnectionReset,
+        Ok(_) => false,
+    }
+}
+
+#[test]
+fn logged_in_connections_from_one_address_cannot_take_every_slot() {
+    // 40 slots in all, 15 per source: an address that logs in again and again keeps 15.
+    let server = Server::start(&[
+        "--max-connections",
+        "40",
+        "--max-connections-per-source",
+        "15",
+    ]);
+    let mut held = Vec::new();
+    let mut refused = 0;
+    for _ in 0..40 {
+        let mut raw = Raw::connect_from(ATTACKER, server.addr);
+        if closed_by_server(&raw.stream) {
+            refused += 1;
+            continue;
+        }
+        raw.stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        raw.hello();
+        assert_eq!(raw.login("admin", PASSWORD)["status"], "ok");
+        held.push(raw);
+    }
+    assert_eq!(held.len(), 15, "one address keeps at most its share");
+    assert_eq!(refused, 25);
+
+    let mut user = Raw::connect_from(USER, server.addr);
+    user.stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    user.hello();
+    assert_eq!(user.login("admin", PASSWORD)["status"], "ok");
+}

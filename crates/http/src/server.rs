@@ -65,7 +65,7 @@ pub async fn serve_with_tls(
         ferry_net::Limits {
             door: "http",
             max_connections: limits.max_connections,
-            max_per_source: limits.max_connections,
+            max_per_source: limits.max_per_source,
             startups: limits.startups,
             trusted_proxies: limits.trusted_proxies.clone(),
             // An idle keep-alive connection is bounded by `header_read_timeout` already.

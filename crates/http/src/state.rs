@@ -9,6 +9,8 @@ use ferry_core::Ferry;
 pub struct Limits {
     /// Open connections at once.
     pub max_connections: usize,
+    /// Open connections one source address may hold (trusted proxies are exempt).
+    pub max_per_source: usize,
     /// Requests being handled at once (beyond it, requests wait for a slot).
     pub max_in_flight: usize,
     /// Time from connect (or the end of the previous request) to the end of the headers.
@@ -39,6 +41,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_connections: 1024,
+            max_per_source: 1024,
             max_in_flight: 256,
             header_timeout: Duration::from_secs(10),
             max_header_bytes: 64 * 1024,

@@ -121,12 +121,20 @@ impl Listener {
                 .await
                 .expect("the listener never closes its semaphore");
             let (stream, peer) = self.next_connection().await;
-            let Some(source) = self.sources.enter(peer.ip(), self.limits.max_per_source) else {
+            // A trusted proxy carries many clients on one address: it is held to the total
+            // only, and the door applies the per-source rules to the address it forwards.
+            let trusted = self.limits.trusted_proxies.trusts(peer.ip());
+            let per_source = if trusted {
+                usize::MAX
+            } else {
+                self.limits.max_per_source
+            };
+            let Some(source) = self.sources.enter(peer.ip(), per_source) else {
                 tracing::debug!(door = self.limits.door, %peer, "too many connections from this source");
                 continue;
             };
             let mut startup_limits = self.limits.startups;
-            if self.limits.trusted_proxies.trusts(peer.ip()) {
+            if trusted {
                 startup_limits.per_source = usize::MAX;
             }
             let Some(startup) = self.startups.enter(peer.ip(), &startup_limits, roll()) else {

@@ -37,7 +37,7 @@ pub struct StartupLimits {
 impl Default for StartupLimits {
     fn default() -> Self {
         StartupLimits {
-            per_source: 10,
+            per_source: 64,
             start: 100,
             rate: 30,
             full: 300,

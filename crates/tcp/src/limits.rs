@@ -38,7 +38,7 @@ impl Default for Limits {
         Limits {
             max_connections: 1024,
             max_per_source: 1024,
-            max_unauthenticated: 64,
+            max_unauthenticated: 256,
             startups: ferry_net::StartupLimits::default(),
             login_timeout: Duration::from_secs(10),
             frame_timeout: Duration::from_secs(30),
