@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 
-use crate::support::{PASSWORD, Raw, Server};
+use crate::support::{PASSWORD, Raw, Server, tcp_from};
 
 const USER: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 const ATTACKER: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
@@ -18,19 +18,7 @@ const SILENT: usize = 300;
 
 /// `n` connections from `source` that never send a byte.
 fn silent_sockets(source: IpAddr, addr: SocketAddr, n: usize) -> Vec<TcpStream> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_io()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        let mut held = Vec::new();
-        for _ in 0..n {
-            let socket = tokio::net::TcpSocket::new_v4().unwrap();
-            socket.bind(SocketAddr::new(source, 0)).unwrap();
-            held.push(socket.connect(addr).await.unwrap().into_std().unwrap());
-        }
-        held
-    })
+    (0..n).map(|_| tcp_from(source, addr)).collect()
 }
 
 /// Status line of a Basic-authenticated `GET /api/v1/me` from `source`, within 5 s.
@@ -40,17 +28,7 @@ fn http_me(source: IpAddr, addr: SocketAddr) -> String {
 
 /// The same with a chosen password and extra header lines (each ending in `\r\n`).
 fn http_me_as(source: IpAddr, addr: SocketAddr, password: &str, extra: &str) -> String {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_io()
-        .build()
-        .unwrap();
-    let stream = rt.block_on(async {
-        let socket = tokio::net::TcpSocket::new_v4().unwrap();
-        socket.bind(SocketAddr::new(source, 0)).unwrap();
-        socket.connect(addr).await.unwrap()
-    });
-    let mut stream: TcpStream = stream.into_std().unwrap();
-    stream.set_nonblocking(false).unwrap();
+    let mut stream = tcp_from(source, addr);
     stream
         .set_read_timeout(Some(Duration::from_secs(5)))
         .unwrap();

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use ferry_proto::Header;
 use serde_json::{Value, json};
 
-pub use raw::Raw;
+pub use raw::{Raw, tcp_from};
 pub use server::Server;
 
 pub const PASSWORD: &str = "correct horse battery staple";

@@ -1,3 +1,6 @@
+// Just over 300 lines: resolution, the length limits and the name rules are one rule set;
+// splitting them would hide which check runs first.
+
 //! [`HomePath`]: a path that can only name something inside a user's home.
 //!
 //! Client paths are strings (`/a/b` from the home, `a/b` from the current folder). They become

@@ -27,18 +27,7 @@ impl Raw {
 
     /// Connects from a chosen local address (e.g. `127.0.0.2`, to be another source).
     pub fn connect_from(source: IpAddr, addr: SocketAddr) -> Raw {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_io()
-            .build()
-            .unwrap();
-        let stream = rt.block_on(async {
-            let socket = tokio::net::TcpSocket::new_v4().unwrap();
-            socket.bind(SocketAddr::new(source, 0)).unwrap();
-            socket.connect(addr).await.unwrap()
-        });
-        let stream = stream.into_std().unwrap();
-        stream.set_nonblocking(false).unwrap();
-        Raw::from_stream(stream)
+        Raw::from_stream(tcp_from(source, addr))
     }
 
     fn from_stream(stream: TcpStream) -> Raw {
@@ -156,4 +145,21 @@ impl Raw {
         assert_eq!(h["status"], "ok", "{h:?}");
         r
     }
+}
+
+/// A blocking TCP connection to `addr` from the local address `source` (e.g. `127.0.0.2`,
+/// to be another source on loopback).
+pub fn tcp_from(source: IpAddr, addr: SocketAddr) -> TcpStream {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .unwrap();
+    let stream = rt.block_on(async {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind(SocketAddr::new(source, 0)).unwrap();
+        socket.connect(addr).await.unwrap()
+    });
+    let stream = stream.into_std().unwrap();
+    stream.set_nonblocking(false).unwrap();
+    stream
 }
