@@ -88,7 +88,10 @@ struct Handler<S> {
 impl<S: Io> Handler<S> {
     async fn run(&mut self, pre_auth: PreAuth) -> (Option<String>, End) {
         let deadline = self.limits.login_timeout;
-        let session = match tokio::time::timeout(deadline, self.handshake()).await {
+        // Boxed for the same reason as each request in `serve`: the login's state is not
+        // kept in every logged-in connection's allocation.
+        let login = Box::pin(self.handshake());
+        let session = match tokio::time::timeout(deadline, login).await {
             Ok(Ok(session)) => session,
             Ok(Err(end)) => return (None, end),
             Err(_) => {
@@ -169,17 +172,25 @@ impl<S: Io> Handler<S> {
     }
 
     /// The request loop of a logged-in session.
+    ///
+    /// Waiting for the next frame happens here, inline; answering it is boxed. A task is
+    /// allocated at the size of its future's largest state, so with the commands inline every
+    /// idle connection would hold room for the biggest of them (an exec or a download); this
+    /// way an idle one holds only the read, and each request allocates what it needs.
     async fn serve(&mut self, mut session: Session) -> End {
         loop {
-            if let Err(end) = self.step(&mut session).await {
+            let frame = match self.next().await {
+                Ok(frame) => frame,
+                Err(end) => return end,
+            };
+            if let Err(end) = Box::pin(self.step(&mut session, frame)).await {
                 return end;
             }
         }
     }
 
-    /// Reads one request and answers it completely.
-    async fn step(&mut self, session: &mut Session) -> Result<(), End> {
-        let frame = self.next().await?;
+    /// Answers one request completely.
+    async fn step(&mut self, session: &mut Session, frame: Frame) -> Result<(), End> {
         let request = match Request::from_header(&frame.header) {
             Ok(request) => request,
             Err(e) => {

@@ -62,11 +62,21 @@ pub async fn run_with_tls(
             (ferry.clone(), limits.clone(), token.clone(), tls.clone());
         async move {
             let _permit = permit;
+            // Each branch is boxed on its own, so a plain connection is not allocated at the
+            // size of a TLS one, and neither keeps room for the handshake once it is done.
             match tls {
-                None => serve(stream, peer, ferry, limits, pre_auth, startup, shutdown).await,
-                Some(tls) => match tls.accept(stream).await {
+                None => {
+                    Box::pin(serve(
+                        stream, peer, ferry, limits, pre_auth, startup, shutdown,
+                    ))
+                    .await
+                }
+                Some(tls) => match Box::pin(tls.accept(stream)).await {
                     Ok(stream) => {
-                        serve(stream, peer, ferry, limits, pre_auth, startup, shutdown).await
+                        Box::pin(serve(
+                            stream, peer, ferry, limits, pre_auth, startup, shutdown,
+                        ))
+                        .await
                     }
                     Err(e) => {
                         tracing::info!(%peer, door = "tcp", error = %e, "TLS handshake failed");
