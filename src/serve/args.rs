@@ -141,6 +141,17 @@ pub struct TlsArgs {
     /// and 127.0.0.1, kept in DATA/tls/; its SHA-256 fingerprint is printed at start.
     #[arg(long, conflicts_with = "tls_cert")]
     pub(super) tls_self_signed: bool,
+    /// An origin (`https://app.example:8443`) whose pages may call the HTTP API with
+    /// credentials and read its answers, tus/IETF upload headers included (CORS). Repeat it,
+    /// or give a comma-separated list; `*` is refused. Off by default.
+    #[arg(
+        long = "cors-origin",
+        env = "FERRY_CORS_ORIGIN",
+        value_delimiter = ',',
+        value_name = "ORIGIN",
+        value_parser = ferry_http::cors::parse_origin
+    )]
+    cors_origin: Vec<ferry_http::cors::Origin>,
 }
 
 /// Remote-command limits (see `ferry user set --exec` for who may run what).
@@ -252,6 +263,7 @@ impl ServeArgs {
             first_request_timeout: secs(self.http_first_request_timeout),
             startups: self.startup_limits(),
             trusted_proxies: self.trusted_proxies(),
+            cors_origins: self.cors_origin.clone(),
             ..ferry_http::Limits::default()
         }
     }
