@@ -112,7 +112,7 @@ pub fn listed(headers: &HeaderMap, origins: &[HeaderValue]) -> bool {
 
 /// The layer for the listed `origins` (never empty: without origins no CORS layer is added).
 pub fn layer(origins: &[HeaderValue]) -> CorsLayer {
-    let names = |list: &[&str]| list.iter().map(|h| HeaderName::from_static(h)).collect::<Vec<_>>();
+    let names = |list: &[&'static str]| list.iter().map(|h| HeaderName::from_static(h)).collect::<Vec<_>>();
     CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins.iter().cloned()))
         .allow_credentials(true)

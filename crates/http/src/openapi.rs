@@ -93,10 +93,12 @@ pub fn yaml() -> String {
     quote_yaml11_booleans(&yaml)
 }
 
-/// Plain scalars that a YAML 1.1 reader (PyYAML, many generators) takes for booleans.
-const YAML11_BOOLEANS: [&str; 22] = [
-    "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE", "false",
-    "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF",
+/// Plain scalars that a YAML 1.1 reader (PyYAML, many generators) takes for booleans but
+/// YAML 1.2 does not, so serde_norway leaves them plain. (`true`, `False`… are booleans in
+/// both: a real boolean is written plain and a string spelled so is quoted already.)
+const YAML11_BOOLEANS: [&str; 16] = [
+    "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off",
+    "OFF",
 ];
 
 /// Single-quotes every plain key or value that YAML 1.1 would read as a boolean (the enum
@@ -203,6 +205,7 @@ enum:
 - allow
 - 'on'
 mode: no
+strict: false
 on: 1
 y:
   - n
@@ -221,6 +224,7 @@ enum:
 - allow
 - 'on'
 mode: 'no'
+strict: false
 'on': 1
 'y':
   - 'n'
