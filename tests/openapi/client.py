@@ -1,7 +1,8 @@
 """A Python program using only the client that openapi-python-client generated from the
 committed openapi.yaml (package ``ferry_api`` on PYTHONPATH): log in, make and list a folder,
 upload real bytes, download a Range and compare. Run by run.sh against the real server
-(FERRY_URL, FERRY_USER, FERRY_PASSWORD); exits non-zero on the first mismatch.
+(FERRY_URL, FERRY_USER, FERRY_PASSWORD); exits non-zero on the first mismatch. Before that,
+two raw preflights check the server's FERRY_CORS_ORIGIN (FERRY_TEST_ORIGIN is listed).
 
 It also reads the spec with PyYAML, a YAML 1.1 reader, and checks that it says exactly what
 the server serves as JSON: a string YAML 1.1 takes for a boolean (``off``) must be quoted.
@@ -41,6 +42,18 @@ def main() -> None:
     served = httpx.get(f"{url}/openapi.json", timeout=30).json()
     check(yaml.safe_load(SPEC.read_text(encoding="utf-8")) == served,
           "openapi.yaml read as YAML 1.1 equals the served /openapi.json")
+
+    # The server was started with FERRY_CORS_ORIGIN listing this origin (run.sh).
+    origin = os.environ["FERRY_TEST_ORIGIN"]
+    pre = httpx.options(f"{url}/api/v1/uploads", timeout=30, headers={
+        "Origin": origin, "Access-Control-Request-Method": "PATCH",
+        "Access-Control-Request-Headers": "authorization,upload-offset,tus-resumable"})
+    check(pre.headers.get("access-control-allow-origin") == origin
+          and pre.headers.get("access-control-allow-credentials") == "true",
+          "a preflight from a FERRY_CORS_ORIGIN origin is allowed", pre.headers)
+    other = httpx.options(f"{url}/api/v1/uploads", timeout=30, headers={
+        "Origin": "https://other.test", "Access-Control-Request-Method": "PATCH"})
+    check("access-control-allow-origin" not in other.headers, "an unlisted origin gets no CORS", other.headers)
 
     with Client(base_url=url) as anonymous:
         got = login.sync_detailed(client=anonymous, body=LoginRequest(username=user, password=password))

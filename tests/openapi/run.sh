@@ -45,6 +45,14 @@ echo "-- type-checking the TypeScript client"
 echo "-- starting the server"
 password="openapi clients $RANDOM$RANDOM"
 mkdir "$work/data"
+# `*` with credentials is refused before anything starts.
+if "$bin" serve --data "$work/data" --cors-origin '*' >"$work/wildcard.log" 2>&1; then
+  echo "ferry serve --cors-origin '*' was accepted" >&2; exit 1
+fi
+grep -q "is not allowed" "$work/wildcard.log" || { cat "$work/wildcard.log" >&2; exit 1; }
+# The CORS origins from the environment, comma-separated; client.py checks a preflight.
+export FERRY_TEST_ORIGIN="https://app.test:8443"
+FERRY_CORS_ORIGIN="http://localhost:5173,$FERRY_TEST_ORIGIN" \
 FERRY_ADMIN_PASSWORD="$password" NO_COLOR=1 "$bin" serve --data "$work/data" \
   --tcp 127.0.0.1:0 --http 127.0.0.1:0 >"$work/server.log" 2>&1 &
 server=$!

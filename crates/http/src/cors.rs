@@ -83,9 +83,14 @@ pub fn parse_origin(value: &str) -> Result<Origin, String> {
     if value == "*" {
         return Err("`*` is not allowed: credentials are, so name each origin".into());
     }
-    let origin = value.strip_suffix('/').unwrap_or(value).to_ascii_lowercase();
+    let origin = value
+        .strip_suffix('/')
+        .unwrap_or(value)
+        .to_ascii_lowercase();
     let Some((scheme, host)) = origin.split_once("://") else {
-        return Err(format!("{value:?} is not an origin like https://app.example:8443"));
+        return Err(format!(
+            "{value:?} is not an origin like https://app.example:8443"
+        ));
     };
     let scheme_ok = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
         && scheme
@@ -112,7 +117,11 @@ pub fn listed(headers: &HeaderMap, origins: &[HeaderValue]) -> bool {
 
 /// The layer for the listed `origins` (never empty: without origins no CORS layer is added).
 pub fn layer(origins: &[HeaderValue]) -> CorsLayer {
-    let names = |list: &[&'static str]| list.iter().map(|h| HeaderName::from_static(h)).collect::<Vec<_>>();
+    let names = |list: &[&'static str]| {
+        list.iter()
+            .map(|h| HeaderName::from_static(h))
+            .collect::<Vec<_>>()
+    };
     CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins.iter().cloned()))
         .allow_credentials(true)
@@ -189,8 +198,18 @@ mod tests {
             parse_origin("https://App.Example:8443/").unwrap(),
             "https://app.example:8443"
         );
-        assert_eq!(parse_origin("http://[::1]:3000").unwrap(), "http://[::1]:3000");
-        for bad in ["*", "null", "app.example", "https://", "https://a/b", "https://a b"] {
+        assert_eq!(
+            parse_origin("http://[::1]:3000").unwrap(),
+            "http://[::1]:3000"
+        );
+        for bad in [
+            "*",
+            "null",
+            "app.example",
+            "https://",
+            "https://a/b",
+            "https://a b",
+        ] {
             assert!(parse_origin(bad).is_err(), "{bad} was accepted");
         }
     }

@@ -141,7 +141,11 @@ fn quote_yaml11_booleans(yaml: &str) -> String {
         }
         if is_block_indicator(value) {
             // A key's block is indented past the key; an item's past its dash.
-            block = Some(if key.is_none() && in_sequence { column - 2 } else { column });
+            block = Some(if key.is_none() && in_sequence {
+                column - 2
+            } else {
+                column
+            });
         }
         out.push_str(&quoted_if_boolean(value));
         out.push_str(&line[text.len()..]);
@@ -154,7 +158,9 @@ fn quote_yaml11_booleans(yaml: &str) -> String {
 fn split_entry(rest: &str) -> (Option<&str>, &str) {
     let key_end = match rest.chars().next() {
         Some(q @ ('\'' | '"')) => quoted_end(rest, q),
-        _ => rest.find(": ").or_else(|| rest.ends_with(':').then(|| rest.len() - 1)),
+        _ => rest
+            .find(": ")
+            .or_else(|| rest.ends_with(':').then(|| rest.len() - 1)),
     };
     match key_end {
         Some(end) if rest[end..].starts_with(": ") => (Some(&rest[..end]), &rest[end + 2..]),
@@ -181,8 +187,7 @@ fn quoted_end(text: &str, quote: char) -> Option<usize> {
 
 fn is_block_indicator(value: &str) -> bool {
     let mut chars = value.chars();
-    matches!(chars.next(), Some('|' | '>'))
-        && chars.all(|c| matches!(c, '-' | '+' | '0'..='9'))
+    matches!(chars.next(), Some('|' | '>')) && chars.all(|c| matches!(c, '-' | '+' | '0'..='9'))
 }
 
 fn quoted_if_boolean(scalar: &str) -> std::borrow::Cow<'_, str> {
@@ -249,7 +254,10 @@ quoted: 'a: off'
         let read: serde_json::Value = serde_norway::from_str(&yaml).expect("the YAML parses");
         let built = serde_json::to_value(super::ApiDoc::openapi()).expect("serialises");
         assert_eq!(read, built);
-        assert!(yaml.contains("- 'off'\n"), "the ExecMode value `off` is quoted");
+        assert!(
+            yaml.contains("- 'off'\n"),
+            "the ExecMode value `off` is quoted"
+        );
     }
 
     /// `openapi.yaml` is generated, never hand-edited: this fails when the code and the

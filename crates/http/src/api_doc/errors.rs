@@ -28,7 +28,10 @@ const HEAD_431: Answer = (
     "431",
     "The request head is larger than the server accepts (`header_too_large`)",
 );
-const INTERNAL_500: Answer = ("500", "Internal error (`internal`); details are in the server log");
+const INTERNAL_500: Answer = (
+    "500",
+    "Internal error (`internal`); details are in the server log",
+);
 const DISK_507: Answer = (
     "507",
     "The server's disk is full (`disk_full`); nothing partial was committed",

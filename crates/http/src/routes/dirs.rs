@@ -7,7 +7,9 @@ use ferry_core::model::{Entry, Listing, QuotaInfo};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api_doc::{AccountReadErrors, ListHomeErrors, MkdirErrors, MoveErrors, PathReadErrors, tags::DIRS};
+use crate::api_doc::{
+    AccountReadErrors, ListHomeErrors, MkdirErrors, MoveErrors, PathReadErrors, tags::DIRS,
+};
 use crate::auth::Authed;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};

@@ -24,7 +24,10 @@ use serde::Deserialize;
 use tokio::io::AsyncReadExt;
 use utoipa::ToSchema;
 
-use crate::api_doc::{Binary, AccountReadErrors, CancelUploadErrors, ChunkErrors, CreateUploadErrors, UploadReadErrors, tags::UPLOADS};
+use crate::api_doc::{
+    AccountReadErrors, Binary, CancelUploadErrors, ChunkErrors, CreateUploadErrors,
+    UploadReadErrors, tags::UPLOADS,
+};
 use crate::auth::Authed;
 use crate::body::{self, BodyProbe};
 use crate::error::{ApiError, HttpError};

@@ -66,7 +66,10 @@ async fn a_preflight_from_a_listed_origin_allows_the_upload_headers_with_credent
         assert!(allowed.contains(&h.to_string()), "{h} missing: {allowed:?}");
     }
     assert!(r.header("access-control-max-age").is_some(), "{r:?}");
-    assert!(list(r.header("vary")).contains(&"origin".to_string()), "{r:?}");
+    assert!(
+        list(r.header("vary")).contains(&"origin".to_string()),
+        "{r:?}"
+    );
 }
 
 #[tokio::test]
@@ -100,7 +103,9 @@ async fn an_unlisted_origin_gets_no_cors_header_and_its_basic_writes_stay_refuse
         .await;
     assert!(!r.status.is_success(), "{r:?}");
     let r2 = app
-        .send(empty(authed("GET", "/api/v1/quota").header("origin", OTHER)))
+        .send(empty(
+            authed("GET", "/api/v1/quota").header("origin", OTHER),
+        ))
         .await;
     assert_eq!(r2.status, StatusCode::OK, "{r2:?}");
     for reply in [&r, &r2] {
@@ -137,7 +142,10 @@ async fn a_listed_origin_may_write_with_basic_credentials() {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{r:?}");
     assert_eq!(r.header("access-control-allow-origin"), Some(APP));
-    assert_eq!(r.header("etag"), Some("\"5d41402abc4b2a76b9719d911017c592\""));
+    assert_eq!(
+        r.header("etag"),
+        Some("\"5d41402abc4b2a76b9719d911017c592\"")
+    );
     assert_eq!(
         std::fs::read(app.home().join("from-app.txt")).unwrap(),
         b"hello"
@@ -180,4 +188,18 @@ async fn without_cors_origins_no_request_gets_cors_headers() {
             "{reply:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn an_options_request_that_is_not_a_preflight_reaches_the_routes() {
+    let app = app_with_cors().await;
+    let r = app
+        .send(empty(
+            anon("OPTIONS", "/api/v1/uploads").header("origin", APP),
+        ))
+        .await;
+    // No route answers OPTIONS yet, so the router's own answer comes back, readable by the page.
+    r.assert_problem(405, "method_not_allowed");
+    assert_eq!(r.header("access-control-allow-origin"), Some(APP), "{r:?}");
+    assert!(r.header("access-control-allow-methods").is_none(), "{r:?}");
 }
