@@ -38,3 +38,4 @@ fi
 (cd tests/web && npm ci --no-audit --no-fund && FERRY_BIN="$PWD/../../target/debug/ferry" npm test)
 echo "   screenshots: target/web-artifacts/"
 # ---- end web page ------------------------------------------------------------------------
+echo "== clients generated from openapi.yaml, against the real server"; FERRY_BIN="$PWD/target/debug/ferry" ./tests/openapi/run.sh

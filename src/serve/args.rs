@@ -105,6 +105,17 @@ pub struct ServeArgs {
     /// `upload_too_large` (HTTP 413) before anything is reserved.
     #[arg(long, default_value = "4TiB", value_parser = crate::cli::size::parse_size)]
     max_upload_size: u64,
+    /// An origin (`https://app.example:8443`) whose pages may call the HTTP API with
+    /// credentials and read its answers, tus/IETF upload headers included (CORS). Repeat it,
+    /// or give a comma-separated list; `*` is refused. Off by default.
+    #[arg(
+        long = "cors-origin",
+        env = "FERRY_CORS_ORIGIN",
+        value_delimiter = ',',
+        value_name = "ORIGIN",
+        value_parser = ferry_http::cors::parse_origin
+    )]
+    cors_origin: Vec<ferry_http::cors::Origin>,
     #[command(flatten)]
     exec: ExecArgs,
     #[command(flatten)]
@@ -252,6 +263,7 @@ impl ServeArgs {
             first_request_timeout: secs(self.http_first_request_timeout),
             startups: self.startup_limits(),
             trusted_proxies: self.trusted_proxies(),
+            cors_origins: self.cors_origin.clone(),
             ..ferry_http::Limits::default()
         }
     }

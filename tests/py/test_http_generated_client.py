@@ -49,9 +49,9 @@ def api(tmp_path_factory):
 def test_server_generated_client_uploads_resumes_after_a_drop_lists_and_downloads_intact(api, ferry_server):
     from ferry_api import AuthenticatedClient, Client
     from ferry_api.api.auth import login
-    from ferry_api.api.files import download
-    from ferry_api.api.folders import list_, mkdir
-    from ferry_api.api.uploads import chunk, create, status
+    from ferry_api.api.files import download_file
+    from ferry_api.api.folders import list_folder, make_folder
+    from ferry_api.api.uploads import create_upload, get_upload, put_upload_chunk
     from ferry_api.models import CreateUpload, Entry, Listing, LoginRequest, LoginResponse, UploadInfo
     from ferry_api.types import File
 
@@ -72,7 +72,7 @@ def test_server_generated_client_uploads_resumes_after_a_drop_lists_and_download
 
     def send(client, upload_id, start, end):
         """One chunk, bytes start..end-1."""
-        return chunk.sync_detailed(
+        return put_upload_chunk.sync_detailed(
             upload_id,
             client=client,
             body=File(payload=data[start:end]),
@@ -81,9 +81,9 @@ def test_server_generated_client_uploads_resumes_after_a_drop_lists_and_download
 
     # First client: create the upload and send two chunks, then "drop" (close without finishing).
     with authed() as first:
-        made = mkdir.sync_detailed("inbox", client=first)
+        made = make_folder.sync_detailed("inbox", client=first)
         assert made.status_code == 201, made.content
-        created = create.sync_detailed(
+        created = create_upload.sync_detailed(
             client=first, body=CreateUpload(path="/inbox/blob.bin", size=total, md5=md5)
         )
         assert created.status_code == 201, created.content
@@ -99,14 +99,14 @@ def test_server_generated_client_uploads_resumes_after_a_drop_lists_and_download
 
     # A fresh client asks where to resume, both ways the API offers.
     with authed() as second:
-        state = status.sync_detailed(upload_id, client=second)
+        state = get_upload.sync_detailed(upload_id, client=second)
         assert state.status_code == 200, state.content
         assert isinstance(state.parsed, UploadInfo)
         offset = state.parsed.offset
         assert offset == 2 * CHUNK
         assert int(state.headers["upload-offset"]) == offset
 
-        asked = chunk.sync_detailed(
+        asked = put_upload_chunk.sync_detailed(
             upload_id, client=second, body=File(payload=b""), content_range=f"bytes */{total}"
         )
         assert asked.status_code == 308, asked.content
@@ -125,14 +125,14 @@ def test_server_generated_client_uploads_resumes_after_a_drop_lists_and_download
         assert sent.parsed.md5 == md5
         assert sent.parsed.size == total
 
-        listed = list_.sync_detailed("inbox", client=second)
+        listed = list_folder.sync_detailed("inbox", client=second)
         assert listed.status_code == 200, listed.content
         assert isinstance(listed.parsed, Listing)
         names = {e.name: e for e in listed.parsed.entries}
         assert names["blob.bin"].size == total
         assert names["blob.bin"].md5 == md5
 
-        got = download.sync_detailed("inbox/blob.bin", client=second)
+        got = download_file.sync_detailed("inbox/blob.bin", client=second)
         assert got.status_code == 200, got.headers
         assert hashlib.md5(got.parsed.payload.read()).hexdigest() == md5
         assert got.headers["etag"] == f'"{md5}"'

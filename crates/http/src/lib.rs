@@ -9,6 +9,7 @@
 //!   public (health), web (the embedded web page under its strict CSP).
 //! - [`auth`]: HTTP Basic or bearer token to a core session.
 //! - [`cookie`]: the download cookie, a read-only capability for plain download links.
+//! - [`cors`]: CORS for the origins of `--cors-origin` (off by default).
 //! - [`error`]: the one mapping from errors to status codes and RFC 9457 problems.
 //! - [`headers`]: pure parsers and formatters for Range, Content-Range, digests, ETags.
 //! - [`body`]: request bodies as `AsyncRead` with an idle deadline.
@@ -19,6 +20,7 @@ pub mod api_doc;
 pub mod auth;
 pub mod body;
 pub mod cookie;
+pub mod cors;
 pub mod error;
 pub mod extract;
 pub mod headers;
@@ -47,7 +49,8 @@ pub fn app(ferry: Ferry, limits: Limits) -> Router {
         ferry,
         limits: limits.clone(),
     };
-    routes::router()
+    let cors = (!limits.cors_origins.is_empty()).then(|| cors::Cors::new(&limits.cors_origins));
+    let router = routes::router()
         .merge(utoipa_swagger_ui::SwaggerUi::new("/docs").url("/openapi.json", openapi_doc()))
         .fallback(|| async { ApiError::from(HttpError::NoRoute) })
         .method_not_allowed_fallback(|| async { ApiError::from(HttpError::MethodNotAllowed) })
@@ -63,8 +66,14 @@ pub fn app(ferry: Ferry, limits: Limits) -> Router {
         .layer(CatchPanicLayer::custom(|_| {
             tracing::error!("a request handler panicked");
             ApiError::from(HttpError::Panic).into_response()
-        }))
-        .with_state(state)
+        }));
+    // Outermost, so preflights are answered before any limit and every answer, errors too,
+    // carries the headers a listed origin needs to read it.
+    let router = match cors {
+        Some(cors) => router.layer(middleware::from_fn_with_state(cors, cors::middleware)),
+        None => router,
+    };
+    router.with_state(state)
 }
 
 fn openapi_doc() -> utoipa::openapi::OpenApi {

@@ -46,8 +46,9 @@ impl Modify for Security {
                        Range downloads, folder operations and quotas, and commands under a per-user \
                        exec policy. Every error is an RFC 9457 \
                        problem with a stable `code`, the same as on Ferry's TCP door.",
-        license(name = "MIT OR Apache-2.0")
+        license(name = "MIT OR Apache-2.0", identifier = "MIT OR Apache-2.0")
     ),
+    servers((url = "/", description = "The server that serves this document (`/openapi.json`)")),
     paths(
         routes::session::login,
         routes::session::logout,
@@ -86,13 +87,179 @@ pub struct ApiDoc;
 
 /// The spec as YAML, exactly as committed in `openapi.yaml`.
 pub fn yaml() -> String {
-    ApiDoc::openapi()
+    let yaml = ApiDoc::openapi()
         .to_yaml()
-        .expect("the OpenAPI document serialises")
+        .expect("the OpenAPI document serialises");
+    quote_yaml11_booleans(&yaml)
+}
+
+/// Plain scalars that a YAML 1.1 reader (PyYAML, many generators) takes for booleans but
+/// YAML 1.2 does not, so serde_norway leaves them plain. (`true`, `False`… are booleans in
+/// both: a real boolean is written plain and a string spelled so is quoted already.)
+const YAML11_BOOLEANS: [&str; 16] = [
+    "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "on", "On", "ON", "off", "Off",
+    "OFF",
+];
+
+/// Single-quotes every plain key or value that YAML 1.1 would read as a boolean (the enum
+/// value `off`), leaving block scalars' text alone.
+///
+/// Hand-written because serde_norway (what utoipa's `to_yaml` uses) chooses the plain style
+/// for any string that YAML 1.2 reads as a string and has no option for YAML 1.1; yaml-rust2's
+/// emitter leaves `y`/`n` plain and would rewrite every multi-line description. The input is
+/// serde_norway's block-style output, where a plain scalar never spans lines; the tests check
+/// that the result parses to the same document.
+fn quote_yaml11_booleans(yaml: &str) -> String {
+    let mut out = String::with_capacity(yaml.len() + 64);
+    // While inside a block scalar (`|-`, `>`): the column its lines are indented past.
+    let mut block: Option<usize> = None;
+    for line in yaml.split_inclusive('\n') {
+        let text = line.trim_end_matches('\n');
+        let indent = text.len() - text.trim_start_matches(' ').len();
+        if let Some(column) = block {
+            if text.trim().is_empty() || indent > column {
+                out.push_str(line);
+                continue;
+            }
+            block = None;
+        }
+        let mut column = indent;
+        let mut rest = &text[indent..];
+        while let Some(item) = rest.strip_prefix("- ") {
+            rest = item;
+            column += 2;
+        }
+        out.push_str(&text[..column]);
+        let (key, value) = split_entry(rest);
+        let in_sequence = column > indent;
+        if let Some(key) = key {
+            out.push_str(&quoted_if_boolean(key));
+            out.push(':');
+            if !value.is_empty() {
+                out.push(' ');
+            }
+        }
+        if is_block_indicator(value) {
+            // A key's block is indented past the key; an item's past its dash.
+            block = Some(if key.is_none() && in_sequence {
+                column - 2
+            } else {
+                column
+            });
+        }
+        out.push_str(&quoted_if_boolean(value));
+        out.push_str(&line[text.len()..]);
+    }
+    out
+}
+
+/// `key: value` as (`Some(key)`, value), `key:` as (`Some(key)`, ""), a bare scalar as
+/// (`None`, it). A key is plain (no `: ` inside) or quoted.
+fn split_entry(rest: &str) -> (Option<&str>, &str) {
+    let key_end = match rest.chars().next() {
+        Some(q @ ('\'' | '"')) => quoted_end(rest, q),
+        _ => rest
+            .find(": ")
+            .or_else(|| rest.ends_with(':').then(|| rest.len() - 1)),
+    };
+    match key_end {
+        Some(end) if rest[end..].starts_with(": ") => (Some(&rest[..end]), &rest[end + 2..]),
+        Some(end) if &rest[end..] == ":" => (Some(&rest[..end]), ""),
+        _ => (None, rest),
+    }
+}
+
+/// The byte just past a quoted scalar that opens `text` with `quote`.
+fn quoted_end(text: &str, quote: char) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut i = 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if quote == '"' => i += 1,
+            b'\'' if quote == '\'' && bytes.get(i + 1) == Some(&b'\'') => i += 1,
+            b if b == quote as u8 => return Some(i + 1),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+fn is_block_indicator(value: &str) -> bool {
+    let mut chars = value.chars();
+    matches!(chars.next(), Some('|' | '>')) && chars.all(|c| matches!(c, '-' | '+' | '0'..='9'))
+}
+
+fn quoted_if_boolean(scalar: &str) -> std::borrow::Cow<'_, str> {
+    if YAML11_BOOLEANS.contains(&scalar) {
+        format!("'{scalar}'").into()
+    } else {
+        scalar.into()
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::quote_yaml11_booleans;
+
+    #[test]
+    fn yaml11_booleans_are_quoted_as_keys_values_and_items_but_not_inside_block_scalars() {
+        let input = "\
+enum:
+- off
+- allow
+- 'on'
+mode: no
+strict: false
+on: 1
+y:
+  - n
+text: |-
+  - off
+  yes
+- description: |-
+    off
+  other: Off
+plain: offset
+quoted: 'a: off'
+";
+        let want = "\
+enum:
+- 'off'
+- allow
+- 'on'
+mode: 'no'
+strict: false
+'on': 1
+'y':
+  - 'n'
+text: |-
+  - off
+  yes
+- description: |-
+    off
+  other: 'Off'
+plain: offset
+quoted: 'a: off'
+";
+        assert_eq!(quote_yaml11_booleans(input), want);
+    }
+
+    /// The quoting changes how the spec is spelled, never what it says: read back as YAML 1.2
+    /// it is the document utoipa built, and no YAML 1.1 boolean is left plain.
+    #[test]
+    fn generated_yaml_reads_back_as_the_document() {
+        use utoipa::OpenApi;
+        let yaml = super::yaml();
+        let read: serde_json::Value = serde_norway::from_str(&yaml).expect("the YAML parses");
+        let built = serde_json::to_value(super::ApiDoc::openapi()).expect("serialises");
+        assert_eq!(read, built);
+        assert!(
+            yaml.contains("- 'off'\n"),
+            "the ExecMode value `off` is quoted"
+        );
+    }
+
     /// `openapi.yaml` is generated, never hand-edited: this fails when the code and the
     /// committed file disagree.
     #[test]

@@ -35,6 +35,9 @@ pub struct Limits {
     pub startups: ferry_net::StartupLimits,
     /// Peers whose `Forwarded` / `X-Forwarded-For` name the client (default: none).
     pub trusted_proxies: ferry_net::TrustedProxies,
+    /// Origins whose pages may call the API with credentials (`--cors-origin`), as
+    /// [`crate::cors::parse_origin`] spells them; empty (the default) turns CORS off.
+    pub cors_origins: Vec<http::HeaderValue>,
 }
 
 impl Default for Limits {
@@ -52,6 +55,7 @@ impl Default for Limits {
             first_request_timeout: Duration::from_secs(3),
             startups: ferry_net::StartupLimits::default(),
             trusted_proxies: ferry_net::TrustedProxies::default(),
+            cors_origins: Vec::new(),
         }
     }
 }

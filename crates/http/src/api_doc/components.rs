@@ -10,7 +10,8 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 #[schema(value_type = String, format = Binary)]
 pub struct Binary(pub Vec<u8>);
 
-/// The error responses an authenticated route can give, each an RFC 9457 problem with a
+/// Every error response an authenticated route can give (each operation documents its own
+/// set from [`super::errors`]; this is the union, for routes that have none yet), each an RFC 9457 problem with a
 /// stable `code`.
 #[derive(Debug)]
 pub struct Errors;

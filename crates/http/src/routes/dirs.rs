@@ -7,7 +7,9 @@ use ferry_core::model::{Entry, Listing, QuotaInfo};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api_doc::{Errors, tags::DIRS};
+use crate::api_doc::{
+    AccountReadErrors, ListHomeErrors, MkdirErrors, MoveErrors, PathReadErrors, tags::DIRS,
+};
 use crate::auth::Authed;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
@@ -38,9 +40,9 @@ impl ListQuery {
 
 /// List the home folder.
 #[utoipa::path(
-    get, path = "/api/v1/dirs/", tag = DIRS,
+    get, path = "/api/v1/dirs/", operation_id = "list_home", tag = DIRS,
     params(ListQuery),
-    responses((status = 200, description = "One page, sorted by name", body = Listing), Errors),
+    responses((status = 200, description = "One page, sorted by name", body = Listing), ListHomeErrors),
     security(("basic" = []), ("bearer" = []))
 )]
 pub async fn list_home(
@@ -56,9 +58,9 @@ pub async fn list_home(
 
 /// List a folder: name, kind, size, modified and MD5 when known, sorted by name, paged.
 #[utoipa::path(
-    get, path = "/api/v1/dirs/{path}", tag = DIRS,
+    get, path = "/api/v1/dirs/{path}", operation_id = "list_folder", tag = DIRS,
     params(("path" = String, Path, min_length = 1, pattern = r"^[^\u0000-\u001f\u007f-\u009f\\]*$", description = "Folder path inside the home"), ListQuery),
-    responses((status = 200, description = "One page, sorted by name", body = Listing), Errors),
+    responses((status = 200, description = "One page, sorted by name", body = Listing), PathReadErrors),
     security(("basic" = []), ("bearer" = []))
 )]
 pub async fn list(
@@ -84,9 +86,9 @@ pub struct MkdirQuery {
 
 /// Create a folder (and its parents unless `parents=false`).
 #[utoipa::path(
-    post, path = "/api/v1/dirs/{path}", tag = DIRS,
+    post, path = "/api/v1/dirs/{path}", operation_id = "make_folder", tag = DIRS,
     params(("path" = String, Path, min_length = 1, pattern = r"^[^\u0000-\u001f\u007f-\u009f\\]*$", description = "Folder path inside the home"), MkdirQuery),
-    responses((status = 201, description = "The folder", body = Entry), Errors),
+    responses((status = 201, description = "The folder", body = Entry), MkdirErrors),
     security(("basic" = []), ("bearer" = []))
 )]
 pub async fn mkdir(
@@ -112,9 +114,9 @@ pub struct StatQuery {
 
 /// Metadata of one file or folder.
 #[utoipa::path(
-    get, path = "/api/v1/stat/{path}", tag = DIRS,
+    get, path = "/api/v1/stat/{path}", operation_id = "stat_entry", tag = DIRS,
     params(("path" = String, Path, min_length = 1, pattern = r"^[^\u0000-\u001f\u007f-\u009f\\]*$", description = "Path inside the home"), StatQuery),
-    responses((status = 200, description = "The entry", body = Entry), Errors),
+    responses((status = 200, description = "The entry", body = Entry), PathReadErrors),
     security(("basic" = []), ("bearer" = []))
 )]
 pub async fn stat(
@@ -150,9 +152,9 @@ pub struct MoveRequest {
 
 /// Move or rename a file or folder, atomically.
 #[utoipa::path(
-    post, path = "/api/v1/move", tag = DIRS,
+    post, path = "/api/v1/move", operation_id = "move_entry", tag = DIRS,
     request_body = MoveRequest,
-    responses((status = 200, description = "The entry at its new path", body = Entry), Errors),
+    responses((status = 200, description = "The entry at its new path", body = Entry), MoveErrors),
     security(("basic" = []), ("bearer" = []))
 )]
 pub async fn move_entry(
@@ -168,8 +170,8 @@ pub async fn move_entry(
 
 /// Bytes used, reserved by unfinished uploads, and the limit.
 #[utoipa::path(
-    get, path = "/api/v1/quota", tag = DIRS,
-    responses((status = 200, description = "The user's space", body = QuotaInfo), Errors),
+    get, path = "/api/v1/quota", operation_id = "get_quota", tag = DIRS,
+    responses((status = 200, description = "The user's space", body = QuotaInfo), AccountReadErrors),
     security(("basic" = []), ("bearer" = []))
 )]
 pub async fn quota(auth: Authed) -> Result<Json<QuotaInfo>, ApiError> {

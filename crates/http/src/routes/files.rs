@@ -9,7 +9,7 @@ use http::header;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::api_doc::{Binary, Errors, tags::FILES};
+use crate::api_doc::{Binary, DeleteErrors, DownloadErrors, PutFileErrors, tags::FILES};
 use crate::auth::Authed;
 use crate::body::{self, BodyProbe};
 use crate::error::{ApiError, HttpError};
@@ -26,7 +26,7 @@ use crate::state::AppState;
 /// {"cookie": true}` works here (and on `HEAD`) when no `Authorization` header is sent, so a
 /// plain link downloads and the browser can resume it; no other route accepts the cookie.
 #[utoipa::path(
-    get, path = "/api/v1/files/{path}", tag = FILES,
+    get, path = "/api/v1/files/{path}", operation_id = "download_file", tag = FILES,
     params(
         ("path" = String, Path, min_length = 1, pattern = r"^[^\u0000-\u001f\u007f-\u009f\\]*$", description = "File path inside the home, e.g. `docs/a.pdf`"),
         ("Range" = Option<String>, Header, nullable = false, description = "One byte range, e.g. `bytes=100-` or `bytes=-500`"),
@@ -52,7 +52,7 @@ use crate::state::AppState;
         (status = 416, description = "Range not satisfiable", content_type = "application/problem+json", body = crate::error::Problem, headers(
             ("Content-Range" = String, description = "`bytes */SIZE`"),
         )),
-        Errors,
+        DownloadErrors,
     ),
     security(("basic" = []), ("bearer" = []), ("download_cookie" = []))
 )]
@@ -66,7 +66,7 @@ pub async fn download(
 
 /// File metadata as headers: like `GET` without the body.
 #[utoipa::path(
-    head, path = "/api/v1/files/{path}", tag = FILES,
+    head, path = "/api/v1/files/{path}", operation_id = "head_file", tag = FILES,
     params(("path" = String, Path, min_length = 1, pattern = r"^[^\u0000-\u001f\u007f-\u009f\\]*$", description = "File path inside the home")),
     responses(
         (status = 200, description = "The file exists", headers(
@@ -77,7 +77,7 @@ pub async fn download(
         (status = 206, description = "A range would be served"),
         (status = 304, description = "Not modified"),
         (status = 416, description = "Range not satisfiable"),
-        Errors,
+        DownloadErrors,
     ),
     security(("basic" = []), ("bearer" = []), ("download_cookie" = []))
 )]
@@ -97,7 +97,7 @@ pub async fn head(
 /// leaves nothing. With `Content-MD5` or `Repr-Digest: md5=:…:` the data is verified first
 /// (`422 checksum_mismatch` otherwise). `If-None-Match: *` refuses to replace a file (`412`).
 #[utoipa::path(
-    put, path = "/api/v1/files/{path}", tag = FILES,
+    put, path = "/api/v1/files/{path}", operation_id = "put_file", tag = FILES,
     params(
         ("path" = String, Path, min_length = 1, pattern = r"^[^\u0000-\u001f\u007f-\u009f\\]*$", description = "Target file path inside the home"),
         ("Content-MD5" = Option<String>, Header, nullable = false, pattern = r"^[A-Za-z0-9+/]{22}==$", description = "Expected MD5 of the whole file, base64 (16 bytes)"),
@@ -113,7 +113,7 @@ pub async fn head(
         (status = 200, description = "Replaced an existing file", body = ferry_core::model::Entry),
         (status = 411, description = "Content-Length missing", content_type = "application/problem+json", body = crate::error::Problem),
         (status = 412, description = "If-None-Match: * and the file exists", content_type = "application/problem+json", body = crate::error::Problem),
-        Errors,
+        PutFileErrors,
     ),
     security(("basic" = []), ("bearer" = []))
 )]
@@ -169,9 +169,9 @@ pub struct DeleteQuery {
 
 /// Delete a file, or a folder (a non-empty one only with `recursive=true`).
 #[utoipa::path(
-    delete, path = "/api/v1/files/{path}", tag = FILES,
+    delete, path = "/api/v1/files/{path}", operation_id = "delete_entry", tag = FILES,
     params(("path" = String, Path, min_length = 1, pattern = r"^[^\u0000-\u001f\u007f-\u009f\\]*$", description = "Path inside the home"), DeleteQuery),
-    responses((status = 204, description = "Deleted"), Errors),
+    responses((status = 204, description = "Deleted"), DeleteErrors),
     security(("basic" = []), ("bearer" = []))
 )]
 pub async fn delete(

@@ -7,7 +7,7 @@ use ferry_core::model::QuotaInfo;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::api_doc::{Errors, tags::AUTH};
+use crate::api_doc::{AccountReadErrors, tags::AUTH};
 use crate::auth::Authed;
 use crate::error::ApiError;
 
@@ -50,8 +50,8 @@ pub enum ExecMode {
 
 /// Who am I: the user, what they may run, their quota.
 #[utoipa::path(
-    get, path = "/api/v1/me", tag = AUTH,
-    responses((status = 200, description = "The logged-in user", body = Me), Errors),
+    get, path = "/api/v1/me", operation_id = "get_me", tag = AUTH,
+    responses((status = 200, description = "The logged-in user", body = Me), AccountReadErrors),
     security(("basic" = []), ("bearer" = []))
 )]
 pub async fn me(auth: Authed) -> Result<Json<Me>, ApiError> {

@@ -5,7 +5,7 @@ use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::api_doc::tags::PUBLIC;
+use crate::api_doc::{PublicErrors, tags::PUBLIC};
 
 /// Liveness.
 #[derive(Debug, Serialize, ToSchema)]
@@ -16,8 +16,8 @@ pub struct Health {
 
 /// Liveness: `200 {"status":"ok"}` while the server accepts requests.
 #[utoipa::path(
-    get, path = "/healthz", tag = PUBLIC,
-    responses((status = 200, description = "Serving", body = Health)),
+    get, path = "/healthz", operation_id = "get_health", tag = PUBLIC,
+    responses((status = 200, description = "Serving", body = Health), PublicErrors),
     security(())
 )]
 pub async fn healthz() -> Json<Health> {

@@ -9,7 +9,7 @@ use axum::http::{HeaderValue, StatusCode};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::api_doc::{Errors, tags::AUTH};
+use crate::api_doc::{LoginErrors, LogoutErrors, tags::AUTH};
 use crate::auth::{Authed, Peer};
 use crate::cookie;
 use crate::error::ApiError;
@@ -50,14 +50,14 @@ pub struct LoginResponse {
 /// `429 auth_throttled` with `Retry-After`. With `"cookie": true` the token is also set as the
 /// `ferry_download` cookie for plain, resumable download links.
 #[utoipa::path(
-    post, path = "/api/v1/login", tag = AUTH,
+    post, path = "/api/v1/login", operation_id = "login", tag = AUTH,
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Logged in", body = LoginResponse, headers(
             ("Set-Cookie" = String, description = "Only with `\"cookie\": true`: \
                 `ferry_download=TOKEN; Path=/api/v1/files; HttpOnly; SameSite=Strict; Max-Age=TTL`"),
         )),
-        Errors,
+        LoginErrors,
     ),
     security(())
 )]
@@ -89,12 +89,12 @@ pub async fn login(
 ///
 /// The answer also clears the `ferry_download` cookie.
 #[utoipa::path(
-    post, path = "/api/v1/logout", tag = AUTH,
+    post, path = "/api/v1/logout", operation_id = "logout", tag = AUTH,
     responses(
         (status = 204, description = "The token no longer works", headers(
             ("Set-Cookie" = String, description = "Clears `ferry_download` (`Max-Age=0`)"),
         )),
-        Errors,
+        LogoutErrors,
     ),
     security(("basic" = []), ("bearer" = []))
 )]

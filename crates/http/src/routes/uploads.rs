@@ -24,7 +24,10 @@ use serde::Deserialize;
 use tokio::io::AsyncReadExt;
 use utoipa::ToSchema;
 
-use crate::api_doc::{Binary, Errors, tags::UPLOADS};
+use crate::api_doc::{
+    AccountReadErrors, Binary, CancelUploadErrors, ChunkErrors, CreateUploadErrors,
+    UploadReadErrors, tags::UPLOADS,
+};
 use crate::auth::Authed;
 use crate::body::{self, BodyProbe};
 use crate::error::{ApiError, HttpError};
@@ -87,14 +90,14 @@ fn info_response(status: StatusCode, info: &UploadInfo) -> Response {
 
 /// Start a resumable upload; quota is reserved for its whole size.
 #[utoipa::path(
-    post, path = "/api/v1/uploads", tag = UPLOADS,
+    post, path = "/api/v1/uploads", operation_id = "create_upload", tag = UPLOADS,
     request_body = CreateUpload,
     responses(
         (status = 201, description = "Created; send chunks to `Location`", body = UploadInfo, headers(
             ("Location" = String, description = "The upload resource"),
             ("Upload-Offset" = u64, description = "Bytes held (0)"),
         )),
-        Errors,
+        CreateUploadErrors,
     ),
     security(("basic" = []), ("bearer" = []))
 )]
@@ -114,8 +117,8 @@ pub async fn create(
 
 /// This user's unfinished uploads, with the offset to resume each from.
 #[utoipa::path(
-    get, path = "/api/v1/uploads", tag = UPLOADS,
-    responses((status = 200, description = "Unfinished uploads", body = Vec<UploadInfo>), Errors),
+    get, path = "/api/v1/uploads", operation_id = "list_uploads", tag = UPLOADS,
+    responses((status = 200, description = "Unfinished uploads", body = Vec<UploadInfo>), AccountReadErrors),
     security(("basic" = []), ("bearer" = []))
 )]
 pub async fn list(auth: Authed) -> Result<Json<Vec<UploadInfo>>, ApiError> {
@@ -124,14 +127,14 @@ pub async fn list(auth: Authed) -> Result<Json<Vec<UploadInfo>>, ApiError> {
 
 /// One upload's state: where to resume (`offset`, also in `Upload-Offset`).
 #[utoipa::path(
-    get, path = "/api/v1/uploads/{id}", tag = UPLOADS,
+    get, path = "/api/v1/uploads/{id}", operation_id = "get_upload", tag = UPLOADS,
     params(("id" = String, Path, description = "Upload id")),
     responses(
         (status = 200, description = "The upload", body = UploadInfo, headers(
             ("Upload-Offset" = u64, description = "Bytes held: resume here"),
             ("Upload-Length" = u64, description = "Declared size"),
         )),
-        Errors,
+        UploadReadErrors,
     ),
     security(("basic" = []), ("bearer" = []))
 )]
@@ -142,14 +145,14 @@ pub async fn status(auth: Authed, ApiPath(id): ApiPath<String>) -> Result<Respon
 
 /// Where to resume, as headers only.
 #[utoipa::path(
-    head, path = "/api/v1/uploads/{id}", tag = UPLOADS,
+    head, path = "/api/v1/uploads/{id}", operation_id = "head_upload", tag = UPLOADS,
     params(("id" = String, Path, description = "Upload id")),
     responses(
         (status = 200, description = "The upload exists", headers(
             ("Upload-Offset" = u64, description = "Bytes held: resume here"),
             ("Upload-Length" = u64, description = "Declared size"),
         )),
-        Errors,
+        UploadReadErrors,
     ),
     security(("basic" = []), ("bearer" = []))
 )]
@@ -159,9 +162,9 @@ pub async fn offset(auth: Authed, ApiPath(id): ApiPath<String>) -> Result<Respon
 
 /// Abandon an upload: its bytes are deleted and its quota reservation released.
 #[utoipa::path(
-    delete, path = "/api/v1/uploads/{id}", tag = UPLOADS,
+    delete, path = "/api/v1/uploads/{id}", operation_id = "cancel_upload", tag = UPLOADS,
     params(("id" = String, Path, description = "Upload id")),
-    responses((status = 204, description = "Cancelled"), Errors),
+    responses((status = 204, description = "Cancelled"), CancelUploadErrors),
     security(("basic" = []), ("bearer" = []))
 )]
 pub async fn cancel(
@@ -182,7 +185,7 @@ pub async fn cancel(
 /// A `Content-Digest` (sha-256, md5 or crc32c) checks the chunk itself: on mismatch nothing of
 /// it is kept. A body longer than its range: `413`, the in-range bytes kept.
 #[utoipa::path(
-    put, path = "/api/v1/uploads/{id}", tag = UPLOADS,
+    put, path = "/api/v1/uploads/{id}", operation_id = "put_upload_chunk", tag = UPLOADS,
     params(
         ("id" = String, Path, description = "Upload id"),
         ("Content-Range" = String, Header, pattern = r"^bytes ([0-9]{1,19}-[0-9]{1,19}|\*)/[0-9]{1,19}$", description = "`bytes FIRST-LAST/TOTAL`, or `bytes */TOTAL` to ask"),
@@ -199,7 +202,7 @@ pub async fn cancel(
             ("Range" = String, description = "`bytes=0-N`: what the server holds (absent when nothing)"),
             ("Upload-Offset" = u64, description = "Bytes held"),
         )),
-        Errors,
+        ChunkErrors,
     ),
     security(("basic" = []), ("bearer" = []))
 )]

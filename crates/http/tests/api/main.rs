@@ -1,9 +1,10 @@
 //! The HTTP door's tests: the router called in-process with `oneshot` over a core in a temp
 //! folder (auth, the download cookie, uploads, downloads, the namespace, who-am-I, the web
-//! page), and the listener on real sockets (slow and oversized clients, shutdown).
+//! page, CORS), and the listener on real sockets (slow and oversized clients, shutdown).
 
 mod auth;
 mod cookie;
+mod cors;
 mod downloads;
 mod exec;
 mod files;

@@ -22,7 +22,7 @@ use ferry_core::{ExecCommand, ExecRequest};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::api_doc::{Errors, tags::EXEC};
+use crate::api_doc::{ExecErrors, tags::EXEC};
 use crate::auth::Authed;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
@@ -111,7 +111,7 @@ pub enum Encoding {
 /// `Accept: application/x-ndjson` the output streams as it is produced, one JSON event per
 /// line, ending with an `exit` event. Closing the connection early kills the command.
 #[utoipa::path(
-    post, path = "/api/v1/exec", tag = EXEC,
+    post, path = "/api/v1/exec", operation_id = "exec_command", tag = EXEC,
     request_body = ExecBody,
     params(
         ("Accept" = Option<String>, Header, description = "`application/x-ndjson` to stream events as they happen"),
@@ -121,7 +121,7 @@ pub enum Encoding {
             (ExecResult = "application/json"),
             (ExecStreamEvent = "application/x-ndjson"),
         )),
-        Errors,
+        ExecErrors,
     ),
     security(("basic" = []), ("bearer" = []))
 )]
