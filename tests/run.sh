@@ -38,3 +38,6 @@ fi
 (cd tests/web && npm ci --no-audit --no-fund && FERRY_BIN="$PWD/../../target/debug/ferry" npm test)
 echo "   screenshots: target/web-artifacts/"
 # ---- end web page ------------------------------------------------------------------------
+
+echo "== standard resumable-upload clients (tus-js-client, tuspy) against the real server"
+FERRY_BIN="$PWD/target/debug/ferry" tests/clients/run.sh
