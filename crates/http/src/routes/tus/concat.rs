@@ -130,7 +130,7 @@ async fn join(session: &mut Session, id: &str, parts: &[String]) -> Result<Entry
     head, path = "/api/v1/tus/final/{path}", tag = TUS, operation_id = "tusFinalHead",
     params(
         ("path" = String, Path, description = "The committed file"),
-        ("Tus-Resumable" = String, Header, description = "`1.0.0`"),
+        ("Tus-Resumable" = String, Header, pattern = r"^1\.0\.0$", description = "`1.0.0`"),
     ),
     responses(
         (status = 200, description = "Complete", headers(
@@ -161,8 +161,14 @@ pub async fn head(
 /// A final upload cannot be appended to: `403 upload_is_final`.
 #[utoipa::path(
     patch, path = "/api/v1/tus/final/{path}", tag = TUS, operation_id = "tusFinalPatch",
-    params(("path" = String, Path, description = "The committed file")),
-    responses((status = 403, description = "Always (`upload_is_final`)")),
+    params(
+        ("path" = String, Path, description = "The committed file"),
+        ("Tus-Resumable" = String, Header, pattern = r"^1\.0\.0$", description = "`1.0.0`"),
+    ),
+    responses(
+        (status = 403, description = "Always (`upload_is_final`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        Errors,
+    ),
     security(("basic" = []), ("bearer" = []))
 )]
 pub async fn patch(_: TusResumable, _: Authed) -> Tus {
@@ -172,8 +178,14 @@ pub async fn patch(_: TusResumable, _: Authed) -> Tus {
 /// A final upload cannot be terminated (delete the file instead): `403 upload_is_final`.
 #[utoipa::path(
     delete, path = "/api/v1/tus/final/{path}", tag = TUS, operation_id = "tusFinalDelete",
-    params(("path" = String, Path, description = "The committed file")),
-    responses((status = 403, description = "Always (`upload_is_final`)")),
+    params(
+        ("path" = String, Path, description = "The committed file"),
+        ("Tus-Resumable" = String, Header, pattern = r"^1\.0\.0$", description = "`1.0.0`"),
+    ),
+    responses(
+        (status = 403, description = "Always (`upload_is_final`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        Errors,
+    ),
     security(("basic" = []), ("bearer" = []))
 )]
 pub async fn delete(_: TusResumable, _: Authed) -> Tus {

@@ -14,11 +14,11 @@ use crate::extract::ApiPath;
     delete, path = "/api/v1/tus/{id}", tag = TUS, operation_id = "tusDelete",
     params(
         ("id" = String, Path, description = "Upload id"),
-        ("Tus-Resumable" = String, Header, description = "`1.0.0`"),
+        ("Tus-Resumable" = String, Header, pattern = r"^1\.0\.0$", description = "`1.0.0`"),
     ),
     responses(
         (status = 204, description = "Terminated"),
-        (status = 412, description = "`Tus-Resumable` is not 1.0.0 (`tus_version_unsupported`)"),
+        (status = 412, description = "`Tus-Resumable` is not 1.0.0 (`tus_version_unsupported`)", body = crate::error::Problem, content_type = "application/problem+json"),
         Errors,
     ),
     security(("basic" = []), ("bearer" = []))

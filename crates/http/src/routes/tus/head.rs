@@ -15,7 +15,7 @@ use crate::extract::ApiPath;
     head, path = "/api/v1/tus/{id}", tag = TUS, operation_id = "tusHead",
     params(
         ("id" = String, Path, description = "Upload id"),
-        ("Tus-Resumable" = String, Header, description = "`1.0.0`"),
+        ("Tus-Resumable" = String, Header, pattern = r"^1\.0\.0$", description = "`1.0.0`"),
     ),
     responses(
         (status = 200, description = "The upload", headers(
@@ -25,7 +25,7 @@ use crate::extract::ApiPath;
             ("Upload-Expires" = String, description = "When an idle upload is discarded"),
             ("Upload-Concat" = String, description = "`partial` for a part of a concatenation"),
         )),
-        (status = 412, description = "`Tus-Resumable` is not 1.0.0 (`tus_version_unsupported`)"),
+        (status = 412, description = "`Tus-Resumable` is not 1.0.0 (`tus_version_unsupported`)", body = crate::error::Problem, content_type = "application/problem+json"),
         Errors,
     ),
     security(("basic" = []), ("bearer" = []))
