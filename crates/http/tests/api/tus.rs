@@ -36,7 +36,13 @@ async fn create(app: &TestApp, size: u64, metadata: &str) -> String {
     r.header("location").expect("a Location").to_string()
 }
 
-async fn patch(app: &TestApp, url: &str, offset: u64, body: &[u8], extra: &[(&str, &str)]) -> Reply {
+async fn patch(
+    app: &TestApp,
+    url: &str,
+    offset: u64,
+    body: &[u8],
+    extra: &[(&str, &str)],
+) -> Reply {
     let mut req = tus("PATCH", url)
         .header("upload-offset", offset)
         .header("content-type", "application/offset+octet-stream");
@@ -54,7 +60,9 @@ async fn offset(app: &TestApp, url: &str) -> u64 {
 }
 
 async fn file_md5(app: &TestApp, path: &str) -> String {
-    let r = app.send(empty(authed("GET", &format!("/api/v1/files/{path}")))).await;
+    let r = app
+        .send(empty(authed("GET", &format!("/api/v1/files/{path}"))))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
     md5_hex(&r.body)
 }
@@ -82,10 +90,20 @@ async fn options_tells_what_the_server_speaks_without_credentials() {
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{r:?}");
     assert_eq!(r.header("tus-version"), Some("1.0.0"));
     let ext = r.header("tus-extension").unwrap();
-    for e in ["creation", "creation-with-upload", "expiration", "checksum", "termination", "concatenation"] {
+    for e in [
+        "creation",
+        "creation-with-upload",
+        "expiration",
+        "checksum",
+        "termination",
+        "concatenation",
+    ] {
         assert!(ext.split(',').any(|x| x == e), "{e} in {ext}");
     }
-    assert_eq!(r.header("tus-checksum-algorithm"), Some("sha1,sha256,md5,crc32"));
+    assert_eq!(
+        r.header("tus-checksum-algorithm"),
+        Some("sha1,sha256,md5,crc32")
+    );
     assert!(r.header("tus-max-size").unwrap().parse::<u64>().unwrap() > 0);
 }
 
@@ -93,7 +111,10 @@ async fn options_tells_what_the_server_speaks_without_credentials() {
 async fn a_patch_at_the_wrong_offset_is_409_with_the_server_offset() {
     let app = TestApp::new().await;
     let url = create(&app, 10, &meta(&[("filename", "a")])).await;
-    assert_eq!(patch(&app, &url, 0, b"abcd", &[]).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        patch(&app, &url, 0, b"abcd", &[]).await.status,
+        StatusCode::NO_CONTENT
+    );
     let r = patch(&app, &url, 2, b"cdef", &[]).await;
     r.assert_problem(409, "offset_mismatch");
     assert_eq!(r.header("upload-offset"), Some("4"));
@@ -128,7 +149,14 @@ async fn a_checksum_mismatch_is_460_and_drops_the_chunk() {
 async fn an_unknown_checksum_algorithm_is_400_and_nothing_is_written() {
     let app = TestApp::new().await;
     let url = create(&app, 3, &meta(&[("filename", "u")])).await;
-    let r = patch(&app, &url, 0, b"abc", &[("upload-checksum", "whirlpool AAAA")]).await;
+    let r = patch(
+        &app,
+        &url,
+        0,
+        b"abc",
+        &[("upload-checksum", "whirlpool AAAA")],
+    )
+    .await;
     r.assert_problem(400, "checksum_algorithm_unsupported");
     assert_eq!(offset(&app, &url).await, 0);
 }
@@ -155,8 +183,16 @@ async fn a_patch_without_the_tus_content_type_is_415() {
 async fn metadata_naming_a_path_outside_the_home_is_refused_and_reserves_nothing() {
     let app = TestApp::new().await;
     for (m, status, code) in [
-        (meta(&[("filename", "x"), ("folder", "/../..")]), 403, "path_outside_home"),
-        (meta(&[("path", "/a/../../etc/passwd")]), 403, "path_outside_home"),
+        (
+            meta(&[("filename", "x"), ("folder", "/../..")]),
+            403,
+            "path_outside_home",
+        ),
+        (
+            meta(&[("path", "/a/../../etc/passwd")]),
+            403,
+            "path_outside_home",
+        ),
         (meta(&[("filename", "../x")]), 400, "bad_metadata"),
         (meta(&[("folder", "/")]), 400, "bad_metadata"),
         ("filename !!notbase64".to_string(), 400, "bad_metadata"),
@@ -176,9 +212,19 @@ async fn an_existing_file_is_kept_unless_overwrite_is_asked() {
     let req = tus("POST", "/api/v1/tus/")
         .header("upload-length", 3)
         .header("upload-metadata", meta(&[("filename", "taken")]));
-    app.send(empty(req)).await.assert_problem(409, "already_exists");
-    let url = create(&app, 3, &format!("{},overwrite", meta(&[("filename", "taken")]))).await;
-    assert_eq!(patch(&app, &url, 0, b"new", &[]).await.status, StatusCode::NO_CONTENT);
+    app.send(empty(req))
+        .await
+        .assert_problem(409, "already_exists");
+    let url = create(
+        &app,
+        3,
+        &format!("{},overwrite", meta(&[("filename", "taken")])),
+    )
+    .await;
+    assert_eq!(
+        patch(&app, &url, 0, b"new", &[]).await.status,
+        StatusCode::NO_CONTENT
+    );
     assert_eq!(file_md5(&app, "taken").await, md5_hex(b"new"));
 }
 
@@ -187,12 +233,17 @@ async fn a_wrong_md5_in_the_metadata_commits_nothing() {
     let app = TestApp::new().await;
     let m = meta(&[("filename", "m"), ("md5", &md5_hex(b"other"))]);
     let url = create(&app, 3, &m).await;
-    patch(&app, &url, 0, b"abc", &[]).await.assert_problem(422, "checksum_mismatch");
+    patch(&app, &url, 0, b"abc", &[])
+        .await
+        .assert_problem(422, "checksum_mismatch");
     let r = app.send(empty(authed("GET", "/api/v1/files/m"))).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     let m = meta(&[("filename", "m"), ("md5", &md5_hex(b"abc"))]);
     let url = create(&app, 3, &m).await;
-    assert_eq!(patch(&app, &url, 0, b"abc", &[]).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        patch(&app, &url, 0, b"abc", &[]).await.status,
+        StatusCode::NO_CONTENT
+    );
     assert_eq!(file_md5(&app, "m").await, md5_hex(b"abc"));
 }
 
@@ -233,7 +284,10 @@ async fn part(app: &TestApp, bytes: &[u8]) -> String {
     let r = app.send(empty(req)).await;
     assert_eq!(r.status, StatusCode::CREATED, "{r:?}");
     let url = r.header("location").unwrap().to_string();
-    assert_eq!(patch(app, &url, 0, bytes, &[]).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        patch(app, &url, 0, bytes, &[]).await.status,
+        StatusCode::NO_CONTENT
+    );
     let head = app.send(empty(tus("HEAD", &url))).await;
     assert_eq!(head.header("upload-concat"), Some("partial"));
     url
@@ -245,7 +299,10 @@ async fn partial_uploads_join_into_one_file_and_a_patch_to_the_final_is_403() {
     let (a, b) = (data(3000, 2), data(1234, 3));
     let (ua, ub) = (part(&app, &a).await, part(&app, &b).await);
     let req = tus("POST", "/api/v1/tus/")
-        .header("upload-concat", format!("final;{ua} http://elsewhere.example{ub}"))
+        .header(
+            "upload-concat",
+            format!("final;{ua} http://elsewhere.example{ub}"),
+        )
         .header("upload-metadata", meta(&[("filename", "joined.bin")]));
     let r = app.send(empty(req)).await;
     assert_eq!(r.status, StatusCode::CREATED, "{r:?}");
@@ -255,16 +312,23 @@ async fn partial_uploads_join_into_one_file_and_a_patch_to_the_final_is_403() {
     whole.extend_from_slice(&b);
     assert_eq!(file_md5(&app, "joined.bin").await, md5_hex(&whole));
     assert_eq!(offset(&app, &url).await, whole.len() as u64);
-    patch(&app, &url, whole.len() as u64, b"x", &[]).await.assert_problem(403, "upload_is_final");
+    patch(&app, &url, whole.len() as u64, b"x", &[])
+        .await
+        .assert_problem(403, "upload_is_final");
     let quota = app.quota().await;
-    assert_eq!((quota["reserved"].as_u64(), quota["used"].as_u64()), (Some(0), Some(whole.len() as u64)));
+    assert_eq!(
+        (quota["reserved"].as_u64(), quota["used"].as_u64()),
+        (Some(0), Some(whole.len() as u64))
+    );
 
     // An incomplete part, or an ordinary upload, cannot be joined.
     let ordinary = create(&app, 3, &meta(&[("filename", "o")])).await;
     let req = tus("POST", "/api/v1/tus/")
         .header("upload-concat", format!("final;{ordinary}"))
         .header("upload-metadata", meta(&[("filename", "bad.bin")]));
-    app.send(empty(req)).await.assert_problem(400, "concat_part_invalid");
+    app.send(empty(req))
+        .await
+        .assert_problem(400, "concat_part_invalid");
 }
 
 #[tokio::test]
@@ -272,10 +336,19 @@ async fn a_tus_upload_is_finished_with_content_range_md5_exact() {
     let app = TestApp::new().await;
     let body = data(5000, 4);
     let url = create(&app, 5000, &meta(&[("filename", "cross1.bin")])).await;
-    assert_eq!(patch(&app, &url, 0, &body[..2000], &[]).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        patch(&app, &url, 0, &body[..2000], &[]).await.status,
+        StatusCode::NO_CONTENT
+    );
     let id = url.rsplit('/').next().unwrap();
-    assert_eq!(app.offset(id).await, 2000, "the Content-Range dialect sees the same offset");
-    let r = app.upload_chunk(id, "bytes 2000-4999/5000", &body[2000..], &[]).await;
+    assert_eq!(
+        app.offset(id).await,
+        2000,
+        "the Content-Range dialect sees the same offset"
+    );
+    let r = app
+        .upload_chunk(id, "bytes 2000-4999/5000", &body[2000..], &[])
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "{r:?}");
     assert_eq!(file_md5(&app, "cross1.bin").await, md5_hex(&body));
 }
@@ -284,8 +357,12 @@ async fn a_tus_upload_is_finished_with_content_range_md5_exact() {
 async fn a_content_range_upload_is_finished_with_tus_md5_exact() {
     let app = TestApp::new().await;
     let body = data(5000, 5);
-    let id = app.create_upload("/cross2.bin", 5000, Some(&md5_hex(&body))).await;
-    let r = app.upload_chunk(&id, "bytes 0-2999/5000", &body[..3000], &[]).await;
+    let id = app
+        .create_upload("/cross2.bin", 5000, Some(&md5_hex(&body)))
+        .await;
+    let r = app
+        .upload_chunk(&id, "bytes 0-2999/5000", &body[..3000], &[])
+        .await;
     assert_eq!(r.status.as_u16(), 308, "{r:?}");
     let url = format!("/api/v1/tus/{id}");
     assert_eq!(offset(&app, &url).await, 3000);

@@ -31,9 +31,9 @@ pub fn parse_metadata(value: &str) -> Result<Metadata, TusError> {
         let text = match parts.next() {
             None => String::new(),
             Some(b64) => {
-                let bytes = STANDARD
-                    .decode(b64)
-                    .map_err(|_| TusError::Metadata(format!("the value of {key:?} is not base64")))?;
+                let bytes = STANDARD.decode(b64).map_err(|_| {
+                    TusError::Metadata(format!("the value of {key:?} is not base64"))
+                })?;
                 String::from_utf8(bytes)
                     .map_err(|_| TusError::Metadata(format!("the value of {key:?} is not UTF-8")))?
             }
@@ -79,9 +79,7 @@ pub fn parse_checksum(value: &str) -> Result<ChunkDigest, TusError> {
         "sha1" => ChunkDigest::Sha1(bytes.try_into().map_err(|_| wrong(20))?),
         "sha256" => ChunkDigest::Sha256(bytes.try_into().map_err(|_| wrong(32))?),
         "md5" => ChunkDigest::Md5(bytes.try_into().map_err(|_| wrong(16))?),
-        "crc32" => ChunkDigest::Crc32(u32::from_be_bytes(
-            bytes.try_into().map_err(|_| wrong(4))?,
-        )),
+        "crc32" => ChunkDigest::Crc32(u32::from_be_bytes(bytes.try_into().map_err(|_| wrong(4))?)),
         _ => return Err(TusError::ChecksumAlgorithm(alg.to_string())),
     })
 }
@@ -110,9 +108,9 @@ pub fn parse_concat(value: &str) -> Result<Concat, TusError> {
         .split(' ')
         .filter(|u| !u.is_empty())
         .map(|u| {
-            upload_id_of(u)
-                .map(str::to_string)
-                .ok_or_else(|| TusError::ConcatPart(format!("{u:?} is not an upload of this server")))
+            upload_id_of(u).map(str::to_string).ok_or_else(|| {
+                TusError::ConcatPart(format!("{u:?} is not an upload of this server"))
+            })
         })
         .collect::<Result<Vec<_>, _>>()?;
     if ids.is_empty() {
@@ -174,14 +172,26 @@ mod tests {
     fn checksum_reads_each_algorithm_and_checks_its_length() {
         // sha1("") and crc32("hello") = 0x3610a686.
         let sha1 = parse_checksum("sha1 2jmj7l5rSw0yVb/vlWAYkK/YBwk=").unwrap();
-        assert_eq!(sha1, ChunkDigest::Sha1(hex_array("da39a3ee5e6b4b0d3255bfef95601890afd80709")));
-        assert_eq!(parse_checksum("crc32 NhCmhg==").unwrap(), ChunkDigest::Crc32(0x3610a686));
-        assert!(matches!(parse_checksum("md5 1B2M2Y8AsgTpgAmY7PhCfg==").unwrap(), ChunkDigest::Md5(_)));
+        assert_eq!(
+            sha1,
+            ChunkDigest::Sha1(hex_array("da39a3ee5e6b4b0d3255bfef95601890afd80709"))
+        );
+        assert_eq!(
+            parse_checksum("crc32 NhCmhg==").unwrap(),
+            ChunkDigest::Crc32(0x3610a686)
+        );
+        assert!(matches!(
+            parse_checksum("md5 1B2M2Y8AsgTpgAmY7PhCfg==").unwrap(),
+            ChunkDigest::Md5(_)
+        ));
         assert!(matches!(
             parse_checksum("sha256 47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=").unwrap(),
             ChunkDigest::Sha256(_)
         ));
-        assert_eq!(parse_checksum("sha1 AAAA").unwrap_err().code(), "bad_checksum");
+        assert_eq!(
+            parse_checksum("sha1 AAAA").unwrap_err().code(),
+            "bad_checksum"
+        );
         assert_eq!(parse_checksum("sha1").unwrap_err().code(), "bad_checksum");
         assert_eq!(
             parse_checksum("whirlpool AAAA").unwrap_err().code(),
@@ -198,8 +208,17 @@ mod tests {
         assert_eq!(parse_concat("partial").unwrap(), Concat::Partial);
         let c = parse_concat("final;http://h:1/api/v1/tus/aa /api/v1/tus/bb").unwrap();
         assert_eq!(c, Concat::Final(vec!["aa".into(), "bb".into()]));
-        for bad in ["final;", "final;/elsewhere/aa", "whole", "final;/api/v1/tus/a/b"] {
-            assert_eq!(parse_concat(bad).unwrap_err().code(), "concat_part_invalid", "{bad}");
+        for bad in [
+            "final;",
+            "final;/elsewhere/aa",
+            "whole",
+            "final;/api/v1/tus/a/b",
+        ] {
+            assert_eq!(
+                parse_concat(bad).unwrap_err().code(),
+                "concat_part_invalid",
+                "{bad}"
+            );
         }
     }
 

@@ -64,7 +64,11 @@ pub fn target(meta: &Metadata) -> Result<Target, TusError> {
     };
     let md5 = match first(meta, &["md5"]) {
         Some(h) if h.len() == 32 && h.bytes().all(|b| b.is_ascii_hexdigit()) => Some(h.into()),
-        Some(h) => return Err(TusError::Metadata(format!("md5 {h:?} is not 32 hex digits"))),
+        Some(h) => {
+            return Err(TusError::Metadata(format!(
+                "md5 {h:?} is not 32 hex digits"
+            )));
+        }
         None => None,
     };
     Ok(Target {
@@ -104,20 +108,33 @@ mod tests {
         assert_eq!(t.path, "/in/a.bin");
         assert!(!t.overwrite);
         assert_eq!(target(&meta(&[("name", "b")])).unwrap().path, "/b");
-        assert_eq!(target(&meta(&[("path", "/x/y"), ("filename", "z")])).unwrap().path, "/x/y");
+        assert_eq!(
+            target(&meta(&[("path", "/x/y"), ("filename", "z")]))
+                .unwrap()
+                .path,
+            "/x/y"
+        );
     }
 
     #[test]
     fn a_filename_with_a_slash_or_no_name_is_bad_metadata() {
-        for m in [meta(&[("filename", "../a")]), meta(&[("filename", "..")]), meta(&[])] {
+        for m in [
+            meta(&[("filename", "../a")]),
+            meta(&[("filename", "..")]),
+            meta(&[]),
+        ] {
             assert_eq!(target(&m).unwrap_err().code(), "bad_metadata");
         }
     }
 
     #[test]
     fn overwrite_and_md5_are_read_strictly() {
-        let t = target(&meta(&[("filename", "a"), ("overwrite", ""), ("md5", &"a".repeat(32))]))
-            .unwrap();
+        let t = target(&meta(&[
+            ("filename", "a"),
+            ("overwrite", ""),
+            ("md5", &"a".repeat(32)),
+        ]))
+        .unwrap();
         assert!(t.overwrite);
         assert_eq!(t.md5.as_deref(), Some("a".repeat(32).as_str()));
         assert!(target(&meta(&[("filename", "a"), ("overwrite", "maybe")])).is_err());
@@ -127,7 +144,10 @@ mod tests {
     #[test]
     fn the_echo_parses_back_to_the_same_target() {
         let text = echo("/docs/r.pdf", None);
-        assert_eq!(target(&parse_metadata(&text).unwrap()).unwrap().path, "/docs/r.pdf");
+        assert_eq!(
+            target(&parse_metadata(&text).unwrap()).unwrap().path,
+            "/docs/r.pdf"
+        );
         let root = parse_metadata(&echo("/r.pdf", Some("00"))).unwrap();
         assert_eq!(root["folder"], "/");
         assert_eq!(root["md5"], "00");
