@@ -137,6 +137,7 @@ async fn join(session: &mut Session, id: &str, parts: &[String]) -> Result<Entry
             ("Upload-Offset" = u64, description = "The file's size"),
             ("Upload-Length" = u64, description = "The file's size"),
         )),
+        (status = 412, description = "`Tus-Resumable` is not 1.0.0 (`tus_version_unsupported`)", body = crate::error::Problem, content_type = "application/problem+json"),
         Errors,
     ),
     security(("basic" = []), ("bearer" = []))
@@ -167,6 +168,7 @@ pub async fn head(
     ),
     responses(
         (status = 403, description = "Always (`upload_is_final`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`Tus-Resumable` is not 1.0.0 (`tus_version_unsupported`)", body = crate::error::Problem, content_type = "application/problem+json"),
         Errors,
     ),
     security(("basic" = []), ("bearer" = []))
@@ -184,6 +186,7 @@ pub async fn patch(_: TusResumable, _: Authed) -> Tus {
     ),
     responses(
         (status = 403, description = "Always (`upload_is_final`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 412, description = "`Tus-Resumable` is not 1.0.0 (`tus_version_unsupported`)", body = crate::error::Problem, content_type = "application/problem+json"),
         Errors,
     ),
     security(("basic" = []), ("bearer" = []))
