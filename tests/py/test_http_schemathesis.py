@@ -77,6 +77,7 @@ DIGEST_CHECKED = {
     # `Upload-Metadata`/`Upload-Checksum` value (400), a size over --max-upload-size (413).
     "POST /api/v1/tus/": ["400", "413", "460"],
     "PATCH /api/v1/tus/{id}": ["400", "413", "460"],
+    "HEAD /api/v1/tus/final/{path}": ["400"],
 }
 DEFAULT_ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
 # Refusals of schema-violating data with a status other than 400/422, each for a stated reason:

@@ -25,33 +25,44 @@ fn method(headers: &HeaderMap) -> Result<String, Tus> {
 }
 
 /// `POST /api/v1/tus/ID` with `X-HTTP-Method-Override: PATCH|DELETE|HEAD`.
+///
+/// Without the header a `POST` here is `405`, before the version or the credentials are
+/// looked at, as for any method the route does not have.
 pub async fn upload(
     State(state): State<AppState>,
-    v: TusResumable,
-    auth: Authed,
-    id: ApiPath<String>,
     headers: HeaderMap,
+    v: Result<TusResumable, Tus>,
+    auth: Result<Authed, ApiError>,
+    id: ApiPath<String>,
     body: Body,
 ) -> Result<Response, Tus> {
-    match method(&headers)?.as_str() {
+    let method = method(&headers)?;
+    if !matches!(method.as_str(), "PATCH" | "DELETE" | "HEAD") {
+        return Err(ApiError::from(HttpError::MethodNotAllowed).into());
+    }
+    let (v, auth) = (v?, auth?);
+    match method.as_str() {
         "PATCH" => patch::patch(State(state), v, auth, id, headers, body).await,
         "DELETE" => delete::delete(v, auth, id).await,
-        "HEAD" => head::head(v, auth, id).await,
-        _ => Err(ApiError::from(HttpError::MethodNotAllowed).into()),
+        _ => head::head(v, auth, id).await,
     }
 }
 
 /// `POST /api/v1/tus/final/PATH` with `X-HTTP-Method-Override`.
 pub async fn final_upload(
-    v: TusResumable,
-    auth: Authed,
-    path: ApiPath<String>,
     headers: HeaderMap,
+    v: Result<TusResumable, Tus>,
+    auth: Result<Authed, ApiError>,
+    path: ApiPath<String>,
 ) -> Result<Response, Tus> {
-    match method(&headers)?.as_str() {
+    let method = method(&headers)?;
+    if !matches!(method.as_str(), "PATCH" | "DELETE" | "HEAD") {
+        return Err(ApiError::from(HttpError::MethodNotAllowed).into());
+    }
+    let (v, auth) = (v?, auth?);
+    match method.as_str() {
         "PATCH" => Ok(concat::patch(v, auth).await.into_response()),
         "DELETE" => Ok(concat::delete(v, auth).await.into_response()),
-        "HEAD" => concat::head(v, auth, path).await,
-        _ => Err(ApiError::from(HttpError::MethodNotAllowed).into()),
+        _ => concat::head(v, auth, path).await,
     }
 }
