@@ -192,7 +192,8 @@ def test_server_conforms_to_openapi_yaml_under_schemathesis(shard, ferry_server,
     if shard == "login":
         add_example_user(ferry_server)
     cmd = schemathesis_command(ferry_server.http, SHARDS[shard], config, ferry_server.user, ferry_server.password)
-    env = dict(os.environ, NO_COLOR="1", COLUMNS="120")
+    hooks = Path(__file__).resolve().parent / "schemathesis_hooks.py"
+    env = dict(os.environ, NO_COLOR="1", COLUMNS="120", SCHEMATHESIS_HOOKS=str(hooks))
     try:
         run = subprocess.run(
             cmd, cwd=tmp_path, env=env, capture_output=True, text=True, errors="replace", timeout=110

@@ -6,7 +6,7 @@
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
 use super::error::Tus;
@@ -16,6 +16,16 @@ use crate::auth::Authed;
 use crate::error::{ApiError, HttpError};
 use crate::extract::ApiPath;
 use crate::state::AppState;
+
+/// `405` with the `Allow` header RFC 9110 requires.
+fn not_allowed() -> Response {
+    let mut resp = Tus(HttpError::MethodNotAllowed.into()).into_response();
+    resp.headers_mut().insert(
+        header::ALLOW,
+        HeaderValue::from_static("HEAD, PATCH, DELETE, OPTIONS"),
+    );
+    resp
+}
 
 fn method(headers: &HeaderMap) -> Result<String, Tus> {
     Ok(text(headers, "x-http-method-override")?
@@ -38,7 +48,7 @@ pub async fn upload(
 ) -> Result<Response, Tus> {
     let method = method(&headers)?;
     if !matches!(method.as_str(), "PATCH" | "DELETE" | "HEAD") {
-        return Err(ApiError::from(HttpError::MethodNotAllowed).into());
+        return Ok(not_allowed());
     }
     let (v, auth) = (v?, auth?);
     match method.as_str() {
@@ -57,7 +67,7 @@ pub async fn final_upload(
 ) -> Result<Response, Tus> {
     let method = method(&headers)?;
     if !matches!(method.as_str(), "PATCH" | "DELETE" | "HEAD") {
-        return Err(ApiError::from(HttpError::MethodNotAllowed).into());
+        return Ok(not_allowed());
     }
     let (v, auth) = (v?, auth?);
     match method.as_str() {
