@@ -141,3 +141,16 @@ test('a chunk with a wrong Upload-Checksum is refused with 460 and dropped; righ
   await upload(data, { uploadUrl: url, chunkSize: MiB, onBeforeRequest: checksum(-1) });
   assert.equal(await server.md5Of('/in/checked.bin'), md5(data));
 });
+
+test('overridePatchMethod sends each PATCH as a POST with X-HTTP-Method-Override', async () => {
+  const data = random(2 * MiB + 1);
+  const methods = new Set();
+  await upload(data, {
+    chunkSize: MiB,
+    overridePatchMethod: true,
+    metadata: { filename: 'override.bin', folder: '/in' },
+    onBeforeRequest: (req) => methods.add(req.getMethod()),
+  });
+  assert.ok(!methods.has('PATCH'), `methods: ${[...methods]}`);
+  assert.equal(await server.md5Of('/in/override.bin'), md5(data));
+});
