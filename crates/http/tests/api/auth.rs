@@ -37,9 +37,21 @@ const PROTECTED: &[(&str, &str, &str)] = &[
     ("HEAD", "/api/v1/tus/{id}", "/api/v1/tus/ID"),
     ("PATCH", "/api/v1/tus/{id}", "/api/v1/tus/ID"),
     ("DELETE", "/api/v1/tus/{id}", "/api/v1/tus/ID"),
-    ("HEAD", "/api/v1/tus/final/{path}", "/api/v1/tus/final/a.txt"),
-    ("PATCH", "/api/v1/tus/final/{path}", "/api/v1/tus/final/a.txt"),
-    ("DELETE", "/api/v1/tus/final/{path}", "/api/v1/tus/final/a.txt"),
+    (
+        "HEAD",
+        "/api/v1/tus/final/{path}",
+        "/api/v1/tus/final/a.txt",
+    ),
+    (
+        "PATCH",
+        "/api/v1/tus/final/{path}",
+        "/api/v1/tus/final/a.txt",
+    ),
+    (
+        "DELETE",
+        "/api/v1/tus/final/{path}",
+        "/api/v1/tus/final/a.txt",
+    ),
 ];
 
 /// Operations that need no credentials.
