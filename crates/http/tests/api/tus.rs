@@ -1,6 +1,6 @@
 //! tus 1.0.0 under `/api/v1/tus/`: bad input gets its specific status and code and changes
 //! nothing, and a tus upload is the same session as a Content-Range one (continued in either
-//! spelling, MD5 exact).
+//! spelling, MD5 exact). Over 300 lines: every tus case shares the request helpers at the top.
 
 use base64::Engine;
 use http::StatusCode;
