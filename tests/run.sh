@@ -39,3 +39,6 @@ fi
 echo "   screenshots: target/web-artifacts/"
 # ---- end web page ------------------------------------------------------------------------
 echo "== clients generated from openapi.yaml, against the real server"; FERRY_BIN="$PWD/target/debug/ferry" ./tests/openapi/run.sh
+
+echo "== standard resumable-upload clients (tus-js-client, tuspy) against the real server"
+FERRY_BIN="$PWD/target/debug/ferry" tests/clients/run.sh

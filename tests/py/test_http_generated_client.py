@@ -27,7 +27,13 @@ def api(tmp_path_factory):
     out = tmp_path_factory.mktemp("generated")
     config = out / "generator.yaml"
     # No formatter hooks: the generated code need not be pretty, and ruff may not be on PATH.
-    config.write_text("post_hooks: []\n", encoding="utf-8")
+    # tus bodies (`application/offset+octet-stream`) are raw bytes like `application/octet-stream`.
+    config.write_text(
+        "post_hooks: []\n"
+        "content_type_overrides:\n"
+        "  application/offset+octet-stream: application/octet-stream\n",
+        encoding="utf-8",
+    )
     run = subprocess.run(
         [sys.executable, "-m", "openapi_python_client", "generate", "--path", str(SPEC),
          "--meta", "none", "--output-path", str(out / PACKAGE), "--config", str(config)],

@@ -49,6 +49,8 @@ SHARDS = {
     "folders": r"^/api/v1/(dirs|stat/|move$|quota$)",
     "uploads": r"^/api/v1/uploads",
     "account": r"^/api/v1/(exec|me)$",
+    "tus": r"^/api/v1/tus/(\{id\})?$",
+    "tus-final": r"^/api/v1/tus/final/",
 }
 # Warnings that mean the run tested less than it claims.
 FAIL_ON_WARNINGS = ["rate_limited", "unsupported_regex", "unmatched_filter", "unresolvable_reference"]
@@ -71,12 +73,28 @@ DIGEST_CHECKED = {
     "HEAD /api/v1/files/{path}": ["416"],
     "PUT /api/v1/uploads/{id}": ["400", "422"],
     "POST /api/v1/move": ["400"],
+    # tus: a well-formed `Upload-Checksum` that does not match the body (460), a malformed
+    # `Upload-Metadata`/`Upload-Checksum` value (400), a size over --max-upload-size (413).
+    "POST /api/v1/tus/": ["400", "413", "460"],
+    "PATCH /api/v1/tus/{id}": ["400", "413", "460"],
+    "HEAD /api/v1/tus/final/{path}": ["400"],
 }
 DEFAULT_ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
 # Refusals of schema-violating data with a status other than 400/422, each for a stated reason:
 # - an upload `size` above the spec's `maximum` (the server's default `--max-upload-size`) is
 #   refused `413 upload_too_large`, the status the field's description promises.
-NEGATIVE_REFUSED = {"POST /api/v1/uploads": ["413"]}
+# - tus answers a request without `Tus-Resumable: 1.0.0` with `412` and `Tus-Version`, as
+#   the tus specification requires.
+NEGATIVE_REFUSED = {
+    "POST /api/v1/uploads": ["413"],
+    "POST /api/v1/tus/": ["412", "413"],
+    "HEAD /api/v1/tus/{id}": ["412"],
+    "PATCH /api/v1/tus/{id}": ["412", "413"],
+    "DELETE /api/v1/tus/{id}": ["412"],
+    "HEAD /api/v1/tus/final/{path}": ["412"],
+    "PATCH /api/v1/tus/final/{path}": ["412"],
+    "DELETE /api/v1/tus/final/{path}": ["412"],
+}
 DEFAULT_REJECTED = ["400", "401", "403", "404", "405", "406", "409", "415", "422", "428", "429", "5xx"]
 
 METHODS = {"get", "put", "post", "delete", "head", "patch", "options", "trace"}
@@ -93,9 +111,13 @@ def schemathesis_config() -> str:
         )
     for name, extra in NEGATIVE_REFUSED.items():
         statuses = ", ".join(f'"{s}"' for s in DEFAULT_REJECTED + extra)
+        missing = ""
+        if name.split(" ")[1].startswith("/api/v1/tus/"):
+            # A missing `Tus-Resumable` is 412 by the tus specification, not 400.
+            missing = 'checks.missing_required_header.expected-statuses = ["400", "401", "412"]\n'
         lines.append(
             f'[[operations]]\ninclude-name = "{name}"\n'
-            f"checks.negative_data_rejection.expected-statuses = [{statuses}]\n"
+            f"checks.negative_data_rejection.expected-statuses = [{statuses}]\n" + missing
         )
     return "\n".join(lines)
 
@@ -170,7 +192,8 @@ def test_server_conforms_to_openapi_yaml_under_schemathesis(shard, ferry_server,
     if shard == "login":
         add_example_user(ferry_server)
     cmd = schemathesis_command(ferry_server.http, SHARDS[shard], config, ferry_server.user, ferry_server.password)
-    env = dict(os.environ, NO_COLOR="1", COLUMNS="120")
+    hooks = Path(__file__).resolve().parent / "schemathesis_hooks.py"
+    env = dict(os.environ, NO_COLOR="1", COLUMNS="120", SCHEMATHESIS_HOOKS=str(hooks))
     try:
         run = subprocess.run(
             cmd, cwd=tmp_path, env=env, capture_output=True, text=True, errors="replace", timeout=110

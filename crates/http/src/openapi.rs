@@ -71,6 +71,14 @@ impl Modify for Security {
         routes::uploads::cancel,
         routes::exec::exec,
         routes::public::healthz,
+        routes::tus::options::options,
+        routes::tus::create::create,
+        routes::tus::head::head,
+        routes::tus::patch::patch,
+        routes::tus::delete::delete,
+        routes::tus::concat::head,
+        routes::tus::concat::patch,
+        routes::tus::concat::delete,
     ),
     components(schemas(crate::error::Problem)),
     modifiers(&Security),
@@ -81,6 +89,7 @@ impl Modify for Security {
         (name = tags::UPLOADS, description = "Resumable uploads driven by Content-Range"),
         (name = tags::EXEC, description = "Commands run on the server under the user's exec policy"),
         (name = tags::PUBLIC, description = "Routes without authentication"),
+        (name = tags::TUS, description = "tus 1.0.0 resumable uploads (creation, creation-with-upload, expiration, checksum, termination, concatenation) over the same upload sessions as /api/v1/uploads"),
     )
 )]
 pub struct ApiDoc;

@@ -13,3 +13,5 @@ pub const UPLOADS: &str = "uploads";
 pub const EXEC: &str = "exec";
 /// Tag of routes without authentication.
 pub const PUBLIC: &str = "public";
+/// Tag of the tus 1.0 resumable upload routes.
+pub const TUS: &str = "tus";

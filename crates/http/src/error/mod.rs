@@ -102,6 +102,9 @@ pub enum HttpError {
     /// A handler panicked; the cause is logged.
     #[error("internal error")]
     Panic,
+    /// A cause of the tus dialect (`/api/v1/tus/`), with its own code and status.
+    #[error(transparent)]
+    Tus(#[from] crate::routes::tus::TusError),
 }
 
 /// Every error a route can return.

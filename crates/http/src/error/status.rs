@@ -46,6 +46,7 @@ impl HttpError {
             HttpError::NoRoute => "no_route",
             HttpError::MethodNotAllowed => "method_not_allowed",
             HttpError::Panic => "internal",
+            HttpError::Tus(e) => e.code(),
         }
     }
 
@@ -70,6 +71,7 @@ impl HttpError {
             HttpError::NoRoute => StatusCode::NOT_FOUND,
             HttpError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             HttpError::Panic => StatusCode::INTERNAL_SERVER_ERROR,
+            HttpError::Tus(e) => e.status(),
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod files;
 pub mod me;
 pub mod public;
 pub mod session;
+pub mod tus;
 pub mod uploads;
 pub mod web;
 
@@ -56,6 +57,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/healthz", get(public::healthz))
         .merge(web::router())
+        .merge(tus::router())
 }
 
 /// A path from the URL as a path inside the home.

@@ -33,6 +33,25 @@ const PROTECTED: &[(&str, &str, &str)] = &[
     ("HEAD", "/api/v1/uploads/{id}", "/api/v1/uploads/ID"),
     ("DELETE", "/api/v1/uploads/{id}", "/api/v1/uploads/ID"),
     ("POST", "/api/v1/exec", "/api/v1/exec"),
+    ("POST", "/api/v1/tus/", "/api/v1/tus/"),
+    ("HEAD", "/api/v1/tus/{id}", "/api/v1/tus/ID"),
+    ("PATCH", "/api/v1/tus/{id}", "/api/v1/tus/ID"),
+    ("DELETE", "/api/v1/tus/{id}", "/api/v1/tus/ID"),
+    (
+        "HEAD",
+        "/api/v1/tus/final/{path}",
+        "/api/v1/tus/final/a.txt",
+    ),
+    (
+        "PATCH",
+        "/api/v1/tus/final/{path}",
+        "/api/v1/tus/final/a.txt",
+    ),
+    (
+        "DELETE",
+        "/api/v1/tus/final/{path}",
+        "/api/v1/tus/final/a.txt",
+    ),
 ];
 
 /// Operations that need no credentials.
@@ -75,8 +94,10 @@ async fn every_api_route_without_credentials_is_401_not_authenticated_with_a_cha
     let app = TestApp::new().await;
     for (method, _, uri) in PROTECTED {
         let uri = uri.replace("ID", UPLOAD_ID);
-        // A plausible request in every other respect, so only the credentials are missing.
+        // A plausible request in every other respect, so only the credentials are missing
+        // (`Tus-Resumable` for the tus routes, which check the version first).
         let req = anon(method, &uri)
+            .header("tus-resumable", "1.0.0")
             .header("content-type", "application/json")
             .header("content-range", "bytes 0-1/2");
         let body = match (*method, uri.as_str()) {

@@ -15,6 +15,7 @@ mod record_reads;
 mod sockets;
 mod stranded;
 mod support;
+mod tus;
 mod upload_size;
 mod uploads;
 mod web;

@@ -1,0 +1,52 @@
+//! `HEAD`: where to resume.
+
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use super::error::Tus;
+use super::version::TusResumable;
+use super::{is_partial, state_headers, target};
+use crate::api_doc::{Errors, tags::TUS};
+use crate::auth::Authed;
+use crate::extract::ApiPath;
+
+/// An upload's offset, length, metadata and expiry.
+#[utoipa::path(
+    head, path = "/api/v1/tus/{id}", tag = TUS, operation_id = "tusHead",
+    params(
+        ("id" = String, Path, description = "Upload id"),
+        ("Tus-Resumable" = String, Header, pattern = r"^1\.0\.0$", description = "`1.0.0`"),
+    ),
+    responses(
+        (status = 200, description = "The upload", headers(
+            ("Upload-Offset" = u64, description = "Bytes held: resume here"),
+            ("Upload-Length" = u64, description = "Declared size"),
+            ("Upload-Metadata" = String, description = "`filename`, `folder` (and `md5`) of the target"),
+            ("Upload-Expires" = String, description = "When an idle upload is discarded"),
+            ("Upload-Concat" = String, description = "`partial` for a part of a concatenation"),
+        )),
+        (status = 412, description = "`Tus-Resumable` is not 1.0.0 (`tus_version_unsupported`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        Errors,
+    ),
+    security(("basic" = []), ("bearer" = []))
+)]
+pub async fn head(
+    _: TusResumable,
+    auth: Authed,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Response, Tus> {
+    let info = auth.session.upload_status(&id).await?;
+    let mut resp = StatusCode::OK.into_response();
+    let h = resp.headers_mut();
+    state_headers(h, &info);
+    if is_partial(&info) {
+        h.insert("upload-concat", HeaderValue::from_static("partial"));
+    } else {
+        let md5 = info.md5.map(|m| m.to_string());
+        let echo = target::echo(&info.path.to_string(), md5.as_deref());
+        if let Ok(v) = HeaderValue::from_str(&echo) {
+            h.insert("upload-metadata", v);
+        }
+    }
+    Ok(resp)
+}

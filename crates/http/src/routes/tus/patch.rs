@@ -1,0 +1,125 @@
+//! `PATCH`: append the body at `Upload-Offset` through the engine's one append call. The
+//! last byte commits the upload (MD5-verified when an MD5 was given, atomically, no-replace
+//! unless asked); a part of a concatenation waits for its final upload instead.
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use ferry_core::{AppendOptions, Commit, Session, UploadState};
+
+use super::error::{Tus, TusError};
+use super::headers::parse_checksum;
+use super::version::TusResumable;
+use super::{is_partial, number, state_headers, text};
+use crate::api_doc::{Binary, Errors, tags::TUS};
+use crate::auth::Authed;
+use crate::body::{self, BodyProbe};
+use crate::error::HttpError;
+use crate::extract::ApiPath;
+use crate::routes::files::content_length;
+use crate::state::AppState;
+
+/// The body type tus appends carry.
+pub const OFFSET_OCTET_STREAM: &str = "application/offset+octet-stream";
+
+/// Whether the request carries `Content-Type: application/offset+octet-stream`.
+pub fn is_offset_stream(headers: &HeaderMap) -> Result<bool, HttpError> {
+    Ok(text(headers, "content-type")?.is_some_and(|v| {
+        v.split(';')
+            .next()
+            .is_some_and(|t| t.trim().eq_ignore_ascii_case(OFFSET_OCTET_STREAM))
+    }))
+}
+
+/// Appends `body` at `offset` to upload `id`, checked against `Upload-Checksum` (a mismatch
+/// drops the whole chunk: `460`, the offset as before) and `Upload-Length` (which may not
+/// change). Without a checksum, a body cut short keeps every byte that arrived.
+pub async fn append_body(
+    state: &AppState,
+    session: &mut Session,
+    id: &str,
+    offset: u64,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<UploadState, Tus> {
+    let chunk = text(headers, "upload-checksum")?
+        .map(parse_checksum)
+        .transpose()?;
+    let info = session.upload_status(id).await?;
+    if let Some(got) = number(headers, "upload-length")?
+        && got != info.size
+    {
+        return Err(HttpError::SizeMismatch {
+            size: info.size,
+            got,
+        }
+        .into());
+    }
+    let commit = match is_partial(&info) {
+        true => Commit::Later,
+        false => Commit::IfComplete { md5: None },
+    };
+    let probe = BodyProbe::default();
+    let reader = body::reader(body, state.limits.body_idle_timeout, probe.clone());
+    let opts = AppendOptions {
+        offset: Some(offset),
+        len: content_length(headers)?,
+        chunk,
+        commit,
+    };
+    match session.append(id, reader, opts).await {
+        Ok(s) => Ok(s),
+        Err(_) if probe.timed_out() => {
+            Err(HttpError::BodyTimeout(state.limits.body_idle_timeout.as_secs()).into())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Append bytes at `Upload-Offset`.
+///
+/// The offset must equal the bytes held (`409 offset_mismatch`, with `Upload-Offset`). With
+/// `Upload-Checksum` (sha1, sha256, md5 or crc32) a mismatching chunk is dropped whole: `460
+/// chunk_checksum_mismatch`. After the last byte the file is committed (a part of a
+/// concatenation is kept for its final upload). A PATCH may be as long as the rest of the
+/// upload: there is no per-request cap.
+#[utoipa::path(
+    patch, path = "/api/v1/tus/{id}", tag = TUS, operation_id = "tusPatch",
+    params(
+        ("id" = String, Path, description = "Upload id"),
+        ("Tus-Resumable" = String, Header, pattern = r"^1\.0\.0$", description = "`1.0.0`"),
+        ("Upload-Offset" = u64, Header, description = "Where these bytes go: the bytes held"),
+        ("Upload-Checksum" = Option<String>, Header, nullable = false, description = "`sha1|sha256|md5|crc32 BASE64` of this request's bytes"),
+    ),
+    request_body(content = Binary, content_type = "application/offset+octet-stream"),
+    responses(
+        (status = 204, description = "Appended (and committed after the last byte)", headers(
+            ("Upload-Offset" = u64, description = "Bytes held now"),
+            ("Upload-Expires" = String, description = "When an idle upload is discarded"),
+        )),
+        (status = 412, description = "`Tus-Resumable` is not 1.0.0 (`tus_version_unsupported`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not `application/offset+octet-stream` (`unsupported_media_type`)", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 460, description = "The chunk does not match `Upload-Checksum` (`chunk_checksum_mismatch`); it was dropped", body = crate::error::Problem, content_type = "application/problem+json"),
+        Errors,
+    ),
+    security(("basic" = []), ("bearer" = []))
+)]
+pub async fn patch(
+    State(state): State<AppState>,
+    _: TusResumable,
+    mut auth: Authed,
+    ApiPath(id): ApiPath<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, Tus> {
+    if !is_offset_stream(&headers)? {
+        return Err(TusError::ContentType.into());
+    }
+    let offset = number(&headers, "upload-offset")?
+        .ok_or_else(|| HttpError::BadHeader("Upload-Offset is required".into()))?;
+    let s = append_body(&state, &mut auth.session, &id, offset, &headers, body).await?;
+    let mut resp = StatusCode::NO_CONTENT.into_response();
+    state_headers(resp.headers_mut(), &s.info);
+    Ok(resp)
+}
