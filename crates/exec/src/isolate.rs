@@ -1,11 +1,17 @@
-//! Kernel isolation of a command: PID and mount namespaces, a fresh `/proc`, a `nodev` home
-//! and, when the server runs as root, a uid of the account's own.
+//! Kernel isolation of a command: PID, mount and network namespaces, a fresh `/proc`, a
+//! `nodev` home and, when the server runs as root, a uid of the account's own.
 //!
 //! | server runs as | namespaces                     | command's uid          | mode        |
 //! |----------------|--------------------------------|------------------------|-------------|
-//! | root           | PID + mount                    | [`account_uid`] (≥ 1e9) | `root`      |
-//! | another user   | user + PID + mount, if allowed | the server's own       | `userns`    |
-//! | another user   | none (userns refused)          | the server's own       | `none`      |
+//! | root           | PID + mount (+ net)            | [`account_uid`] (≥ 1e9) | `root`      |
+//! | another user   | user + PID + mount (+ net)     | the server's own       | `userns`    |
+//! | another user   | none (userns refused)          | — (commands refused)   | `none`      |
+//!
+//! Without a PID namespace nothing kills a `setsid` daemon with its command, so in mode `none`
+//! the launcher refuses every command (the probe still reports, so the server says why at
+//! start). The network namespace (unless [`crate::ExecConfig::network`] allows the host's
+//! network) holds only a loopback interface that is down: a command can reach no socket of
+//! the server, nor anything else.
 //!
 //! In both namespace modes the command's first ancestor inside the namespace is the launcher's
 //! second stage, PID 1 there: when it dies the kernel kills every process of the namespace,
@@ -64,13 +70,19 @@ pub fn account_uid(account: &str) -> u32 {
 
 /// Stage one: enters the namespaces this server may create and says which mode it got. Must
 /// run before any thread is started; the next child spawned becomes PID 1 of the namespace.
-pub(crate) fn enter_namespaces() -> Mode {
+/// `network` keeps the host's network; otherwise a new, empty network namespace is entered too.
+pub(crate) fn enter_namespaces(network: bool) -> Mode {
     let uid = rustix::process::geteuid();
     let gid = rustix::process::getegid();
-    if uid.is_root() && unshare(UnshareFlags::NEWPID | UnshareFlags::NEWNS).is_ok() {
+    let net = if network {
+        UnshareFlags::empty()
+    } else {
+        UnshareFlags::NEWNET
+    };
+    if uid.is_root() && unshare(UnshareFlags::NEWPID | UnshareFlags::NEWNS | net).is_ok() {
         return Mode::Root;
     }
-    let flags = UnshareFlags::NEWUSER | UnshareFlags::NEWPID | UnshareFlags::NEWNS;
+    let flags = UnshareFlags::NEWUSER | UnshareFlags::NEWPID | UnshareFlags::NEWNS | net;
     if unshare(flags).is_err() {
         return Mode::None;
     }

@@ -67,6 +67,10 @@ pub struct LaunchSpec {
     pub path: String,
     /// Resource limits.
     pub limits: ResourceLimits,
+    /// Keep the host's network; `false` (the default) gives the command an empty network
+    /// namespace of its own.
+    #[serde(default)]
+    pub network: bool,
 }
 
 /// How far Landlock confinement went, as the launcher saw it.
@@ -81,6 +85,9 @@ pub struct SandboxReport {
     /// Kernel isolation: `root`, `userns` or `none` (see [`crate::isolate`]).
     #[serde(default)]
     pub isolation: String,
+    /// Whether commands share the host's network (else they have none at all).
+    #[serde(default)]
+    pub network: bool,
 }
 
 impl SandboxReport {
@@ -132,12 +139,18 @@ pub fn launch(spec: LaunchSpec) -> ! {
     {
         fail(&format!("cannot give the home to the account's uid: {e}"));
     }
-    let mode = isolate::enter_namespaces();
+    let mode = isolate::enter_namespaces(spec.network);
+    if mode == Mode::None && spec.program.is_some() {
+        fail(
+            "refusing to run the command: this server can create no PID namespace for it (run \
+             the server as root, or allow unprivileged user namespaces)",
+        );
+    }
     if mode == Mode::None {
         if let Err(e) = rustix::thread::set_no_new_privs(true) {
             fail(&format!("cannot set no_new_privs: {e}"));
         }
-        run_confined(spec, Mode::None)
+        probe_unisolated(spec, Mode::None)
     }
     let uid = if mode == Mode::Root { uid } else { None };
     let (mut mine, theirs) = UnixStream::pair().unwrap_or_else(|e| fail(&format!("socket: {e}")));
@@ -241,20 +254,12 @@ fn reap_until(pid: u32) -> String {
     }
 }
 
-/// Without namespaces: limits and confinement on this process, then `exec`. Never returns.
-fn run_confined(spec: LaunchSpec, mode: Mode) -> ! {
-    if spec.program.is_some()
-        && let Err(e) = enter(&spec.cwd, &spec.home)
-    {
-        fail(&e);
-    }
+/// Without namespaces (probe mode only: commands are refused there): limits and confinement on
+/// this process, then the report. Never returns.
+fn probe_unisolated(spec: LaunchSpec, mode: Mode) -> ! {
     let report = limit_and_confine(&spec, mode, false);
-    let Some(program) = &spec.program else {
-        println!("{}", serde_json::to_string(&report).unwrap_or_default());
-        std::process::exit(0);
-    };
-    let err = command(&spec, program).exec();
-    fail(&format!("cannot run {}: {err}", spec.arg0))
+    println!("{}", serde_json::to_string(&report).unwrap_or_default());
+    std::process::exit(0)
 }
 
 fn limit_and_confine(spec: &LaunchSpec, mode: Mode, own_proc: bool) -> SandboxReport {
@@ -264,6 +269,7 @@ fn limit_and_confine(spec: &LaunchSpec, mode: Mode, own_proc: bool) -> SandboxRe
     match confine(spec, own_proc) {
         Ok(mut r) => {
             r.isolation = mode.as_str().to_string();
+            r.network = spec.network || mode == Mode::None;
             r
         }
         Err(e) => fail(&format!("cannot set up Landlock: {e}")),
