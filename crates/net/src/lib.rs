@@ -18,6 +18,8 @@
 //!   with a `CancellationToken`.
 //! - [`backoff`]: the growing pause after a failed `accept`.
 //! - [`tls`]: [`Tls`] — rustls around an accepted stream, its certificate reloadable.
+//! - [`refusal`]: [`Refusal`] — the door's words to a connection refused at accept, written
+//!   in the background under a deadline.
 
 pub mod accepted;
 pub mod backoff;
@@ -28,6 +30,7 @@ pub mod socket;
 pub mod sources;
 pub mod startups;
 pub mod tls;
+pub mod refusal;
 
 pub use accepted::{Accepted, ConnectionPermit, Io};
 pub use forwarded::TrustedProxies;
@@ -37,3 +40,4 @@ pub use socket::bind;
 pub use sources::Sources;
 pub use startups::{StartupLimits, StartupSlot, Startups};
 pub use tls::Tls;
+pub use refusal::{Refusal, Refused};
