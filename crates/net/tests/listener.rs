@@ -333,7 +333,7 @@ async fn a_refused_connection_is_told_the_doors_refusal_then_closed() {
     assert_eq!(got, b"refused: too many connections from your address\n");
     assert_eq!(started.load(Ordering::SeqCst), 1, "never handed over");
 
-    // One that never reads nor closes is dropped at the deadline; meanwhile nothing waits.
+    // A refused peer that never reads holds nothing: another source is served at once.
     let _silent = connect_from(a, addr).await;
     let start = Instant::now();
     let mut other = connect_from("127.0.0.2".parse().unwrap(), addr).await;
