@@ -43,5 +43,6 @@ scratch="$(mktemp -d)"
 chown "$uid:$gid" "$scratch"
 trap 'rm -rf "$scratch"' EXIT
 echo "   as $USER_NAME (uid $uid), scratch $scratch"
-as_user env PATH=/usr/local/bin:/usr/bin:/bin HOME="$scratch" TMPDIR="$scratch" \
+# CARGO_MANIFEST_DIR as cargo sets it: a test checks that the server's environment stays hidden.
+as_user env PATH=/usr/local/bin:/usr/bin:/bin HOME="$scratch" TMPDIR="$scratch" CARGO_MANIFEST_DIR="$PWD" \
   "$bin" exec_ --test-threads=2

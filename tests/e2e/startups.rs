@@ -207,7 +207,7 @@ fn an_http_connection_refused_at_accept_gets_503_with_retry_after() {
     for answer in [read_all(asking), read_all(silent)] {
         let (head, body) = answer.split_once("\r\n\r\n").expect("a whole response");
         assert!(head.starts_with("HTTP/1.1 503 "), "{answer}");
-        let head = head.to_ascii_lowercase();
+        let head = format!("{}\r\n", head.to_ascii_lowercase());
         assert!(head.contains("\r\nretry-after: 1\r\n"), "{answer}");
         assert!(head.contains("\r\nconnection: close\r\n"), "{answer}");
         assert!(
