@@ -109,6 +109,9 @@ struct Stage2 {
     mode: Mode,
     /// The uid to run as (root mode only).
     uid: Option<u32>,
+    /// The server's uid and gid, which the command gets back (userns mode only).
+    #[serde(default)]
+    server_ids: Option<(u32, u32)>,
 }
 
 /// Entry point of `ferry __exec-launch`: stage 2 when [`STAGE_ENV`] says so, else stage 1 on
@@ -130,6 +133,10 @@ pub fn main_from_env() -> ! {
 /// a JSON [`SandboxReport`] and exits 0) and ends as the command ended. Never returns.
 pub fn launch(spec: LaunchSpec) -> ! {
     let root = rustix::process::geteuid().is_root();
+    let ids = (
+        rustix::process::geteuid().as_raw(),
+        rustix::process::getegid().as_raw(),
+    );
     let uid = match (&spec.program, spec.home.file_name()) {
         (Some(_), Some(name)) if root => Some(isolate::account_uid(&name.to_string_lossy())),
         _ => None,
@@ -153,6 +160,7 @@ pub fn launch(spec: LaunchSpec) -> ! {
         probe_unisolated(spec, Mode::None)
     }
     let uid = if mode == Mode::Root { uid } else { None };
+    let server_ids = (mode == Mode::Userns).then_some(ids);
     let (mut mine, theirs) = UnixStream::pair().unwrap_or_else(|e| fail(&format!("socket: {e}")));
     let exe = std::env::current_exe().unwrap_or_else(|e| fail(&format!("own path: {e}")));
     let child = std::process::Command::new(exe)
@@ -162,7 +170,13 @@ pub fn launch(spec: LaunchSpec) -> ! {
         .stdin(Stdio::from(OwnedFd::from(theirs)))
         .spawn();
     let mut child = child.unwrap_or_else(|e| fail(&format!("cannot start stage 2: {e}")));
-    let msg = serde_json::to_vec(&Stage2 { spec, mode, uid }).unwrap_or_default();
+    let msg = serde_json::to_vec(&Stage2 {
+        spec,
+        mode,
+        uid,
+        server_ids,
+    })
+    .unwrap_or_default();
     if mine.write_all(&msg).is_err() || mine.shutdown(std::net::Shutdown::Write).is_err() {
         fail("stage 2 did not take its spec");
     }
@@ -207,10 +221,19 @@ fn stage2() -> ! {
     if let Err(e) = sock.read_to_end(&mut msg) {
         fail(&format!("stage 2 spec: {e}"));
     }
-    let Stage2 { spec, mode, uid } =
-        serde_json::from_slice(&msg).unwrap_or_else(|e| fail(&format!("stage 2 spec: {e}")));
+    let Stage2 {
+        spec,
+        mode,
+        uid,
+        server_ids,
+    } = serde_json::from_slice(&msg).unwrap_or_else(|e| fail(&format!("stage 2 spec: {e}")));
     let home = spec.program.as_ref().map(|_| spec.home.as_path());
     let own_proc = isolate::mount_inside(mode, home).unwrap_or_else(|e| fail(&e));
+    if let Some((uid, gid)) = server_ids
+        && let Err(e) = isolate::nest_user(uid, gid)
+    {
+        fail(&format!("cannot give up the namespace's root: {e}"));
+    }
     if spec.program.is_some()
         && let Err(e) = enter(&spec.cwd, &spec.home)
     {
