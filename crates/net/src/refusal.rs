@@ -17,10 +17,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 // `bytes` through tokio-util, which re-exports it, so this crate adds no dependency.
-use tokio_util::bytes::Bytes;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
+use tokio_util::bytes::Bytes;
 
 /// Time a refused connection may take to accept the refusal and close.
 pub const REFUSAL_DEADLINE: Duration = Duration::from_secs(1);

@@ -427,9 +427,7 @@ impl Disk {
         let mut opts = OpenOptions::new();
         opts.read(true)
             .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
-        let file = home
-            .open_with(&rel, &opts)
-            .map_err(|e| io_err(e, path))?;
+        let file = home.open_with(&rel, &opts).map_err(|e| io_err(e, path))?;
         let meta = file.metadata().map_err(|e| io_err(e, path))?;
         if !meta.is_file() {
             return Err(Error::SpecialFile(path.to_string()));

@@ -55,7 +55,10 @@ async fn an_nfd_name_made_outside_ferry_lists_as_nfc_and_opens_under_it() {
     assert_eq!(read(&s, &file).await, b"made on a Mac");
     assert_eq!(s.stat(&file, false).await.unwrap().size, 13);
     // The client's own spelling does not matter: NFD input is normalised to the same name.
-    assert_eq!(read(&s, &format!("/{NFD_DIR}/{NFD_FILE}")).await, b"made on a Mac");
+    assert_eq!(
+        read(&s, &format!("/{NFD_DIR}/{NFD_FILE}")).await,
+        b"made on a Mac"
+    );
 
     s.rename(&file, "/moved.txt", false).await.unwrap();
     assert_eq!(read(&s, "/moved.txt").await, b"made on a Mac");
@@ -82,5 +85,8 @@ async fn a_name_whose_nfc_form_is_plain_ascii_is_not_listed_since_it_would_not_o
     fs::write(home.join("\u{212a}.txt"), b"x").unwrap();
     fs::write(home.join("a.txt"), b"a").unwrap();
     assert_eq!(names(&s, "/").await, ["a.txt"]);
-    assert_eq!(s.stat("K.txt", false).await.unwrap_err().code(), "not_found");
+    assert_eq!(
+        s.stat("K.txt", false).await.unwrap_err().code(),
+        "not_found"
+    );
 }

@@ -34,7 +34,10 @@ async fn a_group_or_world_writable_secret_or_account_file_is_refused_at_start() 
     let mut alice = ferry_core::Session::trusted(&ferry, "alice".parse().unwrap())
         .await
         .unwrap();
-    let upload = alice.upload_create("/big.bin", 10, None, false).await.unwrap();
+    let upload = alice
+        .upload_create("/big.bin", 10, None, false)
+        .await
+        .unwrap();
     drop((alice, ferry));
     let state = data.join("state");
     let record = state.join(format!("uploads/{}.json", upload.id));

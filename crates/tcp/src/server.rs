@@ -18,9 +18,9 @@ use std::sync::Arc;
 use ferry_core::Ferry;
 use ferry_net::{Accepted, Io, Listener, Tls};
 use ferry_proto::FrameCodec;
-use tokio_util::codec::Encoder;
 use tokio::net::TcpListener;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError};
+use tokio_util::codec::Encoder;
 use tokio_util::sync::CancellationToken;
 
 use crate::connection::Connection;

@@ -27,7 +27,14 @@ fn expected_mode() -> &'static str {
         return "root";
     }
     let userns = std::process::Command::new("unshare")
-        .args(["--user", "--map-current-user", "--pid", "--fork", "--mount", "--net"])
+        .args([
+            "--user",
+            "--map-current-user",
+            "--pid",
+            "--fork",
+            "--mount",
+            "--net",
+        ])
         .arg("true")
         .status()
         .expect("unshare (util-linux) is needed by these tests");
@@ -287,7 +294,11 @@ async fn exec_cannot_connect_to_the_servers_port() {
         text(&o.stderr)
     );
     // Only a loopback interface, and no other: the namespace is the command's own.
-    let interfaces: Vec<&str> = out.lines().skip(2).filter_map(|l| l.split(':').next()).collect();
+    let interfaces: Vec<&str> = out
+        .lines()
+        .skip(2)
+        .filter_map(|l| l.split(':').next())
+        .collect();
     assert_eq!(
         interfaces.iter().map(|i| i.trim()).collect::<Vec<_>>(),
         ["lo"],
