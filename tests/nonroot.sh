@@ -28,7 +28,7 @@ for l in sys.stdin:
     if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "e2e" and m.get("executable"):
         print(m["executable"])')"
 [ -x "$bin" ] || { echo "e2e test binary not found" >&2; exit 1; }
-ferry="$PWD/target/debug/ferry"
+ferry="$(dirname "$(dirname "$bin")")/ferry" # what CARGO_BIN_EXE_ferry names
 
 # The user must reach both binaries: grant search (not read) on the folders above them.
 dir="$PWD"
