@@ -79,14 +79,16 @@ async fn report_exec_sandbox(ferry: &Ferry) {
     }
     match ferry_core::exec::probe(&config.exec, &config.data_dir).await {
         Ok(r) if !r.isolated() => println!(
-            "ferry: WARNING: commands run without isolation (no PID/mount namespace: run as root \
-             or allow unprivileged user namespaces); Landlock {}",
+            "ferry: ERROR: remote commands are refused: this server can create no PID namespace \
+             to isolate them (run as root, or allow unprivileged user namespaces); Landlock {}",
             r.landlock
         ),
         Ok(r) if r.fully_enforced() => println!(
-            "ferry: exec confinement active: Landlock ABI {} fully enforced, isolation {}",
+            "ferry: exec confinement active: Landlock ABI {} fully enforced, isolation {}, \
+             network {}",
             r.abi.unwrap_or(0),
-            r.isolation
+            r.isolation,
+            if r.network { "host" } else { "none" }
         ),
         Ok(r) => {
             let note = r.note.unwrap_or_default();

@@ -14,6 +14,7 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 echo "== rust tests"
 cargo test --workspace --locked
+echo "== exec isolation tests as a non-root server user"; ./tests/nonroot.sh
 
 # --- benchmark harness smoke run (F5): tiny sizes, debug build, every transfer verified, ---
 # --- no timing judged; keeps bench/ from rotting. Full run: see "Benchmarks" in README.  ---

@@ -191,6 +191,10 @@ pub struct ExecArgs {
     /// that uid, the server included; not enforced for root; 0 = inherit).
     #[arg(long, default_value_t = 512)]
     exec_max_processes: u64,
+    /// Let commands use the host's network. Off by default: each command gets an empty
+    /// network namespace, so it cannot connect to this server's ports or anything else.
+    #[arg(long)]
+    exec_network: bool,
 }
 
 impl ExecArgs {
@@ -215,6 +219,7 @@ impl ExecArgs {
                 open_files: nonzero(self.exec_max_open_files),
                 processes: nonzero(self.exec_max_processes),
             },
+            network: self.exec_network,
         })
     }
 }

@@ -6,11 +6,12 @@
 
 use std::io::{Read, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use base64::Engine as _;
+use tokio_util::codec::Decoder as _;
 
-use crate::support::{PASSWORD, Raw, Server, tcp_from};
+use crate::support::{PASSWORD, Raw, Server, code, tcp_from};
 
 const USER: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 const ATTACKER: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
@@ -118,18 +119,107 @@ fn forwarded_for_names_the_client_only_behind_a_trusted_proxy() {
     );
 }
 
-/// Whether the server closed `stream` (read returns end or reset within 500 ms) rather than
-/// waiting for the client to speak.
-fn closed_by_server(stream: &TcpStream) -> bool {
+/// Whether the server refused `stream` at accept: within 500 ms it sent one `limit_reached`
+/// frame and closed, rather than waiting for the client to speak.
+fn refused_by_server(stream: &TcpStream) -> bool {
     stream
         .set_read_timeout(Some(Duration::from_millis(500)))
         .unwrap();
-    let mut buf = [0u8; 1];
-    match (&*stream).read(&mut buf) {
-        Ok(0) => true,
-        Err(e) => e.kind() == std::io::ErrorKind::ConnectionReset,
-        Ok(_) => false,
+    let mut got = Vec::new();
+    match (&*stream).read_to_end(&mut got) {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+        Err(_) => return false,
     }
+    let mut buf = bytes::BytesMut::from(&got[..]);
+    let frame = ferry_proto::FrameCodec::default().decode(&mut buf).unwrap();
+    let frame = frame.expect("a refused connection is told why before it is closed");
+    assert_eq!(code(&frame.header), "limit_reached", "{:?}", frame.header);
+    assert!(buf.is_empty(), "one frame, then the close");
+    true
+}
+
+#[test]
+fn a_tcp_connection_refused_at_accept_gets_one_limit_reached_frame() {
+    let server = Server::start(&["--max-startups-per-source", "2"]);
+    let _held = silent_sockets(ATTACKER, server.addr, 2);
+    std::thread::sleep(Duration::from_millis(100));
+    let started = Instant::now();
+    let mut refused = Raw::connect_from(ATTACKER, server.addr);
+    refused
+        .stream
+        .set_read_timeout(Some(Duration::from_secs(2)))
+        .unwrap();
+    let frame = refused.recv().expect("an explanation before the close");
+    assert_eq!(code(&frame.header), "limit_reached", "{:?}", frame.header);
+    assert!(
+        frame.header["message"]
+            .as_str()
+            .unwrap()
+            .contains("waiting to log in")
+    );
+    assert!(refused.is_closed(), "the refused connection stays open");
+    assert!(started.elapsed() < Duration::from_secs(1));
+
+    // A crowd of refused peers that never read holds nothing: another address logs in at once.
+    let _ignored = silent_sockets(ATTACKER, server.addr, 200);
+    let started = Instant::now();
+    let mut user = Raw::connect_from(USER, server.addr);
+    user.stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    user.hello();
+    assert_eq!(user.login("admin", PASSWORD)["status"], "ok");
+    assert!(started.elapsed() < Duration::from_secs(1));
+}
+
+/// Everything the server sends on `stream` until it closes (within 2 s).
+fn read_all(mut stream: TcpStream) -> String {
+    stream
+        .set_read_timeout(Some(Duration::from_secs(2)))
+        .unwrap();
+    let mut got = Vec::new();
+    stream
+        .read_to_end(&mut got)
+        .expect("the server closes a refused connection after answering");
+    String::from_utf8_lossy(&got).into_owned()
+}
+
+#[test]
+fn an_http_connection_refused_at_accept_gets_503_with_retry_after() {
+    let http = crate::support::free_port();
+    let server = Server::start(&[
+        "--http",
+        &http.to_string(),
+        "--max-startups-per-source",
+        "2",
+    ]);
+    let _held = silent_sockets(ATTACKER, server.http, 2);
+    std::thread::sleep(Duration::from_millis(100));
+    // One that asks, and one that never sends a byte: both are answered without waiting.
+    let mut asking = tcp_from(ATTACKER, server.http);
+    write!(
+        asking,
+        "GET /api/v1/me HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let silent = tcp_from(ATTACKER, server.http);
+    for answer in [read_all(asking), read_all(silent)] {
+        let (head, body) = answer.split_once("\r\n\r\n").expect("a whole response");
+        assert!(head.starts_with("HTTP/1.1 503 "), "{answer}");
+        let head = format!("{}\r\n", head.to_ascii_lowercase());
+        assert!(head.contains("\r\nretry-after: 1\r\n"), "{answer}");
+        assert!(head.contains("\r\nconnection: close\r\n"), "{answer}");
+        assert!(
+            head.contains("\r\ncontent-type: application/problem+json\r\n"),
+            "{answer}"
+        );
+        let problem: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(problem["code"], "limit_reached", "{answer}");
+        assert_eq!(problem["status"], 503, "{answer}");
+    }
+    // The user at another address is not affected.
+    assert_eq!(http_me(USER, server.http), "HTTP/1.1 200");
 }
 
 #[test]
@@ -145,7 +235,7 @@ fn logged_in_connections_from_one_address_cannot_take_every_slot() {
     let mut refused = 0;
     for _ in 0..40 {
         let mut raw = Raw::connect_from(ATTACKER, server.addr);
-        if closed_by_server(&raw.stream) {
+        if refused_by_server(&raw.stream) {
             refused += 1;
             continue;
         }

@@ -25,6 +25,10 @@ pub struct ExecConfig {
     pub max_per_user: usize,
     /// Limits set on the command's process before `exec`.
     pub limits: ResourceLimits,
+    /// Let commands use the host's network (default `false`: each command gets a network
+    /// namespace of its own with only a loopback interface, down, so it reaches no socket of
+    /// the server nor of anything else).
+    pub network: bool,
 }
 
 /// Kernel resource limits (`setrlimit`) of a command, soft = hard. `None` leaves one as
@@ -67,6 +71,7 @@ impl Default for ExecConfig {
             output_cap: 1 << 20,
             max_per_user: 4,
             limits: ResourceLimits::default(),
+            network: false,
         }
     }
 }

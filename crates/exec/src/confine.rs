@@ -123,6 +123,7 @@ pub(crate) fn confine(
         abi,
         note,
         isolation: String::new(),
+        network: false,
     })
 }
 

@@ -1,11 +1,17 @@
-//! Kernel isolation of a command: PID and mount namespaces, a fresh `/proc`, a `nodev` home
-//! and, when the server runs as root, a uid of the account's own.
+//! Kernel isolation of a command: PID, mount and network namespaces, a fresh `/proc`, a
+//! `nodev` home and, when the server runs as root, a uid of the account's own.
 //!
 //! | server runs as | namespaces                     | command's uid          | mode        |
 //! |----------------|--------------------------------|------------------------|-------------|
-//! | root           | PID + mount                    | [`account_uid`] (≥ 1e9) | `root`      |
-//! | another user   | user + PID + mount, if allowed | the server's own       | `userns`    |
-//! | another user   | none (userns refused)          | the server's own       | `none`      |
+//! | root           | PID + mount (+ net)            | [`account_uid`] (≥ 1e9) | `root`      |
+//! | another user   | user + PID + mount (+ net), then a nested user namespace | the server's own | `userns` |
+//! | another user   | none (userns refused)          | — (commands refused)   | `none`      |
+//!
+//! Without a PID namespace nothing kills a `setsid` daemon with its command, so in mode `none`
+//! the launcher refuses every command (the probe still reports, so the server says why at
+//! start). The network namespace (unless [`crate::ExecConfig::network`] allows the host's
+//! network) holds only a loopback interface that is down: a command can reach no socket of
+//! the server, nor anything else.
 //!
 //! In both namespace modes the command's first ancestor inside the namespace is the launcher's
 //! second stage, PID 1 there: when it dies the kernel kills every process of the namespace,
@@ -64,30 +70,46 @@ pub fn account_uid(account: &str) -> u32 {
 
 /// Stage one: enters the namespaces this server may create and says which mode it got. Must
 /// run before any thread is started; the next child spawned becomes PID 1 of the namespace.
-pub(crate) fn enter_namespaces() -> Mode {
+/// `network` keeps the host's network; otherwise a new, empty network namespace is entered too.
+pub(crate) fn enter_namespaces(network: bool) -> Mode {
     let uid = rustix::process::geteuid();
     let gid = rustix::process::getegid();
-    if uid.is_root() && unshare(UnshareFlags::NEWPID | UnshareFlags::NEWNS).is_ok() {
+    let net = if network {
+        UnshareFlags::empty()
+    } else {
+        UnshareFlags::NEWNET
+    };
+    if uid.is_root() && unshare(UnshareFlags::NEWPID | UnshareFlags::NEWNS | net).is_ok() {
         return Mode::Root;
     }
-    let flags = UnshareFlags::NEWUSER | UnshareFlags::NEWPID | UnshareFlags::NEWNS;
+    let flags = UnshareFlags::NEWUSER | UnshareFlags::NEWPID | UnshareFlags::NEWNS | net;
     if unshare(flags).is_err() {
         return Mode::None;
     }
-    // Map our own ids onto themselves so ownership inside reads as outside. `setgroups` must be
-    // denied before an unprivileged gid_map is accepted.
-    let maps = [
-        ("/proc/self/setgroups", "deny".to_string()),
-        ("/proc/self/uid_map", format!("{0} {0} 1", uid.as_raw())),
-        ("/proc/self/gid_map", format!("{0} {0} 1", gid.as_raw())),
-    ];
-    for (file, text) in maps {
-        if std::fs::write(file, text).is_err() {
-            // Half a user namespace: no mounts will work; the launcher proceeds unisolated.
-            return Mode::None;
-        }
+    // Our ids become root of the namespace: only a root there keeps its capabilities across
+    // `exec`, and stage 2 needs them to mount. Stage 2 gives them up with [`nest_user`].
+    if map_ids(0, uid.as_raw(), 0, gid.as_raw()).is_err() {
+        // Half a user namespace: no mounts will work; the launcher refuses to run commands.
+        return Mode::None;
     }
     Mode::Userns
+}
+
+/// Writes this process's fresh user namespace's maps: `inner` uid/gid ↔ `outer` (one id
+/// each). `setgroups` must be denied before an unprivileged gid_map is accepted.
+fn map_ids(inner_uid: u32, outer_uid: u32, inner_gid: u32, outer_gid: u32) -> std::io::Result<()> {
+    std::fs::write("/proc/self/setgroups", "deny")?;
+    std::fs::write("/proc/self/uid_map", format!("{inner_uid} {outer_uid} 1"))?;
+    std::fs::write("/proc/self/gid_map", format!("{inner_gid} {outer_gid} 1"))
+}
+
+/// Userns mode, stage 2 after mounting: enters a second user namespace, nested in the first,
+/// where the server's own `uid`/`gid` stand for the first one's root. There this process is no
+/// root, so the command it `exec`s starts with no capability at all — it cannot undo the
+/// mounts or touch the namespaces — and sees the server's ids as its own.
+pub(crate) fn nest_user(uid: u32, gid: u32) -> std::io::Result<()> {
+    unshare(UnshareFlags::NEWUSER)?;
+    map_ids(uid, 0, gid, 0)
 }
 
 #[allow(deprecated)]

@@ -67,6 +67,10 @@ pub struct LaunchSpec {
     pub path: String,
     /// Resource limits.
     pub limits: ResourceLimits,
+    /// Keep the host's network; `false` (the default) gives the command an empty network
+    /// namespace of its own.
+    #[serde(default)]
+    pub network: bool,
 }
 
 /// How far Landlock confinement went, as the launcher saw it.
@@ -81,6 +85,9 @@ pub struct SandboxReport {
     /// Kernel isolation: `root`, `userns` or `none` (see [`crate::isolate`]).
     #[serde(default)]
     pub isolation: String,
+    /// Whether commands share the host's network (else they have none at all).
+    #[serde(default)]
+    pub network: bool,
 }
 
 impl SandboxReport {
@@ -102,6 +109,9 @@ struct Stage2 {
     mode: Mode,
     /// The uid to run as (root mode only).
     uid: Option<u32>,
+    /// The server's uid and gid, which the command gets back (userns mode only).
+    #[serde(default)]
+    server_ids: Option<(u32, u32)>,
 }
 
 /// Entry point of `ferry __exec-launch`: stage 2 when [`STAGE_ENV`] says so, else stage 1 on
@@ -123,6 +133,10 @@ pub fn main_from_env() -> ! {
 /// a JSON [`SandboxReport`] and exits 0) and ends as the command ended. Never returns.
 pub fn launch(spec: LaunchSpec) -> ! {
     let root = rustix::process::geteuid().is_root();
+    let ids = (
+        rustix::process::geteuid().as_raw(),
+        rustix::process::getegid().as_raw(),
+    );
     let uid = match (&spec.program, spec.home.file_name()) {
         (Some(_), Some(name)) if root => Some(isolate::account_uid(&name.to_string_lossy())),
         _ => None,
@@ -132,14 +146,21 @@ pub fn launch(spec: LaunchSpec) -> ! {
     {
         fail(&format!("cannot give the home to the account's uid: {e}"));
     }
-    let mode = isolate::enter_namespaces();
+    let mode = isolate::enter_namespaces(spec.network);
+    if mode == Mode::None && spec.program.is_some() {
+        fail(
+            "refusing to run the command: this server can create no PID namespace for it (run \
+             the server as root, or allow unprivileged user namespaces)",
+        );
+    }
     if mode == Mode::None {
         if let Err(e) = rustix::thread::set_no_new_privs(true) {
             fail(&format!("cannot set no_new_privs: {e}"));
         }
-        run_confined(spec, Mode::None)
+        probe_unisolated(spec, Mode::None)
     }
     let uid = if mode == Mode::Root { uid } else { None };
+    let server_ids = (mode == Mode::Userns).then_some(ids);
     let (mut mine, theirs) = UnixStream::pair().unwrap_or_else(|e| fail(&format!("socket: {e}")));
     let exe = std::env::current_exe().unwrap_or_else(|e| fail(&format!("own path: {e}")));
     let child = std::process::Command::new(exe)
@@ -149,7 +170,13 @@ pub fn launch(spec: LaunchSpec) -> ! {
         .stdin(Stdio::from(OwnedFd::from(theirs)))
         .spawn();
     let mut child = child.unwrap_or_else(|e| fail(&format!("cannot start stage 2: {e}")));
-    let msg = serde_json::to_vec(&Stage2 { spec, mode, uid }).unwrap_or_default();
+    let msg = serde_json::to_vec(&Stage2 {
+        spec,
+        mode,
+        uid,
+        server_ids,
+    })
+    .unwrap_or_default();
     if mine.write_all(&msg).is_err() || mine.shutdown(std::net::Shutdown::Write).is_err() {
         fail("stage 2 did not take its spec");
     }
@@ -194,10 +221,19 @@ fn stage2() -> ! {
     if let Err(e) = sock.read_to_end(&mut msg) {
         fail(&format!("stage 2 spec: {e}"));
     }
-    let Stage2 { spec, mode, uid } =
-        serde_json::from_slice(&msg).unwrap_or_else(|e| fail(&format!("stage 2 spec: {e}")));
+    let Stage2 {
+        spec,
+        mode,
+        uid,
+        server_ids,
+    } = serde_json::from_slice(&msg).unwrap_or_else(|e| fail(&format!("stage 2 spec: {e}")));
     let home = spec.program.as_ref().map(|_| spec.home.as_path());
     let own_proc = isolate::mount_inside(mode, home).unwrap_or_else(|e| fail(&e));
+    if let Some((uid, gid)) = server_ids
+        && let Err(e) = isolate::nest_user(uid, gid)
+    {
+        fail(&format!("cannot give up the namespace's root: {e}"));
+    }
     if spec.program.is_some()
         && let Err(e) = enter(&spec.cwd, &spec.home)
     {
@@ -241,20 +277,12 @@ fn reap_until(pid: u32) -> String {
     }
 }
 
-/// Without namespaces: limits and confinement on this process, then `exec`. Never returns.
-fn run_confined(spec: LaunchSpec, mode: Mode) -> ! {
-    if spec.program.is_some()
-        && let Err(e) = enter(&spec.cwd, &spec.home)
-    {
-        fail(&e);
-    }
+/// Without namespaces (probe mode only: commands are refused there): limits and confinement on
+/// this process, then the report. Never returns.
+fn probe_unisolated(spec: LaunchSpec, mode: Mode) -> ! {
     let report = limit_and_confine(&spec, mode, false);
-    let Some(program) = &spec.program else {
-        println!("{}", serde_json::to_string(&report).unwrap_or_default());
-        std::process::exit(0);
-    };
-    let err = command(&spec, program).exec();
-    fail(&format!("cannot run {}: {err}", spec.arg0))
+    println!("{}", serde_json::to_string(&report).unwrap_or_default());
+    std::process::exit(0)
 }
 
 fn limit_and_confine(spec: &LaunchSpec, mode: Mode, own_proc: bool) -> SandboxReport {
@@ -264,6 +292,7 @@ fn limit_and_confine(spec: &LaunchSpec, mode: Mode, own_proc: bool) -> SandboxRe
     match confine(spec, own_proc) {
         Ok(mut r) => {
             r.isolation = mode.as_str().to_string();
+            r.network = spec.network || mode == Mode::None;
             r
         }
         Err(e) => fail(&format!("cannot set up Landlock: {e}")),

@@ -237,6 +237,7 @@ pub async fn probe(config: &crate::ExecConfig, data_dir: &Path) -> Result<crate:
         data_dir: data_dir.to_path_buf(),
         path: config.path.clone(),
         limits: config.limits.clone(),
+        network: config.network,
     };
     let json = serde_json::to_string(&spec).map_err(Error::internal)?;
     let out = tokio::process::Command::new(launcher)

@@ -71,6 +71,7 @@ pub async fn serve_with_tls(
             // An idle keep-alive connection is bounded by `header_read_timeout` already.
             keepalive: None,
             shutdown_grace: limits.shutdown_grace,
+            refusal: tls.is_none().then(refusal),
         },
     );
     let mut builder = http1::Builder::new();
@@ -223,4 +224,29 @@ fn client_addr(proxies: &TrustedProxies, peer: SocketAddr, headers: &HeaderMap) 
     let forwarded = values(http::header::FORWARDED);
     let xff = values(http::HeaderName::from_static("x-forwarded-for"));
     SocketAddr::new(proxies.client(peer.ip(), forwarded, xff), peer.port())
+}
+
+/// Seconds a client refused at accept is told to wait.
+const REFUSAL_RETRY_AFTER: u64 = 1;
+
+/// A whole `503` with a problem body, for a connection the listener refuses at accept. Written
+/// as bytes, not through hyper: the request is never read, and the connection closes after.
+fn refusal() -> ferry_net::Refusal {
+    ferry_net::Refusal::new(|why: ferry_net::Refused| {
+        let body = serde_json::json!({
+            "type": "about:blank",
+            "title": "Service Unavailable",
+            "status": 503,
+            "detail": why.message(),
+            "code": "limit_reached",
+            "retry_after": REFUSAL_RETRY_AFTER,
+        })
+        .to_string();
+        format!(
+            "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/problem+json\r\n\
+             retry-after: {REFUSAL_RETRY_AFTER}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .into()
+    })
 }

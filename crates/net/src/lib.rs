@@ -18,11 +18,14 @@
 //!   with a `CancellationToken`.
 //! - [`backoff`]: the growing pause after a failed `accept`.
 //! - [`tls`]: [`Tls`] — rustls around an accepted stream, its certificate reloadable.
+//! - [`refusal`]: [`Refusal`] — the door's words to a connection refused at accept, written
+//!   in the background under a deadline.
 
 pub mod accepted;
 pub mod backoff;
 pub mod forwarded;
 pub mod listener;
+pub mod refusal;
 pub mod run;
 pub mod socket;
 pub mod sources;
@@ -32,6 +35,7 @@ pub mod tls;
 pub use accepted::{Accepted, ConnectionPermit, Io};
 pub use forwarded::TrustedProxies;
 pub use listener::{Limits, Listener};
+pub use refusal::{Refusal, Refused};
 pub use run::run;
 pub use socket::bind;
 pub use sources::Sources;

@@ -6,7 +6,9 @@
 //! cannot afford. A connection from a source already holding
 //! [`max_per_source`](Limits::max_per_source) is closed as soon as it is accepted, and so is
 //! one the [`startups`](Limits::startups) pool refuses (too many connections from its source,
-//! or in total, that have not logged in yet).
+//! or in total, that have not logged in yet). Before closing, a door that gave a
+//! [`refusal`](Limits::refusal) has it written in the background ([`crate::refusal`]), holding
+//! no permit.
 
 use std::io;
 use std::net::SocketAddr;
@@ -19,6 +21,7 @@ use tokio::sync::Semaphore;
 use crate::accepted::{Accepted, ConnectionPermit};
 use crate::backoff::{Backoff, is_connection_error};
 use crate::forwarded::TrustedProxies;
+use crate::refusal::{Refusal, Refused, Refuser};
 use crate::socket::tune;
 use crate::sources::Sources;
 use crate::startups::{StartupLimits, Startups, roll};
@@ -43,6 +46,10 @@ pub struct Limits {
     /// How long [`run`](crate::run()) waits for running connections after shutdown before it
     /// ends them (default 10 s).
     pub shutdown_grace: Duration,
+    /// What a connection refused at accept is told (the door's own error), or `None` to close
+    /// it without a word (the default; and a TLS door's choice, since its peer expects a
+    /// handshake that would cost the server what the refusal saves).
+    pub refusal: Option<Refusal>,
 }
 
 impl Default for Limits {
@@ -55,6 +62,7 @@ impl Default for Limits {
             trusted_proxies: TrustedProxies::default(),
             keepalive: Some(Duration::from_secs(60)),
             shutdown_grace: Duration::from_secs(10),
+            refusal: None,
         }
     }
 }
@@ -68,6 +76,7 @@ pub struct Listener {
     sources: Sources,
     startups: Startups,
     backoff: Backoff,
+    refuser: Refuser,
 }
 
 impl Listener {
@@ -80,6 +89,7 @@ impl Listener {
             sources: Sources::default(),
             startups: Startups::default(),
             backoff: Backoff::default(),
+            refuser: Refuser::default(),
         }
     }
 
@@ -131,6 +141,7 @@ impl Listener {
             };
             let Some(source) = self.sources.enter(peer.ip(), per_source) else {
                 tracing::debug!(door = self.limits.door, %peer, "too many connections from this source");
+                self.refuse(stream, Refused::PerSource);
                 continue;
             };
             let mut startup_limits = self.limits.startups;
@@ -139,6 +150,7 @@ impl Listener {
             }
             let Some(startup) = self.startups.enter(peer.ip(), &startup_limits, roll()) else {
                 tracing::debug!(door = self.limits.door, %peer, "too many connections waiting to log in");
+                self.refuse(stream, Refused::Startups);
                 continue;
             };
             tune(&stream, self.limits.keepalive);
@@ -148,6 +160,11 @@ impl Listener {
                 permit: ConnectionPermit::new(connection, source, startup),
             };
         }
+    }
+
+    fn refuse(&self, stream: tokio::net::TcpStream, why: Refused) {
+        self.refuser
+            .refuse(stream, why, self.limits.refusal.as_ref());
     }
 
     async fn next_connection(&mut self) -> (tokio::net::TcpStream, SocketAddr) {

@@ -305,3 +305,41 @@ async fn shutdown_returns_as_soon_as_the_connections_finish() {
         .unwrap();
     assert!(start.elapsed() < MARGIN);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_connection_is_told_the_doors_refusal_then_closed() {
+    let (listener, addr) = listener(Limits {
+        max_per_source: 1,
+        refusal: Some(ferry_net::Refusal::new(|why| {
+            format!("refused: {}\n", why.message()).into()
+        })),
+        ..limits(16)
+    })
+    .await;
+    let shutdown = CancellationToken::new();
+    let (started, server) = start_echo(listener, &shutdown);
+    let a: IpAddr = "127.0.0.1".parse().unwrap();
+    let mut held = connect_from(a, addr).await;
+    assert_eq!(greeting(&mut held).await, Some(1));
+
+    // Sends a request it never wants answered, and reads: the refusal, then the close.
+    let mut refused = connect_from(a, addr).await;
+    refused.write_all(&[b'x'; 10_000]).await.unwrap();
+    let mut got = Vec::new();
+    tokio::time::timeout(MARGIN, refused.read_to_end(&mut got))
+        .await
+        .expect("closed within the deadline")
+        .unwrap();
+    assert_eq!(got, b"refused: too many connections from your address\n");
+    assert_eq!(started.load(Ordering::SeqCst), 1, "never handed over");
+
+    // A refused peer that never reads holds nothing: another source is served at once.
+    let _silent = connect_from(a, addr).await;
+    let start = Instant::now();
+    let mut other = connect_from("127.0.0.2".parse().unwrap(), addr).await;
+    assert_eq!(greeting(&mut other).await, Some(1));
+    assert!(start.elapsed() < Duration::from_millis(500));
+    drop((held, other));
+    shutdown.cancel();
+    server.await.unwrap();
+}

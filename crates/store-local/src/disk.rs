@@ -18,6 +18,9 @@
 //! Renames into a home go through `renameat2` on two directory handles (rustix): cap-std has no
 //! no-replace rename, and `RENAME_NOREPLACE` is what makes "never overwrite without the flag"
 //! atomic instead of a racy exists-check.
+//!
+//! Every existing name is looked up through [`on_disk`], so a name made outside Ferry in
+//! another Unicode form (NFD) opens under the NFC name listings show.
 
 use std::fs as stdfs;
 use std::io::{self, ErrorKind};
@@ -35,6 +38,8 @@ use ferry_core::path::HomePath;
 use ferry_core::upload_id::UploadId;
 use ferry_core::username::Username;
 use ferry_core::{Error, Result};
+
+use crate::names::{addressable, on_disk};
 
 /// Homes, staging and digests under a data folder: the blocking operations, which
 /// [`crate::LocalBlobStore`] runs on the blocking pool.
@@ -77,7 +82,7 @@ impl Disk {
     }
 
     fn entry(&self, home: &Dir, path: &HomePath, follow: bool) -> Result<Entry> {
-        let rel = path.to_relative();
+        let rel = on_disk(home, path);
         let meta = if follow {
             home.metadata(&rel)
         } else {
@@ -175,12 +180,19 @@ fn io_err(e: io::Error, path: &HomePath) -> Error {
     Error::from_io(e, &path.to_string())
 }
 
-/// Opens `path`'s parent beneath `home` and returns it with the last name.
-fn parent_of<'a>(home: &Dir, path: &'a HomePath) -> Result<(Dir, &'a str)> {
-    let name = path.name().ok_or(Error::HomeImmutable)?;
+/// Opens `path`'s parent beneath `home` and returns it with the last name, both as spelled on
+/// disk ([`on_disk`]).
+fn parent_of(home: &Dir, path: &HomePath) -> Result<(Dir, String)> {
+    path.name().ok_or(Error::HomeImmutable)?;
+    let real = on_disk(home, path);
+    let name = real
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or(Error::HomeImmutable)?
+        .to_string();
     let parent = path.parent();
     let dir = home
-        .open_dir(parent.to_relative())
+        .open_dir(real.parent().unwrap_or(Path::new("")).join("."))
         .map_err(|e| io_err(e, &parent))?;
     Ok((dir, name))
 }
@@ -258,7 +270,7 @@ impl Disk {
             return Err(Error::NotADirectory(dir.to_string()));
         }
         let d = home
-            .open_dir(dir.to_relative())
+            .open_dir(on_disk(&home, dir))
             .map_err(|e| io_err(e, dir))?;
         // Names are sorted and compared in the form Ferry addresses them (NFC, see `HomePath`),
         // and names it cannot address are dropped before the page is cut, so a page is never
@@ -268,6 +280,9 @@ impl Disk {
             let entry = entry.map_err(|e| io_err(e, dir))?;
             match entry.file_name().into_string() {
                 Ok(raw) => match dir.join(&raw) {
+                    Ok(path) if !addressable(&raw, path.name().unwrap_or_default()) => {
+                        tracing::warn!(?raw, "skipping a name that its NFC form would not open")
+                    }
                     Ok(path) if after.is_none_or(|a| path.name().is_some_and(|n| n > a)) => {
                         names.push((path, raw))
                     }
@@ -278,6 +293,15 @@ impl Disk {
             }
         }
         names.sort_unstable();
+        // Both spellings of one name (one made outside Ferry): list it once, as the NFC file
+        // that lookups find.
+        names.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same && later.0.name() == Some(later.1.as_str()) {
+                std::mem::swap(&mut kept.1, &mut later.1);
+            }
+            same
+        });
         let mut out = Vec::with_capacity(limit.min(names.len()));
         let mut rest = names.into_iter();
         for (path, name) in rest.by_ref() {
@@ -324,6 +348,7 @@ impl Disk {
     pub(crate) fn remove(&self, user: &Username, path: &HomePath, recursive: bool) -> Result<u64> {
         let home = self.home(user)?;
         let (parent, name) = parent_of(&home, path)?;
+        let name = name.as_str();
         let meta = parent.symlink_metadata(name).map_err(|e| io_err(e, path))?;
         if meta.is_dir() {
             let sub = parent.open_dir(name).map_err(|e| io_err(e, path))?;
@@ -358,6 +383,7 @@ impl Disk {
         let home = self.home(user)?;
         let (src_dir, src_name) = parent_of(&home, from)?;
         let (dst_dir, dst_name) = parent_of(&home, to)?;
+        let (src_name, dst_name) = (src_name.as_str(), dst_name.as_str());
         let src_meta = src_dir
             .symlink_metadata(src_name)
             .map_err(|e| io_err(e, from))?;
@@ -389,9 +415,8 @@ impl Disk {
         path: &HomePath,
     ) -> Result<(stdfs::File, Entry, String)> {
         let home = self.home(user)?;
-        let meta = home
-            .metadata(path.to_relative())
-            .map_err(|e| io_err(e, path))?;
+        let rel = on_disk(&home, path);
+        let meta = home.metadata(&rel).map_err(|e| io_err(e, path))?;
         if meta.is_dir() {
             return Err(Error::IsADirectory(path.to_string()));
         }
@@ -402,9 +427,7 @@ impl Disk {
         let mut opts = OpenOptions::new();
         opts.read(true)
             .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
-        let file = home
-            .open_with(path.to_relative(), &opts)
-            .map_err(|e| io_err(e, path))?;
+        let file = home.open_with(&rel, &opts).map_err(|e| io_err(e, path))?;
         let meta = file.metadata().map_err(|e| io_err(e, path))?;
         if !meta.is_file() {
             return Err(Error::SpecialFile(path.to_string()));
@@ -473,6 +496,7 @@ impl Disk {
     ) -> Result<(Entry, u64)> {
         let home = self.home(user)?;
         let (dir, name) = parent_of(&home, path)?;
+        let name = name.as_str();
         let replaced = match dir.symlink_metadata(name) {
             Ok(m) if m.is_dir() => return Err(Error::IsADirectory(path.to_string())),
             Ok(m) if !overwrite => {

@@ -6,7 +6,7 @@
 //! - [`disk`]: the homes under `DATA/homes` (confined by cap-std) and the staging files of
 //!   unfinished uploads, as blocking operations;
 //!   [`files`] and [`staging`] put them behind the async `FileStore` and `UploadStore` seams
-//!   as [`LocalBlobStore`].
+//!   as [`LocalBlobStore`]; `names` finds names made outside Ferry in another Unicode form.
 //!
 //! These are the only code that knows the data folder's layout; [`open`] builds the service
 //! over them.
@@ -14,6 +14,7 @@
 pub mod disk;
 pub mod files;
 pub mod meta;
+mod names;
 mod records;
 pub mod staging;
 mod volatile;

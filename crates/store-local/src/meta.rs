@@ -56,7 +56,15 @@ impl LocalMetaStore {
                 .create(d)
                 .map_err(Error::internal)?;
         }
-        for p in [state_dir, &users, &tokens, &state_dir.join("secret")] {
+        // Upload records name the file an upload finishes into: whoever may rewrite one can
+        // make another account's upload land in any home.
+        for p in [
+            state_dir,
+            &users,
+            &tokens,
+            &uploads,
+            &state_dir.join("secret"),
+        ] {
             refuse_writable_by_others(p)?;
         }
         let secret = load_or_create_secret(&state_dir.join("secret"))?;

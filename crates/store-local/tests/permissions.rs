@@ -1,4 +1,4 @@
-//! The data folder's account and secret files are refused at start when others may write them.
+//! The data folder's account, upload-record and secret files are refused at start when others may write them.
 
 use std::error::Error as _;
 use std::fs;
@@ -31,12 +31,23 @@ async fn a_group_or_world_writable_secret_or_account_file_is_refused_at_start() 
         )
         .await
         .unwrap();
-    drop(ferry);
+    let mut alice = ferry_core::Session::trusted(&ferry, "alice".parse().unwrap())
+        .await
+        .unwrap();
+    let upload = alice
+        .upload_create("/big.bin", 10, None, false)
+        .await
+        .unwrap();
+    drop((alice, ferry));
     let state = data.join("state");
+    let record = state.join(format!("uploads/{}.json", upload.id));
+    assert!(record.exists(), "{record:?}");
     for (path, mode) in [
         (state.join("secret"), 0o620),
         (state.join("users/alice.json"), 0o602),
         (state.join("users"), 0o770),
+        (record, 0o622),
+        (state.join("uploads"), 0o730),
         (state.clone(), 0o707),
     ] {
         let before = fs::metadata(&path).unwrap().permissions().mode() & 0o7777;

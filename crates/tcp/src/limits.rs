@@ -61,6 +61,7 @@ impl Limits {
             trusted_proxies: ferry_net::TrustedProxies::default(),
             keepalive: Some(self.keepalive),
             shutdown_grace: self.shutdown_grace,
+            refusal: None,
         }
     }
 }

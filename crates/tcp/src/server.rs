@@ -3,7 +3,8 @@
 //! Permits, back-off, per-source accounting and the drain are `ferry_net`'s. What is the TCP
 //! door's own is the second, smaller pool for connections that have not logged in yet (so a
 //! crowd of silent sockets cannot starve real users) and the `limit_reached` frame a
-//! connection gets when that pool is empty.
+//! connection gets when that pool is empty — the same frame a plain-text connection gets
+//! when the shared listener refuses it at accept (per source or by the startup limits).
 //!
 //! With TLS ([`run_with_tls`]) the handshake comes first, inside the connection's task (so a
 //! slow handshake never holds up `accept`), and the framed protocol starts on the decrypted
@@ -16,8 +17,10 @@ use std::sync::Arc;
 
 use ferry_core::Ferry;
 use ferry_net::{Accepted, Io, Listener, Tls};
+use ferry_proto::FrameCodec;
 use tokio::net::TcpListener;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError};
+use tokio_util::codec::Encoder;
 use tokio_util::sync::CancellationToken;
 
 use crate::connection::Connection;
@@ -45,7 +48,11 @@ pub async fn run_with_tls(
     tls: Option<Tls>,
     shutdown: CancellationToken,
 ) {
-    let listener = Listener::new(listener, limits.listener());
+    let mut net_limits = limits.listener();
+    if tls.is_none() {
+        net_limits.refusal = Some(refusal());
+    }
+    let listener = Listener::new(listener, net_limits);
     let limits = Arc::new(limits);
     let unauthenticated = Arc::new(Semaphore::new(limits.max_unauthenticated));
     let token = shutdown.clone();
@@ -86,6 +93,17 @@ pub async fn run_with_tls(
         }
     })
     .await;
+}
+
+/// The `limit_reached` frame, encoded, for a connection the listener refuses at accept.
+fn refusal() -> ferry_net::Refusal {
+    ferry_net::Refusal::new(|why: ferry_net::Refused| {
+        let mut buf = bytes::BytesMut::new();
+        let frame = reply::error_code("limit_reached", why.message());
+        // A two-field error frame is far below every frame limit: encoding cannot fail.
+        let _ = FrameCodec::default().encode(frame, &mut buf);
+        buf.freeze()
+    })
 }
 
 /// Serves one connection on its (plain or decrypted) stream, or refuses it when the

@@ -1,27 +1,64 @@
 //! Kernel isolation of commands: the server's processes invisible, the home `nodev`, a uid per
-//! account, `setsid` daemons dying with the command, and argument rules enforced with the real
-//! launcher. As root (CI) every guarantee is asserted in full; otherwise the probe says which
-//! mode the launcher got and each test asserts what that mode still guarantees.
+//! account, `setsid` daemons dying with the command, no network, and argument rules enforced
+//! with the real launcher. CI runs this file as root and again as an unprivileged server user
+//! (`tests/nonroot.sh`). Each test first checks that the launcher got the mode this host
+//! allows (`root` as root; `userns` where an unprivileged user may make a user namespace;
+//! `none` otherwise), then asserts what that mode guarantees — in `none`, that every command
+//! is refused.
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::time::Duration;
 
 use ferry_core::exec::isolate::account_uid;
 
-use super::{Box_, argv, run, running, setup, sh, sleeper, text, unique, wait_until};
+use super::{Box_, Outcome, argv, run, running, setup, sh, sleeper, text, unique, wait_until};
 
 fn root() -> bool {
-    std::fs::metadata("/proc/self").unwrap().uid() == 0
+    own_uid() == 0
+}
+
+fn own_uid() -> u32 {
+    std::fs::metadata("/proc/self").unwrap().uid()
+}
+
+/// The mode the launcher must get here, found independently of it with util-linux `unshare`.
+fn expected_mode() -> &'static str {
+    if root() {
+        return "root";
+    }
+    let userns = std::process::Command::new("unshare")
+        .args([
+            "--user",
+            "--map-current-user",
+            "--pid",
+            "--fork",
+            "--mount",
+            "--net",
+        ])
+        .arg("true")
+        .status()
+        .expect("unshare (util-linux) is needed by these tests");
+    if userns.success() { "userns" } else { "none" }
 }
 
 async fn isolation(b: &Box_) -> String {
     let report = ferry_core::exec::probe(&b.ferry.config().exec, &b.data)
         .await
         .unwrap();
-    if root() {
-        assert_eq!(report.isolation, "root", "{report:?}");
-    }
+    assert_eq!(report.isolation, expected_mode(), "{report:?}");
     report.isolation
+}
+
+/// Mode `none`: the launcher refused to start the command, and said why.
+fn assert_refused(o: &Outcome) {
+    let exit = o.exit.as_ref().unwrap();
+    assert_eq!(exit.code, Some(125), "{exit:?}");
+    assert!(
+        text(&o.stderr).contains("refusing to run the command"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(o.stdout.is_empty(), "{}", text(&o.stdout));
 }
 
 #[tokio::test]
@@ -41,9 +78,8 @@ async fn exec_cannot_read_the_server_environment_or_processes() {
     .await;
     let out = text(&o.stdout);
     assert!(!out.contains("CARGO_"), "server environment leaked: {out}");
-    assert!(!out.contains("__exec-launch") || mode != "none", "{out}");
     if mode == "none" {
-        return;
+        return assert_refused(&o);
     }
     // Only the command's own processes: the launcher's PID 1, sh, cat/ls — a handful.
     let pids: Vec<u32> = out
@@ -90,6 +126,15 @@ async fn exec_mknod_in_the_home_is_useless() {
         "read through a device: {}",
         text(&o.stdout)
     );
+    if mode == "none" {
+        return assert_refused(&o);
+    }
+    // No capability over the host's devices in a user namespace: the kernel refuses mknod.
+    assert!(
+        text(&o.stderr).contains("Operation not permitted"),
+        "{}",
+        text(&o.stderr)
+    );
     if mode == "root" {
         let o = run(&b.alice, argv(&["cat", "/proc/self/mountinfo"])).await;
         let home_s = home.to_str().unwrap();
@@ -124,11 +169,10 @@ async fn exec_setsid_daemon_dies_at_the_timeout() {
     r.timeout = Some(Duration::from_secs(1));
     let start_wait = run(&b.alice, r);
     let o = start_wait.await;
-    assert!(o.exit.unwrap().timed_out);
     if mode == "none" {
-        // Without a PID namespace a new session leaves the group: only the group is killed.
-        return;
+        return assert_refused(&o);
     }
+    assert!(o.exit.unwrap().timed_out);
     wait_until("the setsid daemon's death", Duration::from_secs(3), || {
         !running(&sleeper(&tag))
     })
@@ -138,9 +182,7 @@ async fn exec_setsid_daemon_dies_at_the_timeout() {
 #[tokio::test]
 async fn exec_setsid_daemon_dies_when_the_command_ends() {
     let b = setup("shell", |_| {}).await;
-    if isolation(&b).await == "none" {
-        return;
-    }
+    let mode = isolation(&b).await;
     let tag = unique();
     let o = run(
         &b.alice,
@@ -150,6 +192,9 @@ async fn exec_setsid_daemon_dies_when_the_command_ends() {
         )),
     )
     .await;
+    if mode == "none" {
+        return assert_refused(&o);
+    }
     assert_eq!(text(&o.stdout), "ok\n", "{}", text(&o.stderr));
     wait_until(
         "the detached daemon's death",
@@ -167,7 +212,17 @@ async fn exec_runs_as_the_accounts_own_uid_and_other_homes_stay_shut() {
     let o = run(&b.alice, sh("id -u; cat ../bob/secret.txt; ls ../bob")).await;
     let out = text(&o.stdout);
     assert!(!out.contains("secret"), "{out}");
-    if mode != "root" {
+    if mode == "none" {
+        return assert_refused(&o);
+    }
+    assert!(
+        text(&o.stderr).contains("Permission denied"),
+        "{}",
+        text(&o.stderr)
+    );
+    if mode == "userns" {
+        // No uid to switch to without root: the server's own, mapped onto itself.
+        assert_eq!(out.lines().next(), Some(own_uid().to_string().as_str()));
         return;
     }
     let uid = account_uid("alice");
@@ -186,6 +241,7 @@ async fn exec_runs_as_the_accounts_own_uid_and_other_homes_stay_shut() {
 #[tokio::test]
 async fn exec_tar_checkpoint_action_is_refused_under_rules() {
     let b = setup("allow:tar[-t,-v,-f]", |_| {}).await;
+    let mode = isolation(&b).await;
     let home = b.data.join("homes/alice");
     std::fs::write(home.join("a.txt"), "a").unwrap();
     let made = std::process::Command::new("tar")
@@ -206,6 +262,67 @@ async fn exec_tar_checkpoint_action_is_refused_under_rules() {
     assert_eq!(err.code(), "exec_argument_refused");
     assert!(!home.join("pwned").exists());
     let o = run(&b.alice, argv(&["tar", "-t", "-v", "-f", "a.tar"])).await;
+    if mode == "none" {
+        return assert_refused(&o);
+    }
     assert_eq!(o.exit.unwrap().code, Some(0), "{}", text(&o.stderr));
     assert!(text(&o.stdout).contains("a.txt"));
+}
+
+/// `bash`'s `/dev/tcp` so the test needs no network tool installed.
+fn connect_to(port: u16) -> String {
+    format!("echo hi > /dev/tcp/127.0.0.1/{port} && echo connected; cat /proc/net/dev")
+}
+
+#[tokio::test]
+async fn exec_cannot_connect_to_the_servers_port() {
+    let b = setup("shell", |_| {}).await;
+    let mode = isolation(&b).await;
+    // The test process plays the server: a port listening on loopback.
+    let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    server.set_nonblocking(true).unwrap();
+    let port = server.local_addr().unwrap().port();
+    let o = run(&b.alice, argv(&["bash", "-c", &connect_to(port)])).await;
+    if mode == "none" {
+        return assert_refused(&o);
+    }
+    let out = text(&o.stdout);
+    assert!(!out.contains("connected"), "{out}");
+    assert!(
+        text(&o.stderr).contains("Network is unreachable"),
+        "{}",
+        text(&o.stderr)
+    );
+    // Only a loopback interface, and no other: the namespace is the command's own.
+    let interfaces: Vec<&str> = out
+        .lines()
+        .skip(2)
+        .filter_map(|l| l.split(':').next())
+        .collect();
+    assert_eq!(
+        interfaces.iter().map(|i| i.trim()).collect::<Vec<_>>(),
+        ["lo"],
+        "{out}"
+    );
+    let err = server.accept().map(|_| ()).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+}
+
+#[tokio::test]
+async fn exec_network_option_gives_commands_the_hosts_network() {
+    let b = setup("shell", |c| c.exec.network = true).await;
+    let mode = isolation(&b).await;
+    let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = server.local_addr().unwrap().port();
+    let o = run(&b.alice, argv(&["bash", "-c", &connect_to(port)])).await;
+    if mode == "none" {
+        return assert_refused(&o);
+    }
+    assert!(
+        text(&o.stdout).starts_with("connected\n"),
+        "{}",
+        text(&o.stderr)
+    );
+    server.set_nonblocking(true).unwrap();
+    assert!(server.accept().is_ok(), "the connection never arrived");
 }

@@ -51,6 +51,7 @@ impl Session {
             data_dir: self.ferry.inner.config.data_dir.clone(),
             path: cfg.path.clone(),
             limits: cfg.limits.clone(),
+            network: cfg.network,
         };
         Ok(run::start(&launcher, &spec, timeout, cfg.output_cap, slot)?)
     }

@@ -18,6 +18,7 @@ use crate::routes::{entry_response, home_path};
 /// Paging of a listing.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// Start after this name (the `next` of the previous page).
     pub after: Option<String>,
@@ -79,6 +80,7 @@ pub async fn list(
 /// Options of mkdir.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct MkdirQuery {
     /// Create missing parents too, and accept an existing folder (default true).
     pub parents: Option<bool>,
@@ -106,6 +108,7 @@ pub async fn mkdir(
 /// Options of stat.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct StatQuery {
     /// Compute a file's MD5 if it is not known yet.
     #[serde(default)]

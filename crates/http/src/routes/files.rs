@@ -161,6 +161,7 @@ pub async fn put(
 /// Options of delete.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct DeleteQuery {
     /// Needed to delete a folder that is not empty, with everything in it.
     #[serde(default)]

@@ -34,6 +34,34 @@ async fn an_unknown_field_in_any_json_body_is_bad_request() {
 }
 
 #[tokio::test]
+async fn an_unknown_query_parameter_is_bad_request_like_an_unknown_json_field() {
+    let app = TestApp::new().await;
+    app.put("a.txt", b"x").await;
+    for (method, uri) in [
+        ("GET", "/api/v1/dirs/?limit=1&typo=1"),
+        ("GET", "/api/v1/dirs/sub?typo"),
+        ("POST", "/api/v1/dirs/new?parents=true&typo=1"),
+        ("GET", "/api/v1/stat/a.txt?digest=true&typo=1"),
+        ("DELETE", "/api/v1/files/a.txt?recursive=false&typo=1"),
+    ] {
+        let r = app.send(empty(authed(method, uri))).await;
+        r.assert_problem(400, "bad_request");
+        let detail = String::from_utf8_lossy(&r.body);
+        assert!(detail.contains("typo"), "{method} {uri}: {r:?}");
+    }
+    // Nothing was done: the folder was not made, the file not deleted.
+    let r = app.send(empty(authed("GET", "/api/v1/stat/a.txt"))).await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let r = app.send(empty(authed("GET", "/api/v1/stat/new"))).await;
+    assert_eq!(r.status, 404, "{r:?}");
+    // The known parameters alone still work.
+    let r = app
+        .send(empty(authed("GET", "/api/v1/dirs/?limit=1")))
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+}
+
+#[tokio::test]
 async fn a_json_body_over_its_cap_is_413_body_too_large() {
     let app = TestApp::new().await;
     let doc =

@@ -1,0 +1,92 @@
+//! Names made outside Ferry in another Unicode form (NFD, as macOS tools write them): every
+//! name a listing shows opens, stats, moves and deletes under that name.
+
+use std::fs;
+
+use ferry_core::{Config, Session};
+
+const NFD_FILE: &str = "cafe\u{301}.txt";
+const NFC_FILE: &str = "caf\u{e9}.txt";
+const NFD_DIR: &str = "re\u{301}sume\u{301}";
+const NFC_DIR: &str = "r\u{e9}sum\u{e9}";
+
+async fn alice() -> (tempfile::TempDir, std::path::PathBuf, Session) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let ferry = ferry_store_local::open(Config::new(data.clone()))
+        .await
+        .unwrap();
+    ferry
+        .add_user("alice".parse().unwrap(), "a long password".into(), None)
+        .await
+        .unwrap();
+    let session = Session::trusted(&ferry, "alice".parse().unwrap())
+        .await
+        .unwrap();
+    let home = data.join("homes/alice");
+    (dir, home, session)
+}
+
+async fn read(s: &Session, path: &str) -> Vec<u8> {
+    let mut d = s.open_download(path, 0).await.unwrap();
+    let mut out = Vec::new();
+    while let Some(b) = d.next_chunk(1 << 16).await.unwrap() {
+        out.extend_from_slice(&b);
+    }
+    out
+}
+
+async fn names(s: &Session, dir: &str) -> Vec<String> {
+    let l = s.list(Some(dir), None, None).await.unwrap();
+    l.entries.into_iter().map(|e| e.name).collect()
+}
+
+#[tokio::test]
+async fn an_nfd_name_made_outside_ferry_lists_as_nfc_and_opens_under_it() {
+    let (_tmp, home, s) = alice().await;
+    fs::create_dir(home.join(NFD_DIR)).unwrap();
+    fs::write(home.join(NFD_DIR).join(NFD_FILE), b"made on a Mac").unwrap();
+    fs::write(home.join(NFD_FILE), b"top").unwrap();
+
+    assert_eq!(names(&s, "/").await, [NFC_FILE, NFC_DIR]);
+    let inner = format!("/{NFC_DIR}");
+    assert_eq!(names(&s, &inner).await, [NFC_FILE]);
+    let file = format!("/{NFC_DIR}/{NFC_FILE}");
+    assert_eq!(read(&s, &file).await, b"made on a Mac");
+    assert_eq!(s.stat(&file, false).await.unwrap().size, 13);
+    // The client's own spelling does not matter: NFD input is normalised to the same name.
+    assert_eq!(
+        read(&s, &format!("/{NFD_DIR}/{NFD_FILE}")).await,
+        b"made on a Mac"
+    );
+
+    s.rename(&file, "/moved.txt", false).await.unwrap();
+    assert_eq!(read(&s, "/moved.txt").await, b"made on a Mac");
+    s.remove(NFC_FILE, false).await.unwrap();
+    assert!(!home.join(NFD_FILE).exists());
+    s.remove(&inner, false).await.unwrap();
+    assert!(!home.join(NFD_DIR).exists());
+    assert_eq!(names(&s, "/").await, ["moved.txt"]);
+}
+
+#[tokio::test]
+async fn both_spellings_of_a_name_list_once_as_the_nfc_file() {
+    let (_tmp, home, s) = alice().await;
+    fs::write(home.join(NFD_FILE), b"nfd").unwrap();
+    fs::write(home.join(NFC_FILE), b"nfc").unwrap();
+    assert_eq!(names(&s, "/").await, [NFC_FILE]);
+    assert_eq!(read(&s, NFC_FILE).await, b"nfc");
+}
+
+#[tokio::test]
+async fn a_name_whose_nfc_form_is_plain_ascii_is_not_listed_since_it_would_not_open() {
+    let (_tmp, home, s) = alice().await;
+    // KELVIN SIGN normalises to the letter K.
+    fs::write(home.join("\u{212a}.txt"), b"x").unwrap();
+    fs::write(home.join("a.txt"), b"a").unwrap();
+    assert_eq!(names(&s, "/").await, ["a.txt"]);
+    assert_eq!(
+        s.stat("K.txt", false).await.unwrap_err().code(),
+        "not_found"
+    );
+}
