@@ -19,7 +19,8 @@ pub async fn run(ctx: &mut Ctx) -> Result<()> {
     let dir = ctx.scratch.join("durable-ref");
     let sources: Vec<PathBuf> = files.iter().map(|(p, _)| p.clone()).collect();
     let reference = tokio::task::spawn_blocking(move || durable_loop(&sources, &dir)).await??;
-    let name = format!("ref: durable write of {n} x 4 KiB (create, write, fdatasync, rename, fsync dir)");
+    let name =
+        format!("ref: durable write of {n} x 4 KiB (create, write, fdatasync, rename, fsync dir)");
     ctx.report.reference(&name, reference, "files/s");
     let p = ctx.plan.parallel;
     let one = http(ctx, &files, "durable-http-1", 1).await?;

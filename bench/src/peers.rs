@@ -49,7 +49,10 @@ pub async fn run(ctx: &mut Ctx) -> Result<()> {
     let nginx_file = format!("http://{}/{LISTED}/{name}", peer.addr);
     let (same, _) = fetch(&nginx_file, &[]).await?;
     let (ours, _) = fetch(&ferry_file, &[basic()]).await?;
-    ensure!(same == ours, "nginx and Ferry serve different bytes for {name}");
+    ensure!(
+        same == ours,
+        "nginx and Ferry serve different bytes for {name}"
+    );
 
     let token = login(ctx).await?;
     let bearer = format!("Authorization: Bearer {token}");
@@ -82,7 +85,10 @@ pub async fn run(ctx: &mut Ctx) -> Result<()> {
     let list = format!("peer: nginx JSON autoindex of {entries} entries");
     ctx.report.reference(&list, nginx_rate, "lists/s");
     ctx.report.ratio(
-        &format!("Ferry full listing of {entries} entries ({} pages)", pages.len()),
+        &format!(
+            "Ferry full listing of {entries} entries ({} pages)",
+            pages.len()
+        ),
         page_rate / pages.len() as f64,
         "lists/s",
         &list,
@@ -129,7 +135,10 @@ async fn login(ctx: &Ctx) -> Result<String> {
     let doc = serde_json::json!({"username": USER, "password": PASSWORD});
     let resp = send_ok(client()?.post(url(ctx, "/login")).json(&doc), "login").await?;
     let v: Value = resp.json().await?;
-    Ok(v["token"].as_str().context("no token in the login reply")?.to_string())
+    Ok(v["token"]
+        .as_str()
+        .context("no token in the login reply")?
+        .to_string())
 }
 
 /// The paths of every page of the listed folder, as Ferry pages it.
@@ -214,7 +223,9 @@ struct Nginx {
 impl Nginx {
     fn start(bin: &Path, root: &Path, dir: &Path) -> Result<Nginx> {
         std::fs::create_dir_all(dir)?;
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
         let d = dir.display();
         // As root, workers would switch to `nobody`, who cannot read the 0700 home.
         let user = if is_root() { "user root;\n" } else { "" };

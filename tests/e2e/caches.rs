@@ -42,7 +42,14 @@ fn http(
         .expect("a full response head");
     let head = String::from_utf8_lossy(&raw[..split]).to_string();
     let mut lines = head.lines();
-    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
     let headers = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
@@ -83,7 +90,10 @@ fn bob_with_token(server: &Server) -> String {
     for _ in 0..2 {
         let bearer = format!("Bearer {token}");
         assert_eq!(http(server, "GET", "/api/v1/dirs/", &bearer, b"").0, 200);
-        assert_eq!(http(server, "GET", "/api/v1/dirs/", &basic("bob", BOB), b"").0, 200);
+        assert_eq!(
+            http(server, "GET", "/api/v1/dirs/", &basic("bob", BOB), b"").0,
+            200
+        );
     }
     token
 }
@@ -201,7 +211,10 @@ fn a_file_changed_behind_the_servers_back_gets_its_new_digest_not_the_remembered
     rewrite_keeping_size_and_mtime(&server.home("bob").join("f.bin"), &second);
     assert_eq!(listing(&server), Value::Null, "the old MD5 is not listed");
     let (_, headers, body) = http(&server, "GET", "/api/v1/files/f.bin", &auth, b"");
-    assert_eq!((etag(&headers), body), (quoted_md5(&second), second.clone()));
+    assert_eq!(
+        (etag(&headers), body),
+        (quoted_md5(&second), second.clone())
+    );
     let (_, headers, body) = http(&server, "HEAD", "/api/v1/files/f.bin", &auth, b"");
     assert_eq!((etag(&headers), body.len()), (quoted_md5(&second), 0));
 }

@@ -19,10 +19,10 @@
 //! no-replace rename, and `RENAME_NOREPLACE` is what makes "never overwrite without the flag"
 //! atomic instead of a racy exists-check.
 
+use std::collections::HashSet;
 use std::fs as stdfs;
 use std::io::{self, ErrorKind};
 use std::os::unix::fs::DirBuilderExt;
-use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Mutex;
 

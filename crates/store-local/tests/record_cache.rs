@@ -27,7 +27,10 @@ async fn another_stores_account_and_token_changes_are_seen_at_the_next_lookup() 
     let admin = LocalMetaStore::open(dir.path()).unwrap();
     let bob = "bob".parse().unwrap();
 
-    admin.create_account(&account("bob", "one", 1)).await.unwrap();
+    admin
+        .create_account(&account("bob", "one", 1))
+        .await
+        .unwrap();
     let record = TokenRecord {
         user: "bob".parse().unwrap(),
         created: 1,
@@ -40,7 +43,10 @@ async fn another_stores_account_and_token_changes_are_seen_at_the_next_lookup() 
         assert_eq!(server.token(HASH).await.unwrap(), Some(record.clone()));
     }
 
-    admin.update_account(&account("bob", "two", 1)).await.unwrap();
+    admin
+        .update_account(&account("bob", "two", 1))
+        .await
+        .unwrap();
     let a = server.account(&bob).await.unwrap().unwrap();
     assert_eq!(a.credentials, account("bob", "two", 1).credentials);
 
@@ -51,7 +57,10 @@ async fn another_stores_account_and_token_changes_are_seen_at_the_next_lookup() 
     assert!(server.account(&bob).await.unwrap().is_none());
 
     // Made again under the same name: the new account, not a remembered one.
-    admin.create_account(&account("bob", "three", 2)).await.unwrap();
+    admin
+        .create_account(&account("bob", "three", 2))
+        .await
+        .unwrap();
     let a = server.account(&bob).await.unwrap().unwrap();
     assert_eq!(a.created, 2);
 }
@@ -61,9 +70,15 @@ async fn the_stores_own_writes_are_seen_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let store = LocalMetaStore::open(dir.path()).unwrap();
     let bob = "bob".parse().unwrap();
-    store.create_account(&account("bob", "one", 1)).await.unwrap();
+    store
+        .create_account(&account("bob", "one", 1))
+        .await
+        .unwrap();
     assert!(store.account(&bob).await.unwrap().is_some());
-    store.update_account(&account("bob", "two", 1)).await.unwrap();
+    store
+        .update_account(&account("bob", "two", 1))
+        .await
+        .unwrap();
     let a = store.account(&bob).await.unwrap().unwrap();
     assert_eq!(a.credentials, account("bob", "two", 1).credentials);
     store.remove_account(&bob).await.unwrap();
