@@ -57,7 +57,7 @@ pub async fn run(ctx: &mut Ctx) -> Result<()> {
     let token = login(ctx).await?;
     let bearer = format!("Authorization: Bearer {token}");
     let nginx_get = wrk(&nginx_file, &[], None, secs).await?;
-    let bearer_rate = wrk(&ferry_file, &[bearer.clone()], None, secs).await?;
+    let bearer_rate = wrk(&ferry_file, std::slice::from_ref(&bearer), None, secs).await?;
     let basic_rate = wrk(&ferry_file, &[basic()], None, secs).await?;
     let get = "peer: nginx GET 4 KiB (wrk -t2 -c64)";
     ctx.report.reference(get, nginx_get, "req/s");
