@@ -106,7 +106,7 @@ pub async fn run(ctx: &mut Ctx) -> Result<()> {
 
 /// Skips (smoke) or fails (full run) for want of `tool`.
 fn missing(ctx: &Ctx, tool: &str) -> Result<()> {
-    let how = format!("install it with `apt-get install -y {tool}` (tests/run.sh does)");
+    let how = format!("install it with `apt-get install -y {tool}`");
     if ctx.plan.smoke {
         println!("  peers: skipped, {tool} is not installed; {how}");
         return Ok(());
