@@ -20,7 +20,7 @@ pub struct Args {
     #[arg(long)]
     pub smoke: bool,
     /// Run only these groups (comma-separated): raw, http, resume, concurrency, idle, small,
-    /// wrk, rss. The references always run.
+    /// wrk, rss, peers, durable. The references always run.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// Also upload (raw door) a file of this size to show that server RSS stays flat, e.g.
@@ -43,6 +43,8 @@ pub const GROUPS: &[&str] = &[
     "resume",
     "concurrency",
     "rss",
+    "peers",
+    "durable",
 ];
 
 /// What one run does: sizes and counts derived from the options.

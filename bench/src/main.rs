@@ -8,12 +8,16 @@
 //!   `/proc` figures; [`data`]: test files and their MD5; [`report`]: rows, table, JSON.
 //! - [`refs`]: the references; [`raw`], [`http`]: big transfers per door; [`resume`]: an
 //!   interrupted upload picked up again; [`concurrency`]: many uploads at once and many idle
-//!   connections; [`small`]: many 4 KiB uploads; [`wrk`]: request rates under a load generator.
+//!   connections; [`small`]: many 4 KiB uploads; [`wrk`]: request rates under a load generator;
+//!   [`peers`]: nginx serving the same file and folder; [`durable`]: the durable-write
+//!   reference loop against small uploads.
 
 mod args;
 mod concurrency;
 mod data;
+mod durable;
 mod http;
+mod peers;
 mod raw;
 mod refs;
 mod report;
@@ -155,6 +159,8 @@ async fn run(args: Args) -> Result<ExitCode> {
             "resume" => resume::run(&mut ctx).await,
             "concurrency" => concurrency::uploads(&mut ctx).await,
             "rss" => raw::rss_check(&mut ctx).await,
+            "peers" => peers::run(&mut ctx).await,
+            "durable" => durable::run(&mut ctx).await,
             other => unreachable!("group {other} has no runner"),
         };
         if let Err(e) = result.with_context(|| format!("group {group}")) {

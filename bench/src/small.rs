@@ -104,7 +104,7 @@ pub async fn raw(ctx: &Ctx, files: &Files, folder: &str, conns: usize) -> Result
 
 /// Uploads every file into `/folder` with `PUT` and `Content-MD5` over `conns` keep-alive
 /// connections; returns files per second.
-async fn http(ctx: &Ctx, files: &Files, folder: &str, conns: usize) -> Result<f64> {
+pub async fn http(ctx: &Ctx, files: &Files, folder: &str, conns: usize) -> Result<f64> {
     let http = client()?;
     let mkdir = http.post(url(ctx, &format!("/dirs/{folder}")));
     send_ok(mkdir, &format!("mkdir {folder}")).await?;

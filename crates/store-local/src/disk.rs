@@ -1,12 +1,12 @@
 //! The data folder on the local filesystem, confined with `cap-std`: the blocking operations
 //! behind [`crate::LocalBlobStore`]'s async `FileStore` and `UploadStore` seams. One file of
-//! ~460 lines: every home operation beside the confinement rules they share, so the one place
+//! ~520 lines: every home operation beside the confinement rules they share, so the one place
 //! that can touch a home reads as one piece.
 //!
 //! ```text
 //! DATA/homes/NAME/                 one private folder per user (mode 0700)
 //! DATA/state/staging/ID.part       upload bytes; the file's length is the upload's offset
-//! DATA/state/digests/DEV-INO.json  remembered MD5 of a file version (size + mtime checked)
+//! DATA/state/digests/DEV-INO.json  remembered MD5 of a file version (see `digests`)
 //! ```
 //!
 //! Confinement: every home path is opened beneath the home's `cap_std::fs::Dir`, which resolves
@@ -22,10 +22,12 @@
 //! Every existing name is looked up through [`on_disk`], so a name made outside Ferry in
 //! another Unicode form (NFD) opens under the NFC name listings show.
 
+use std::collections::HashSet;
 use std::fs as stdfs;
 use std::io::{self, ErrorKind};
 use std::os::unix::fs::DirBuilderExt;
 use std::path::Path;
+use std::sync::Mutex;
 
 use cap_std::ambient_authority;
 use cap_std::fs::{Dir, DirBuilder, OpenOptions};
@@ -39,6 +41,7 @@ use ferry_core::upload_id::UploadId;
 use ferry_core::username::Username;
 use ferry_core::{Error, Result};
 
+use crate::digests::Digests;
 use crate::names::{addressable, on_disk};
 
 /// Homes, staging and digests under a data folder: the blocking operations, which
@@ -49,7 +52,10 @@ pub(crate) struct Disk {
     /// Absolute path of `DATA/homes`, for commands that run in a home (exec).
     homes_path: std::path::PathBuf,
     staging: Dir,
-    digests: Dir,
+    digests: Digests,
+    /// Homes this process has made or found, so a request does not `mkdir` its home again;
+    /// one found missing later (removed behind Ferry's back) is forgotten and made again.
+    homes_made: Mutex<HashSet<Username>>,
 }
 
 impl Disk {
@@ -68,17 +74,37 @@ impl Disk {
             homes,
             homes_path: stdfs::canonicalize(data_dir.join("homes")).map_err(Error::internal)?,
             staging: open(&data_dir.join("state").join("staging"))?,
-            digests: open(&data_dir.join("state").join("digests"))?,
+            digests: Digests::new(open(&data_dir.join("state").join("digests"))?),
+            homes_made: Mutex::new(HashSet::new()),
         })
     }
 
     fn home(&self, user: &Username) -> Result<Dir> {
-        self.homes
-            .open_dir(user.as_str())
-            .map_err(|e| match e.kind() {
-                ErrorKind::NotFound => Error::internal(format!("home of {user} is missing")),
-                _ => Error::internal(e),
-            })
+        let opened = match self.homes.open_dir(user.as_str()) {
+            // Made by this process for a logged-in account, then removed behind its back:
+            // made again, as the `mkdir` at every login used to.
+            Err(e) if e.kind() == ErrorKind::NotFound && self.forget_home(user) => {
+                self.create_home(user)?;
+                self.homes.open_dir(user.as_str())
+            }
+            other => other,
+        };
+        opened.map_err(|e| match e.kind() {
+            ErrorKind::NotFound => Error::internal(format!("home of {user} is missing")),
+            _ => Error::internal(e),
+        })
+    }
+
+    fn homes_made(&self) -> std::sync::MutexGuard<'_, HashSet<Username>> {
+        // Single inserts and removes: a panic cannot leave the set half-changed.
+        self.homes_made
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Forgets that `user`'s home exists; whether it was remembered.
+    fn forget_home(&self, user: &Username) -> bool {
+        self.homes_made().remove(user)
     }
 
     fn entry(&self, home: &Dir, path: &HomePath, follow: bool) -> Result<Entry> {
@@ -97,27 +123,8 @@ impl Disk {
     }
 
     fn recall_digest(&self, version: &str) -> Result<Option<Md5Digest>> {
-        let Some((key, check)) = version.split_once(':') else {
-            return Ok(None);
-        };
-        match self.digests.read_to_string(format!("{key}.json")) {
-            Ok(text) => {
-                let rec: DigestRecord = match serde_json::from_str(&text) {
-                    Ok(r) => r,
-                    Err(_) => return Ok(None),
-                };
-                Ok((rec.check == check).then_some(rec.md5))
-            }
-            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Error::internal(e)),
-        }
+        self.digests.recall(version)
     }
-}
-
-#[derive(serde::Serialize, serde::Deserialize)]
-struct DigestRecord {
-    check: String,
-    md5: Md5Digest,
 }
 
 /// `DEV-INO:SIZE-MTIME_NS`: the inode names the file (renames keep it), size and mtime say
@@ -240,14 +247,20 @@ impl Disk {
     }
 
     pub(crate) fn create_home(&self, user: &Username) -> Result<()> {
+        if self.homes_made().contains(user) {
+            return Ok(());
+        }
         let mut b = DirBuilder::new();
         b.recursive(true).mode(0o700);
         self.homes
             .create_dir_with(user.as_str(), &b)
-            .map_err(Error::internal)
+            .map_err(Error::internal)?;
+        self.homes_made().insert(user.clone());
+        Ok(())
     }
 
     pub(crate) fn remove_home(&self, user: &Username) -> Result<()> {
+        self.forget_home(user);
         match self.homes.remove_dir_all(user.as_str()) {
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
             other => other.map_err(Error::internal),
@@ -444,19 +457,7 @@ impl Disk {
         version: &str,
         md5: &Md5Digest,
     ) -> Result<()> {
-        let Some((key, check)) = version.split_once(':') else {
-            return Ok(());
-        };
-        let rec = DigestRecord {
-            check: check.to_string(),
-            md5: *md5,
-        };
-        let text = serde_json::to_vec(&rec).map_err(Error::internal)?;
-        let tmp = format!(".{key}.tmp");
-        self.digests.write(&tmp, &text).map_err(Error::internal)?;
-        self.digests
-            .rename(&tmp, &self.digests, format!("{key}.json"))
-            .map_err(Error::internal)
+        self.digests.remember(version, md5)
     }
 
     pub(crate) fn usage(&self, user: &Username) -> Result<u64> {

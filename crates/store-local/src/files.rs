@@ -147,6 +147,32 @@ impl FileStore for LocalBlobStore {
         })
     }
 
+    async fn open_inline(
+        &self,
+        user: &Username,
+        path: &HomePath,
+        inline: usize,
+    ) -> Result<(OpenedFile, Option<Bytes>)> {
+        let (user, path) = (user.clone(), path.clone());
+        let (file, entry, version, whole) = self
+            .run(move |d| {
+                let (file, entry, version) = d.open(&user, &path)?;
+                let whole = match entry.size <= inline as u64 {
+                    true => Some(read_at(&file, 0, entry.size as usize)?)
+                        .filter(|b| b.len() as u64 == entry.size),
+                    false => None,
+                };
+                Ok((file, entry, version, whole))
+            })
+            .await?;
+        let opened = OpenedFile {
+            reader: Box::new(LocalFile(Arc::new(file))),
+            entry,
+            version,
+        };
+        Ok((opened, whole))
+    }
+
     async fn remember_digest(&self, user: &Username, version: &str, md5: &Md5Digest) -> Result<()> {
         let (user, version, md5) = (user.clone(), version.to_owned(), *md5);
         self.run(move |d| d.remember_digest(&user, &version, &md5))

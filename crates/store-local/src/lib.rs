@@ -2,7 +2,8 @@
 //!
 //! - [`meta`]: [`LocalMetaStore`], accounts, upload records and tokens as small JSON files
 //!   under `DATA/state` (`records`); quota ledgers and upload leases in this process's memory
-//!   (`volatile`).
+//!   (`volatile`); accounts and tokens cached in memory, invalidated by in-process writes and
+//!   by an inotify watch for other processes' (`cache`).
 //! - [`disk`]: the homes under `DATA/homes` (confined by cap-std) and the staging files of
 //!   unfinished uploads, as blocking operations;
 //!   [`files`] and [`staging`] put them behind the async `FileStore` and `UploadStore` seams
@@ -11,6 +12,8 @@
 //! These are the only code that knows the data folder's layout; [`open`] builds the service
 //! over them.
 
+mod cache;
+mod digests;
 pub mod disk;
 pub mod files;
 pub mod meta;

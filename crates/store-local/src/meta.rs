@@ -1,6 +1,7 @@
 //! The embedded [`MetaStore`] (~300 lines: one trait impl, each method a few lines): one small
 //! JSON file per account, per upload and per token;
-//! quota ledgers and leases in memory (see [`Volatile`]).
+//! quota ledgers and leases in memory (see [`Volatile`]); accounts and tokens also cached in
+//! memory, correct against other processes' writes too (see [`RecordCache`]).
 //!
 //! ```text
 //! DATA/state/secret               32 random bytes, mode 0600
@@ -24,6 +25,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use ferry_core::store::{Account, Lease, Ledger, MetaStore, TokenRecord, UploadRecord};
 
+use crate::cache::RecordCache;
 use crate::records::{
     load_or_create_secret, read_all, read_all_named, read_json, refuse_writable_by_others,
     write_json_atomic,
@@ -41,6 +43,8 @@ pub struct LocalMetaStore {
     tokens: PathBuf,
     secret: [u8; 32],
     volatile: Arc<Mutex<Volatile>>,
+    /// Accounts and tokens in memory; see [`RecordCache`] for how it stays correct.
+    cache: Arc<RecordCache>,
 }
 
 impl LocalMetaStore {
@@ -68,12 +72,14 @@ impl LocalMetaStore {
             refuse_writable_by_others(p)?;
         }
         let secret = load_or_create_secret(&state_dir.join("secret"))?;
+        let cache = Arc::new(RecordCache::new(&users, &tokens));
         Ok(LocalMetaStore {
             users,
             uploads,
             tokens,
             secret,
             volatile: Arc::default(),
+            cache,
         })
     }
 
@@ -113,7 +119,9 @@ impl LocalMetaStore {
         if !create && !path.exists() {
             return Err(Error::UserNotFound(account.name.to_string()));
         }
-        write_json_atomic(&path, account, true)
+        let written = write_json_atomic(&path, account, true);
+        self.cache.forget_account(account.name.as_str());
+        written
     }
 }
 
@@ -134,7 +142,8 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'sta
 #[async_trait]
 impl MetaStore for LocalMetaStore {
     async fn account(&self, name: &Username) -> Result<Option<Account>> {
-        read_json(&self.user_file(name))
+        self.cache
+            .account(name.as_str(), || read_json(&self.user_file(name)))
     }
 
     async fn create_account(&self, account: &Account) -> Result<()> {
@@ -149,9 +158,16 @@ impl MetaStore for LocalMetaStore {
 
     async fn remove_account(&self, name: &Username) -> Result<()> {
         let (path, name) = (self.user_file(name), name.clone());
-        blocking(move || match fs::remove_file(path) {
-            Err(e) if e.kind() == ErrorKind::NotFound => Err(Error::UserNotFound(name.to_string())),
-            other => other.map_err(Error::internal),
+        let cache = self.cache.clone();
+        blocking(move || {
+            let removed = match fs::remove_file(path) {
+                Err(e) if e.kind() == ErrorKind::NotFound => {
+                    Err(Error::UserNotFound(name.to_string()))
+                }
+                other => other.map_err(Error::internal),
+            };
+            cache.forget_account(name.as_str());
+            removed
         })
         .await
     }
@@ -271,22 +287,30 @@ impl MetaStore for LocalMetaStore {
 
     async fn token(&self, hash: &str) -> Result<Option<TokenRecord>> {
         let path = self.token_file(hash)?;
-        read_json(&path)
+        self.cache.token(hash, || read_json(&path))
     }
 
     async fn put_token(&self, hash: &str, record: &TokenRecord) -> Result<()> {
         let (path, record) = (self.token_file(hash)?, record.clone());
         // Durable: a token is issued once per web login, and the page must keep working
         // after the server restarts, even uncleanly.
-        blocking(move || write_json_atomic(&path, &record, true)).await
+        let (cache, hash) = (self.cache.clone(), hash.to_owned());
+        blocking(move || {
+            let written = write_json_atomic(&path, &record, true);
+            cache.forget_token(&hash);
+            written
+        })
+        .await
     }
 
     async fn remove_token(&self, hash: &str) -> Result<()> {
         let path = self.token_file(hash)?;
-        match fs::remove_file(path) {
+        let removed = match fs::remove_file(path) {
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
             other => other.map_err(Error::internal),
-        }
+        };
+        self.cache.forget_token(hash);
+        removed
     }
 
     async fn tokens_of(&self, user: &Username) -> Result<Vec<(String, TokenRecord)>> {

@@ -10,6 +10,11 @@ use crate::model::Entry;
 use crate::store::FileRead;
 use crate::{Error, Result};
 
+/// Files up to this size are read whole when opened, in the same trip to the disk: a small
+/// download then needs no second read, and a door can send it as one body (headers and bytes
+/// in one write).
+pub const INLINE: usize = 64 * 1024;
+
 /// An open download. The bytes come from the one file version that was opened, even if the
 /// path is replaced meanwhile, so the announced MD5 always matches what is sent.
 #[derive(Debug)]
@@ -20,12 +25,20 @@ pub struct Download {
     pub offset: u64,
     reader: Box<dyn FileRead>,
     position: u64,
+    /// The whole file, when it was small enough to be read at open ([`INLINE`]).
+    whole: Option<Bytes>,
 }
 
 impl Download {
     /// The file's MD5.
     pub fn md5(&self) -> Md5Digest {
         self.entry.md5.unwrap_or(Md5Digest([0; 16]))
+    }
+
+    /// The whole file's bytes (from offset 0, whatever `offset` is), when the file was small
+    /// enough to be read at open.
+    pub fn whole(&self) -> Option<Bytes> {
+        self.whole.clone()
     }
 
     /// The next at most `max` bytes, or `None` at the end.
@@ -35,7 +48,13 @@ impl Download {
             return Ok(None);
         }
         let want = (max as u64).min(remaining) as usize;
-        let buf = self.reader.read_at(self.position, want).await?;
+        let buf = match &self.whole {
+            Some(w) => {
+                let at = self.position as usize;
+                w.slice(at..at + want)
+            }
+            None => self.reader.read_at(self.position, want).await?,
+        };
         if buf.is_empty() {
             // The file shrank under us (changed outside Ferry): stop rather than lie.
             return Err(Error::internal("file shrank during download"));
@@ -50,7 +69,7 @@ impl Session {
     pub async fn open_download(&self, input: &str, offset: u64) -> Result<Download> {
         let path = self.resolve(input)?;
         let inner = &self.ferry.inner;
-        let mut opened = inner.files.open(&self.user, &path).await?;
+        let (mut opened, whole) = inner.files.open_inline(&self.user, &path, INLINE).await?;
         if offset > opened.entry.size {
             return Err(Error::BadRequest(format!(
                 "offset {offset} is past the end of the file ({} bytes)",
@@ -58,7 +77,11 @@ impl Session {
             )));
         }
         if opened.entry.md5.is_none() {
-            let md5 = hash_all(opened.reader.as_ref(), opened.entry.size).await?;
+            let md5 = match &whole {
+                // At most `INLINE` bytes: tens of microseconds of MD5, on this thread.
+                Some(bytes) => Md5Digest(Md5::digest(bytes).into()),
+                None => hash_all(opened.reader.as_ref(), opened.entry.size).await?,
+            };
             let _ = inner
                 .files
                 .remember_digest(&self.user, &opened.version, &md5)
@@ -70,6 +93,7 @@ impl Session {
             offset,
             reader: opened.reader,
             position: offset,
+            whole,
         })
     }
 }

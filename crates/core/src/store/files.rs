@@ -72,6 +72,25 @@ pub trait FileStore: Send + Sync + fmt::Debug {
     ) -> Result<(Entry, u64)>;
     /// Opens a regular file for reading; FIFOs, devices and sockets are refused unopened.
     async fn open(&self, user: &Username, path: &HomePath) -> Result<OpenedFile>;
+    /// Like [`open`](Self::open), and when the file is at most `inline` bytes long also reads
+    /// it whole (`None` otherwise, or if it was shorter than its size when read). A store
+    /// that reaches its files with blocking calls does both in one step: a small download
+    /// then costs one trip to the disk, not two.
+    async fn open_inline(
+        &self,
+        user: &Username,
+        path: &HomePath,
+        inline: usize,
+    ) -> Result<(OpenedFile, Option<Bytes>)> {
+        let opened = self.open(user, path).await?;
+        let size = opened.entry.size;
+        if size > inline as u64 {
+            return Ok((opened, None));
+        }
+        let bytes = opened.reader.read_at(0, size as usize).await?;
+        let whole = (bytes.len() as u64 == size).then_some(bytes);
+        Ok((opened, whole))
+    }
     /// Remembers the MD5 of the file version `version`.
     async fn remember_digest(&self, user: &Username, version: &str, md5: &Md5Digest) -> Result<()>;
     /// Bytes used by the user's committed files.

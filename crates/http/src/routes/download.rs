@@ -69,6 +69,12 @@ pub async fn respond(
     if method == Method::Head || len == 0 {
         return Ok(build(status, headers, Body::empty()));
     }
+    if let Some(whole) = download.whole() {
+        // A small file was read whole at open: one full body, so hyper writes the headers and
+        // the bytes together, and a range is a slice of the same version (no second open).
+        let (from, to) = (start as usize, (start + len) as usize);
+        return Ok(build(status, headers, Body::from(whole.slice(from..to))));
+    }
     if start > 0 {
         // Reopen at the start of the range; the ETag check keeps the two opens on one version.
         download = session.open_download(path, start).await?;

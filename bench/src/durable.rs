@@ -1,0 +1,62 @@
+//! The durable-write reference for small uploads: what an acknowledged upload must cost at
+//! least, done by the harness itself for the same files — create a temp file, write 4 KiB,
+//! `fdatasync`, rename it into place, `fsync` the folder — against Ferry's `PUT`s of the
+//! same files on 1 and on `plan.parallel` connections.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Result;
+
+use crate::Ctx;
+use crate::small::{http, make_files};
+
+pub async fn run(ctx: &mut Ctx) -> Result<()> {
+    let files = make_files(ctx)?;
+    let n = files.len();
+    let dir = ctx.scratch.join("durable-ref");
+    let sources: Vec<PathBuf> = files.iter().map(|(p, _)| p.clone()).collect();
+    let reference = tokio::task::spawn_blocking(move || durable_loop(&sources, &dir)).await??;
+    let name =
+        format!("ref: durable write of {n} x 4 KiB (create, write, fdatasync, rename, fsync dir)");
+    ctx.report.reference(&name, reference, "files/s");
+    let p = ctx.plan.parallel;
+    let one = http(ctx, &files, "durable-http-1", 1).await?;
+    ctx.report.ratio(
+        &format!("HTTP: {n} PUTs of 4 KiB vs durable ref, 1 connection"),
+        one,
+        "files/s",
+        &name,
+        0.8,
+    );
+    let many = http(ctx, &files, &format!("durable-http-{p}"), p).await?;
+    ctx.report.ratio(
+        &format!("HTTP: {n} PUTs of 4 KiB vs durable ref, {p} connections"),
+        many,
+        "files/s",
+        &name,
+        2.0,
+    );
+    Ok(())
+}
+
+/// Writes each source's bytes durably into `dir`, one after another; files per second.
+fn durable_loop(sources: &[PathBuf], dir: &Path) -> Result<f64> {
+    fs::create_dir_all(dir)?;
+    let bodies: Vec<Vec<u8>> = sources.iter().map(fs::read).collect::<Result<_, _>>()?;
+    let folder = File::open(dir)?;
+    let started = Instant::now();
+    for (i, body) in bodies.iter().enumerate() {
+        let tmp = dir.join(format!(".tmp-{i}"));
+        let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        f.write_all(body)?;
+        f.sync_data()?;
+        fs::rename(&tmp, dir.join(format!("f{i:05}")))?;
+        folder.sync_all()?;
+    }
+    let rate = bodies.len() as f64 / started.elapsed().as_secs_f64();
+    fs::remove_dir_all(dir)?;
+    Ok(rate)
+}

@@ -1,0 +1,259 @@
+//! [`RecordCache`]: accounts and tokens kept in memory, so a request with a bearer token or
+//! Basic credentials reads no file.
+//!
+//! How it stays correct — every write to `DATA/state/users` or `DATA/state/tokens` makes the
+//! next lookup miss:
+//!
+//! - **Writes by this process** ([`crate::LocalMetaStore`]'s create, update and remove of an
+//!   account or token) call [`RecordCache::forget_account`] / [`RecordCache::forget_token`]
+//!   after the file is replaced.
+//! - **Writes by any other process** (`ferry user passwd`, `ferry user remove`, an operator's
+//!   `rm`) are seen through one inotify instance watching both folders. The kernel queues the
+//!   event before the writer's `rename`/`unlink` returns, and every lookup first drains the
+//!   queue (one non-blocking `read`, `EAGAIN` when empty) under the cache's lock, so a change
+//!   made before a request starts is applied before that request is answered.
+//! - **A fill racing a change:** a miss reads the file without the lock; the value is kept
+//!   only if no invalidation happened meanwhile (the `generation` is unchanged). A change
+//!   that is still queued when the value is kept is drained, and drops it, at the next lookup.
+//! - **Anything unexpected** (queue overflow, a watched folder removed or moved, an event
+//!   without a name) empties the cache; if the watch cannot be set up at all (no inotify, the
+//!   per-user instance limit reached) nothing is cached and every lookup reads the file, as
+//!   before this cache.
+
+use std::collections::HashMap;
+use std::mem::MaybeUninit;
+use std::os::fd::OwnedFd;
+use std::path::Path;
+use std::sync::Mutex;
+
+use ferry_core::store::{Account, TokenRecord};
+use rustix::fs::inotify::{self, CreateFlags, ReadFlags, WatchFlags};
+
+/// Entries kept per kind; past this the kind is emptied (a simple bound: logins refill it).
+const MAX_ENTRIES: usize = 4096;
+
+/// Accounts by name and tokens by hash, invalidated as the module docs say.
+#[derive(Debug)]
+pub(crate) struct RecordCache {
+    state: Mutex<State>,
+}
+
+#[derive(Debug)]
+struct State {
+    /// `None`: no watch, so nothing is cached.
+    watch: Option<Watch>,
+    accounts: HashMap<String, Account>,
+    tokens: HashMap<String, TokenRecord>,
+    /// Raised by every invalidation; a fill keeps its value only if this did not move.
+    generation: u64,
+}
+
+#[derive(Debug)]
+struct Watch {
+    fd: OwnedFd,
+    users: i32,
+    tokens: i32,
+}
+
+/// Which folder a record lives in.
+#[derive(Clone, Copy)]
+enum Kind {
+    Account,
+    Token,
+}
+
+impl RecordCache {
+    /// Watches `users` and `tokens`; caches nothing if the watch cannot be set up.
+    pub(crate) fn new(users: &Path, tokens: &Path) -> Self {
+        let watch = (|| {
+            let fd = inotify::init(CreateFlags::NONBLOCK | CreateFlags::CLOEXEC)?;
+            let flags = WatchFlags::CREATE
+                | WatchFlags::DELETE
+                | WatchFlags::MODIFY
+                | WatchFlags::ATTRIB
+                | WatchFlags::CLOSE_WRITE
+                | WatchFlags::MOVED_FROM
+                | WatchFlags::MOVED_TO
+                | WatchFlags::DELETE_SELF
+                | WatchFlags::MOVE_SELF
+                | WatchFlags::ONLYDIR;
+            let users = inotify::add_watch(&fd, users, flags)?;
+            let tokens = inotify::add_watch(&fd, tokens, flags)?;
+            Ok::<_, rustix::io::Errno>(Watch { fd, users, tokens })
+        })();
+        let watch = match watch {
+            Ok(w) => Some(w),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot watch the account and token folders; reading them on every request");
+                None
+            }
+        };
+        RecordCache {
+            state: Mutex::new(State {
+                watch,
+                accounts: HashMap::new(),
+                tokens: HashMap::new(),
+                generation: 0,
+            }),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // Every critical section leaves the maps consistent (single inserts and removes).
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The account `name`, from memory or from `load` (which reads the file).
+    pub(crate) fn account<E>(
+        &self,
+        name: &str,
+        load: impl FnOnce() -> Result<Option<Account>, E>,
+    ) -> Result<Option<Account>, E> {
+        self.get(name, load)
+    }
+
+    /// The token stored under `hash`, from memory or from `load`.
+    pub(crate) fn token<E>(
+        &self,
+        hash: &str,
+        load: impl FnOnce() -> Result<Option<TokenRecord>, E>,
+    ) -> Result<Option<TokenRecord>, E> {
+        self.get(hash, load)
+    }
+
+    /// Drops `name` after this process wrote or removed its file.
+    pub(crate) fn forget_account(&self, name: &str) {
+        let mut s = self.lock();
+        s.accounts.remove(name);
+        s.generation += 1;
+    }
+
+    /// Drops `hash` after this process wrote or removed its file.
+    pub(crate) fn forget_token(&self, hash: &str) {
+        let mut s = self.lock();
+        s.tokens.remove(hash);
+        s.generation += 1;
+    }
+
+    fn get<V: Cached, E>(
+        &self,
+        key: &str,
+        load: impl FnOnce() -> Result<Option<V>, E>,
+    ) -> Result<Option<V>, E> {
+        let generation = {
+            let mut s = self.lock();
+            if s.watch.is_none() {
+                drop(s);
+                return load();
+            }
+            s.drain();
+            if let Some(v) = V::map(&mut s).get(key) {
+                return Ok(Some(v.clone()));
+            }
+            s.generation
+        };
+        let value = load()?;
+        if let Some(v) = &value {
+            let mut s = self.lock();
+            s.drain();
+            if s.generation == generation {
+                let map = V::map(&mut s);
+                if map.len() >= MAX_ENTRIES {
+                    map.clear();
+                }
+                map.insert(key.to_owned(), v.clone());
+            }
+        }
+        Ok(value)
+    }
+}
+
+impl State {
+    /// Applies every queued change from other processes (and our own, which were already
+    /// forgotten directly).
+    fn drain(&mut self) {
+        let Some(watch) = &self.watch else {
+            return;
+        };
+        let (users, tokens) = (watch.users, watch.tokens);
+        let mut buf = [MaybeUninit::<u8>::uninit(); 4096];
+        let mut reader = inotify::Reader::new(&watch.fd, &mut buf);
+        let mut forget: Vec<(Kind, Option<String>)> = Vec::new();
+        let mut broken = false;
+        loop {
+            let event = match reader.next() {
+                Ok(e) => e,
+                Err(rustix::io::Errno::AGAIN) => break,
+                Err(rustix::io::Errno::INTR) => continue,
+                Err(e) => {
+                    tracing::warn!(error = %e, "reading the account folder watch failed; caching stops");
+                    broken = true;
+                    break;
+                }
+            };
+            let flags = event.events();
+            if flags.intersects(
+                ReadFlags::QUEUE_OVERFLOW
+                    | ReadFlags::IGNORED
+                    | ReadFlags::DELETE_SELF
+                    | ReadFlags::MOVE_SELF
+                    | ReadFlags::UNMOUNT,
+            ) {
+                broken |= !flags.contains(ReadFlags::QUEUE_OVERFLOW);
+                forget.push((Kind::Account, None));
+                forget.push((Kind::Token, None));
+                continue;
+            }
+            let kind = if event.wd() == users {
+                Kind::Account
+            } else if event.wd() == tokens {
+                Kind::Token
+            } else {
+                continue;
+            };
+            let stem = event
+                .file_name()
+                .and_then(|n| n.to_str().ok())
+                .map(|n| n.strip_suffix(".json").unwrap_or(n).to_owned());
+            forget.push((kind, stem));
+        }
+        if broken {
+            self.watch = None;
+        }
+        if forget.is_empty() {
+            return;
+        }
+        self.generation += 1;
+        for (kind, key) in forget {
+            match (kind, key) {
+                (Kind::Account, Some(k)) => drop(self.accounts.remove(&k)),
+                (Kind::Token, Some(k)) => drop(self.tokens.remove(&k)),
+                (Kind::Account, None) => self.accounts.clear(),
+                (Kind::Token, None) => self.tokens.clear(),
+            }
+        }
+        if self.watch.is_none() {
+            self.accounts.clear();
+            self.tokens.clear();
+        }
+    }
+}
+
+/// A record kind and its map.
+trait Cached: Clone {
+    fn map(state: &mut State) -> &mut HashMap<String, Self>;
+}
+
+impl Cached for Account {
+    fn map(state: &mut State) -> &mut HashMap<String, Self> {
+        &mut state.accounts
+    }
+}
+
+impl Cached for TokenRecord {
+    fn map(state: &mut State) -> &mut HashMap<String, Self> {
+        &mut state.tokens
+    }
+}

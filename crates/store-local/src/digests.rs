@@ -1,0 +1,112 @@
+//! Remembered MD5s of file versions: one small JSON record per file under
+//! `DATA/state/digests` (what survives a restart), and the same records in memory (what a
+//! download or a listing reads).
+//!
+//! A record is keyed by `DEV-INO` and holds the check `SIZE-MTIME-CTIME` of the version that
+//! was hashed; it is used only while the file's live `statx` still gives that check. So the
+//! memory copy can never serve a stale digest: every use compares it with the metadata the
+//! caller has just read, and a file changed behind Ferry's back (a command, an editor, even
+//! with its mtime put back) has a new ctime, so its old digest is not used. Only this server
+//! writes digests, through [`Digests::remember`], which updates both copies.
+//!
+//! Why not an extended attribute on the file itself: setting one changes the file's ctime,
+//! so the check could not include the ctime after the write (on this kernel a following
+//! `statx` makes the next change fine-grained, so no fixed point exists), and without ctime a
+//! rewrite that keeps size and mtime would keep a wrong digest.
+
+use std::collections::HashMap;
+use std::io::ErrorKind;
+use std::sync::Mutex;
+
+use cap_std::fs::Dir;
+use ferry_core::md5hex::Md5Digest;
+use ferry_core::{Error, Result};
+
+/// Versions kept in memory; past this the memory copy is emptied and refilled from disk.
+const MAX_KNOWN: usize = 1 << 16;
+
+/// The digest records, on disk and in memory.
+#[derive(Debug)]
+pub(crate) struct Digests {
+    dir: Dir,
+    /// `DEV-INO` -> (check, MD5 if one is recorded). `None` remembers that no record exists
+    /// for that check, so a listing of files never hashed reads no file either.
+    known: Mutex<HashMap<String, (String, Option<Md5Digest>)>>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct DigestRecord {
+    check: String,
+    md5: Md5Digest,
+}
+
+impl Digests {
+    pub(crate) fn new(dir: Dir) -> Self {
+        Digests {
+            dir,
+            known: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn known(&self) -> std::sync::MutexGuard<'_, HashMap<String, (String, Option<Md5Digest>)>> {
+        // Single inserts and lookups: a panic cannot leave the map half-changed.
+        self.known
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The MD5 remembered for `version` (`KEY:CHECK`, see `disk::version_of`), if any.
+    pub(crate) fn recall(&self, version: &str) -> Result<Option<Md5Digest>> {
+        let Some((key, check)) = version.split_once(':') else {
+            return Ok(None);
+        };
+        if let Some((known_check, md5)) = self.known().get(key)
+            && known_check == check
+        {
+            return Ok(*md5);
+        }
+        let found = match self.dir.read_to_string(format!("{key}.json")) {
+            Ok(text) => serde_json::from_str::<DigestRecord>(&text)
+                .ok()
+                .filter(|rec| rec.check == check)
+                .map(|rec| rec.md5),
+            Err(e) if e.kind() == ErrorKind::NotFound => None,
+            Err(e) => return Err(Error::internal(e)),
+        };
+        self.keep(key, check, found);
+        Ok(found)
+    }
+
+    /// Remembers `md5` for `version`, on disk first (temp + rename, so a reader never sees a
+    /// torn record), then in memory.
+    pub(crate) fn remember(&self, version: &str, md5: &Md5Digest) -> Result<()> {
+        let Some((key, check)) = version.split_once(':') else {
+            return Ok(());
+        };
+        let rec = DigestRecord {
+            check: check.to_string(),
+            md5: *md5,
+        };
+        let text = serde_json::to_vec(&rec).map_err(Error::internal)?;
+        let tmp = format!(".{key}.tmp");
+        let written = self
+            .dir
+            .write(&tmp, &text)
+            .and_then(|()| self.dir.rename(&tmp, &self.dir, format!("{key}.json")));
+        if let Err(e) = written {
+            // The disk copy may be old or missing: memory must not claim more than it.
+            self.known().remove(key);
+            return Err(Error::internal(e));
+        }
+        self.keep(key, check, Some(*md5));
+        Ok(())
+    }
+
+    fn keep(&self, key: &str, check: &str, md5: Option<Md5Digest>) {
+        let mut known = self.known();
+        if known.len() >= MAX_KNOWN && !known.contains_key(key) {
+            known.clear();
+        }
+        known.insert(key.to_owned(), (check.to_owned(), md5));
+    }
+}
