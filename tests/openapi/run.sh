@@ -29,7 +29,9 @@ python3 -m openapi_spec_validator "$spec"
 (cd "$here" && npx --no-install redocly lint --config redocly.yaml "$spec")
 
 echo "-- generating clients"
-printf 'post_hooks: []\n' > "$work/generator.yaml"
+# tus bodies (`application/offset+octet-stream`) are raw bytes like `application/octet-stream`.
+printf 'post_hooks: []\ncontent_type_overrides:\n  application/offset+octet-stream: application/octet-stream\n' \
+  > "$work/generator.yaml"
 gen_log="$work/python-generator.log"
 python3 -m openapi_python_client generate --path "$spec" --meta none \
   --output-path "$work/python/ferry_api" --config "$work/generator.yaml" >"$gen_log" 2>&1 \

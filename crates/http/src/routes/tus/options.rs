@@ -16,6 +16,7 @@ pub const EXTENSIONS: &str =
 /// tus discovery: versions, extensions, the largest upload, checksum algorithms.
 #[utoipa::path(
     options, path = "/api/v1/tus/", tag = TUS, operation_id = "tusOptions",
+    security(()),
     responses((status = 204, description = "What the server speaks", headers(
         ("Tus-Resumable" = String, description = "`1.0.0`"),
         ("Tus-Version" = String, description = "`1.0.0`"),
