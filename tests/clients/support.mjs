@@ -1,84 +1,24 @@
-// The real `ferry serve` on free ports in a fresh data folder, restartable on the same ports
-// and data (for the kill -9 test), and small helpers. No network beyond 127.0.0.1.
+// The tus tests' server (tests/support/ferry.mjs, plus the tus URL and a tus HEAD) and small
+// helpers. No network beyond 127.0.0.1.
 
-import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
 
-export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const BIN = path.resolve(REPO, process.env.FERRY_BIN || 'target/debug/ferry');
-export const MiB = 1 << 20;
-export const PASSWORD = 'correct horse battery staple';
-export const AUTH = 'Basic ' + Buffer.from('admin:' + PASSWORD).toString('base64');
+import { AUTH, FerryServer } from '../support/ferry.mjs';
 
-async function freePort() {
-  const srv = net.createServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const { port } = srv.address();
-  srv.close();
-  await once(srv, 'close');
-  return port;
-}
+export { AUTH, BIN, MiB, PASSWORD, REPO, md5, sleep } from '../support/ferry.mjs';
 
-/** A running `ferry serve`; `kill()` is SIGKILL, `start()` again reuses ports and data. */
-export class Server {
+/** The real server, with what the tus tests add: the tus URL, API calls, a tus HEAD. */
+export class Server extends FerryServer {
   constructor() {
-    this.data = fs.mkdtempSync(path.join(os.tmpdir(), 'ferry-clients-'));
-    this.log = [];
-  }
-
-  get url() {
-    return `http://127.0.0.1:${this.httpPort}`;
+    super({ prefix: 'ferry-clients-' });
   }
 
   get tus() {
     return this.url + '/api/v1/tus/';
   }
 
-  async start() {
-    this.httpPort ??= await freePort();
-    this.tcpPort ??= await freePort();
-    this.proc = spawn(
-      BIN,
-      ['serve', '--data', this.data, '--tcp', `127.0.0.1:${this.tcpPort}`, '--http', `127.0.0.1:${this.httpPort}`],
-      { env: { ...process.env, FERRY_ADMIN_PASSWORD: PASSWORD, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    for (const s of [this.proc.stdout, this.proc.stderr]) s.on('data', (d) => this.log.push(String(d)));
-    const deadline = Date.now() + 20000;
-    for (;;) {
-      if (this.proc.exitCode !== null) throw new Error('ferry serve exited:\n' + this.log.join(''));
-      try {
-        const r = await fetch(this.url + '/healthz');
-        if (r.ok) return this;
-      } catch {
-        /* not yet */
-      }
-      if (Date.now() > deadline) throw new Error('ferry serve did not become ready:\n' + this.log.join(''));
-      await sleep(100);
-    }
-  }
-
-  async kill() {
-    if (!this.proc || this.proc.exitCode !== null) return;
-    this.proc.kill('SIGKILL');
-    await once(this.proc, 'exit');
-  }
-
   async api(method, url, { body, headers = {} } = {}) {
     return fetch(this.url + url, { method, headers: { Authorization: AUTH, ...headers }, body });
-  }
-
-  /** MD5 (hex) of a committed file, downloaded through the API. */
-  async md5Of(homePath) {
-    const r = await this.api('GET', '/api/v1/files/' + homePath.split('/').filter(Boolean).map(encodeURIComponent).join('/'));
-    if (!r.ok) throw new Error(`GET ${homePath}: ${r.status} ${await r.text()}`);
-    return md5(Buffer.from(await r.arrayBuffer()));
   }
 
   /** The upload's offset, by a tus HEAD. */
@@ -87,21 +27,9 @@ export class Server {
     if (r.status !== 200) throw new Error(`HEAD ${uploadUrl}: ${r.status}`);
     return Number(r.headers.get('upload-offset'));
   }
-
-  async stop() {
-    await this.kill();
-    fs.rmSync(this.data, { recursive: true, force: true });
-  }
 }
 
 export function random(size) {
   return randomBytes(size);
 }
 
-export function md5(buf) {
-  return createHash('md5').update(buf).digest('hex');
-}
-
-export function sleep(ms) {
-  return new Promise((r) => setTimeout(r, ms));
-}

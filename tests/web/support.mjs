@@ -3,77 +3,24 @@
 // through playwright-core, and small helpers. No network beyond 127.0.0.1.
 
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
-export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const BIN = path.resolve(REPO, process.env.FERRY_BIN || 'target/debug/ferry');
+import { BIN, FerryServer, PASSWORD, REPO, md5, sleep, tempDir } from '../support/ferry.mjs';
+
+export { BIN, MiB, PASSWORD, REPO, md5, sleep, tempDir } from '../support/ferry.mjs';
 export const ARTIFACTS = path.join(REPO, 'target/web-artifacts');
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-export const MiB = 1 << 20;
-export const PASSWORD = 'correct horse battery staple';
 
 fs.mkdirSync(ARTIFACTS, { recursive: true });
 
-export function tempDir(prefix) {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-}
-
-async function freePort() {
-  const srv = net.createServer();
-  srv.listen(0, '127.0.0.1');
-  await once(srv, 'listening');
-  const { port } = srv.address();
-  srv.close();
-  await once(srv, 'close');
-  return port;
-}
-
-/** A running `ferry serve`; `kill()` is SIGKILL, `start()` again reuses ports and data. */
-export class Server {
+/** The real server, with what the page tests add: `ferry user …` and JSON API calls. */
+export class Server extends FerryServer {
   constructor({ data, bin = BIN } = {}) {
-    this.bin = bin;
-    this.data = data || tempDir('ferry-web-data-');
-    this.log = [];
-  }
-
-  get url() {
-    return `http://127.0.0.1:${this.httpPort}`;
-  }
-
-  async start() {
-    this.httpPort ??= await freePort();
-    this.tcpPort ??= await freePort();
-    this.proc = spawn(
-      this.bin,
-      ['serve', '--data', this.data, '--tcp', `127.0.0.1:${this.tcpPort}`, '--http', `127.0.0.1:${this.httpPort}`],
-      { env: { ...process.env, FERRY_ADMIN_PASSWORD: PASSWORD, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    for (const s of [this.proc.stdout, this.proc.stderr]) s.on('data', (d) => this.log.push(String(d)));
-    const deadline = Date.now() + 20000;
-    for (;;) {
-      if (this.proc.exitCode !== null) throw new Error('ferry serve exited:\n' + this.log.join(''));
-      try {
-        const r = await fetch(this.url + '/healthz');
-        if (r.ok) return this;
-      } catch {
-        /* not yet */
-      }
-      if (Date.now() > deadline) throw new Error('ferry serve did not become ready:\n' + this.log.join(''));
-      await sleep(100);
-    }
-  }
-
-  async kill() {
-    if (!this.proc || this.proc.exitCode !== null) return;
-    this.proc.kill('SIGKILL');
-    await once(this.proc, 'exit');
+    super({ data, bin, prefix: 'ferry-web-data-' });
   }
 
   /** `ferry user …` against this data folder. */
@@ -98,18 +45,6 @@ export class Server {
       body: body ? JSON.stringify(body) : undefined,
     });
     return r;
-  }
-
-  /** MD5 (hex) of a committed file, read back through the API. */
-  async md5Of(homePath) {
-    const r = await this.api('GET', '/api/v1/files/' + homePath.split('/').filter(Boolean).map(encodeURIComponent).join('/'));
-    if (!r.ok) throw new Error(`GET ${homePath}: ${r.status}`);
-    return md5(Buffer.from(await r.arrayBuffer()));
-  }
-
-  async stop() {
-    await this.kill();
-    fs.rmSync(this.data, { recursive: true, force: true });
   }
 }
 
@@ -188,14 +123,6 @@ export function randomFile(dir, name, size) {
   for (let done = 0; done < size; done += block) fs.writeSync(fd, randomBytes(Math.min(block, size - done)));
   fs.closeSync(fd);
   return { path: p, md5: md5(fs.readFileSync(p)) };
-}
-
-export function md5(buf) {
-  return createHash('md5').update(buf).digest('hex');
-}
-
-export function sleep(ms) {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 export async function shot(page, name) {
