@@ -1,5 +1,6 @@
 //! The options of `ferry serve`, and what they become: the core's [`Config`] and each door's
-//! limits. Durations are given in (fractional) seconds on the command line.
+//! limits. Durations are given in (fractional) seconds on the command line. One file of ~300
+//! lines: the flags are one clap struct, and each is documented where it is declared.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -1,5 +1,8 @@
 //! The launcher: the processes between the server and a command.
 //!
+//! One file of ~320 lines: its two stages (namespaces and mounts, then the confined exec) are
+//! one sequence whose order is the security argument, and read best in one place.
+//!
 //! The server starts its own binary as `ferry __exec-launch` in a fresh process group, with an
 //! empty environment except [`LAUNCH_SPEC_ENV`] (a JSON [`LaunchSpec`]).
 //!
