@@ -93,19 +93,21 @@ pub fn entry_response(status: StatusCode, entry: &Entry) -> Response {
     resp
 }
 
+/// A header as text, if present; `bad_header` when it is not visible ASCII.
+pub fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, HttpError> {
+    headers
+        .get(name)
+        .map(|v| {
+            v.to_str()
+                .map_err(|_| HttpError::BadHeader(format!("{name} is not ASCII")))
+        })
+        .transpose()
+}
+
 /// The whole file's expected MD5 from `Repr-Digest: md5=:…:` or, when the body is the whole
 /// file (`body_is_file`), `Content-MD5`; as hex.
 pub fn whole_md5(headers: &HeaderMap, body_is_file: bool) -> Result<Option<String>, ApiError> {
-    let text = |name: &str| -> Result<Option<&str>, ApiError> {
-        headers
-            .get(name)
-            .map(|v| {
-                v.to_str()
-                    .map_err(|_| HttpError::BadHeader(format!("{name} is not ASCII")).into())
-            })
-            .transpose()
-    };
-    if let Some(v) = text("repr-digest")? {
+    if let Some(v) = header_text(headers, "repr-digest")? {
         let md5 = parse_digest_field(v)?
             .into_iter()
             .find(|(alg, _)| alg == "md5")
@@ -115,7 +117,7 @@ pub fn whole_md5(headers: &HeaderMap, body_is_file: bool) -> Result<Option<Strin
         }
         return Ok(Some(hex::encode(md5.1)));
     }
-    if let Some(v) = text("content-md5")?
+    if let Some(v) = header_text(headers, "content-md5")?
         && body_is_file
     {
         return Ok(Some(hex::encode(parse_content_md5(v)?)));

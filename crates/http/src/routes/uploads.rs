@@ -37,7 +37,7 @@ use crate::headers::{
     parse_digest_field, pick_chunk_digest,
 };
 use crate::routes::files::content_length;
-use crate::routes::{entry_response, file_location, whole_md5};
+use crate::routes::{entry_response, file_location, header_text, whole_md5};
 use crate::state::AppState;
 
 /// A new resumable upload.
@@ -317,15 +317,7 @@ where
 
 /// The chunk's own digest: `Content-Digest` (RFC 9530) or legacy `Content-MD5`.
 fn chunk_digest(headers: &HeaderMap) -> Result<Option<ferry_core::ChunkDigest>, ApiError> {
-    let text = |name: &str| {
-        headers
-            .get(name)
-            .map(|v| {
-                v.to_str()
-                    .map_err(|_| HttpError::BadHeader(format!("{name} is not ASCII")))
-            })
-            .transpose()
-    };
+    let text = |name: &str| header_text(headers, name);
     if let Some(v) = text("content-digest")? {
         return match pick_chunk_digest(&parse_digest_field(v)?)? {
             Some(d) => Ok(Some(to_core_digest(d))),

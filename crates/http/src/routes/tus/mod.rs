@@ -96,16 +96,7 @@ pub fn is_partial(info: &UploadInfo) -> bool {
     info.path.to_string().starts_with(&format!("{PARTS_DIR}/"))
 }
 
-/// A header as text, if present.
-pub fn text<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, HttpError> {
-    headers
-        .get(name)
-        .map(|v| {
-            v.to_str()
-                .map_err(|_| HttpError::BadHeader(format!("{name} is not ASCII")))
-        })
-        .transpose()
-}
+pub use super::header_text as text;
 
 /// A whole-number header, if present.
 pub fn number(headers: &HeaderMap, name: &str) -> Result<Option<u64>, HttpError> {
