@@ -21,7 +21,8 @@ fn sigterm_during_an_upload_stops_cleanly_and_the_upload_resumes_after_restart()
     let data = tmp.path().join("data");
     let addr = free_port();
     let mut serve = Server::command(&data, addr, &[]);
-    serve.stderr(Stdio::piped());
+    // Info level, so the log has lines whose form (no colour codes in a pipe) is checked too.
+    serve.stderr(Stdio::piped()).env("FERRY_LOG", "info");
     let mut server = Server::spawn(serve, &data, addr, &[]);
     let local = random_file_in(tmp.path(), "big", 48 * 1024 * 1024, 11);
     let client = spawn_slow_put(&server, &local, "/big", 0);
@@ -51,6 +52,15 @@ fn sigterm_during_an_upload_stops_cleanly_and_the_upload_resumes_after_restart()
     assert!(
         noise.is_empty(),
         "a clean stop logs no problems: {noise:#?}"
+    );
+    let log = server.stderr();
+    assert!(
+        log.iter().any(|l| l.contains("shutdown requested")),
+        "the log says why it stops: {log:#?}"
+    );
+    assert!(
+        !log.iter().any(|l| l.contains('\x1b')),
+        "a log that is not a terminal carries no colour codes: {log:#?}"
     );
     let cut = client.wait_with_output().unwrap();
     assert!(
