@@ -3,6 +3,7 @@
 mod admin;
 mod caches;
 mod cli;
+mod disconnects;
 mod disk_full;
 mod exec_doors;
 mod exec_sandbox;

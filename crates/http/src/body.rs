@@ -4,7 +4,9 @@
 //! returned flag lets the handler report `body_timeout` instead of a generic failure. Large
 //! healthy uploads are never cut: only silence is. The deadline itself is tower-http's
 //! [`TimeoutBody`], which restarts its timer at every frame; this module adds the probe the
-//! handler reads afterwards.
+//! handler reads afterwards. A body that breaks off (the client went away, bad chunking) is
+//! recorded too, so an ordinary disconnect answers `body_incomplete` instead of being logged as
+//! an internal error.
 
 use std::io;
 use std::sync::Arc;
@@ -18,10 +20,13 @@ use http_body_util::BodyExt;
 use tokio_util::io::StreamReader;
 use tower_http::timeout::{TimeoutBody, TimeoutError};
 
+use crate::error::HttpError;
+
 /// What a body reader saw, read after the core is done with it.
 #[derive(Debug, Clone, Default)]
 pub struct BodyProbe {
     timed_out: Arc<AtomicBool>,
+    broken: Arc<AtomicBool>,
     received: Arc<AtomicU64>,
 }
 
@@ -31,9 +36,29 @@ impl BodyProbe {
         self.timed_out.load(Ordering::Relaxed)
     }
 
+    /// Whether the body broke off before its end (not a stall).
+    pub fn broken(&self) -> bool {
+        self.broken.load(Ordering::Relaxed)
+    }
+
     /// Bytes taken from the body so far.
     pub fn received(&self) -> u64 {
         self.received.load(Ordering::Relaxed)
+    }
+
+    /// What a request whose body this probe watched failed of, when the body is the cause:
+    /// `body_timeout` after a stall past `idle`, `body_incomplete` when it broke off. `None`
+    /// when the body was fine and the failure is the core's own.
+    pub fn failure(&self, idle: Duration) -> Option<HttpError> {
+        if self.timed_out() {
+            Some(HttpError::BodyTimeout(idle.as_secs()))
+        } else if self.broken() {
+            Some(HttpError::BodyIncomplete {
+                received: self.received(),
+            })
+        } else {
+            None
+        }
     }
 }
 
@@ -58,7 +83,10 @@ pub fn stream(
                 "request body stalled",
             ))
         }
-        Err(e) => Err(io::Error::other(e)),
+        Err(e) => {
+            probe.broken.store(true, Ordering::Relaxed);
+            Err(io::Error::other(e))
+        }
     }))
 }
 
@@ -119,6 +147,31 @@ mod tests {
         drop(tx);
         assert_eq!(read.await.unwrap().unwrap(), 100);
         assert!(!probe.timed_out());
+    }
+
+    #[tokio::test]
+    async fn a_body_that_breaks_off_is_incomplete_not_a_stall() {
+        let (tx, rx) = tokio::sync::mpsc::channel::<io::Result<Bytes>>(2);
+        let body = Body::from_stream(tokio_stream_of(rx));
+        let probe = BodyProbe::default();
+        let mut reader = reader(body, Duration::from_secs(30), probe.clone());
+        tx.send(Ok(Bytes::from_static(b"abcd"))).await.unwrap();
+        tx.send(Err(io::Error::new(io::ErrorKind::UnexpectedEof, "cut")))
+            .await
+            .unwrap();
+        let mut all = Vec::new();
+        reader.read_to_end(&mut all).await.unwrap_err();
+        assert_eq!(
+            (all.len(), probe.broken(), probe.timed_out()),
+            (4, true, false)
+        );
+        let failure = probe
+            .failure(Duration::from_secs(30))
+            .map(|e| e.to_string());
+        assert_eq!(
+            failure.as_deref(),
+            Some("the request body ended after 4 bytes, before its end")
+        );
     }
 
     fn tokio_stream_of(

@@ -19,7 +19,7 @@ pub struct Errors;
 impl utoipa::IntoResponses for Errors {
     fn responses() -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
         [
-            ("400", "Malformed request: bad path, header, range or JSON (`code` says which)"),
+            ("400", "Malformed request: bad path, header, range or JSON, or a body that broke off (`body_incomplete`); `code` says which"),
             ("401", "No or wrong credentials (`not_authenticated`, `auth_failed`, `token_invalid`)"),
             ("403", "Path leaves the home folder, the home itself, a special file, a command the exec policy refuses (`exec_denied`, `exec_argument_refused`), or Basic credentials on a cross-origin write (`cross_origin_refused`)"),
             ("404", "No such file, folder, upload or program (`exec_not_found`)"),

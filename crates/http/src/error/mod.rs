@@ -87,6 +87,13 @@ pub enum HttpError {
     /// The client sent nothing for too long.
     #[error("the request body stalled for more than {0} s")]
     BodyTimeout(u64),
+    /// The request body broke off: the client went away or its framing was wrong. What was
+    /// received of an upload is kept (a whole-file PUT is discarded).
+    #[error("the request body ended after {received} bytes, before its end")]
+    BodyIncomplete {
+        /// Body bytes received before it broke off.
+        received: u64,
+    },
     /// The request line and headers exceed the server's limit.
     #[error("the request head is larger than {max} bytes")]
     HeadTooLarge {

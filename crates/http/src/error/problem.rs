@@ -75,6 +75,7 @@ impl HttpError {
             HttpError::HeadTooLarge { max } => json!({"max": max}),
             HttpError::SizeMismatch { size, got } => json!({"size": size, "got": got}),
             HttpError::Unsatisfiable { size } => json!({"size": size}),
+            HttpError::BodyIncomplete { received } => json!({"received": received}),
             _ => return None,
         })
     }

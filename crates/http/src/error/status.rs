@@ -41,6 +41,7 @@ impl HttpError {
             HttpError::SizeMismatch { .. } => "size_mismatch",
             HttpError::PreconditionFailed(_) => "precondition_failed",
             HttpError::BodyTimeout(_) => "body_timeout",
+            HttpError::BodyIncomplete { .. } => "body_incomplete",
             HttpError::Unsatisfiable { .. } => "range_not_satisfiable",
             HttpError::HeadTooLarge { .. } => "header_too_large",
             HttpError::NoRoute => "no_route",
@@ -58,6 +59,7 @@ impl HttpError {
             | HttpError::BadHeader(_)
             | HttpError::BadBody(_)
             | HttpError::RangeLength { .. }
+            | HttpError::BodyIncomplete { .. }
             | HttpError::SizeMismatch { .. } => StatusCode::BAD_REQUEST,
             HttpError::LengthRequired => StatusCode::LENGTH_REQUIRED,
             HttpError::CrossOrigin => StatusCode::FORBIDDEN,

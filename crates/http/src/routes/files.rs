@@ -142,10 +142,12 @@ pub async fn put(
         Err(Error::AlreadyExists(p)) if keep => {
             return Err(HttpError::PreconditionFailed(format!("{p} exists")).into());
         }
-        Err(_) if probe.timed_out() => {
-            return Err(HttpError::BodyTimeout(state.limits.body_idle_timeout.as_secs()).into());
+        Err(e) => {
+            return Err(match probe.failure(state.limits.body_idle_timeout) {
+                Some(body) => body.into(),
+                None => e.into(),
+            });
         }
-        Err(e) => return Err(e.into()),
     };
     let status = if existed && !keep {
         StatusCode::OK

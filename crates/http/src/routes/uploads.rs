@@ -266,10 +266,12 @@ pub async fn chunk(
     let written = session.append(&id, &mut reader, opts).await;
     let offset = match written {
         Ok(s) => s.info.offset,
-        Err(_) if probe.timed_out() => {
-            return Err(HttpError::BodyTimeout(state.limits.body_idle_timeout.as_secs()).into());
+        Err(e) => {
+            return Err(match probe.failure(state.limits.body_idle_timeout) {
+                Some(body) => body.into(),
+                None => e.into(),
+            });
         }
-        Err(e) => return Err(e.into()),
     };
     if offset < first + len {
         return Err(HttpError::RangeLength {

@@ -70,10 +70,10 @@ pub async fn append_body(
     };
     match session.append(id, reader, opts).await {
         Ok(s) => Ok(s),
-        Err(_) if probe.timed_out() => {
-            Err(HttpError::BodyTimeout(state.limits.body_idle_timeout.as_secs()).into())
-        }
-        Err(e) => Err(e.into()),
+        Err(e) => Err(match probe.failure(state.limits.body_idle_timeout) {
+            Some(body) => body.into(),
+            None => e.into(),
+        }),
     }
 }
 
