@@ -1,11 +1,14 @@
 //! The session loop of one TCP connection: hello and SCRAM login (`login`), then one request
 //! at a time, each handed to its command in [`crate::cmd`] and answered in order.
 //!
-//! This module decides when frames are read and sent — deadlines, the read-ahead that overlaps
-//! receiving chunk N + 1 with writing chunk N, shutdown, how the connection ended — and nothing
-//! about storage or policy, which is the core's.
+//! This module decides when frames are read and sent — deadlines, shutdown, how the connection
+//! ended — and nothing about storage or policy, which is the core's.
+//!
+//! Frames are read one request at a time. There is no read-ahead: an `upload_write` is
+//! answered once its chunk is checked and written while its MD5 goes on behind it in the core
+//! (see the core's running MD5), so receiving the next chunk already overlaps hashing this one;
+//! a read-ahead on top gained nothing measurable and held one more chunk per connection.
 
-use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
@@ -77,7 +80,7 @@ pub async fn serve_connection<S: Io>(
 /// One connection's state between frames.
 struct Handler<S> {
     conn: Connection<S>,
-    /// A frame (or read outcome) read while the previous request was being handled.
+    /// A frame (or read outcome) read while a command was running (see `stream`).
     prefetched: Option<Result<Option<Frame>, ReadError>>,
     peer: SocketAddr,
     ferry: Ferry,
@@ -223,31 +226,9 @@ impl<S: Io> Handler<S> {
                 self.exec(session, args).await
             }
             Request::Get { path, offset } => self.download(session, &path, offset).await,
-            Request::UploadWrite { .. } => {
-                let work = cmd::dispatch(session, request, frame.payload);
-                let answer = self.reading_ahead(work).await;
-                self.answer(answer).await
-            }
             request => {
                 let answer = cmd::dispatch(session, request, frame.payload).await;
                 self.answer(answer).await
-            }
-        }
-    }
-
-    /// Runs `work` (a chunk write) while the next frame is read from the socket, so receiving
-    /// chunk N + 1 overlaps hashing and writing chunk N. Reading is cancel-safe: a frame only
-    /// partly read when the work completes stays buffered in the codec.
-    async fn reading_ahead<F: Future>(&mut self, work: F) -> F::Output {
-        let idle = self.limits.idle_timeout;
-        tokio::pin!(work);
-        loop {
-            tokio::select! {
-                biased;
-                output = &mut work => return output,
-                read = self.conn.read_frame(idle), if self.prefetched.is_none() => {
-                    self.prefetched = Some(read);
-                }
             }
         }
     }

@@ -4,7 +4,7 @@
 //! - [`limits`]: every bound on the door.
 //! - [`connection`]: one socket as a stream of frames, with idle and per-frame deadlines.
 //! - [`handler`]: the session loop of one connection — hello, SCRAM login, then requests in
-//!   order, with read-ahead during chunk writes and the connection's log line.
+//!   order, and the connection's log line.
 //! - [`cmd`]: one small file per operation family, each turning a typed request into one call
 //!   on `ferry_core::Session` and its result into a typed reply.
 //! - [`reply`]: the one place core results and errors become frames.

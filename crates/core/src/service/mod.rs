@@ -59,6 +59,8 @@ struct Inner {
     passwords: password::PasswordCache,
     /// Commands running per user: the concurrency cap.
     exec_running: Mutex<HashMap<Username, usize>>,
+    /// Blocks whose MD5 may still be running after their append returned, server-wide.
+    hash_behind: upload::HashBehind,
 }
 
 impl Ferry {
@@ -87,6 +89,7 @@ impl Ferry {
                 node,
                 passwords: password::PasswordCache::default(),
                 exec_running: Mutex::new(HashMap::new()),
+                hash_behind: upload::HashBehind::for_this_machine(),
             }),
         })
     }

@@ -30,10 +30,12 @@ async fn a_crash_loses_nothing_and_resumes_from_the_checkpointed_hash() {
         &std::fs::read(tmp.path().join(format!("state/uploads/{id}.json"))).unwrap(),
     )
     .unwrap();
-    assert_eq!(
-        record["hashed"],
-        3 * 1024 * 1024,
-        "the last checkpoint covers whole megabytes"
+    // The running MD5 is hashed one block behind the bytes, so a checkpoint covers what was
+    // hashed when it was taken: never more than the staged bytes, at most a block behind.
+    let hashed = record["hashed"].as_u64().unwrap();
+    assert!(
+        (2 * 1024 * 1024..=3 * 1024 * 1024 + 5).contains(&hashed),
+        "the last checkpoint trails the bytes by at most one block: {hashed}"
     );
     let ferry = ferry_store_local::open(Config::new(tmp.path()))
         .await

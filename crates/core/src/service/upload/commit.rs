@@ -43,7 +43,7 @@ impl Session {
                 "md5 {a} differs from {b} given at create"
             )));
         }
-        let actual = w.md5();
+        let actual = w.md5().await?;
         let user = self.user.clone();
         if let Some(expected) = expected
             && actual != expected

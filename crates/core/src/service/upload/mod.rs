@@ -21,6 +21,7 @@
 //! - [`registry`]: open writers between requests, the per-session claim (one writer per upload).
 //! - [`claim`]: claiming an upload and locking its writer; closing writers.
 //! - [`writer`]: the open staging handle with its running MD5 and lease.
+//! - [`running_md5`]: the MD5 hashed one block behind the bytes, so hashing never waits.
 //! - [`append`]: the one append call.
 //! - [`commit`]: verification and the atomic commit.
 //! - [`put`]: a whole file in one call, never left behind.
@@ -32,10 +33,12 @@ mod commit;
 mod lifecycle;
 mod put;
 mod registry;
+mod running_md5;
 mod writer;
 
 pub use append::{AppendOptions, Commit};
 pub(super) use registry::{Registry, Slot};
+pub(super) use running_md5::HashBehind;
 
 use crate::model::{Entry, UploadInfo};
 

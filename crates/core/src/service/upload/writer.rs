@@ -7,28 +7,23 @@ use md5::digest::common::hazmat::SerializableState;
 use md5::{Digest, Md5};
 
 use super::BLOCK;
+use super::running_md5::RunningMd5;
 use crate::model::{UploadInfo, unix_now};
 use crate::service::Inner;
 use crate::store::lease::LEASE_TTL;
 use crate::store::{Lease, StagingHandle, UploadRecord};
 use crate::{Error, Result};
 
-/// Blocks at least this large are hashed on the blocking pool while the store writes them;
-/// below it the hop costs more than it saves and the block is hashed in place.
-const PARALLEL_HASH_MIN: usize = 64 * 1024;
-
 /// An upload being written: staging handle, running MD5, record, lease.
 #[derive(Debug)]
 pub(in crate::service) struct Writer {
     handle: Box<dyn StagingHandle>,
-    /// MD5 of the accepted bytes plus the provisional ones.
-    hasher: Md5,
-    /// MD5 of the accepted bytes only, to roll back to.
-    accepted: Md5,
+    /// MD5 of the bytes, one block behind them (see [`RunningMd5`]).
+    md5: RunningMd5,
     pub(super) record: UploadRecord,
     lease: Lease,
-    /// Accepted bytes not covered by the last checkpoint.
-    unsaved: u64,
+    /// How many bytes the last checkpoint's hash state covers.
+    saved: u64,
     /// Provisional bytes since the last accept or rollback.
     provisional: u64,
     /// When this writer was opened, and the offset then: for the transfer log.
@@ -91,11 +86,10 @@ impl Writer {
         }
         Ok(Writer {
             handle,
-            accepted: hasher.clone(),
-            hasher,
+            md5: RunningMd5::new(hasher, len, inner.hash_behind.clone()),
             record,
             lease,
-            unsaved: len - hashed,
+            saved: hashed,
             provisional: 0,
             opened: std::time::Instant::now(),
             start: len,
@@ -124,30 +118,18 @@ impl Writer {
         }
     }
 
-    /// The MD5 of every accepted byte.
-    pub(super) fn md5(&self) -> crate::md5hex::Md5Digest {
-        crate::md5hex::Md5Digest(self.accepted.clone().finalize().into())
+    /// The MD5 of every accepted byte (waiting for the last block's hash).
+    pub(super) async fn md5(&mut self) -> Result<crate::md5hex::Md5Digest> {
+        self.md5.digest().await
     }
 
-    /// Appends one block provisionally, hashing it while the store writes it.
+    /// Appends one block provisionally. Its hash is started, not waited for: it runs while the
+    /// store writes this block and the door answers and receives the next.
     pub(super) async fn append(&mut self, data: Bytes) -> Result<()> {
         let n = data.len() as u64;
-        if data.len() < PARALLEL_HASH_MIN {
-            self.hasher.update(&data);
-            self.provisional += n;
-            return self.handle.append(data).await;
-        }
-        let hashing = tokio::task::spawn_blocking({
-            let (mut hasher, data) = (self.hasher.clone(), data.clone());
-            move || {
-                hasher.update(&data);
-                hasher
-            }
-        });
-        let written = self.handle.append(data).await;
-        self.hasher = hashing.await.map_err(Error::internal)?;
+        self.md5.update(data.clone()).await?;
         self.provisional += n;
-        written
+        self.handle.append(data).await
     }
 
     /// Makes the provisional bytes part of the upload; checkpoints when due.
@@ -156,10 +138,9 @@ impl Writer {
             return Ok(());
         }
         self.handle.accept().await?;
-        self.accepted = self.hasher.clone();
-        self.unsaved += self.provisional;
+        self.md5.accept().await?;
         self.provisional = 0;
-        if self.unsaved >= inner.config.checkpoint_bytes {
+        if self.offset().saturating_sub(self.saved) >= inner.config.checkpoint_bytes {
             self.checkpoint(inner).await?;
             // Out to disk in the background: the two checkpoint intervals before here (the
             // older one is mostly clean by now and leaves the cache, the newer one starts).
@@ -173,19 +154,22 @@ impl Writer {
 
     /// Drops the provisional bytes and their share of the running MD5.
     pub(super) async fn rollback(&mut self) -> Result<()> {
-        self.hasher = self.accepted.clone();
+        self.md5.rollback();
         self.provisional = 0;
         self.handle.rollback().await
     }
 
-    /// Saves the running MD5 with the record (under the lease, which it renews).
+    /// Saves the running MD5 with the record (under the lease, which it renews). The state
+    /// saved may trail the offset by the block still being hashed; a writer opened from it
+    /// re-hashes those bytes.
     pub(super) async fn checkpoint(&mut self, inner: &Inner) -> Result<()> {
-        self.record.hash_state = Some(hex::encode(self.accepted.serialize()));
-        self.record.hashed = self.offset();
+        let (state, covered) = self.md5.checkpoint();
+        self.record.hash_state = Some(hex::encode(state.serialize()));
+        self.record.hashed = covered;
         self.record.expires = unix_now() + inner.config.upload_ttl.as_secs() as i64;
         inner.meta.lease_renew(&self.lease, LEASE_TTL).await?;
         inner.meta.save_upload(&self.record, &self.lease).await?;
-        self.unsaved = 0;
+        self.saved = covered;
         Ok(())
     }
 
@@ -204,7 +188,10 @@ impl Writer {
         if let Err(e) = self.rollback().await {
             tracing::warn!(upload = %self.record.id, error = ?e, "rollback on close failed");
         }
-        if self.unsaved > 0
+        if let Err(e) = self.md5.settled().await {
+            tracing::warn!(upload = %self.record.id, error = ?e, "hashing failed on close");
+        }
+        if self.saved < self.offset()
             && let Err(e) = self.checkpoint(inner).await
         {
             tracing::warn!(upload = %self.record.id, error = ?e, "checkpoint on close failed");
