@@ -304,6 +304,49 @@ fn sighup_serves_the_new_certificate_to_new_connections_and_keeps_old_ones() {
     );
 }
 
+/// Which suite a handshake with `server` settles on, for a rustls client whose own order is
+/// the `ring` default (AES-256-GCM first, as curl and reqwest offer).
+fn negotiated_suite(ca: &TestCa, addr: &str) -> rustls::CipherSuite {
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(rustls_pki_types::CertificateDer::from(
+            ca.cert.der().to_vec(),
+        ))
+        .unwrap();
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    assert_eq!(
+        provider.cipher_suites[0].suite(),
+        rustls::CipherSuite::TLS13_AES_256_GCM_SHA384,
+        "the client prefers AES-256"
+    );
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let name = rustls_pki_types::ServerName::try_from("127.0.0.1").unwrap();
+    let mut conn = rustls::ClientConnection::new(std::sync::Arc::new(config), name).unwrap();
+    let mut sock = TcpStream::connect(addr).unwrap();
+    while conn.is_handshaking() {
+        conn.complete_io(&mut sock).unwrap();
+    }
+    conn.negotiated_cipher_suite().unwrap().suite()
+}
+
+#[test]
+fn both_doors_choose_aes_128_gcm_over_a_clients_aes_256_preference() {
+    let ca = TestCa::new();
+    let (cert, key) = ca.issue("srv", &["127.0.0.1"], false);
+    let server = tls_server(&cert, &key, &[]);
+    for addr in [server.addr.to_string(), server.http.to_string()] {
+        assert_eq!(
+            negotiated_suite(&ca, &addr),
+            rustls::CipherSuite::TLS13_AES_128_GCM_SHA256,
+            "on {addr}"
+        );
+    }
+}
+
 #[test]
 fn self_signed_certificates_are_kept_and_pinned_by_the_printed_fingerprint() {
     let server = Server::start(&["--tls-self-signed"]);

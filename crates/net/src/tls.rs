@@ -9,10 +9,12 @@
 //!   and new ones get the new certificate (SIGHUP in `ferry serve`).
 //! - [`pem`]: reading a PEM certificate chain and private key into rustls' types.
 //! - [`self_signed`]: a generated certificate kept in the data folder, for `--tls-self-signed`.
+//! - [`suites`]: the cipher suites in the server's order of preference (AES-128-GCM first).
 
 pub mod pem;
 pub mod resolver;
 pub mod self_signed;
+pub mod suites;
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -57,13 +59,15 @@ impl Tls {
         let resolver = Arc::new(ReloadableCert::new(certified));
         // The process-wide default provider is not relied on: `ring` is named here, so a
         // dependency that enables another provider cannot make this ambiguous.
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let provider = Arc::new(suites::server_provider());
         let mut config = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(io::Error::other)?
             .with_no_client_auth()
             .with_cert_resolver(resolver.clone());
         config.alpn_protocols = Vec::new();
+        // The server's order decides (see `suites`), not the client's.
+        config.ignore_client_order = true;
         Ok(Tls {
             acceptor: TlsAcceptor::from(Arc::new(config)),
             cert: resolver,
