@@ -70,7 +70,12 @@ pub(super) struct RunningMd5 {
 #[derive(Debug)]
 enum State {
     Ready(Md5),
-    Hashing(JoinHandle<Md5>),
+    /// A block being hashed; `behind` when it holds a [`HashBehind`] permit and may outlive
+    /// the request that appended it.
+    Hashing {
+        hash: JoinHandle<Md5>,
+        behind: bool,
+    },
 }
 
 impl RunningMd5 {
@@ -86,8 +91,9 @@ impl RunningMd5 {
         }
     }
 
-    /// Adds `block` provisionally; returns as soon as its hash is started (or, with no
-    /// [`HashBehind`] permit free, once it is done).
+    /// Adds `block` provisionally; returns as soon as its hash is started. Without a
+    /// [`HashBehind`] permit the caller must [`finish_in_step`](Self::finish_in_step) it before
+    /// its request ends.
     pub(super) async fn update(&mut self, block: Bytes) -> Result<()> {
         let mut hasher = self.settle().await?;
         if self.provisional == 0 {
@@ -100,20 +106,27 @@ impl RunningMd5 {
             State::Ready(hasher)
         } else {
             let permit = self.behind.0.clone().try_acquire_owned().ok();
-            let in_step = permit.is_none();
-            let hashing = tokio::task::spawn_blocking(move || {
+            let behind = permit.is_some();
+            let hash = tokio::task::spawn_blocking(move || {
                 hasher.update(&block);
                 // The block's memory goes with the permit, not later.
                 drop((block, permit));
                 hasher
             });
-            match in_step {
-                true => State::Ready(hashing.await.map_err(Error::internal)?),
-                false => State::Hashing(hashing),
-            }
+            State::Hashing { hash, behind }
         };
         self.len += n;
         self.provisional += n;
+        Ok(())
+    }
+
+    /// Waits for a block that is hashed in step (it got no [`HashBehind`] permit); one hashed
+    /// behind is left running.
+    pub(super) async fn finish_in_step(&mut self) -> Result<()> {
+        if matches!(self.state, State::Hashing { behind: false, .. }) {
+            let hasher = self.settle().await?;
+            self.state = State::Ready(hasher);
+        }
         Ok(())
     }
 
@@ -122,7 +135,7 @@ impl RunningMd5 {
         self.provisional = 0;
         // A hash that has finished is taken at once, so checkpoints trail as little as they can;
         // one still running is left running.
-        if matches!(&self.state, State::Hashing(h) if h.is_finished()) {
+        if matches!(&self.state, State::Hashing { hash, .. } if hash.is_finished()) {
             let hasher = self.settle().await?;
             self.accepted = hasher.clone();
             self.accepted_len = self.len;
@@ -172,7 +185,7 @@ impl RunningMd5 {
     async fn settle(&mut self) -> Result<Md5> {
         match std::mem::replace(&mut self.state, State::Ready(Md5::new())) {
             State::Ready(hasher) => Ok(hasher),
-            State::Hashing(handle) => handle.await.map_err(Error::internal),
+            State::Hashing { hash, .. } => hash.await.map_err(Error::internal),
         }
     }
 }
@@ -202,13 +215,16 @@ mod tests {
         let (a, b) = (block(1, 1 << 20), block(2, 1 << 20));
         let mut run = RunningMd5::new(Md5::new(), 0, HashBehind::new(0));
         run.update(a.clone()).await.unwrap();
+        assert!(matches!(run.state, State::Hashing { behind: false, .. }));
+        run.finish_in_step().await.unwrap();
         assert!(
             matches!(run.state, State::Ready(_)),
-            "hashed before returning"
+            "hashed before the request ends"
         );
         run.accept().await.unwrap();
         assert_eq!(run.checkpoint().1, 1 << 20, "nothing trails");
         run.update(b.clone()).await.unwrap();
+        run.finish_in_step().await.unwrap();
         run.accept().await.unwrap();
         assert_eq!(run.digest().await.unwrap(), md5_of(&[&a, &b]));
     }

@@ -129,7 +129,10 @@ impl Writer {
         let n = data.len() as u64;
         self.md5.update(data.clone()).await?;
         self.provisional += n;
-        self.handle.append(data).await
+        // A block hashed in step is still hashed beside its write, not after it.
+        let (written, hashed) = tokio::join!(self.handle.append(data), self.md5.finish_in_step());
+        hashed?;
+        written
     }
 
     /// Makes the provisional bytes part of the upload; checkpoints when due.
