@@ -93,6 +93,11 @@ pub struct ServeArgs {
     /// Seconds a silent TCP peer is kept before keepalive probes start.
     #[arg(long, default_value_t = 60.0)]
     keepalive: f64,
+    /// TCP upload chunks are read whole while fewer than this many are being written at once,
+    /// and streamed to storage in 256 KiB blocks from then on, which keeps memory near half a
+    /// MiB per upload when every core is busy; 0 streams every chunk [default: 2 per core].
+    #[arg(long, value_name = "CHUNKS")]
+    stream_chunks_from: Option<usize>,
     /// Unfinished uploads one user may have at once.
     #[arg(long, default_value_t = 64)]
     max_uploads_per_user: usize,
@@ -252,6 +257,9 @@ impl ServeArgs {
             write_timeout: secs(self.write_timeout),
             shutdown_grace: secs(self.shutdown_grace),
             keepalive: secs(self.keepalive.max(1.0)),
+            stream_chunks_from: self
+                .stream_chunks_from
+                .unwrap_or_else(ferry_tcp::limits::default_stream_chunks_from),
         }
     }
 

@@ -12,6 +12,7 @@ mod http_client;
 mod http_parity;
 mod lifecycle;
 mod startups;
+mod streamed_chunks;
 mod support;
 mod throttle;
 mod tls;

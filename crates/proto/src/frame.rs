@@ -198,6 +198,32 @@ impl FrameCodec {
     }
 }
 
+impl FrameCodec {
+    /// Whether the codec is between frames: the next bytes are a length prefix.
+    pub fn at_head(&self) -> bool {
+        matches!(self.state, State::Head)
+    }
+
+    /// Decodes only the next frame's header (between frames; see [`at_head`](Self::at_head))
+    /// and returns it with the payload's length. The payload is then the caller's: either
+    /// [`expect_payload`](Self::expect_payload) hands it back to [`Decoder::decode`], or the
+    /// caller takes exactly that many bytes itself (from `src`, then the stream), as a door
+    /// that streams a large payload to storage instead of buffering it whole.
+    pub fn decode_header(
+        &mut self,
+        src: &mut BytesMut,
+    ) -> Result<Option<(Header, usize)>, FrameError> {
+        debug_assert!(self.at_head(), "decode_header inside a frame");
+        self.decode_head(src)
+    }
+
+    /// After [`decode_header`](Self::decode_header): the next [`Decoder::decode`] completes
+    /// this frame with its `len` payload bytes, as if it had decoded the header itself.
+    pub fn expect_payload(&mut self, header: Header, len: usize) {
+        self.state = State::Data(header, len);
+    }
+}
+
 impl Decoder for FrameCodec {
     type Item = Frame;
     type Error = FrameError;

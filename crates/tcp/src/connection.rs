@@ -15,11 +15,13 @@
 use std::time::Duration;
 
 use bytes::{Buf, BytesMut};
-use ferry_proto::{Frame, FrameCodec, FrameError, encode_head};
+use ferry_proto::{Frame, FrameCodec, FrameError, Header, encode_head};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::time::timeout;
+use tokio::time::{Instant, timeout};
 use tokio_util::codec::{Decoder, Encoder};
+
+use crate::payload::Payload;
 
 /// Payloads from this size on are written from their own buffer (see [`Connection::send`]).
 const DIRECT_PAYLOAD: usize = 64 * 1024;
@@ -42,12 +44,53 @@ pub enum ReadError {
     Frame(FrameError),
 }
 
+/// Something a door attaches to a frame when it sees the frame's header (a count of work in
+/// progress, say): handed back with the frame, or dropped with the connection if the frame
+/// never completes, so whatever it counts is never left counted.
+pub struct Tag(pub Box<dyn std::any::Any + Send>);
+
+impl std::fmt::Debug for Tag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Tag")
+    }
+}
+
+/// How a door wants a frame read, decided from its header and payload length.
+#[derive(Debug, Default)]
+pub struct ReadAs {
+    /// Leave the payload on the connection, for [`Connection::payload`].
+    pub streamed: bool,
+    /// Returned with the frame (see [`Tag`]).
+    pub tag: Option<Tag>,
+}
+
+/// What [`Connection::read_incoming`] read: a whole frame, or a header whose payload is left
+/// on the connection to be read through [`Connection::payload`].
+#[derive(Debug)]
+pub enum Incoming {
+    /// A frame with its payload in memory.
+    Frame(Frame, Option<Tag>),
+    /// A header; `len` payload bytes follow it.
+    Streamed {
+        /// The frame's header.
+        header: Header,
+        /// Its payload's length.
+        len: usize,
+        /// When the payload must have arrived (the frame deadline, from the frame's start).
+        deadline: Instant,
+        /// What the door attached to it.
+        tag: Option<Tag>,
+    },
+}
+
 /// A framed stream with deadlines; a TCP socket unless said otherwise.
 #[derive(Debug)]
 pub struct Connection<S = TcpStream> {
     stream: S,
     codec: FrameCodec,
     read: BytesMut,
+    /// The door's tag for the frame being read whole (see [`Tag`]).
+    tag: Option<Tag>,
     write: BytesMut,
     frame_timeout: Duration,
     write_timeout: Duration,
@@ -60,6 +103,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
             stream,
             codec: FrameCodec::default(),
             read: BytesMut::with_capacity(READ_CAPACITY),
+            tag: None,
             // Empty until the first reply: an idle connection then holds only its read
             // buffer (the `idle` bench row measures what each one costs).
             write: BytesMut::new(),
@@ -87,15 +131,95 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
         }
     }
 
+    /// The next frame, or only its header when `stream(header, len)` says its payload is to
+    /// be read through [`payload`](Self::payload) (which must follow before the next read).
+    /// Deadlines, cancel-safety and errors as [`read_frame`](Self::read_frame).
+    pub async fn read_incoming(
+        &mut self,
+        idle: Duration,
+        classify: impl Fn(&Header, usize) -> ReadAs,
+    ) -> Result<Option<Incoming>, ReadError> {
+        if self.read.is_empty() {
+            match timeout(idle, self.fill()).await {
+                Err(_) => return Err(ReadError::Idle),
+                Ok(Err(e)) => return Err(ReadError::Frame(e.into())),
+                Ok(Ok(0)) => {
+                    return self
+                        .at_eof()
+                        .map(|f| f.map(|f| Incoming::Frame(f, None)))
+                        .map_err(ReadError::Frame);
+                }
+                Ok(Ok(_)) => {}
+            }
+        }
+        let deadline = Instant::now() + self.frame_timeout;
+        match tokio::time::timeout_at(deadline, self.complete_incoming(classify, deadline)).await {
+            Err(_) => Err(ReadError::FrameTimeout),
+            Ok(r) => r.map_err(ReadError::Frame),
+        }
+    }
+
+    async fn complete_incoming(
+        &mut self,
+        classify: impl Fn(&Header, usize) -> ReadAs,
+        deadline: Instant,
+    ) -> Result<Option<Incoming>, FrameError> {
+        loop {
+            if self.codec.at_head()
+                && let Some((header, len)) = self.codec.decode_header(&mut self.read)?
+            {
+                let how = classify(&header, len);
+                if how.streamed {
+                    return Ok(Some(Incoming::Streamed {
+                        header,
+                        len,
+                        deadline,
+                        tag: how.tag,
+                    }));
+                }
+                // Kept here until the frame is whole: a read cancelled meanwhile resumes it.
+                self.tag = how.tag;
+                self.codec.expect_payload(header, len);
+            }
+            if !self.codec.at_head()
+                && let Some(frame) = self.codec.decode(&mut self.read)?
+            {
+                self.let_go_of(&frame);
+                return Ok(Some(Incoming::Frame(frame, self.tag.take())));
+            }
+            if self.fill().await? == 0 {
+                return Ok(self.at_eof()?.map(|f| Incoming::Frame(f, self.tag.take())));
+            }
+        }
+    }
+
+    /// The payload of the frame [`read_incoming`](Self::read_incoming) left streamed: `len`
+    /// bytes by `deadline`. It must be read or [finished](Payload::finish) before the next frame.
+    pub fn payload(&mut self, len: usize, deadline: Instant) -> Payload<'_, S> {
+        Payload::new(&mut self.read, &mut self.stream, len, deadline)
+    }
+
     /// Decodes from the buffer, reading more until a frame is whole or the stream ends.
     async fn complete_frame(&mut self) -> Result<Option<Frame>, FrameError> {
         loop {
             if let Some(frame) = self.codec.decode(&mut self.read)? {
+                self.let_go_of(&frame);
                 return Ok(Some(frame));
             }
             if self.fill().await? == 0 {
                 return self.at_eof();
             }
+        }
+    }
+
+    /// After a frame with a big payload: the bytes after it move to a fresh small buffer, so
+    /// the big one is freed with the payload instead of staying this connection's read buffer.
+    /// Kept, it would hold a chunk's worth of memory for every connection that once received
+    /// one whole, however the connection reads afterwards (streamed, or idle).
+    fn let_go_of(&mut self, frame: &Frame) {
+        if frame.payload.len() >= DIRECT_PAYLOAD {
+            let rest = std::mem::replace(&mut self.read, BytesMut::with_capacity(READ_CAPACITY));
+            self.read.extend_from_slice(&rest);
         }
     }
 
@@ -217,6 +341,38 @@ mod tests {
         assert!(conn.has_buffered_input());
         assert_eq!(conn.read_frame(LONG).await.unwrap().unwrap(), frames[1]);
         assert!(!conn.has_buffered_input());
+    }
+
+    #[tokio::test]
+    async fn a_streamed_payload_is_read_through_the_connection_and_the_next_frame_follows() {
+        let (mut conn, mut peer) = pair();
+        let frames = [frame("big", &[5u8; 100_000]), frame("small", b"ab")];
+        peer.write_all(&bytes_of(&frames)).await.unwrap();
+        let streamed = |_: &Header, len: usize| ReadAs {
+            streamed: len > 10,
+            tag: None,
+        };
+        let Some(Incoming::Streamed {
+            header,
+            len,
+            deadline,
+            ..
+        }) = conn.read_incoming(LONG, streamed).await.unwrap()
+        else {
+            panic!("the big frame is streamed");
+        };
+        assert_eq!((header, len), (frames[0].header.clone(), 100_000));
+        let mut payload = conn.payload(len, deadline);
+        let mut got = vec![0u8; 1000];
+        tokio::io::AsyncReadExt::read_exact(&mut payload, &mut got)
+            .await
+            .unwrap();
+        assert!(got.iter().all(|&b| b == 5));
+        payload.finish().await.unwrap();
+        match conn.read_incoming(LONG, streamed).await.unwrap() {
+            Some(Incoming::Frame(f, _)) => assert_eq!(f, frames[1]),
+            other => panic!("the small frame whole, got {other:?}"),
+        }
     }
 
     #[tokio::test]

@@ -24,12 +24,13 @@ pub(crate) type PreAuth = (OwnedSemaphorePermit, Option<ferry_net::StartupSlot>)
 use tokio_util::sync::CancellationToken;
 
 use crate::cmd;
-use crate::connection::{Connection, ReadError};
+use crate::connection::{Connection, Incoming, ReadAs, ReadError};
 use crate::limits::Limits;
 use crate::reply;
 
 mod login;
 mod stream;
+mod streamed_upload;
 
 pub use cmd::exec::MAX_EXEC_CHUNK;
 
@@ -113,8 +114,19 @@ impl<S: Io> Handler<S> {
 
     /// Reads one frame, mapping deadlines, framing errors and shutdown to an end.
     async fn next(&mut self) -> Result<Frame, End> {
+        match self.next_incoming(|_, _| ReadAs::default()).await? {
+            Incoming::Frame(frame, _) => Ok(frame),
+            Incoming::Streamed { .. } => Err(End::Broken("streamed frame unasked".into())),
+        }
+    }
+
+    /// Reads one frame, or only the header of one whose payload `stream` says to stream.
+    async fn next_incoming(
+        &mut self,
+        classify: impl Fn(&ferry_proto::Header, usize) -> ReadAs,
+    ) -> Result<Incoming, End> {
         if let Some(read) = self.prefetched.take() {
-            return self.settle(read).await;
+            return self.settle(read).await.map(|f| Incoming::Frame(f, None));
         }
         let idle = self.limits.idle_timeout;
         let read = tokio::select! {
@@ -122,9 +134,16 @@ impl<S: Io> Handler<S> {
                 let _ = self.conn.send(shutting_down()).await;
                 return Err(End::Shutdown);
             }
-            r = self.conn.read_frame(idle) => r,
+            r = self.conn.read_incoming(idle, classify) => r,
         };
-        self.settle(read).await
+        match read {
+            Ok(Some(incoming)) => Ok(incoming),
+            Ok(None) => self
+                .settle(Ok(None))
+                .await
+                .map(|f| Incoming::Frame(f, None)),
+            Err(e) => self.settle(Err(e)).await.map(|f| Incoming::Frame(f, None)),
+        }
     }
 
     /// Turns the outcome of a read into a frame or an end (telling the peer why).
@@ -182,11 +201,24 @@ impl<S: Io> Handler<S> {
     /// way an idle one holds only the read, and each request allocates what it needs.
     async fn serve(&mut self, mut session: Session) -> End {
         loop {
-            let frame = match self.next().await {
-                Ok(frame) => frame,
+            // A tag (an upload chunk counted as being written) lives until the answer.
+            let from = self.limits.stream_chunks_from;
+            let classify =
+                move |h: &ferry_proto::Header, len| streamed_upload::classify(h, len, from);
+            let step = match self.next_incoming(classify).await {
+                Ok(Incoming::Frame(frame, _tag)) => Box::pin(self.step(&mut session, frame)).await,
+                Ok(Incoming::Streamed {
+                    header,
+                    len,
+                    deadline,
+                    tag: _tag,
+                }) => {
+                    let upload = self.streamed_upload(&mut session, header, len, deadline);
+                    Box::pin(upload).await
+                }
                 Err(end) => return end,
             };
-            if let Err(end) = Box::pin(self.step(&mut session, frame)).await {
+            if let Err(end) = step {
                 return end;
             }
         }

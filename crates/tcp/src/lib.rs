@@ -3,6 +3,7 @@
 //! - [`server`]: the TCP listener on top of `ferry_net`: the not-yet-logged-in pool.
 //! - [`limits`]: every bound on the door.
 //! - [`connection`]: one socket as a stream of frames, with idle and per-frame deadlines.
+//! - [`payload`]: a frame's payload read straight from the socket (upload chunks, streamed).
 //! - [`handler`]: the session loop of one connection — hello, SCRAM login, then requests in
 //!   order, and the connection's log line.
 //! - [`cmd`]: one small file per operation family, each turning a typed request into one call
@@ -13,6 +14,7 @@ pub mod cmd;
 pub mod connection;
 pub mod handler;
 pub mod limits;
+pub mod payload;
 pub mod reply;
 pub mod server;
 

@@ -31,6 +31,16 @@ pub struct Limits {
     /// vanished without a FIN or RST, so the uploads they held are freed long before the idle
     /// timeout.
     pub keepalive: Duration,
+    /// From this many `upload_write` chunks being written at once, further chunks are
+    /// streamed to storage in 256 KiB blocks instead of being read whole (1 MiB): with every
+    /// core busy that keeps about half a MiB per upload in memory instead of two. 0 streams
+    /// every chunk. Default: two per core.
+    pub stream_chunks_from: usize,
+}
+
+/// Two chunks per core: every core hashing one, one queued behind each.
+pub fn default_stream_chunks_from() -> usize {
+    2 * std::thread::available_parallelism().map_or(2, |n| n.get())
 }
 
 impl Default for Limits {
@@ -46,6 +56,7 @@ impl Default for Limits {
             write_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(10),
             keepalive: Duration::from_secs(60),
+            stream_chunks_from: default_stream_chunks_from(),
         }
     }
 }

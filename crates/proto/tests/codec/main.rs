@@ -5,7 +5,7 @@
 mod encode;
 mod roundtrip;
 
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 use ferry_proto::{
     Frame, FrameCodec, FrameError, FrameLimits, Header, MAX_HEADER_LEN, MAX_PAYLOAD_LEN,
     encode_frame, encode_head,
@@ -229,4 +229,50 @@ fn malformed_headers_are_rejected() {
     for (what, bytes) in cases {
         assert_eq!(decode_err(&bytes).code(), "malformed_frame", "{what}");
     }
+}
+
+#[test]
+fn a_header_decoded_alone_leaves_its_payload_and_the_next_frame_in_the_buffer() {
+    let mut codec = FrameCodec::default();
+    let mut buf = BytesMut::from(&raw(r#"{"op":"w","len":3}"#, b"abc")[..]);
+    buf.extend_from_slice(&raw(r#"{"op":"x"}"#, b""));
+    assert!(codec.at_head());
+    let (h, n) = codec.decode_header(&mut buf).unwrap().unwrap();
+    assert_eq!((h, n), (header(json!({"op": "w"})), 3));
+    assert!(buf.starts_with(b"abc"), "the payload is the caller's");
+    buf.advance(3);
+    let next = codec.decode(&mut buf).unwrap().unwrap();
+    assert_eq!(next.header, header(json!({"op": "x"})));
+    assert!(buf.is_empty());
+}
+
+#[test]
+fn a_header_decoded_alone_can_hand_its_payload_back_to_the_decoder() {
+    let mut codec = FrameCodec::default();
+    let bytes = raw(r#"{"op":"w","len":3}"#, b"abc");
+    let mut buf = BytesMut::from(&bytes[..bytes.len() - 1]);
+    assert_eq!(codec.decode_header(&mut buf).unwrap().unwrap().1, 3);
+    codec.expect_payload(header(json!({"op": "w"})), 3);
+    assert!(!codec.at_head());
+    assert!(
+        codec.decode(&mut buf).unwrap().is_none(),
+        "one byte missing"
+    );
+    buf.extend_from_slice(b"c");
+    let frame = codec.decode(&mut buf).unwrap().unwrap();
+    assert_eq!(frame.payload.as_ref(), b"abc");
+    assert!(codec.at_head());
+}
+
+#[test]
+fn a_header_alone_still_refuses_a_payload_over_the_limit() {
+    let mut codec = FrameCodec::new(FrameLimits {
+        max_header: 1024,
+        max_payload: 2,
+    });
+    let mut buf = BytesMut::from(&raw(r#"{"op":"w","len":3}"#, b"abc")[..]);
+    assert!(matches!(
+        codec.decode_header(&mut buf),
+        Err(FrameError::PayloadTooLarge { len: 3, max: 2 })
+    ));
 }

@@ -14,7 +14,7 @@
 pub mod download;
 pub mod exec;
 mod files;
-mod upload;
+pub(crate) mod upload;
 
 use bytes::Bytes;
 use ferry_core::{Error, Session};

@@ -5,8 +5,9 @@
 //! API touches the door here and nowhere else.
 
 use bytes::Bytes;
-use ferry_core::{Error, Session};
+use ferry_core::{AppendOptions, ChunkDigest, Commit, Error, Session};
 use ferry_proto::{EmptyReply, EntryReply, Frame, OffsetReply, UploadReply, UploadsReply};
+use tokio::io::AsyncRead;
 
 use crate::reply;
 
@@ -48,6 +49,31 @@ pub async fn write(
         .upload_write_chunk(id, offset, payload, Some(crc32c))
         .await?;
     Ok(reply::ok(&OffsetReply { offset }))
+}
+
+/// `upload_write` with the payload read from `body` as it arrives, `block` bytes at a time:
+/// the same checks and answer as [`write`], `len` bytes refused whole when they would pass
+/// the declared size.
+pub async fn write_streamed<R: AsyncRead + Unpin>(
+    session: &mut Session,
+    id: &str,
+    offset: u64,
+    crc32c: u32,
+    len: usize,
+    block: usize,
+    body: R,
+) -> Result<Frame, Error> {
+    let opts = AppendOptions {
+        offset: Some(offset),
+        len: Some(len as u64),
+        chunk: Some(ChunkDigest::Crc32c(crc32c)),
+        commit: Commit::Later,
+        block: Some(block),
+    };
+    let state = session.append(id, body, opts).await?;
+    Ok(reply::ok(&OffsetReply {
+        offset: state.info.offset,
+    }))
 }
 
 /// `upload_finish`: verifies the MD5 and commits the file.

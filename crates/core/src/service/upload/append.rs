@@ -48,6 +48,10 @@ pub struct AppendOptions {
     pub chunk: Option<ChunkDigest>,
     /// Whether this call commits.
     pub commit: Commit,
+    /// Bytes taken from the reader at a time (default and most [`BLOCK`], 1 MiB). An upload
+    /// holds about two blocks while it is written (one written and hashed, the next being
+    /// received), so a door serving many uploads at once can ask for smaller ones.
+    pub block: Option<usize>,
 }
 
 impl Session {
@@ -59,7 +63,8 @@ impl Session {
         body: R,
         opts: AppendOptions,
     ) -> Result<UploadState> {
-        self.append_from(id, Reader(body), opts).await
+        let block = opts.block.unwrap_or(BLOCK).clamp(1, BLOCK);
+        self.append_from(id, Reader { body, block }, opts).await
     }
 
     /// The append loop over any source of blocks.
@@ -220,6 +225,7 @@ impl Session {
             len: Some(data.len() as u64),
             chunk: crc32c.map(ChunkDigest::Crc32c),
             commit: Commit::Later,
+            block: None,
         };
         // Handed over as one block, not copied through a reader: a TCP chunk is written
         // from the frame's own buffer.
@@ -252,13 +258,16 @@ trait Blocks {
     async fn next_block(&mut self) -> (Bytes, Result<bool>);
 }
 
-/// Any reader (an HTTP body, a file), read in blocks of [`BLOCK`].
-struct Reader<R>(R);
+/// Any reader (an HTTP body, a TCP payload, a file), read in blocks of `block` bytes.
+struct Reader<R> {
+    body: R,
+    block: usize,
+}
 
 impl<R: AsyncRead + Unpin> Blocks for Reader<R> {
     async fn next_block(&mut self) -> (Bytes, Result<bool>) {
-        let mut buf = BytesMut::with_capacity(BLOCK);
-        let more = read_block(&mut self.0, &mut buf).await;
+        let mut buf = BytesMut::with_capacity(self.block);
+        let more = read_block(&mut self.body, &mut buf).await;
         (buf.freeze(), more)
     }
 }

@@ -67,6 +67,7 @@ pub async fn append_body(
         len: content_length(headers)?,
         chunk,
         commit,
+        block: None,
     };
     match session.append(id, reader, opts).await {
         Ok(s) => Ok(s),
