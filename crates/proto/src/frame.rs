@@ -1,4 +1,6 @@
 //! The frame codec: length-prefixed JSON header plus an optional bounded payload.
+//! (Just over 300 lines: the decoder, the header-only decode for streamed payloads and the
+//! encoder share one state machine and one set of limits, and read best together.)
 //!
 //! ```text
 //!  0               4                      4 + H                 4 + H + P

@@ -15,13 +15,15 @@
 use std::time::Duration;
 
 use bytes::{Buf, BytesMut};
-use ferry_proto::{Frame, FrameCodec, FrameError, Header, encode_head};
+use ferry_proto::{Frame, FrameCodec, FrameError, encode_head};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::time::{Instant, timeout};
+use tokio::time::timeout;
 use tokio_util::codec::{Decoder, Encoder};
 
-use crate::payload::Payload;
+mod incoming;
+
+pub use incoming::{Incoming, ReadAs, Tag};
 
 /// Payloads from this size on are written from their own buffer (see [`Connection::send`]).
 const DIRECT_PAYLOAD: usize = 64 * 1024;
@@ -42,45 +44,6 @@ pub enum ReadError {
     /// The bytes are not a valid frame; the stream is out of step.
     #[error(transparent)]
     Frame(FrameError),
-}
-
-/// Something a door attaches to a frame when it sees the frame's header (a count of work in
-/// progress, say): handed back with the frame, or dropped with the connection if the frame
-/// never completes, so whatever it counts is never left counted.
-pub struct Tag(pub Box<dyn std::any::Any + Send>);
-
-impl std::fmt::Debug for Tag {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Tag")
-    }
-}
-
-/// How a door wants a frame read, decided from its header and payload length.
-#[derive(Debug, Default)]
-pub struct ReadAs {
-    /// Leave the payload on the connection, for [`Connection::payload`].
-    pub streamed: bool,
-    /// Returned with the frame (see [`Tag`]).
-    pub tag: Option<Tag>,
-}
-
-/// What [`Connection::read_incoming`] read: a whole frame, or a header whose payload is left
-/// on the connection to be read through [`Connection::payload`].
-#[derive(Debug)]
-pub enum Incoming {
-    /// A frame with its payload in memory.
-    Frame(Frame, Option<Tag>),
-    /// A header; `len` payload bytes follow it.
-    Streamed {
-        /// The frame's header.
-        header: Header,
-        /// Its payload's length.
-        len: usize,
-        /// When the payload must have arrived (the frame deadline, from the frame's start).
-        deadline: Instant,
-        /// What the door attached to it.
-        tag: Option<Tag>,
-    },
 }
 
 /// A framed stream with deadlines; a TCP socket unless said otherwise.
@@ -129,74 +92,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
             Err(_) => Err(ReadError::FrameTimeout),
             Ok(r) => r.map_err(ReadError::Frame),
         }
-    }
-
-    /// The next frame, or only its header when `stream(header, len)` says its payload is to
-    /// be read through [`payload`](Self::payload) (which must follow before the next read).
-    /// Deadlines, cancel-safety and errors as [`read_frame`](Self::read_frame).
-    pub async fn read_incoming(
-        &mut self,
-        idle: Duration,
-        classify: impl Fn(&Header, usize) -> ReadAs,
-    ) -> Result<Option<Incoming>, ReadError> {
-        if self.read.is_empty() {
-            match timeout(idle, self.fill()).await {
-                Err(_) => return Err(ReadError::Idle),
-                Ok(Err(e)) => return Err(ReadError::Frame(e.into())),
-                Ok(Ok(0)) => {
-                    return self
-                        .at_eof()
-                        .map(|f| f.map(|f| Incoming::Frame(f, None)))
-                        .map_err(ReadError::Frame);
-                }
-                Ok(Ok(_)) => {}
-            }
-        }
-        let deadline = Instant::now() + self.frame_timeout;
-        match tokio::time::timeout_at(deadline, self.complete_incoming(classify, deadline)).await {
-            Err(_) => Err(ReadError::FrameTimeout),
-            Ok(r) => r.map_err(ReadError::Frame),
-        }
-    }
-
-    async fn complete_incoming(
-        &mut self,
-        classify: impl Fn(&Header, usize) -> ReadAs,
-        deadline: Instant,
-    ) -> Result<Option<Incoming>, FrameError> {
-        loop {
-            if self.codec.at_head()
-                && let Some((header, len)) = self.codec.decode_header(&mut self.read)?
-            {
-                let how = classify(&header, len);
-                if how.streamed {
-                    return Ok(Some(Incoming::Streamed {
-                        header,
-                        len,
-                        deadline,
-                        tag: how.tag,
-                    }));
-                }
-                // Kept here until the frame is whole: a read cancelled meanwhile resumes it.
-                self.tag = how.tag;
-                self.codec.expect_payload(header, len);
-            }
-            if !self.codec.at_head()
-                && let Some(frame) = self.codec.decode(&mut self.read)?
-            {
-                self.let_go_of(&frame);
-                return Ok(Some(Incoming::Frame(frame, self.tag.take())));
-            }
-            if self.fill().await? == 0 {
-                return Ok(self.at_eof()?.map(|f| Incoming::Frame(f, self.tag.take())));
-            }
-        }
-    }
-
-    /// The payload of the frame [`read_incoming`](Self::read_incoming) left streamed: `len`
-    /// bytes by `deadline`. It must be read or [finished](Payload::finish) before the next frame.
-    pub fn payload(&mut self, len: usize, deadline: Instant) -> Payload<'_, S> {
-        Payload::new(&mut self.read, &mut self.stream, len, deadline)
     }
 
     /// Decodes from the buffer, reading more until a frame is whole or the stream ends.
@@ -300,124 +195,4 @@ async fn within(
 }
 
 #[cfg(test)]
-mod tests {
-    use bytes::Bytes;
-    use ferry_proto::encode_frame;
-    use serde_json::json;
-    use tokio::io::{AsyncWriteExt, DuplexStream, duplex};
-
-    use super::*;
-
-    const SHORT: Duration = Duration::from_millis(100);
-    const LONG: Duration = Duration::from_secs(5);
-
-    /// A connection over an in-memory stream (not a socket), and the peer's end.
-    fn pair() -> (Connection<DuplexStream>, DuplexStream) {
-        let (ours, theirs) = duplex(4 * 1024 * 1024);
-        (Connection::new(ours, SHORT, LONG), theirs)
-    }
-
-    fn frame(op: &str, payload: &[u8]) -> Frame {
-        let serde_json::Value::Object(header) = json!({ "op": op }) else {
-            unreachable!()
-        };
-        Frame::with_payload(header, Bytes::copy_from_slice(payload))
-    }
-
-    fn bytes_of(frames: &[Frame]) -> Vec<u8> {
-        let mut out = BytesMut::new();
-        for f in frames {
-            encode_frame(&f.header, &f.payload, &mut out).unwrap();
-        }
-        out.to_vec()
-    }
-
-    #[tokio::test]
-    async fn frames_that_arrive_in_one_read_are_all_decoded_without_waiting_for_more() {
-        let (mut conn, mut peer) = pair();
-        let frames = [frame("a", b"xyz"), frame("b", b"")];
-        peer.write_all(&bytes_of(&frames)).await.unwrap();
-        assert_eq!(conn.read_frame(LONG).await.unwrap().unwrap(), frames[0]);
-        assert!(conn.has_buffered_input());
-        assert_eq!(conn.read_frame(LONG).await.unwrap().unwrap(), frames[1]);
-        assert!(!conn.has_buffered_input());
-    }
-
-    #[tokio::test]
-    async fn a_streamed_payload_is_read_through_the_connection_and_the_next_frame_follows() {
-        let (mut conn, mut peer) = pair();
-        let frames = [frame("big", &[5u8; 100_000]), frame("small", b"ab")];
-        peer.write_all(&bytes_of(&frames)).await.unwrap();
-        let streamed = |_: &Header, len: usize| ReadAs {
-            streamed: len > 10,
-            tag: None,
-        };
-        let Some(Incoming::Streamed {
-            header,
-            len,
-            deadline,
-            ..
-        }) = conn.read_incoming(LONG, streamed).await.unwrap()
-        else {
-            panic!("the big frame is streamed");
-        };
-        assert_eq!((header, len), (frames[0].header.clone(), 100_000));
-        let mut payload = conn.payload(len, deadline);
-        let mut got = vec![0u8; 1000];
-        tokio::io::AsyncReadExt::read_exact(&mut payload, &mut got)
-            .await
-            .unwrap();
-        assert!(got.iter().all(|&b| b == 5));
-        payload.finish().await.unwrap();
-        match conn.read_incoming(LONG, streamed).await.unwrap() {
-            Some(Incoming::Frame(f, _)) => assert_eq!(f, frames[1]),
-            other => panic!("the small frame whole, got {other:?}"),
-        }
-    }
-
-    #[tokio::test]
-    async fn silence_is_an_idle_timeout_and_a_started_frame_a_frame_timeout() {
-        let (mut conn, mut peer) = pair();
-        assert!(matches!(conn.read_frame(SHORT).await, Err(ReadError::Idle)));
-        peer.write_all(&[0, 0]).await.unwrap();
-        let started = tokio::time::Instant::now();
-        assert!(matches!(
-            conn.read_frame(LONG).await,
-            Err(ReadError::FrameTimeout)
-        ));
-        assert!(
-            started.elapsed() < LONG,
-            "the frame deadline, not the idle one"
-        );
-    }
-
-    #[tokio::test]
-    async fn a_close_between_frames_is_clean_and_one_inside_a_frame_is_an_error() {
-        let (mut conn, peer) = pair();
-        drop(peer);
-        assert!(matches!(conn.read_frame(LONG).await, Ok(None)));
-
-        let (mut conn, mut peer) = pair();
-        let whole = bytes_of(&[frame("a", b"payload")]);
-        peer.write_all(&whole[..whole.len() - 2]).await.unwrap();
-        drop(peer);
-        assert!(matches!(
-            conn.read_frame(LONG).await,
-            Err(ReadError::Frame(FrameError::Io(_)))
-        ));
-    }
-
-    #[tokio::test]
-    async fn small_queued_and_big_direct_frames_reach_the_peer_in_order() {
-        let (mut conn, theirs) = pair();
-        let big = vec![7u8; DIRECT_PAYLOAD * 2];
-        let sent = [frame("ack", b"1"), frame("ack", b"2"), frame("data", &big)];
-        conn.feed(sent[0].clone()).await.unwrap();
-        conn.feed(sent[1].clone()).await.unwrap();
-        conn.send(sent[2].clone()).await.unwrap();
-        let mut peer = Connection::new(theirs, LONG, LONG);
-        for want in &sent {
-            assert_eq!(peer.read_frame(LONG).await.unwrap().as_ref(), Some(want));
-        }
-    }
-}
+mod tests;
