@@ -42,16 +42,22 @@ fn offset_of(r: &mut Raw, id: &str) -> u64 {
     h["upload"]["offset"].as_u64().unwrap()
 }
 
-#[test]
-fn streamed_chunks_get_the_same_answers_and_refusals_leave_the_connection_in_step() {
+/// A server that streams every chunk, a logged-in client, and an upload of `path` (two
+/// chunks, `a` and `b`) whose first chunk `a` is written: `(server, client, id, a, b)`.
+fn one_chunk_in(path: &str, seed: u8) -> (Server, Raw, String, Vec<u8>, Vec<u8>) {
     let server = Server::start(&["--stream-chunks-from", "0"]);
     let mut r = Raw::logged_in(server.addr);
-    let (a, b) = (chunk(1), chunk(2));
-    let id = create(&mut r, "f.bin", 2 * CHUNK);
-    let crc = crc32c::crc32c;
-
-    let h = write(&mut r, &id, 0, crc(&a), &a);
+    let (a, b) = (chunk(seed), chunk(seed + 1));
+    let id = create(&mut r, path, 2 * CHUNK);
+    let h = write(&mut r, &id, 0, crc32c::crc32c(&a), &a);
     assert_eq!(h["offset"], CHUNK as u64, "{h:?}");
+    (server, r, id, a, b)
+}
+
+#[test]
+fn streamed_chunks_get_the_same_answers_and_refusals_leave_the_connection_in_step() {
+    let (server, mut r, id, a, b) = one_chunk_in("f.bin", 1);
+    let crc = crc32c::crc32c;
 
     // Each refusal comes before or after the whole payload was read: either way the next
     // request on the same connection is answered in order.
@@ -86,12 +92,8 @@ fn streamed_chunks_get_the_same_answers_and_refusals_leave_the_connection_in_ste
 
 #[test]
 fn a_streamed_chunk_cut_short_keeps_nothing_and_the_upload_goes_on() {
-    let server = Server::start(&["--stream-chunks-from", "0"]);
-    let mut r = Raw::logged_in(server.addr);
-    let (a, b) = (chunk(3), chunk(4));
-    let id = create(&mut r, "g.bin", 2 * CHUNK);
+    let (server, mut r, id, a, b) = one_chunk_in("g.bin", 3);
     let crc = crc32c::crc32c;
-    assert_eq!(write(&mut r, &id, 0, crc(&a), &a)["offset"], CHUNK as u64);
 
     // The header and half the payload, then the client is gone.
     let mut cut = Raw::logged_in(server.addr);

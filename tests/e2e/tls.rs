@@ -1,5 +1,6 @@
 //! TLS on both doors: the real binary with certificates from a test CA made here, the real CLI
 //! and the client library over TLS, and the failures a client must see as `tls_error`.
+//! (Over 300 lines: every case shares the test CA and the server helpers at the top.)
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
