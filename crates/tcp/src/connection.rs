@@ -80,31 +80,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
     /// Cancel-safe: every byte read is kept in the connection's buffer, so a `select!` that
     /// drops this future loses nothing (the next call gives a started frame a fresh deadline).
     pub async fn read_frame(&mut self, idle: Duration) -> Result<Option<Frame>, ReadError> {
-        if self.read.is_empty() {
-            match timeout(idle, self.fill()).await {
-                Err(_) => return Err(ReadError::Idle),
-                Ok(Err(e)) => return Err(ReadError::Frame(e.into())),
-                Ok(Ok(0)) => return self.at_eof().map_err(ReadError::Frame),
-                Ok(Ok(_)) => {}
-            }
-        }
-        match timeout(self.frame_timeout, self.complete_frame()).await {
-            Err(_) => Err(ReadError::FrameTimeout),
-            Ok(r) => r.map_err(ReadError::Frame),
-        }
-    }
-
-    /// Decodes from the buffer, reading more until a frame is whole or the stream ends.
-    async fn complete_frame(&mut self) -> Result<Option<Frame>, FrameError> {
-        loop {
-            if let Some(frame) = self.codec.decode(&mut self.read)? {
-                self.let_go_of(&frame);
-                return Ok(Some(frame));
-            }
-            if self.fill().await? == 0 {
-                return self.at_eof();
-            }
-        }
+        let whole = self.read_incoming(idle, |_, _| ReadAs::default()).await?;
+        Ok(whole.map(|incoming| match incoming {
+            Incoming::Frame(frame, _) => frame,
+            Incoming::Streamed { .. } => unreachable!("read_frame streams nothing"),
+        }))
     }
 
     /// After a frame with a big payload: the bytes after it move to a fresh small buffer, so
