@@ -37,6 +37,7 @@ use rustix::fs::RenameFlags;
 use ferry_core::md5hex::Md5Digest;
 use ferry_core::model::{Entry, EntryKind};
 use ferry_core::path::HomePath;
+use ferry_core::store::{ListPage, Listed, UploadRecord};
 use ferry_core::upload_id::UploadId;
 use ferry_core::username::Username;
 use ferry_core::{Error, Result};
@@ -271,13 +272,8 @@ impl Disk {
         self.entry(&self.home(user)?, path, true)
     }
 
-    pub(crate) fn list(
-        &self,
-        user: &Username,
-        dir: &HomePath,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<(Vec<Entry>, bool)> {
+    pub(crate) fn list(&self, user: &Username, dir: &HomePath, page: &ListPage) -> Result<Listed> {
+        let (after, limit) = (page.after.as_deref(), page.limit);
         let home = self.home(user)?;
         if self.entry(&home, dir, true)?.kind != EntryKind::Dir {
             return Err(Error::NotADirectory(dir.to_string()));
@@ -335,7 +331,7 @@ impl Disk {
             }
         }
         let more = rest.next().is_some();
-        Ok((out, more))
+        Ok(Listed { entries: out, more })
     }
 
     pub(crate) fn mkdir(&self, user: &Username, path: &HomePath, parents: bool) -> Result<Entry> {
@@ -487,14 +483,15 @@ impl Disk {
         }
     }
 
-    pub(crate) fn commit(
-        &self,
-        id: &UploadId,
-        user: &Username,
-        path: &HomePath,
-        overwrite: bool,
-        md5: &Md5Digest,
-    ) -> Result<(Entry, u64)> {
+    pub(crate) fn commit(&self, upload: &UploadRecord, md5: &Md5Digest) -> Result<(Entry, u64)> {
+        let UploadRecord {
+            id,
+            user,
+            path,
+            overwrite,
+            ..
+        } = upload;
+        let overwrite = *overwrite;
         let home = self.home(user)?;
         let (dir, name) = parent_of(&home, path)?;
         let name = name.as_str();

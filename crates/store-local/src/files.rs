@@ -11,7 +11,7 @@ use bytes::{Bytes, BytesMut};
 use ferry_core::md5hex::Md5Digest;
 use ferry_core::model::Entry;
 use ferry_core::path::HomePath;
-use ferry_core::store::{FileRead, FileStore, OpenedFile};
+use ferry_core::store::{FileRead, FileStore, ListPage, Listed, OpenedFile};
 use ferry_core::username::Username;
 use ferry_core::{Error, Result};
 
@@ -103,16 +103,9 @@ impl FileStore for LocalBlobStore {
         self.disk.stat(user, path)
     }
 
-    async fn list(
-        &self,
-        user: &Username,
-        dir: &HomePath,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<(Vec<Entry>, bool)> {
-        let (user, dir, after) = (user.clone(), dir.clone(), after.map(str::to_owned));
-        self.run(move |d| d.list(&user, &dir, after.as_deref(), limit))
-            .await
+    async fn list(&self, user: &Username, dir: &HomePath, page: ListPage) -> Result<Listed> {
+        let (user, dir) = (user.clone(), dir.clone());
+        self.run(move |d| d.list(&user, &dir, &page)).await
     }
 
     async fn mkdir(&self, user: &Username, path: &HomePath, parents: bool) -> Result<Entry> {

@@ -23,7 +23,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use ferry_core::store::{Account, Lease, Ledger, MetaStore, TokenRecord, UploadRecord};
+use ferry_core::store::{
+    Account, Lease, Ledger, MetaStore, QuotaCommit, TokenRecord, UploadRecord,
+};
 
 use crate::cache::RecordCache;
 use crate::records::{
@@ -258,19 +260,12 @@ impl MetaStore for LocalMetaStore {
         self.volatile().quota_release(user, bytes)
     }
 
-    async fn quota_begin_commit(
-        &self,
-        user: &Username,
-        size: u64,
-        replaced: u64,
-        limit: Option<u64>,
-    ) -> Result<()> {
-        self.volatile()
-            .quota_begin_commit(user, size, replaced, limit)
+    async fn quota_begin_commit(&self, c: &QuotaCommit, limit: Option<u64>) -> Result<()> {
+        self.volatile().quota_begin_commit(c, limit)
     }
 
-    async fn quota_abort_commit(&self, user: &Username, size: u64, replaced: u64) -> Result<()> {
-        self.volatile().quota_abort_commit(user, size, replaced)
+    async fn quota_abort_commit(&self, c: &QuotaCommit) -> Result<()> {
+        self.volatile().quota_abort_commit(c)
     }
 
     async fn quota_begin_free(&self, user: &Username) -> Result<()> {

@@ -15,10 +15,8 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use ferry_core::md5hex::Md5Digest;
 use ferry_core::model::Entry;
-use ferry_core::path::HomePath;
-use ferry_core::store::{StagingHandle, UploadStore};
+use ferry_core::store::{StagingHandle, UploadRecord, UploadStore};
 use ferry_core::upload_id::UploadId;
-use ferry_core::username::Username;
 use ferry_core::{Error, Result};
 use rustix::fs::Advice;
 
@@ -150,17 +148,9 @@ impl UploadStore for LocalBlobStore {
             .await
     }
 
-    async fn commit(
-        &self,
-        id: &UploadId,
-        user: &Username,
-        path: &HomePath,
-        overwrite: bool,
-        md5: &Md5Digest,
-    ) -> Result<(Entry, u64)> {
-        let (id, user, path, md5) = (*id, user.clone(), path.clone(), *md5);
-        self.run(move |d| d.commit(&id, &user, &path, overwrite, &md5))
-            .await
+    async fn commit(&self, upload: &UploadRecord, md5: &Md5Digest) -> Result<(Entry, u64)> {
+        let (upload, md5) = (upload.clone(), *md5);
+        self.run(move |d| d.commit(&upload, &md5)).await
     }
 
     async fn discard(&self, id: &UploadId) -> Result<()> {

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use ferry_core::store::{Lease, Ledger};
+use ferry_core::store::{Lease, Ledger, QuotaCommit};
 use ferry_core::upload_id::UploadId;
 use ferry_core::username::Username;
 use ferry_core::{Error, Result};
@@ -132,14 +132,9 @@ impl Volatile {
         })
     }
 
-    pub(crate) fn quota_begin_commit(
-        &mut self,
-        user: &Username,
-        size: u64,
-        replaced: u64,
-        limit: Option<u64>,
-    ) -> Result<()> {
-        self.ledger(user, |l| {
+    pub(crate) fn quota_begin_commit(&mut self, c: &QuotaCommit, limit: Option<u64>) -> Result<()> {
+        let (size, replaced) = (c.size, c.replaced);
+        self.ledger(&c.user, |l| {
             let used_after = l.used.saturating_add(size).saturating_sub(replaced);
             if let Some(limit) = limit
                 && used_after > limit
@@ -157,13 +152,9 @@ impl Volatile {
         })
     }
 
-    pub(crate) fn quota_abort_commit(
-        &mut self,
-        user: &Username,
-        size: u64,
-        replaced: u64,
-    ) -> Result<()> {
-        self.ledger(user, |l| {
+    pub(crate) fn quota_abort_commit(&mut self, c: &QuotaCommit) -> Result<()> {
+        let (size, replaced) = (c.size, c.replaced);
+        self.ledger(&c.user, |l| {
             l.reserved = l.reserved.saturating_add(size);
             l.used = l.used.saturating_add(replaced).saturating_sub(size);
             l.pending = l.pending.saturating_sub(1);

@@ -8,7 +8,7 @@ use super::Ferry;
 use super::upload::Slot;
 use crate::model::{Entry, EntryKind, Listing, QuotaInfo};
 use crate::path::HomePath;
-use crate::store::Account;
+use crate::store::{Account, ListPage, Listed};
 use crate::upload_id::UploadId;
 use crate::username::Username;
 use crate::{Error, Result};
@@ -121,10 +121,8 @@ impl Session {
         let inner = &self.ferry.inner;
         let max = inner.config.list_page_max;
         let limit = limit.map_or(max, |l| (l as usize).clamp(1, max));
-        let (entries, more) = inner
-            .files
-            .list(&self.user, &path, after.as_deref(), limit)
-            .await?;
+        let page = ListPage { after, limit };
+        let Listed { entries, more } = inner.files.list(&self.user, &path, page).await?;
         let next = if more {
             entries.last().map(|e| e.name.clone())
         } else {

@@ -10,7 +10,9 @@ use std::time::Duration;
 use bytes::Bytes;
 use md5::{Digest, Md5};
 
-use super::{Account, FileStore, MetaStore, UploadRecord, UploadStore};
+use super::{
+    Account, FileStore, ListPage, Listed, MetaStore, QuotaCommit, UploadRecord, UploadStore,
+};
 use crate::auth::credentials::ScramCredentials;
 use crate::exec::ExecPolicy;
 use crate::md5hex::Md5Digest;
@@ -142,6 +144,15 @@ pub async fn meta_leases(meta: Arc<dyn MetaStore>) {
     meta.remove_upload(&r.id).await.expect("remove");
 }
 
+/// A commit of `size` bytes that replaces nothing.
+fn commit(user: &Username, size: u64) -> QuotaCommit {
+    QuotaCommit {
+        user: user.clone(),
+        size,
+        replaced: 0,
+    }
+}
+
 /// Quota ledgers: reservations never pass the limit, commits move reserved to used only under
 /// the limit, and a resync is dropped when anything changed or is pending.
 pub async fn meta_quota(meta: Arc<dyn MetaStore>) {
@@ -161,7 +172,7 @@ pub async fn meta_quota(meta: Arc<dyn MetaStore>) {
         .expect("exactly fits");
     meta.quota_release(&u, 100).await.expect("release");
     let before = meta.quota_get(&u).await.expect("get").expect("exists");
-    meta.quota_begin_commit(&u, 800, 0, Some(1000))
+    meta.quota_begin_commit(&commit(&u, 800), Some(1000))
         .await
         .expect("commit fits");
     let pending = meta.quota_get(&u).await.expect("get").expect("exists");
@@ -185,14 +196,16 @@ pub async fn meta_quota(meta: Arc<dyn MetaStore>) {
     assert_eq!(stale.used, 900, "a resync from before a change is dropped");
     meta.quota_reserve(&u, 50, Some(1000)).await.expect("fits");
     let lowered = meta
-        .quota_begin_commit(&u, 50, 0, Some(920))
+        .quota_begin_commit(&commit(&u, 50), Some(920))
         .await
         .expect_err("lowered limit");
     assert_eq!(lowered.code(), "quota_exceeded");
-    meta.quota_begin_commit(&u, 50, 0, Some(1000))
+    meta.quota_begin_commit(&commit(&u, 50), Some(1000))
         .await
         .expect("fits");
-    meta.quota_abort_commit(&u, 50, 0).await.expect("abort");
+    meta.quota_abort_commit(&commit(&u, 50))
+        .await
+        .expect("abort");
     let aborted = meta.quota_get(&u).await.expect("get").expect("exists");
     assert_eq!(
         (aborted.used, aborted.reserved, aborted.pending),
@@ -218,7 +231,12 @@ fn md5_of(data: &[u8]) -> Md5Digest {
 pub async fn upload_bytes(uploads: Arc<dyn UploadStore>, files: Arc<dyn FileStore>) {
     let owner = user("conf-bytes");
     files.create_home(&owner).await.expect("home");
-    let id = UploadId::random().expect("id");
+    let path = HomePath::resolve(&HomePath::root(), "/conf.txt").expect("path");
+    let first = UploadRecord {
+        path: path.clone(),
+        ..record("conf-bytes", 11)
+    };
+    let id = first.id;
     drop(uploads.create(&id).await.expect("create"));
     let missing = UploadId::random().expect("id");
     assert_eq!(
@@ -246,33 +264,36 @@ pub async fn upload_bytes(uploads: Arc<dyn UploadStore>, files: Arc<dyn FileStor
     drop(again);
     let range = uploads.read_range(&id, 3, 100).await.expect("range");
     assert_eq!(&range[..], b"lo world");
-    let path = HomePath::resolve(&HomePath::root(), "/conf.txt").expect("path");
     let (entry, replaced) = uploads
-        .commit(&id, &owner, &path, false, &md5_of(b"hello world"))
+        .commit(&first, &md5_of(b"hello world"))
         .await
         .expect("commit");
     assert_eq!((entry.size, replaced, entry.kind), (11, 0, EntryKind::File));
     assert_eq!(entry.md5, Some(md5_of(b"hello world")));
-    let second = UploadId::random().expect("id");
-    drop(uploads.create(&second).await.expect("create"));
-    let mut h = uploads.open(&second).await.expect("open");
+    let mut second = UploadRecord {
+        path: path.clone(),
+        ..record("conf-bytes", 5)
+    };
+    drop(uploads.create(&second.id).await.expect("create"));
+    let mut h = uploads.open(&second.id).await.expect("open");
     h.append(Bytes::from_static(b"other"))
         .await
         .expect("append");
     h.accept().await.expect("accept");
     drop(h);
     let taken = uploads
-        .commit(&second, &owner, &path, false, &md5_of(b"other"))
+        .commit(&second, &md5_of(b"other"))
         .await
         .expect_err("never replaces without overwrite");
     assert_eq!(taken.code(), "already_exists");
     assert_eq!(
-        uploads.len(&second).await.expect("still there"),
+        uploads.len(&second.id).await.expect("still there"),
         5,
         "a refused commit keeps the bytes"
     );
+    second.overwrite = true;
     let (_, replaced) = uploads
-        .commit(&second, &owner, &path, true, &md5_of(b"other"))
+        .commit(&second, &md5_of(b"other"))
         .await
         .expect("overwrite");
     assert_eq!(replaced, 11);
@@ -309,7 +330,11 @@ pub async fn file_tree(files: Arc<dyn FileStore>) {
         .await
         .expect_err("exists");
     assert_eq!(strict.code(), "already_exists");
-    let (entries, more) = files.list(&owner, &p("/a"), None, 10).await.expect("list");
+    let page = ListPage {
+        after: None,
+        limit: 10,
+    };
+    let Listed { entries, more } = files.list(&owner, &p("/a"), page).await.expect("list");
     assert_eq!((entries.len(), more), (1, false));
     assert_eq!(entries[0].kind, EntryKind::Dir);
     let moved = files

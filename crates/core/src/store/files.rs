@@ -34,6 +34,24 @@ pub struct OpenedFile {
     pub version: String,
 }
 
+/// Which page of a folder to list: the entries after `after` in name order, at most `limit`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListPage {
+    /// The last name of the previous page (`None`: from the start).
+    pub after: Option<String>,
+    /// The most entries to return.
+    pub limit: usize,
+}
+
+/// One page of a folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    /// Entries sorted by name.
+    pub entries: Vec<Entry>,
+    /// Whether more entries follow.
+    pub more: bool,
+}
+
 /// Homes, their files and folders, and remembered digests.
 #[async_trait]
 pub trait FileStore: Send + Sync + fmt::Debug {
@@ -48,16 +66,8 @@ pub trait FileStore: Send + Sync + fmt::Debug {
     async fn remove_home(&self, user: &Username) -> Result<()>;
     /// Metadata of an entry (symlinks followed while inside the home).
     async fn stat(&self, user: &Username, path: &HomePath) -> Result<Entry>;
-    /// One page of a folder (which must be a folder: `not_a_directory` otherwise): entries
-    /// sorted by name, those after `after`, at most `limit`; the second value is whether more
-    /// follow.
-    async fn list(
-        &self,
-        user: &Username,
-        dir: &HomePath,
-        after: Option<&str>,
-        limit: usize,
-    ) -> Result<(Vec<Entry>, bool)>;
+    /// One page of a folder (which must be a folder: `not_a_directory` otherwise).
+    async fn list(&self, user: &Username, dir: &HomePath, page: ListPage) -> Result<Listed>;
     /// Creates a folder (and its parents with `parents`; an existing folder is then fine).
     async fn mkdir(&self, user: &Username, path: &HomePath, parents: bool) -> Result<Entry>;
     /// Removes a file, or a folder with `recursive`; returns the file bytes freed.

@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use super::lease::Lease;
-use super::quota::Ledger;
+use super::quota::{Ledger, QuotaCommit};
 use crate::Result;
 use crate::auth::credentials::ScramCredentials;
 use crate::exec::ExecPolicy;
@@ -136,17 +136,11 @@ pub trait MetaStore: Send + Sync + fmt::Debug {
     ) -> Result<Ledger>;
     /// Gives a reservation back.
     async fn quota_release(&self, user: &Username, bytes: u64) -> Result<()>;
-    /// Turns a reservation of `size` into used bytes (less `replaced`), if the result fits
+    /// Turns a reservation of `c.size` into used bytes (less `c.replaced`), if the result fits
     /// under `limit`, and marks the change pending.
-    async fn quota_begin_commit(
-        &self,
-        user: &Username,
-        size: u64,
-        replaced: u64,
-        limit: Option<u64>,
-    ) -> Result<()>;
+    async fn quota_begin_commit(&self, c: &QuotaCommit, limit: Option<u64>) -> Result<()>;
     /// Undoes a [`quota_begin_commit`](Self::quota_begin_commit) whose rename failed.
-    async fn quota_abort_commit(&self, user: &Username, size: u64, replaced: u64) -> Result<()>;
+    async fn quota_abort_commit(&self, c: &QuotaCommit) -> Result<()>;
     /// Marks a delete or replacing move pending.
     async fn quota_begin_free(&self, user: &Username) -> Result<()>;
     /// Ends a pending change, subtracting `freed` bytes from used.

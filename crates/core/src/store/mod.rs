@@ -20,8 +20,8 @@ pub mod meta;
 pub mod quota;
 pub mod uploads;
 
-pub use files::{FileRead, FileStore, OpenedFile};
+pub use files::{FileRead, FileStore, ListPage, Listed, OpenedFile};
 pub use lease::Lease;
 pub use meta::{Account, MetaStore, TokenRecord, UploadRecord};
-pub use quota::Ledger;
+pub use quota::{Ledger, QuotaCommit};
 pub use uploads::{StagingHandle, UploadStore};

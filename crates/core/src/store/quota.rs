@@ -5,7 +5,7 @@
 //!
 //! The rules every implementation follows:
 //! - `reserve(n, limit)` succeeds only if `used + reserved + n <= limit`;
-//! - `begin_commit(size, replaced, limit)` moves a reservation to used in one step, only if
+//! - `begin_commit({size, replaced}, limit)` moves a reservation to used in one step, only if
 //!   `used + size - replaced <= limit`, and marks a change **pending** until `end_change`;
 //!   the engine renames the file into place in between, and `abort_commit` undoes it if the
 //!   rename fails. `begin_free` / `end_change(freed)` bracket a delete or a replacing move.
@@ -13,6 +13,8 @@
 //!   outside Ferry, e.g. by a command) only if no change is pending and none happened since
 //!   the snapshot at `generation` was taken: a walk that raced with a commit is dropped
 //!   instead of forgetting the committed file (the race that let used bytes pass the limit).
+
+use crate::username::Username;
 
 /// One user's figures.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -25,6 +27,19 @@ pub struct Ledger {
     pub pending: u32,
     /// Grows with every change of `used`.
     pub generation: u64,
+}
+
+/// What a commit changes in `user`'s ledger: `size` moves from reserved to used, and the
+/// `replaced` bytes of the file it overwrites leave used. The same value begins and, if the
+/// rename fails, aborts the change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuotaCommit {
+    /// Whose ledger.
+    pub user: Username,
+    /// The upload's size (reserved until now).
+    pub size: u64,
+    /// Bytes of the file the commit replaces (0 when it replaces nothing).
+    pub replaced: u64,
 }
 
 impl Ledger {

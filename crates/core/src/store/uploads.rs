@@ -13,12 +13,11 @@ use std::fmt;
 use async_trait::async_trait;
 use bytes::Bytes;
 
+use super::meta::UploadRecord;
 use crate::Result;
 use crate::md5hex::Md5Digest;
 use crate::model::Entry;
-use crate::path::HomePath;
 use crate::upload_id::UploadId;
-use crate::username::Username;
 
 /// An upload's bytes, open for appending.
 #[async_trait]
@@ -55,17 +54,10 @@ pub trait UploadStore: Send + Sync + fmt::Debug {
     async fn len(&self, id: &UploadId) -> Result<u64>;
     /// Up to `max` accepted bytes from `offset` (re-hashing after a restart).
     async fn read_range(&self, id: &UploadId, offset: u64, max: usize) -> Result<Bytes>;
-    /// Atomically moves a complete, synced upload to `path` in the user's home; without
-    /// `overwrite` an existing target is never replaced. Returns the entry and the bytes of
-    /// the file it replaced.
-    async fn commit(
-        &self,
-        id: &UploadId,
-        user: &Username,
-        path: &HomePath,
-        overwrite: bool,
-        md5: &Md5Digest,
-    ) -> Result<(Entry, u64)>;
+    /// Atomically moves a complete, synced upload to its record's `path` in its owner's home,
+    /// as a file whose MD5 is `md5`; without the record's `overwrite` an existing target is
+    /// never replaced. Returns the entry and the bytes of the file it replaced.
+    async fn commit(&self, upload: &UploadRecord, md5: &Md5Digest) -> Result<(Entry, u64)>;
     /// Deletes an upload's bytes (absent is fine).
     async fn discard(&self, id: &UploadId) -> Result<()>;
 }

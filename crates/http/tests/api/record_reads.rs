@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use axum::body::Body;
-use ferry_core::store::{Account, Lease, Ledger, MetaStore, TokenRecord, UploadRecord};
+use ferry_core::store::{
+    Account, Lease, Ledger, MetaStore, QuotaCommit, TokenRecord, UploadRecord,
+};
 use ferry_core::upload_id::UploadId;
 use ferry_core::username::Username;
 use ferry_core::{Config, Ferry, Result};
@@ -86,19 +88,11 @@ impl MetaStore for Counting {
     async fn quota_release(&self, user: &Username, bytes: u64) -> Result<()> {
         self.inner.quota_release(user, bytes).await
     }
-    async fn quota_begin_commit(
-        &self,
-        user: &Username,
-        size: u64,
-        replaced: u64,
-        limit: Option<u64>,
-    ) -> Result<()> {
-        self.inner
-            .quota_begin_commit(user, size, replaced, limit)
-            .await
+    async fn quota_begin_commit(&self, c: &QuotaCommit, limit: Option<u64>) -> Result<()> {
+        self.inner.quota_begin_commit(c, limit).await
     }
-    async fn quota_abort_commit(&self, user: &Username, size: u64, replaced: u64) -> Result<()> {
-        self.inner.quota_abort_commit(user, size, replaced).await
+    async fn quota_abort_commit(&self, c: &QuotaCommit) -> Result<()> {
+        self.inner.quota_abort_commit(c).await
     }
     async fn quota_begin_free(&self, user: &Username) -> Result<()> {
         self.inner.quota_begin_free(user).await

@@ -10,6 +10,7 @@ use super::registry::Slot;
 use crate::md5hex::Md5Digest;
 use crate::model::{Entry, EntryKind};
 use crate::service::Session;
+use crate::store::QuotaCommit;
 use crate::{Error, Result};
 
 impl Session {
@@ -74,23 +75,20 @@ impl Session {
             false => 0,
         };
         inner.ensure_ledger(&user).await?;
-        inner
-            .meta
-            .quota_begin_commit(&user, size, replaced, limit)
-            .await?;
+        let change = QuotaCommit {
+            user: user.clone(),
+            size,
+            replaced,
+        };
+        inner.meta.quota_begin_commit(&change, limit).await?;
         let committed = match w.sync().await {
-            Ok(()) => {
-                inner
-                    .uploads
-                    .commit(&slot.id, &user, &path, overwrite, &actual)
-                    .await
-            }
+            Ok(()) => inner.uploads.commit(&w.record, &actual).await,
             Err(e) => Err(e),
         };
         let (entry, actually_replaced) = match committed {
             Ok(c) => c,
             Err(e) => {
-                inner.meta.quota_abort_commit(&user, size, replaced).await?;
+                inner.meta.quota_abort_commit(&change).await?;
                 return Err(e);
             }
         };
