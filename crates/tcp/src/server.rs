@@ -56,19 +56,14 @@ pub async fn run_with_tls(
     let limits = Arc::new(limits);
     let unauthenticated = Arc::new(Semaphore::new(limits.max_unauthenticated));
     let token = shutdown.clone();
-    ferry_net::run(listener, shutdown, move |accepted: Accepted| {
-        let Accepted {
-            stream,
-            peer,
-            mut permit,
-        } = accepted;
-        let startup = permit.take_startup();
+    ferry_net::run(listener, shutdown, move |mut accepted: Accepted| {
+        let startup = accepted.permit.take_startup();
         // Taken here, in the accept loop, so the pool is checked in accept order.
         let pre_auth = unauthenticated.clone().try_acquire_owned();
         let (ferry, limits, shutdown, tls) =
             (ferry.clone(), limits.clone(), token.clone(), tls.clone());
         async move {
-            let _permit = permit;
+            let (stream, peer, _permit) = (accepted.stream, accepted.peer, accepted.permit);
             // Each branch is boxed on its own, so a plain connection is not allocated at the
             // size of a TLS one, and neither keeps room for the handshake once it is done.
             match tls {
