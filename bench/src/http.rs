@@ -18,7 +18,7 @@ use tokio::sync::mpsc;
 use tokio_util::io::ReaderStream;
 
 use crate::report::{REF_MD5, REF_TCP};
-use crate::server::{PASSWORD, USER};
+use crate::server::{PASSWORD, USER, Usage};
 use crate::{Ctx, data};
 
 /// The chunk size of the resumable upload.
@@ -90,19 +90,23 @@ pub fn check_entry(what: &str, entry: &Value, md5: &str) -> Result<()> {
     Ok(())
 }
 
-pub async fn run(ctx: &mut Ctx) -> Result<()> {
-    let (source, md5) = ctx.big_source().await?;
-    let size = ctx.plan.size;
-    let http = client()?;
-
-    // Whole-body PUT, streamed from the file.
+/// A whole-body `PUT` of `source` (the big size) to `/files{remote}` with `Content-MD5`,
+/// streamed from the file, and the entry the server answers checked: the server's usage while
+/// it ran.
+pub async fn timed_put(
+    ctx: &Ctx,
+    http: &reqwest::Client,
+    source: &Path,
+    remote: &str,
+    md5: &str,
+) -> Result<Usage> {
     let probe = ctx.server.probe()?;
-    let file = tokio::fs::File::open(&source).await?;
+    let file = tokio::fs::File::open(source).await?;
     let resp = http
-        .put(url(ctx, "/files/http-put.bin"))
+        .put(url(ctx, &format!("/files{remote}")))
         .basic_auth(USER, Some(PASSWORD))
-        .header(CONTENT_LENGTH, size)
-        .header("Content-MD5", content_md5(&md5)?)
+        .header(CONTENT_LENGTH, ctx.plan.size)
+        .header("Content-MD5", content_md5(md5)?)
         .body(reqwest::Body::wrap_stream(ReaderStream::with_capacity(
             file, READ_BUF,
         )))
@@ -111,8 +115,20 @@ pub async fn run(ctx: &mut Ctx) -> Result<()> {
     let status = resp.status();
     let entry: Value = resp.json().await?;
     let usage = probe.finish(&ctx.server)?;
-    ensure!(status.is_success(), "PUT answered {status}: {entry}");
-    check_entry("HTTP PUT", &entry, &md5)?;
+    ensure!(
+        status.is_success(),
+        "PUT {remote} answered {status}: {entry}"
+    );
+    check_entry(&format!("PUT {remote}"), &entry, md5)?;
+    Ok(usage)
+}
+
+pub async fn run(ctx: &mut Ctx) -> Result<()> {
+    let (source, md5) = ctx.big_source().await?;
+    let size = ctx.plan.size;
+    let http = client()?;
+
+    let usage = timed_put(ctx, &http, &source, "/http-put.bin", &md5).await?;
     data::verify_file(&ctx.server.home().join("http-put.bin"), size, &md5)?;
     let name = "HTTP PUT whole body";
     ctx.report.transfer(name, size, &usage, REF_MD5, 0.85);

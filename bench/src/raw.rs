@@ -3,10 +3,11 @@
 
 use anyhow::{Result, bail, ensure};
 use bytes::Bytes;
-use ferry_client::{GetOptions, NoProgress, PutOptions};
+use ferry_client::{Client, GetOptions, NoProgress, PutOptions};
 use ferry_proto::message::{Request, Status};
 
 use crate::report::{REF_MD5, REF_TCP};
+use crate::server::Usage;
 use crate::{Ctx, data, resume};
 
 const REMOTE: &str = "/raw-big.bin";
@@ -32,29 +33,43 @@ pub async fn run(ctx: &mut Ctx) -> Result<()> {
     ctx.report.transfer(name, size, &usage, REF_MD5, 0.90);
     door_upload(ctx, &source, &md5).await?;
 
-    let local = ctx.scratch.join("raw-download.bin");
+    let name = "raw download";
+    let usage = timed_get(ctx, &mut client, REMOTE, &md5, name).await?;
+    ctx.report.transfer(name, size, &usage, REF_TCP, 0.8);
+    door_download(ctx, &source).await?;
+    client.rm(REMOTE, false).await?;
+    client.close().await;
+    Ok(())
+}
+
+/// Downloads `remote` of the big size with `client` into the scratch folder, checks the MD5
+/// the client computed and the bytes on disk, and removes the copy: the server's usage while
+/// the download ran.
+pub async fn timed_get(
+    ctx: &Ctx,
+    client: &mut Client,
+    remote: &str,
+    md5: &str,
+    what: &str,
+) -> Result<Usage> {
+    let local = ctx.scratch.join("download.bin");
     let options = GetOptions {
         overwrite: true,
         retries: 0,
     };
     let probe = ctx.server.probe()?;
     let got = client
-        .get(REMOTE, Some(&local), options, &mut NoProgress)
+        .get(remote, Some(&local), options, &mut NoProgress)
         .await?;
     let usage = probe.finish(&ctx.server)?;
     ensure!(
         got.md5 == md5,
-        "WRONG BYTES: raw download MD5 {}, expected {md5}",
+        "WRONG BYTES: {what} MD5 {}, expected {md5}",
         got.md5
     );
-    data::verify_file(&local, size, &md5)?;
+    data::verify_file(&local, ctx.plan.size, md5)?;
     std::fs::remove_file(&local)?;
-    let name = "raw download";
-    ctx.report.transfer(name, size, &usage, REF_TCP, 0.8);
-    door_download(ctx, &source).await?;
-    client.rm(REMOTE, false).await?;
-    client.close().await;
-    Ok(())
+    Ok(usage)
 }
 
 /// The same upload with the MD5 known up front (as `upload_create` allows), frames sent by

@@ -2,16 +2,13 @@
 //! [`crate::http`]: a second server with `--tls-self-signed`, the same file both ways.
 
 use anyhow::{Context, Result, ensure};
-use ferry_client::{Client, GetOptions, NoProgress, PutOptions, TlsClient};
-use reqwest::header::CONTENT_LENGTH;
-use serde_json::Value;
+use ferry_client::{Client, NoProgress, PutOptions, TlsClient};
 use std::time::Duration;
-use tokio_util::io::ReaderStream;
 
 use crate::refs::mb_per_s;
 use crate::report::{REF_MD5, REF_TCP};
 use crate::server::{PASSWORD, USER};
-use crate::{Ctx, data, http};
+use crate::{Ctx, data, http, raw};
 
 /// Row names, so the table and the JSON agree.
 pub const RAW_UP: &str = "TLS raw upload (ferry put)";
@@ -67,43 +64,14 @@ async fn rows(ctx: &mut Ctx, source: &std::path::Path, md5: &str) -> Result<()> 
         .ratio(RAW_UP, mb_per_s(size, usage.secs), "MB/s", REF_MD5, 0.75);
     ctx.report.usage(RAW_UP, &usage, size);
 
-    let local = ctx.scratch.join("tls-download.bin");
-    let options = GetOptions {
-        overwrite: true,
-        retries: 0,
-    };
-    let probe = ctx.server.probe()?;
-    let got = client
-        .get("/tls-big.bin", Some(&local), options, &mut NoProgress)
-        .await?;
-    let usage = probe.finish(&ctx.server)?;
-    ensure!(got.md5 == md5, "WRONG BYTES: TLS download MD5 {}", got.md5);
-    data::verify_file(&local, size, md5)?;
-    std::fs::remove_file(&local)?;
+    let usage = raw::timed_get(ctx, &mut client, "/tls-big.bin", md5, RAW_DOWN).await?;
     ctx.report
         .ratio(RAW_DOWN, mb_per_s(size, usage.secs), "MB/s", REF_TCP, 0.5);
     ctx.report.usage(RAW_DOWN, &usage, size);
     client.close().await;
 
     let https = http::tls_client()?;
-    let probe = ctx.server.probe()?;
-    let file = tokio::fs::File::open(source).await?;
-    let resp = https
-        .put(http::url(ctx, "/files/tls-put.bin"))
-        .basic_auth(USER, Some(PASSWORD))
-        .header(CONTENT_LENGTH, size)
-        .header("Content-MD5", http::content_md5(md5)?)
-        .body(reqwest::Body::wrap_stream(ReaderStream::with_capacity(
-            file,
-            1 << 20,
-        )))
-        .send()
-        .await?;
-    let status = resp.status();
-    let entry: Value = resp.json().await?;
-    let usage = probe.finish(&ctx.server)?;
-    ensure!(status.is_success(), "HTTPS PUT answered {status}: {entry}");
-    http::check_entry("HTTPS PUT", &entry, md5)?;
+    let usage = http::timed_put(ctx, &https, source, "/tls-put.bin", md5).await?;
     ctx.report
         .ratio(HTTPS_PUT, mb_per_s(size, usage.secs), "MB/s", REF_MD5, 0.75);
     ctx.report.usage(HTTPS_PUT, &usage, size);
