@@ -38,6 +38,22 @@ impl utoipa::IntoResponses for Errors {
     }
 }
 
+/// [`Errors`] and the `412` that every tus request but discovery can get from its
+/// `Tus-Resumable` check, so a tus handler names its error answers once: `responses(TusErrors)`.
+#[derive(Debug)]
+pub struct TusErrors;
+
+impl utoipa::IntoResponses for TusErrors {
+    fn responses() -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
+        let mut all = Errors::responses();
+        all.insert(
+            "412".into(),
+            problem("`Tus-Resumable` is not 1.0.0 (`tus_version_unsupported`)"),
+        );
+        all
+    }
+}
+
 /// One problem response, whose body is the `Problem` schema that [`crate::openapi`] registers.
 pub fn problem(description: &str) -> RefOr<utoipa::openapi::Response> {
     ResponseBuilder::new()

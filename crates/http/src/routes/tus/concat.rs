@@ -22,7 +22,7 @@ use super::error::{Tus, TusError};
 use super::headers::Metadata;
 use super::version::TusResumable;
 use super::{is_partial, target};
-use crate::api_doc::{Errors, tags::TUS};
+use crate::api_doc::{TusErrors, tags::TUS};
 use crate::auth::Authed;
 use crate::extract::ApiPath;
 use crate::routes::{file_location, home_path};
@@ -128,17 +128,13 @@ async fn join(session: &mut Session, id: &str, parts: &[String]) -> Result<Entry
 /// A final upload: complete, its length that of the committed file.
 #[utoipa::path(
     head, path = "/api/v1/tus/final/{path}", tag = TUS, operation_id = "tusFinalHead",
-    params(
-        ("path" = String, Path, description = "The committed file"),
-        ("Tus-Resumable" = String, Header, pattern = r"^1\.0\.0$", description = "`1.0.0`"),
-    ),
+    params(("path" = String, Path, description = "The committed file"), TusResumable),
     responses(
         (status = 200, description = "Complete", headers(
             ("Upload-Offset" = u64, description = "The file's size"),
             ("Upload-Length" = u64, description = "The file's size"),
         )),
-        (status = 412, description = "`Tus-Resumable` is not 1.0.0 (`tus_version_unsupported`)", body = crate::error::Problem, content_type = "application/problem+json"),
-        Errors,
+        TusErrors,
     ),
     security(("basic" = []), ("bearer" = []))
 )]
@@ -162,15 +158,8 @@ pub async fn head(
 /// A final upload cannot be appended to: `403 upload_is_final`.
 #[utoipa::path(
     patch, path = "/api/v1/tus/final/{path}", tag = TUS, operation_id = "tusFinalPatch",
-    params(
-        ("path" = String, Path, description = "The committed file"),
-        ("Tus-Resumable" = String, Header, pattern = r"^1\.0\.0$", description = "`1.0.0`"),
-    ),
-    responses(
-        (status = 403, description = "Always (`upload_is_final`)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`Tus-Resumable` is not 1.0.0 (`tus_version_unsupported`)", body = crate::error::Problem, content_type = "application/problem+json"),
-        Errors,
-    ),
+    params(("path" = String, Path, description = "The committed file"), TusResumable),
+    responses(TusErrors),
     security(("basic" = []), ("bearer" = []))
 )]
 pub async fn patch(_: TusResumable, _: Authed) -> Tus {
@@ -180,15 +169,8 @@ pub async fn patch(_: TusResumable, _: Authed) -> Tus {
 /// A final upload cannot be terminated (delete the file instead): `403 upload_is_final`.
 #[utoipa::path(
     delete, path = "/api/v1/tus/final/{path}", tag = TUS, operation_id = "tusFinalDelete",
-    params(
-        ("path" = String, Path, description = "The committed file"),
-        ("Tus-Resumable" = String, Header, pattern = r"^1\.0\.0$", description = "`1.0.0`"),
-    ),
-    responses(
-        (status = 403, description = "Always (`upload_is_final`)", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 412, description = "`Tus-Resumable` is not 1.0.0 (`tus_version_unsupported`)", body = crate::error::Problem, content_type = "application/problem+json"),
-        Errors,
-    ),
+    params(("path" = String, Path, description = "The committed file"), TusResumable),
+    responses(TusErrors),
     security(("basic" = []), ("bearer" = []))
 )]
 pub async fn delete(_: TusResumable, _: Authed) -> Tus {

@@ -13,7 +13,7 @@ use super::headers::{Concat, parse_concat, parse_metadata};
 use super::patch::{append_body, is_offset_stream};
 use super::version::TusResumable;
 use super::{PARTS_DIR, concat, number, state_headers, target, text, upload_url};
-use crate::api_doc::{Binary, Errors, tags::TUS};
+use crate::api_doc::{Binary, TusErrors, tags::TUS};
 use crate::auth::Authed;
 use crate::error::HttpError;
 use crate::state::AppState;
@@ -28,7 +28,7 @@ use crate::state::AppState;
 #[utoipa::path(
     post, path = "/api/v1/tus/", tag = TUS, operation_id = "tusCreate",
     params(
-        ("Tus-Resumable" = String, Header, pattern = r"^1\.0\.0$", description = "`1.0.0`"),
+        TusResumable,
         ("Upload-Length" = Option<u64>, Header, nullable = false, description = "The file's size; reserved against the quota now (not needed for a final upload)"),
         ("Upload-Metadata" = Option<String>, Header, nullable = false, description = "`filename BASE64,folder BASE64` or `path BASE64`; optional `md5 BASE64(hex)`, `overwrite`"),
         ("Upload-Concat" = Option<String>, Header, nullable = false, description = "`partial`, or `final;URL URL…` to join complete parts"),
@@ -41,9 +41,8 @@ use crate::state::AppState;
             ("Upload-Offset" = u64, description = "Bytes held"),
             ("Upload-Expires" = String, description = "When an idle upload is discarded"),
         )),
-        (status = 412, description = "`Tus-Resumable` is not 1.0.0 (`tus_version_unsupported`)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 460, description = "The bytes sent along do not match `Upload-Checksum`; nothing was created", body = crate::error::Problem, content_type = "application/problem+json"),
-        Errors,
+        TusErrors,
     ),
     security(("basic" = []), ("bearer" = []))
 )]

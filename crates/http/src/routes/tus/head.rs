@@ -6,17 +6,14 @@ use axum::response::{IntoResponse, Response};
 use super::error::Tus;
 use super::version::TusResumable;
 use super::{is_partial, state_headers, target};
-use crate::api_doc::{Errors, tags::TUS};
+use crate::api_doc::{TusErrors, tags::TUS};
 use crate::auth::Authed;
 use crate::extract::ApiPath;
 
 /// An upload's offset, length, metadata and expiry.
 #[utoipa::path(
     head, path = "/api/v1/tus/{id}", tag = TUS, operation_id = "tusHead",
-    params(
-        ("id" = String, Path, description = "Upload id"),
-        ("Tus-Resumable" = String, Header, pattern = r"^1\.0\.0$", description = "`1.0.0`"),
-    ),
+    params(("id" = String, Path, description = "Upload id"), TusResumable),
     responses(
         (status = 200, description = "The upload", headers(
             ("Upload-Offset" = u64, description = "Bytes held: resume here"),
@@ -25,8 +22,7 @@ use crate::extract::ApiPath;
             ("Upload-Expires" = String, description = "When an idle upload is discarded"),
             ("Upload-Concat" = String, description = "`partial` for a part of a concatenation"),
         )),
-        (status = 412, description = "`Tus-Resumable` is not 1.0.0 (`tus_version_unsupported`)", body = crate::error::Problem, content_type = "application/problem+json"),
-        Errors,
+        TusErrors,
     ),
     security(("basic" = []), ("bearer" = []))
 )]

@@ -12,7 +12,7 @@ use super::error::{Tus, TusError};
 use super::headers::parse_checksum;
 use super::version::TusResumable;
 use super::{is_partial, number, state_headers, text};
-use crate::api_doc::{Binary, Errors, tags::TUS};
+use crate::api_doc::{Binary, TusErrors, tags::TUS};
 use crate::auth::Authed;
 use crate::body::{self, BodyProbe};
 use crate::error::HttpError;
@@ -89,7 +89,7 @@ pub async fn append_body(
     patch, path = "/api/v1/tus/{id}", tag = TUS, operation_id = "tusPatch",
     params(
         ("id" = String, Path, description = "Upload id"),
-        ("Tus-Resumable" = String, Header, pattern = r"^1\.0\.0$", description = "`1.0.0`"),
+        TusResumable,
         ("Upload-Offset" = u64, Header, description = "Where these bytes go: the bytes held"),
         ("Upload-Checksum" = Option<String>, Header, nullable = false, description = "`sha1|sha256|md5|crc32 BASE64` of this request's bytes"),
     ),
@@ -99,10 +99,9 @@ pub async fn append_body(
             ("Upload-Offset" = u64, description = "Bytes held now"),
             ("Upload-Expires" = String, description = "When an idle upload is discarded"),
         )),
-        (status = 412, description = "`Tus-Resumable` is not 1.0.0 (`tus_version_unsupported`)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not `application/offset+octet-stream` (`unsupported_media_type`)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 460, description = "The chunk does not match `Upload-Checksum` (`chunk_checksum_mismatch`); it was dropped", body = crate::error::Problem, content_type = "application/problem+json"),
-        Errors,
+        TusErrors,
     ),
     security(("basic" = []), ("bearer" = []))
 )]

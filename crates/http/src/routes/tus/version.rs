@@ -1,7 +1,10 @@
-//! The `Tus-Resumable` check every tus request but `OPTIONS` passes first.
+//! The `Tus-Resumable` check every tus request but `OPTIONS` passes first, and the header's
+//! one description in the spec (a handler lists it as `params(TusResumable)`).
 
 use axum::extract::FromRequestParts;
 use http::request::Parts;
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::{ObjectBuilder, Required, Type};
 
 use super::error::{Tus, TusError, VERSION};
 
@@ -19,5 +22,22 @@ impl<S: Send + Sync> FromRequestParts<S> for TusResumable {
             Some(Err(_)) => Err(TusError::Version("(not ASCII)".into()).into()),
             None => Err(TusError::Version("(none)".into()).into()),
         }
+    }
+}
+
+impl utoipa::IntoParams for TusResumable {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        let schema = ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(r"^1\.0\.0$"));
+        vec![
+            ParameterBuilder::new()
+                .name("Tus-Resumable")
+                .parameter_in(ParameterIn::Header)
+                .required(Required::True)
+                .description(Some("`1.0.0`"))
+                .schema(Some(schema))
+                .build(),
+        ]
     }
 }
