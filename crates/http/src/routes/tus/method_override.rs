@@ -27,11 +27,24 @@ fn not_allowed() -> Response {
     resp
 }
 
-fn method(headers: &HeaderMap) -> Result<String, Tus> {
-    Ok(text(headers, "x-http-method-override")?
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_uppercase())
+/// The methods a `POST` to an upload may stand in for.
+enum Override {
+    Patch,
+    Delete,
+    Head,
+}
+
+impl Override {
+    /// The method `X-HTTP-Method-Override` names; `None` (answered `405`) for any other or none.
+    fn of(headers: &HeaderMap) -> Result<Option<Override>, Tus> {
+        let method = text(headers, "x-http-method-override")?.unwrap_or_default();
+        Ok(match method.trim().to_ascii_uppercase().as_str() {
+            "PATCH" => Some(Override::Patch),
+            "DELETE" => Some(Override::Delete),
+            "HEAD" => Some(Override::Head),
+            _ => None,
+        })
+    }
 }
 
 /// `POST /api/v1/tus/ID` with `X-HTTP-Method-Override: PATCH|DELETE|HEAD`.
@@ -46,15 +59,14 @@ pub async fn upload(
     id: ApiPath<String>,
     body: Body,
 ) -> Result<Response, Tus> {
-    let method = method(&headers)?;
-    if !matches!(method.as_str(), "PATCH" | "DELETE" | "HEAD") {
+    let Some(method) = Override::of(&headers)? else {
         return Ok(not_allowed());
-    }
+    };
     let (v, auth) = (v?, auth?);
-    match method.as_str() {
-        "PATCH" => patch::patch(State(state), v, auth, id, headers, body).await,
-        "DELETE" => delete::delete(v, auth, id).await,
-        _ => head::head(v, auth, id).await,
+    match method {
+        Override::Patch => patch::patch(State(state), v, auth, id, headers, body).await,
+        Override::Delete => delete::delete(v, auth, id).await,
+        Override::Head => head::head(v, auth, id).await,
     }
 }
 
@@ -65,14 +77,13 @@ pub async fn final_upload(
     auth: Result<Authed, ApiError>,
     path: ApiPath<String>,
 ) -> Result<Response, Tus> {
-    let method = method(&headers)?;
-    if !matches!(method.as_str(), "PATCH" | "DELETE" | "HEAD") {
+    let Some(method) = Override::of(&headers)? else {
         return Ok(not_allowed());
-    }
+    };
     let (v, auth) = (v?, auth?);
-    match method.as_str() {
-        "PATCH" => Ok(concat::patch(v, auth).await.into_response()),
-        "DELETE" => Ok(concat::delete(v, auth).await.into_response()),
-        _ => concat::head(v, auth, path).await,
+    match method {
+        Override::Patch => Ok(concat::patch(v, auth).await.into_response()),
+        Override::Delete => Ok(concat::delete(v, auth).await.into_response()),
+        Override::Head => concat::head(v, auth, path).await,
     }
 }
