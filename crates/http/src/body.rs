@@ -106,10 +106,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_body_that_goes_silent_times_out_and_says_so() {
-        let (tx, rx) = tokio::sync::mpsc::channel::<io::Result<Bytes>>(1);
-        let body = Body::from_stream(tokio_stream_of(rx));
-        let probe = BodyProbe::default();
-        let mut reader = reader(body, Duration::from_millis(200), probe.clone());
+        let (tx, probe, mut reader) = fed_reader(1, Duration::from_millis(200));
         tx.send(Ok(Bytes::from_static(b"abc"))).await.unwrap();
         let mut buf = [0u8; 3];
         reader.read_exact(&mut buf).await.unwrap();
@@ -125,18 +122,10 @@ mod tests {
 
     #[tokio::test]
     async fn a_slow_body_that_never_pauses_past_the_deadline_is_read_whole() {
-        let (tx, rx) = tokio::sync::mpsc::channel::<io::Result<Bytes>>(1);
-        let body = Body::from_stream(tokio_stream_of(rx));
-        let probe = BodyProbe::default();
-        let read = tokio::spawn({
-            let probe = probe.clone();
-            async move {
-                let mut all = Vec::new();
-                reader(body, Duration::from_millis(500), probe)
-                    .read_to_end(&mut all)
-                    .await
-                    .map(|_| all.len())
-            }
+        let (tx, probe, mut reader) = fed_reader(1, Duration::from_millis(500));
+        let read = tokio::spawn(async move {
+            let mut all = Vec::new();
+            reader.read_to_end(&mut all).await.map(|_| all.len())
         });
         for _ in 0..10 {
             tokio::time::sleep(Duration::from_millis(30)).await;
@@ -151,10 +140,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_body_that_breaks_off_is_incomplete_not_a_stall() {
-        let (tx, rx) = tokio::sync::mpsc::channel::<io::Result<Bytes>>(2);
-        let body = Body::from_stream(tokio_stream_of(rx));
-        let probe = BodyProbe::default();
-        let mut reader = reader(body, Duration::from_secs(30), probe.clone());
+        let (tx, probe, mut reader) = fed_reader(2, Duration::from_secs(30));
         tx.send(Ok(Bytes::from_static(b"abcd"))).await.unwrap();
         tx.send(Err(io::Error::new(io::ErrorKind::UnexpectedEof, "cut")))
             .await
@@ -174,9 +160,19 @@ mod tests {
         );
     }
 
-    fn tokio_stream_of(
-        mut rx: tokio::sync::mpsc::Receiver<io::Result<Bytes>>,
-    ) -> impl Stream<Item = io::Result<Bytes>> {
-        futures::stream::poll_fn(move |cx| rx.poll_recv(cx))
+    /// A [`reader`] over a body the test feeds piece by piece through the returned sender
+    /// (at most `pieces` wait unread), and the probe that reader reports to.
+    fn fed_reader(
+        pieces: usize,
+        idle: Duration,
+    ) -> (
+        tokio::sync::mpsc::Sender<io::Result<Bytes>>,
+        BodyProbe,
+        impl tokio::io::AsyncRead + Send + Unpin + 'static,
+    ) {
+        let (tx, mut rx) = tokio::sync::mpsc::channel(pieces);
+        let body = Body::from_stream(futures::stream::poll_fn(move |cx| rx.poll_recv(cx)));
+        let probe = BodyProbe::default();
+        (tx, probe.clone(), reader(body, idle, probe))
     }
 }
