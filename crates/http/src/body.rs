@@ -20,7 +20,7 @@ use http_body_util::BodyExt;
 use tokio_util::io::StreamReader;
 use tower_http::timeout::{TimeoutBody, TimeoutError};
 
-use crate::error::HttpError;
+use crate::error::{ApiError, HttpError};
 
 /// What a body reader saw, read after the core is done with it.
 #[derive(Debug, Clone, Default)]
@@ -58,6 +58,15 @@ impl BodyProbe {
             })
         } else {
             None
+        }
+    }
+
+    /// The error a request whose body this probe watched answers with when the core failed
+    /// with `core`: the body's own [`failure`](Self::failure) when the body is the cause.
+    pub fn explain(&self, idle: Duration, core: impl Into<ApiError>) -> ApiError {
+        match self.failure(idle) {
+            Some(body) => body.into(),
+            None => core.into(),
         }
     }
 }

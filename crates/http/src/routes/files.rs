@@ -142,12 +142,7 @@ pub async fn put(
         Err(Error::AlreadyExists(p)) if keep => {
             return Err(HttpError::PreconditionFailed(format!("{p} exists")).into());
         }
-        Err(e) => {
-            return Err(match probe.failure(state.limits.body_idle_timeout) {
-                Some(body) => body.into(),
-                None => e.into(),
-            });
-        }
+        Err(e) => return Err(probe.explain(state.limits.body_idle_timeout, e)),
     };
     let status = if existed && !keep {
         StatusCode::OK

@@ -263,16 +263,12 @@ pub async fn chunk(
         chunk: check,
         ..AppendOptions::default()
     };
-    let written = session.append(&id, &mut reader, opts).await;
-    let offset = match written {
-        Ok(s) => s.info.offset,
-        Err(e) => {
-            return Err(match probe.failure(state.limits.body_idle_timeout) {
-                Some(body) => body.into(),
-                None => e.into(),
-            });
-        }
-    };
+    let offset = session
+        .append(&id, &mut reader, opts)
+        .await
+        .map_err(|e| probe.explain(state.limits.body_idle_timeout, e))?
+        .info
+        .offset;
     if offset < first + len {
         return Err(HttpError::RangeLength {
             expected: len,

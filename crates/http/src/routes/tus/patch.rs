@@ -69,13 +69,10 @@ pub async fn append_body(
         commit,
         block: None,
     };
-    match session.append(id, reader, opts).await {
-        Ok(s) => Ok(s),
-        Err(e) => Err(match probe.failure(state.limits.body_idle_timeout) {
-            Some(body) => body.into(),
-            None => e.into(),
-        }),
-    }
+    Ok(session
+        .append(id, reader, opts)
+        .await
+        .map_err(|e| probe.explain(state.limits.body_idle_timeout, e))?)
 }
 
 /// Append bytes at `Upload-Offset`.
