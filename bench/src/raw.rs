@@ -17,19 +17,8 @@ pub async fn run(ctx: &mut Ctx) -> Result<()> {
     let size = ctx.plan.size;
     let mut client = ctx.client().await?;
 
-    let probe = ctx.server.probe()?;
-    let put = client
-        .put(&source, Some(REMOTE), put_options(), &mut NoProgress)
-        .await?;
-    let usage = probe.finish(&ctx.server)?;
-    ensure!(
-        put.md5 == md5 && put.entry.md5.map(|m| m.to_string()) == Some(md5.clone()),
-        "WRONG BYTES: raw upload reports MD5 {} / {:?}, sent {md5}",
-        put.md5,
-        put.entry.md5
-    );
-    data::verify_file(&ctx.server.home().join("raw-big.bin"), size, &md5)?;
     let name = "raw upload (ferry put: client hashes too)";
+    let usage = timed_put(ctx, &mut client, &source, REMOTE, &md5, name).await?;
     ctx.report.transfer(name, size, &usage, REF_MD5, 0.90);
     door_upload(ctx, &source, &md5).await?;
 
@@ -40,6 +29,32 @@ pub async fn run(ctx: &mut Ctx) -> Result<()> {
     client.rm(REMOTE, false).await?;
     client.close().await;
     Ok(())
+}
+
+/// Uploads `source` (the big size) to `remote` with `client` (`ferry put`), checks the MD5
+/// both sides report and the bytes on disk: the server's usage while the upload ran.
+pub async fn timed_put(
+    ctx: &Ctx,
+    client: &mut Client,
+    source: &std::path::Path,
+    remote: &str,
+    md5: &str,
+    what: &str,
+) -> Result<Usage> {
+    let probe = ctx.server.probe()?;
+    let put = client
+        .put(source, Some(remote), put_options(), &mut NoProgress)
+        .await?;
+    let usage = probe.finish(&ctx.server)?;
+    ensure!(
+        put.md5 == md5 && put.entry.md5.map(|m| m.to_string()).as_deref() == Some(md5),
+        "WRONG BYTES: {what} reports MD5 {} / {:?}, sent {md5}",
+        put.md5,
+        put.entry.md5
+    );
+    let stored = ctx.server.home().join(remote.trim_start_matches('/'));
+    data::verify_file(&stored, ctx.plan.size, md5)?;
+    Ok(usage)
 }
 
 /// Downloads `remote` of the big size with `client` into the scratch folder, checks the MD5

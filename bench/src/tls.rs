@@ -2,13 +2,13 @@
 //! [`crate::http`]: a second server with `--tls-self-signed`, the same file both ways.
 
 use anyhow::{Context, Result, ensure};
-use ferry_client::{Client, NoProgress, PutOptions, TlsClient};
+use ferry_client::{Client, TlsClient};
 use std::time::Duration;
 
 use crate::refs::mb_per_s;
 use crate::report::{REF_MD5, REF_TCP};
 use crate::server::{PASSWORD, USER};
-use crate::{Ctx, data, http, raw};
+use crate::{Ctx, http, raw};
 
 /// Row names, so the table and the JSON agree.
 pub const RAW_UP: &str = "TLS raw upload (ferry put)";
@@ -44,22 +44,7 @@ async fn rows(ctx: &mut Ctx, source: &std::path::Path, md5: &str) -> Result<()> 
     let mut client = Client::connect_with(&addr, Some(tls), Duration::from_secs(300)).await?;
     client.login(USER, PASSWORD).await?;
 
-    let probe = ctx.server.probe()?;
-    let put = client
-        .put(
-            source,
-            Some("/tls-big.bin"),
-            PutOptions::default(),
-            &mut NoProgress,
-        )
-        .await?;
-    let usage = probe.finish(&ctx.server)?;
-    ensure!(
-        put.md5 == md5,
-        "WRONG BYTES: TLS upload MD5 {}, sent {md5}",
-        put.md5
-    );
-    data::verify_file(&ctx.server.home().join("tls-big.bin"), size, md5)?;
+    let usage = raw::timed_put(ctx, &mut client, source, "/tls-big.bin", md5, RAW_UP).await?;
     ctx.report
         .ratio(RAW_UP, mb_per_s(size, usage.secs), "MB/s", REF_MD5, 0.75);
     ctx.report.usage(RAW_UP, &usage, size);

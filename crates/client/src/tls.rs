@@ -213,17 +213,14 @@ mod tests {
 
     #[test]
     fn server_names_come_from_the_host_part() {
-        assert!(matches!(
-            server_name("127.0.0.1:7070").unwrap(),
-            ServerName::IpAddress(_)
-        ));
-        assert!(matches!(
-            server_name("[::1]:7070").unwrap(),
-            ServerName::IpAddress(_)
-        ));
-        assert!(matches!(
-            server_name("files.example:7070").unwrap(),
-            ServerName::DnsName(_)
-        ));
+        for (addr, is_ip) in [
+            ("127.0.0.1:7070", true),
+            ("[::1]:7070", true),
+            ("files.example:7070", false),
+        ] {
+            let name = server_name(addr).unwrap();
+            assert_eq!(matches!(name, ServerName::IpAddress(_)), is_ip, "{addr}");
+            assert_eq!(matches!(name, ServerName::DnsName(_)), !is_ip, "{addr}");
+        }
     }
 }

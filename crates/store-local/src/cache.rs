@@ -39,7 +39,7 @@ pub(crate) struct RecordCache {
 }
 
 #[derive(Debug)]
-struct State {
+pub(crate) struct State {
     /// `None`: no watch, so nothing is cached.
     watch: Option<Watch>,
     accounts: HashMap<String, Account>,
@@ -105,24 +105,6 @@ impl RecordCache {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The account `name`, from memory or from `load` (which reads the file).
-    pub(crate) fn account<E>(
-        &self,
-        name: &str,
-        load: impl FnOnce() -> Result<Option<Account>, E>,
-    ) -> Result<Option<Account>, E> {
-        self.get(name, load)
-    }
-
-    /// The token stored under `hash`, from memory or from `load`.
-    pub(crate) fn token<E>(
-        &self,
-        hash: &str,
-        load: impl FnOnce() -> Result<Option<TokenRecord>, E>,
-    ) -> Result<Option<TokenRecord>, E> {
-        self.get(hash, load)
-    }
-
     /// Drops `name` after this process wrote or removed its file.
     pub(crate) fn forget_account(&self, name: &str) {
         let mut s = self.lock();
@@ -137,7 +119,9 @@ impl RecordCache {
         s.generation += 1;
     }
 
-    fn get<V: Cached, E>(
+    /// The account or token stored under `key` (an account name, a token's hash), from memory
+    /// or from `load` (which reads the file).
+    pub(crate) fn get<V: Cached, E>(
         &self,
         key: &str,
         load: impl FnOnce() -> Result<Option<V>, E>,
@@ -242,7 +226,8 @@ impl State {
 }
 
 /// A record kind and its map.
-trait Cached: Clone {
+/// A record kind the cache holds: accounts and tokens.
+pub(crate) trait Cached: Clone {
     fn map(state: &mut State) -> &mut HashMap<String, Self>;
 }
 

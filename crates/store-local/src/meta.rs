@@ -145,7 +145,7 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'sta
 impl MetaStore for LocalMetaStore {
     async fn account(&self, name: &Username) -> Result<Option<Account>> {
         self.cache
-            .account(name.as_str(), || read_json(&self.user_file(name)))
+            .get(name.as_str(), || read_json(&self.user_file(name)))
     }
 
     async fn create_account(&self, account: &Account) -> Result<()> {
@@ -282,7 +282,7 @@ impl MetaStore for LocalMetaStore {
 
     async fn token(&self, hash: &str) -> Result<Option<TokenRecord>> {
         let path = self.token_file(hash)?;
-        self.cache.token(hash, || read_json(&path))
+        self.cache.get(hash, || read_json(&path))
     }
 
     async fn put_token(&self, hash: &str, record: &TokenRecord) -> Result<()> {
