@@ -24,6 +24,12 @@ impl UploadId {
             .map_err(|_| Error::UploadNotFound(s.chars().take(40).collect()))?;
         Ok(UploadId(b))
     }
+
+    /// The `upload_not_found` answer for this id: unknown, another user's, or finished or
+    /// cancelled meanwhile (the answers are the same so that ids cannot be probed).
+    pub fn not_found(&self) -> Error {
+        Error::UploadNotFound(self.to_string())
+    }
 }
 
 crate::md5hex::hex_text!(UploadId);

@@ -37,7 +37,7 @@ use rustix::fs::RenameFlags;
 use ferry_core::md5hex::Md5Digest;
 use ferry_core::model::{Entry, EntryKind};
 use ferry_core::path::HomePath;
-use ferry_core::store::{ListPage, Listed, UploadRecord};
+use ferry_core::store::{ListPage, Listed, Move, UploadRecord};
 use ferry_core::upload_id::UploadId;
 use ferry_core::username::Username;
 use ferry_core::{Error, Result};
@@ -376,13 +376,8 @@ impl Disk {
         }
     }
 
-    pub(crate) fn rename(
-        &self,
-        user: &Username,
-        from: &HomePath,
-        to: &HomePath,
-        overwrite: bool,
-    ) -> Result<(Entry, u64)> {
+    pub(crate) fn rename(&self, user: &Username, m: &Move) -> Result<(Entry, u64)> {
+        let (from, to) = (&m.from, &m.to);
         if from.is_root() || to.is_root() {
             return Err(Error::HomeImmutable);
         }
@@ -405,7 +400,7 @@ impl Disk {
             src_name,
             &dst_dir,
             dst_name,
-            rename_flags(overwrite),
+            rename_flags(m.overwrite),
         )
         .map_err(|e| io_err(e.into(), to))?;
         // A rename changes ctime, so the known MD5 moves to the file's new version.

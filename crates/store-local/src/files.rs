@@ -11,7 +11,7 @@ use bytes::{Bytes, BytesMut};
 use ferry_core::md5hex::Md5Digest;
 use ferry_core::model::Entry;
 use ferry_core::path::HomePath;
-use ferry_core::store::{FileRead, FileStore, ListPage, Listed, OpenedFile};
+use ferry_core::store::{FileRead, FileStore, ListPage, Listed, Move, OpenedFile};
 use ferry_core::username::Username;
 use ferry_core::{Error, Result};
 
@@ -118,16 +118,9 @@ impl FileStore for LocalBlobStore {
         self.run(move |d| d.remove(&user, &path, recursive)).await
     }
 
-    async fn rename(
-        &self,
-        user: &Username,
-        from: &HomePath,
-        to: &HomePath,
-        overwrite: bool,
-    ) -> Result<(Entry, u64)> {
-        let (user, from, to) = (user.clone(), from.clone(), to.clone());
-        self.run(move |d| d.rename(&user, &from, &to, overwrite))
-            .await
+    async fn rename(&self, user: &Username, m: &Move) -> Result<(Entry, u64)> {
+        let (user, m) = (user.clone(), m.clone());
+        self.run(move |d| d.rename(&user, &m)).await
     }
 
     async fn open(&self, user: &Username, path: &HomePath) -> Result<OpenedFile> {

@@ -8,7 +8,7 @@ use super::Ferry;
 use super::upload::Slot;
 use crate::model::{Entry, EntryKind, Listing, QuotaInfo};
 use crate::path::HomePath;
-use crate::store::{Account, ListPage, Listed};
+use crate::store::{Account, ListPage, Listed, Move};
 use crate::upload_id::UploadId;
 use crate::username::Username;
 use crate::{Error, Result};
@@ -159,10 +159,13 @@ impl Session {
 
     /// Moves or renames an entry; an existing target is replaced only with `overwrite`.
     pub async fn rename(&self, from: &str, to: &str, overwrite: bool) -> Result<Entry> {
-        let from = self.resolve(from)?;
-        let to = self.resolve(to)?;
+        let m = Move {
+            from: self.resolve(from)?,
+            to: self.resolve(to)?,
+            overwrite,
+        };
         let inner = &self.ferry.inner;
-        let op = inner.files.rename(&self.user, &from, &to, overwrite);
+        let op = inner.files.rename(&self.user, &m);
         let (entry, _) = inner
             .freeing(&self.user, op, |(_, replaced)| *replaced)
             .await?;

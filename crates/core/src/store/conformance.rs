@@ -11,7 +11,7 @@ use bytes::Bytes;
 use md5::{Digest, Md5};
 
 use super::{
-    Account, FileStore, ListPage, Listed, MetaStore, QuotaCommit, UploadRecord, UploadStore,
+    Account, FileStore, ListPage, Listed, MetaStore, Move, QuotaCommit, UploadRecord, UploadStore,
 };
 use crate::auth::credentials::ScramCredentials;
 use crate::exec::ExecPolicy;
@@ -338,7 +338,14 @@ pub async fn file_tree(files: Arc<dyn FileStore>) {
     assert_eq!((entries.len(), more), (1, false));
     assert_eq!(entries[0].kind, EntryKind::Dir);
     let moved = files
-        .rename(&owner, &p("/a/b"), &p("/c"), false)
+        .rename(
+            &owner,
+            &Move {
+                from: p("/a/b"),
+                to: p("/c"),
+                overwrite: false,
+            },
+        )
         .await
         .expect("move");
     assert_eq!(moved.0.path, p("/c"));

@@ -52,6 +52,18 @@ pub struct Listed {
     pub more: bool,
 }
 
+/// A move inside one home: `from` becomes `to`, replacing an existing target only with
+/// `overwrite`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Move {
+    /// What moves.
+    pub from: HomePath,
+    /// Where it goes.
+    pub to: HomePath,
+    /// Whether an existing target may be replaced.
+    pub overwrite: bool,
+}
+
 /// Homes, their files and folders, and remembered digests.
 #[async_trait]
 pub trait FileStore: Send + Sync + fmt::Debug {
@@ -73,13 +85,7 @@ pub trait FileStore: Send + Sync + fmt::Debug {
     /// Removes a file, or a folder with `recursive`; returns the file bytes freed.
     async fn remove(&self, user: &Username, path: &HomePath, recursive: bool) -> Result<u64>;
     /// Moves an entry; returns the new entry and the bytes of a file it replaced.
-    async fn rename(
-        &self,
-        user: &Username,
-        from: &HomePath,
-        to: &HomePath,
-        overwrite: bool,
-    ) -> Result<(Entry, u64)>;
+    async fn rename(&self, user: &Username, m: &Move) -> Result<(Entry, u64)>;
     /// Opens a regular file for reading; FIFOs, devices and sockets are refused unopened.
     async fn open(&self, user: &Username, path: &HomePath) -> Result<OpenedFile>;
     /// Like [`open`](Self::open), and when the file is at most `inline` bytes long also reads

@@ -20,7 +20,7 @@ pub mod meta;
 pub mod quota;
 pub mod uploads;
 
-pub use files::{FileRead, FileStore, ListPage, Listed, OpenedFile};
+pub use files::{FileRead, FileStore, ListPage, Listed, Move, OpenedFile};
 pub use lease::Lease;
 pub use meta::{Account, MetaStore, TokenRecord, UploadRecord};
 pub use quota::{Ledger, QuotaCommit};

@@ -77,9 +77,7 @@ impl Session {
         let uid = UploadId::parse(id)?;
         let inner = self.ferry.inner.clone();
         let (slot, mut guard) = self.lock_writer(uid).await?;
-        let w = guard
-            .as_mut()
-            .ok_or_else(|| Error::UploadNotFound(uid.to_string()))?;
+        let w = guard.as_mut().ok_or_else(|| uid.not_found())?;
         let size = w.record.size;
         if let Some(offset) = opts.offset
             && offset != w.offset()

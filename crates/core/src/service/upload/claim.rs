@@ -106,7 +106,7 @@ impl Session {
                 },
             };
             if slot.owner != self.user {
-                return Err(Error::UploadNotFound(id.to_string()));
+                return Err(id.not_found());
             }
             slot.claim(self.id)?;
             self.claims.insert(id, slot.clone());

@@ -26,9 +26,7 @@ impl Session {
         strict: bool,
     ) -> Result<Entry> {
         let inner = self.ferry.inner.clone();
-        let w = guard
-            .as_mut()
-            .ok_or_else(|| Error::UploadNotFound(slot.id.to_string()))?;
+        let w = guard.as_mut().ok_or_else(|| slot.id.not_found())?;
         let (size, offset) = (w.record.size, w.offset());
         if offset != size {
             return Err(Error::UploadIncomplete { offset, size });

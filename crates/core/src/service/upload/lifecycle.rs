@@ -26,7 +26,7 @@ impl Inner {
     pub(super) async fn record_of(&self, user: &Username, id: &UploadId) -> Result<UploadRecord> {
         match self.meta.upload(id).await? {
             Some(r) if &r.user == user => Ok(r),
-            _ => Err(Error::UploadNotFound(id.to_string())),
+            _ => Err(id.not_found()),
         }
     }
 
@@ -170,7 +170,7 @@ impl Session {
         let open = inner.writers.get(&id);
         if let Some(slot) = &open {
             if slot.owner != self.user {
-                return Err(Error::UploadNotFound(id.to_string()));
+                return Err(id.not_found());
             }
             if !slot.is_closing() {
                 return Ok(slot.info());
@@ -193,9 +193,7 @@ impl Session {
         let uid = UploadId::parse(id)?;
         let inner = self.ferry.inner.clone();
         let (slot, mut guard) = self.lock_writer(uid).await?;
-        let w = guard
-            .take()
-            .ok_or_else(|| Error::UploadNotFound(uid.to_string()))?;
+        let w = guard.take().ok_or_else(|| uid.not_found())?;
         let record = w.record.clone();
         w.log("cancelled");
         let result = inner.discard(&record).await;
