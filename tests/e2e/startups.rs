@@ -22,6 +22,22 @@ fn silent_sockets(source: IpAddr, addr: SocketAddr, n: usize) -> Vec<TcpStream> 
     (0..n).map(|_| tcp_from(source, addr)).collect()
 }
 
+/// Says hello on `raw` and logs in as admin, each answer within 5 s.
+fn log_in(raw: &mut Raw) {
+    raw.stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    raw.hello();
+    assert_eq!(raw.login("admin", PASSWORD)["status"], "ok");
+}
+
+/// A TCP connection from `source` that logged in as admin (see [`log_in`]).
+fn logged_in_from(source: IpAddr, addr: SocketAddr) -> Raw {
+    let mut raw = Raw::connect_from(source, addr);
+    log_in(&mut raw);
+    raw
+}
+
 /// Status line of a Basic-authenticated `GET /api/v1/me` from `source`, within 5 s.
 fn http_me(source: IpAddr, addr: SocketAddr) -> String {
     http_me_as(source, addr, PASSWORD, "")
@@ -48,30 +64,17 @@ fn http_me_as(source: IpAddr, addr: SocketAddr, password: &str, extra: &str) -> 
 
 #[test]
 fn silent_sockets_from_one_address_do_not_lock_out_another_on_either_door() {
-    let http = crate::support::free_port();
-    let server = Server::start(&["--http", &http.to_string(), "--max-connections", "200"]);
+    let server = Server::start(&["--max-connections", "200"]);
     let _tcp_held = silent_sockets(ATTACKER, server.addr, SILENT);
     let _http_held = silent_sockets(ATTACKER, server.http, SILENT);
 
-    let mut raw = Raw::connect_from(USER, server.addr);
-    raw.stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    raw.hello();
-    assert_eq!(raw.login("admin", PASSWORD)["status"], "ok");
-
+    let _user = logged_in_from(USER, server.addr);
     assert_eq!(http_me(USER, server.http), "HTTP/1.1 200");
 }
 
 #[test]
 fn an_http_connection_that_sends_nothing_is_closed_after_the_first_request_timeout() {
-    let http = crate::support::free_port();
-    let server = Server::start(&[
-        "--http",
-        &http.to_string(),
-        "--http-first-request-timeout",
-        "0.2",
-    ]);
+    let server = Server::start(&["--http-first-request-timeout", "0.2"]);
     let mut silent = TcpStream::connect(server.http).unwrap();
     silent
         .set_read_timeout(Some(Duration::from_secs(5)))
@@ -86,11 +89,7 @@ fn an_http_connection_that_sends_nothing_is_closed_after_the_first_request_timeo
 /// right password from another named client: the status lines of (the sixth failure's
 /// follow-up from the same client, the other client).
 fn forwarded_lockout(extra: &[&str]) -> (String, String) {
-    let http = crate::support::free_port();
-    let mut args = vec!["--http".to_string(), http.to_string()];
-    args.extend(extra.iter().map(|s| s.to_string()));
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let server = Server::start(&args);
+    let server = Server::start(extra);
     let from = |client: &str| format!("x-forwarded-for: {client}\r\n");
     for _ in 0..6 {
         let status = http_me_as(USER, server.http, "wrong", &from("198.51.100.1"));
@@ -164,12 +163,7 @@ fn a_tcp_connection_refused_at_accept_gets_one_limit_reached_frame() {
     // A crowd of refused peers that never read holds nothing: another address logs in at once.
     let _ignored = silent_sockets(ATTACKER, server.addr, 200);
     let started = Instant::now();
-    let mut user = Raw::connect_from(USER, server.addr);
-    user.stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    user.hello();
-    assert_eq!(user.login("admin", PASSWORD)["status"], "ok");
+    logged_in_from(USER, server.addr);
     assert!(started.elapsed() < Duration::from_secs(1));
 }
 
@@ -187,13 +181,7 @@ fn read_all(mut stream: TcpStream) -> String {
 
 #[test]
 fn an_http_connection_refused_at_accept_gets_503_with_retry_after() {
-    let http = crate::support::free_port();
-    let server = Server::start(&[
-        "--http",
-        &http.to_string(),
-        "--max-startups-per-source",
-        "2",
-    ]);
+    let server = Server::start(&["--max-startups-per-source", "2"]);
     let _held = silent_sockets(ATTACKER, server.http, 2);
     std::thread::sleep(Duration::from_millis(100));
     // One that asks, and one that never sends a byte: both are answered without waiting.
@@ -239,20 +227,11 @@ fn logged_in_connections_from_one_address_cannot_take_every_slot() {
             refused += 1;
             continue;
         }
-        raw.stream
-            .set_read_timeout(Some(Duration::from_secs(5)))
-            .unwrap();
-        raw.hello();
-        assert_eq!(raw.login("admin", PASSWORD)["status"], "ok");
+        log_in(&mut raw);
         held.push(raw);
     }
     assert_eq!(held.len(), 15, "one address keeps at most its share");
     assert_eq!(refused, 25);
 
-    let mut user = Raw::connect_from(USER, server.addr);
-    user.stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    user.hello();
-    assert_eq!(user.login("admin", PASSWORD)["status"], "ok");
+    logged_in_from(USER, server.addr);
 }
