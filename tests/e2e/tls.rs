@@ -5,7 +5,7 @@
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 use std::time::Duration;
 
 use ferry_client::{Client, TlsClient};
@@ -57,6 +57,17 @@ impl TestCa {
         std::fs::write(&k, key.serialize_pem()).unwrap();
         (c, k)
     }
+
+    /// A server on a certificate this CA issued for `names` (see [`TestCa::issue`]).
+    fn serve(&self, stem: &str, names: &[&str], expired: bool) -> Server {
+        let (cert, key) = self.issue(stem, names, expired);
+        tls_server(&cert, &key, &[])
+    }
+
+    /// `ferry --ca CA_FILE ls` against `server`: the CLI trusting this CA.
+    fn ls(&self, server: &Server) -> Output {
+        server.cli(&["--ca", self.ca_file().to_str().unwrap(), "ls"])
+    }
 }
 
 fn tls_server(cert: &Path, key: &Path, extra: &[&str]) -> Server {
@@ -90,8 +101,7 @@ fn runtime() -> tokio::runtime::Runtime {
 #[test]
 fn cli_puts_and_gets_over_tls_checked_against_a_ca_file() {
     let ca = TestCa::new();
-    let (cert, key) = ca.issue("server", &["localhost", "127.0.0.1"], false);
-    let server = tls_server(&cert, &key, &[]);
+    let server = ca.serve("server", &["localhost", "127.0.0.1"], false);
     let work = tempfile::tempdir().unwrap();
     let (src, back) = (work.path().join("a.bin"), work.path().join("b.bin"));
     random_file(&src, 3 << 20, 7);
@@ -118,8 +128,7 @@ fn cli_puts_and_gets_over_tls_checked_against_a_ca_file() {
 #[test]
 fn ferry_tls_env_turns_tls_on_and_unknown_issuers_are_tls_errors() {
     let ca = TestCa::new();
-    let (cert, key) = ca.issue("server", &["127.0.0.1"], false);
-    let server = tls_server(&cert, &key, &[]);
+    let server = ca.serve("server", &["127.0.0.1"], false);
     // Web PKI roots do not know the test CA: refused, not downgraded.
     let out = server
         .cli_cmd(&["ls"])
@@ -132,20 +141,16 @@ fn ferry_tls_env_turns_tls_on_and_unknown_issuers_are_tls_errors() {
 #[test]
 fn a_certificate_for_another_name_is_a_tls_error() {
     let ca = TestCa::new();
-    let (cert, key) = ca.issue("other", &["files.example"], false);
-    let server = tls_server(&cert, &key, &[]);
-    let out = server.cli(&["--ca", ca.ca_file().to_str().unwrap(), "ls"]);
-    let err = fails_with(&out, "tls_error");
+    let server = ca.serve("other", &["files.example"], false);
+    let err = fails_with(&ca.ls(&server), "tls_error");
     assert!(err.contains("not valid for name"), "{err}");
 }
 
 #[test]
 fn an_expired_certificate_is_a_tls_error() {
     let ca = TestCa::new();
-    let (cert, key) = ca.issue("old", &["127.0.0.1"], true);
-    let server = tls_server(&cert, &key, &[]);
-    let out = server.cli(&["--ca", ca.ca_file().to_str().unwrap(), "ls"]);
-    let err = fails_with(&out, "tls_error");
+    let server = ca.serve("old", &["127.0.0.1"], true);
+    let err = fails_with(&ca.ls(&server), "tls_error");
     assert!(err.to_lowercase().contains("expired"), "{err}");
 }
 
@@ -153,15 +158,13 @@ fn an_expired_certificate_is_a_tls_error() {
 fn a_tls_client_on_a_plain_port_gets_a_tls_error() {
     let ca = TestCa::new();
     let server = Server::start(&[]);
-    let out = server.cli(&["--ca", ca.ca_file().to_str().unwrap(), "ls"]);
-    fails_with(&out, "tls_error");
+    fails_with(&ca.ls(&server), "tls_error");
 }
 
 #[test]
 fn a_plain_client_on_a_tls_port_is_closed_and_others_are_still_served() {
     let ca = TestCa::new();
-    let (cert, key) = ca.issue("server", &["127.0.0.1"], false);
-    let server = tls_server(&cert, &key, &[]);
+    let server = ca.serve("server", &["127.0.0.1"], false);
     let mut plain = TcpStream::connect(server.addr).unwrap();
     plain
         .set_read_timeout(Some(Duration::from_secs(20)))
@@ -177,14 +180,13 @@ fn a_plain_client_on_a_tls_port_is_closed_and_others_are_still_served() {
         !String::from_utf8_lossy(&buf).contains("\"ok\""),
         "a plain client got a reply: {buf:?}"
     );
-    ok(&server.cli(&["--ca", ca.ca_file().to_str().unwrap(), "ls"]));
+    ok(&ca.ls(&server));
 }
 
 #[test]
 fn https_sends_hsts_and_a_secure_download_cookie() {
     let ca = TestCa::new();
-    let (cert, key) = ca.issue("server", &["127.0.0.1"], false);
-    let server = tls_server(&cert, &key, &[]);
+    let server = ca.serve("server", &["127.0.0.1"], false);
     let root = reqwest::Certificate::from_pem(&std::fs::read(ca.ca_file()).unwrap()).unwrap();
     let http = reqwest::Client::builder()
         .use_rustls_tls()
@@ -337,8 +339,7 @@ fn negotiated_suite(ca: &TestCa, addr: &str) -> rustls::CipherSuite {
 #[test]
 fn both_doors_choose_aes_128_gcm_over_a_clients_aes_256_preference() {
     let ca = TestCa::new();
-    let (cert, key) = ca.issue("srv", &["127.0.0.1"], false);
-    let server = tls_server(&cert, &key, &[]);
+    let server = ca.serve("srv", &["127.0.0.1"], false);
     for addr in [server.addr.to_string(), server.http.to_string()] {
         assert_eq!(
             negotiated_suite(&ca, &addr),

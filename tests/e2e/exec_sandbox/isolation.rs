@@ -55,12 +55,15 @@ async fn isolation(b: &Box_) -> String {
 fn assert_refused(o: &Outcome) {
     let exit = o.exit.as_ref().unwrap();
     assert_eq!(exit.code, Some(125), "{exit:?}");
-    assert!(
-        text(&o.stderr).contains("refusing to run the command"),
-        "{}",
-        text(&o.stderr)
-    );
+    assert_stderr_has(o, "refusing to run the command");
     assert!(o.stdout.is_empty(), "{}", text(&o.stdout));
+}
+
+/// The command's stderr contains `what` (the stderr is shown if not).
+#[track_caller]
+fn assert_stderr_has(o: &Outcome, what: &str) {
+    let stderr = text(&o.stderr);
+    assert!(stderr.contains(what), "{stderr}");
 }
 
 #[tokio::test]
@@ -132,11 +135,7 @@ async fn exec_mknod_in_the_home_is_useless() {
         return assert_refused(&o);
     }
     // No capability over the host's devices in a user namespace: the kernel refuses mknod.
-    assert!(
-        text(&o.stderr).contains("Operation not permitted"),
-        "{}",
-        text(&o.stderr)
-    );
+    assert_stderr_has(&o, "Operation not permitted");
     if mode == "root" {
         let o = run(&b.alice, argv(&["cat", "/proc/self/mountinfo"])).await;
         let home_s = home.to_str().unwrap();
@@ -217,11 +216,7 @@ async fn exec_runs_as_the_accounts_own_uid_and_other_homes_stay_shut() {
     if mode == "none" {
         return assert_refused(&o);
     }
-    assert!(
-        text(&o.stderr).contains("Permission denied"),
-        "{}",
-        text(&o.stderr)
-    );
+    assert_stderr_has(&o, "Permission denied");
     if mode == "userns" {
         // No uid to switch to without root: the server's own, mapped onto itself.
         assert_eq!(out.lines().next(), Some(own_uid().to_string().as_str()));
@@ -290,11 +285,7 @@ async fn exec_cannot_connect_to_the_servers_port() {
     }
     let out = text(&o.stdout);
     assert!(!out.contains("connected"), "{out}");
-    assert!(
-        text(&o.stderr).contains("Network is unreachable"),
-        "{}",
-        text(&o.stderr)
-    );
+    assert_stderr_has(&o, "Network is unreachable");
     // Only a loopback interface, and no other: the namespace is the command's own.
     let interfaces: Vec<&str> = out
         .lines()
