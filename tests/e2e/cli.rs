@@ -2,6 +2,7 @@
 //! management, error reporting and help.
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::process::Stdio;
 
 use serde_json::Value;
@@ -90,13 +91,25 @@ pwd
     );
 }
 
-#[test]
-fn ls_and_quota_print_the_documented_json() {
+/// A server whose admin home holds `remote`, a random file of `len` bytes put after
+/// `mkdir -p folder`; the temp folder of its local copy, and that copy.
+fn server_holding(
+    folder: &str,
+    remote: &str,
+    len: u64,
+    seed: u64,
+) -> (Server, tempfile::TempDir, PathBuf) {
     let server = Server::start(&[]);
     let tmp = tempfile::tempdir().unwrap();
-    let local = random_file_in(tmp.path(), "x.txt", 12_345, 22);
-    ok(&server.cli(&["mkdir", "-p", "/docs/sub"]));
-    ok(&server.cli(&["put", local.to_str().unwrap(), "/docs/x.txt"]));
+    let local = random_file_in(tmp.path(), "local", len, seed);
+    ok(&server.cli(&["mkdir", "-p", folder]));
+    ok(&server.cli(&["put", local.to_str().unwrap(), remote]));
+    (server, tmp, local)
+}
+
+#[test]
+fn ls_and_quota_print_the_documented_json() {
+    let (server, _tmp, _) = server_holding("/docs/sub", "/docs/x.txt", 12_345, 22);
     let started = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -130,11 +143,7 @@ fn ls_and_quota_print_the_documented_json() {
 
 #[test]
 fn mv_renames_and_rm_r_removes_a_whole_folder() {
-    let server = Server::start(&[]);
-    let tmp = tempfile::tempdir().unwrap();
-    let local = random_file_in(tmp.path(), "f", 5000, 23);
-    ok(&server.cli(&["mkdir", "-p", "/top/inner"]));
-    ok(&server.cli(&["put", local.to_str().unwrap(), "/top/inner/f"]));
+    let (server, _tmp, local) = server_holding("/top/inner", "/top/inner/f", 5000, 23);
     let home = server.home("admin");
 
     ok(&server.cli(&["mv", "/top/inner/f", "/top/g"]));

@@ -3,7 +3,6 @@
 
 use std::io::Write;
 use std::net::TcpStream;
-use std::process::Stdio;
 
 use base64::Engine;
 use serde_json::json;
@@ -30,10 +29,7 @@ fn basic() -> String {
 fn a_body_cut_short_logs_no_error_and_keeps_what_a_resumable_upload_received() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
-    let addr = free_port();
-    let mut serve = Server::command(&data, addr, &[]);
-    serve.stderr(Stdio::piped());
-    let server = Server::spawn(serve, &data, addr, &[]);
+    let server = Server::start_collecting_stderr(&data, free_port(), |_| {});
     let http = Http::new(&server, "admin", PASSWORD);
     let body = random_bytes(4 * MIB, 7);
 

@@ -1,8 +1,6 @@
 //! The server's life: a SIGTERM mid-upload stops it cleanly and the upload resumes after a
 //! restart; the first run without `FERRY_ADMIN_PASSWORD` prints a random admin password once.
 
-use std::process::Stdio;
-
 use crate::support::{
     PASSWORD, Raw, Server, code, fails_with, free_port, md5_file, ok, random_file_in,
     spawn_slow_put, stderr, wait_for,
@@ -19,11 +17,10 @@ fn alarming(line: &str) -> bool {
 fn sigterm_during_an_upload_stops_cleanly_and_the_upload_resumes_after_restart() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
-    let addr = free_port();
-    let mut serve = Server::command(&data, addr, &[]);
     // Info level, so the log has lines whose form (no colour codes in a pipe) is checked too.
-    serve.stderr(Stdio::piped()).env("FERRY_LOG", "info");
-    let mut server = Server::spawn(serve, &data, addr, &[]);
+    let mut server = Server::start_collecting_stderr(&data, free_port(), |serve| {
+        serve.env("FERRY_LOG", "info");
+    });
     let local = random_file_in(tmp.path(), "big", 48 * 1024 * 1024, 11);
     let client = spawn_slow_put(&server, &local, "/big", 0);
     let mut idle = Raw::logged_in(server.addr);
@@ -103,11 +100,9 @@ fn first_run_prints_a_random_admin_password_once() {
     let data = tmp.path().join("data");
     let addr = free_port();
     let first_run = || {
-        let mut serve = Server::command(&data, addr, &[]);
-        serve
-            .env_remove("FERRY_ADMIN_PASSWORD")
-            .stderr(Stdio::piped());
-        Server::spawn(serve, &data, addr, &[])
+        Server::start_collecting_stderr(&data, addr, |serve| {
+            serve.env_remove("FERRY_ADMIN_PASSWORD");
+        })
     };
 
     let mut server = first_run();

@@ -11,11 +11,16 @@ use super::{http_create, md5_hex, read, tcp_code, tcp_write};
 use crate::http_client::{Http, random_bytes};
 use crate::support::{PASSWORD, Raw, Server, wait_for};
 
-#[test]
-fn an_upload_started_on_tcp_finishes_over_http_from_the_offset_http_reports() {
+/// A server, an HTTP client logged in to it as admin, and `len` random bytes to upload.
+fn server_and_bytes(len: usize, seed: u64) -> (Server, Http, Vec<u8>) {
     let server = Server::start(&[]);
     let http = Http::new(&server, "admin", PASSWORD);
-    let data = random_bytes(3 * 1024 * 1024 + 17, 3);
+    (server, http, random_bytes(len, seed))
+}
+
+#[test]
+fn an_upload_started_on_tcp_finishes_over_http_from_the_offset_http_reports() {
+    let (server, http, data) = server_and_bytes(3 * 1024 * 1024 + 17, 3);
     let half = data.len() / 2;
 
     let mut r = Raw::logged_in(server.addr);
@@ -41,9 +46,7 @@ fn an_upload_started_on_tcp_finishes_over_http_from_the_offset_http_reports() {
 
 #[test]
 fn an_upload_started_over_http_finishes_on_tcp_from_the_offset_tcp_reports() {
-    let server = Server::start(&[]);
-    let http = Http::new(&server, "admin", PASSWORD);
-    let data = random_bytes(3 * 1024 * 1024 + 5, 4);
+    let (server, http, data) = server_and_bytes(3 * 1024 * 1024 + 5, 4);
     let half = data.len() / 2;
 
     let id = http_create(&http, "/back.bin", &data);
@@ -73,9 +76,7 @@ fn an_upload_started_over_http_finishes_on_tcp_from_the_offset_tcp_reports() {
 
 #[test]
 fn a_kill_9_mid_http_upload_resumes_over_http_to_the_exact_file() {
-    let mut server = Server::start(&[]);
-    let http = Http::new(&server, "admin", PASSWORD);
-    let data = random_bytes(8 * 1024 * 1024, 5);
+    let (mut server, http, data) = server_and_bytes(8 * 1024 * 1024, 5);
     let id = http_create(&http, "/killed.bin", &data);
 
     // A whole-file chunk of which only the first 3 MiB ever arrive.

@@ -39,6 +39,19 @@ impl Server {
         Server::spawn(Server::command(data, addr, extra), data, addr, extra)
     }
 
+    /// [`Server::start_on`] with the server's stderr collected too (see [`Server::stderr`]);
+    /// `adjust` changes the command first (e.g. the log level).
+    pub fn start_collecting_stderr(
+        data: &Path,
+        addr: SocketAddr,
+        adjust: impl FnOnce(&mut Command),
+    ) -> Server {
+        let mut cmd = Server::command(data, addr, &[]);
+        cmd.stderr(Stdio::piped());
+        adjust(&mut cmd);
+        Server::spawn(cmd, data, addr, &[])
+    }
+
     /// The `ferry serve` command [`Server::start_on`] runs, to adjust before [`Server::spawn`]
     /// (e.g. without `FERRY_ADMIN_PASSWORD`, or with stderr piped to capture it).
     pub fn command(data: &Path, addr: SocketAddr, extra: &[&str]) -> Command {
