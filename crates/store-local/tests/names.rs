@@ -3,28 +3,21 @@
 
 use std::fs;
 
-use ferry_core::{Config, Session};
+use ferry_core::Session;
+
+mod support;
+
+use support::alice_on_fresh_data;
 
 const NFD_FILE: &str = "cafe\u{301}.txt";
 const NFC_FILE: &str = "caf\u{e9}.txt";
 const NFD_DIR: &str = "re\u{301}sume\u{301}";
 const NFC_DIR: &str = "r\u{e9}sum\u{e9}";
 
+/// Alice's session and her home on disk.
 async fn alice() -> (tempfile::TempDir, std::path::PathBuf, Session) {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let ferry = ferry_store_local::open(Config::new(data.clone()))
-        .await
-        .unwrap();
-    ferry
-        .add_user("alice".parse().unwrap(), "a long password".into(), None)
-        .await
-        .unwrap();
-    let session = Session::trusted(&ferry, "alice".parse().unwrap())
-        .await
-        .unwrap();
-    let home = data.join("homes/alice");
-    (dir, home, session)
+    let (dir, data, session) = alice_on_fresh_data().await;
+    (dir, data.join("homes/alice"), session)
 }
 
 async fn read(s: &Session, path: &str) -> Vec<u8> {

@@ -6,6 +6,10 @@ use std::os::unix::fs::PermissionsExt;
 
 use ferry_core::Config;
 
+mod support;
+
+use support::alice_on_fresh_data;
+
 async fn open_error(data: &std::path::Path) -> Option<String> {
     match ferry_store_local::open(Config::new(data.to_path_buf())).await {
         Ok(_) => None,
@@ -18,27 +22,13 @@ async fn open_error(data: &std::path::Path) -> Option<String> {
 
 #[tokio::test]
 async fn a_group_or_world_writable_secret_or_account_file_is_refused_at_start() {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let ferry = ferry_store_local::open(Config::new(data.clone()))
-        .await
-        .unwrap();
-    ferry
-        .add_user(
-            "alice".parse().unwrap(),
-            "a long enough password".into(),
-            None,
-        )
-        .await
-        .unwrap();
-    let mut alice = ferry_core::Session::trusted(&ferry, "alice".parse().unwrap())
-        .await
-        .unwrap();
+    let (_dir, data, mut alice) = alice_on_fresh_data().await;
     let upload = alice
         .upload_create("/big.bin", 10, None, false)
         .await
         .unwrap();
-    drop((alice, ferry));
+    // The session holds the last handle on the service.
+    drop(alice);
     let state = data.join("state");
     let record = state.join(format!("uploads/{}.json", upload.id));
     assert!(record.exists(), "{record:?}");

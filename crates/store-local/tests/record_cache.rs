@@ -7,9 +7,10 @@ use ferry_core::exec::ExecPolicy;
 use ferry_core::store::{Account, MetaStore, TokenRecord};
 use ferry_store_local::LocalMetaStore;
 
-fn account(name: &str, password: &str, created: i64) -> Account {
+/// Bob's account (every account here is his) with `password`, made at `created`.
+fn account(password: &str, created: i64) -> Account {
     Account {
-        name: name.parse().unwrap(),
+        name: "bob".parse().unwrap(),
         credentials: ScramCredentials::derive(password, b"0123456789abcdef", 4096),
         quota: None,
         created,
@@ -27,10 +28,7 @@ async fn another_stores_account_and_token_changes_are_seen_at_the_next_lookup() 
     let admin = LocalMetaStore::open(dir.path()).unwrap();
     let bob = "bob".parse().unwrap();
 
-    admin
-        .create_account(&account("bob", "one", 1))
-        .await
-        .unwrap();
+    admin.create_account(&account("one", 1)).await.unwrap();
     let record = TokenRecord {
         user: "bob".parse().unwrap(),
         created: 1,
@@ -39,16 +37,13 @@ async fn another_stores_account_and_token_changes_are_seen_at_the_next_lookup() 
     admin.put_token(HASH, &record).await.unwrap();
     for _ in 0..3 {
         let a = server.account(&bob).await.unwrap().unwrap();
-        assert_eq!(a.credentials, account("bob", "one", 1).credentials);
+        assert_eq!(a.credentials, account("one", 1).credentials);
         assert_eq!(server.token(HASH).await.unwrap(), Some(record.clone()));
     }
 
-    admin
-        .update_account(&account("bob", "two", 1))
-        .await
-        .unwrap();
+    admin.update_account(&account("two", 1)).await.unwrap();
     let a = server.account(&bob).await.unwrap().unwrap();
-    assert_eq!(a.credentials, account("bob", "two", 1).credentials);
+    assert_eq!(a.credentials, account("two", 1).credentials);
 
     admin.remove_token(HASH).await.unwrap();
     assert_eq!(server.token(HASH).await.unwrap(), None);
@@ -57,10 +52,7 @@ async fn another_stores_account_and_token_changes_are_seen_at_the_next_lookup() 
     assert!(server.account(&bob).await.unwrap().is_none());
 
     // Made again under the same name: the new account, not a remembered one.
-    admin
-        .create_account(&account("bob", "three", 2))
-        .await
-        .unwrap();
+    admin.create_account(&account("three", 2)).await.unwrap();
     let a = server.account(&bob).await.unwrap().unwrap();
     assert_eq!(a.created, 2);
 }
@@ -70,17 +62,11 @@ async fn the_stores_own_writes_are_seen_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let store = LocalMetaStore::open(dir.path()).unwrap();
     let bob = "bob".parse().unwrap();
-    store
-        .create_account(&account("bob", "one", 1))
-        .await
-        .unwrap();
+    store.create_account(&account("one", 1)).await.unwrap();
     assert!(store.account(&bob).await.unwrap().is_some());
-    store
-        .update_account(&account("bob", "two", 1))
-        .await
-        .unwrap();
+    store.update_account(&account("two", 1)).await.unwrap();
     let a = store.account(&bob).await.unwrap().unwrap();
-    assert_eq!(a.credentials, account("bob", "two", 1).credentials);
+    assert_eq!(a.credentials, account("two", 1).credentials);
     store.remove_account(&bob).await.unwrap();
     assert!(store.account(&bob).await.unwrap().is_none());
 }
