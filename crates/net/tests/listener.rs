@@ -1,6 +1,6 @@
 //! The listener over real sockets on loopback: the permit comes before `accept`, per-source
 //! counts follow connections up and down, and shutdown drains within its grace. One file of
-//! ~340 lines: every case shares the same small loopback harness at its top.
+//! ~350 lines: every case shares the same small loopback harness at its top.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -199,6 +199,18 @@ async fn per_source_counts_rise_with_connections_and_fall_when_they_end() {
     server.await.unwrap();
 }
 
+/// Cancels `shutdown` and waits up to [`MARGIN`] for `server` (the `run` task) to return;
+/// how long that took.
+async fn shut_down(shutdown: &CancellationToken, server: JoinHandle<()>) -> Duration {
+    let start = Instant::now();
+    shutdown.cancel();
+    tokio::time::timeout(MARGIN, server)
+        .await
+        .expect("run returned within the margin")
+        .unwrap();
+    start.elapsed()
+}
+
 /// Sets its flag when dropped, so a test sees a connection's future end.
 struct DropFlag(Arc<AtomicBool>);
 
@@ -248,13 +260,7 @@ async fn shutdown_waits_the_grace_for_running_connections_then_ends_the_rest() {
     stubborn.write_all(b"s").await.unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
 
-    let start = Instant::now();
-    shutdown.cancel();
-    tokio::time::timeout(MARGIN, server)
-        .await
-        .expect("run returned")
-        .unwrap();
-    let waited = start.elapsed();
+    let waited = shut_down(&shutdown, server).await;
     assert!(
         waited >= Duration::from_millis(250),
         "returned after {waited:?}, before the grace"
@@ -298,13 +304,11 @@ async fn shutdown_returns_as_soon_as_the_connections_finish() {
     ));
     let _client = TcpStream::connect(addr).await.unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let start = Instant::now();
-    shutdown.cancel();
-    tokio::time::timeout(MARGIN, server)
-        .await
-        .expect("run returned before the 30 s grace")
-        .unwrap();
-    assert!(start.elapsed() < MARGIN);
+    let waited = shut_down(&shutdown, server).await;
+    assert!(
+        waited < MARGIN,
+        "run returned after {waited:?}, not before the 30 s grace"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
