@@ -24,6 +24,13 @@ fn fail(t: &Throttle, n: u32, source: IpAddr, account: &str, now: Instant) {
     }
 }
 
+/// `n` failures on `account`, each from its own address (10.0.0.0 and up; never A or B).
+fn fail_from_many_sources(t: &Throttle, n: u32, account: &str, now: Instant) {
+    for i in 0..n {
+        t.record_failure(IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + i)), account, now);
+    }
+}
+
 #[test]
 fn five_failures_are_free() {
     let (t, now) = (throttle(), Instant::now());
@@ -99,9 +106,7 @@ fn a_typo_behind_a_shared_address_does_not_lock_out_a_colleague() {
 #[test]
 fn a_locked_account_still_admits_a_source_that_has_not_failed_on_it() {
     let (t, now) = (throttle(), Instant::now());
-    for i in 0..30u32 {
-        t.record_failure(IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + i)), "alice", now);
-    }
+    fail_from_many_sources(&t, 30, "alice", now);
     assert_eq!(
         retry_after(&t, B, "alice", now),
         None,
@@ -115,16 +120,12 @@ fn a_locked_account_still_admits_a_source_that_has_not_failed_on_it() {
 #[test]
 fn account_lock_needs_more_failures_than_the_pair_lock() {
     let (t, now) = (throttle(), Instant::now());
-    for i in 0..20u32 {
-        t.record_failure(IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + i)), "alice", now);
-    }
+    fail_from_many_sources(&t, 20, "alice", now);
     t.record_failure(B, "alice", now);
     // 21 failures on the account, one from B: the account is past its 20 free ones.
     assert!(retry_after(&t, B, "alice", now).is_some());
     let t = throttle();
-    for i in 0..19u32 {
-        t.record_failure(IpAddr::V4(Ipv4Addr::from(0x0a00_0000 + i)), "alice", now);
-    }
+    fail_from_many_sources(&t, 19, "alice", now);
     t.record_failure(B, "alice", now);
     assert_eq!(
         retry_after(&t, B, "alice", now),
@@ -185,9 +186,7 @@ fn pruning_keeps_the_map_bounded() {
 #[test]
 fn stale_entries_are_swept() {
     let (t, now) = (throttle(), Instant::now());
-    for i in 0..100u32 {
-        t.record_failure(IpAddr::V4(Ipv4Addr::from(i)), "x", now);
-    }
+    fail_from_many_sources(&t, 100, "x", now);
     t.record_failure(A, "alice", now + Duration::from_secs(16 * 60));
     assert_eq!(t.tracked(), 3);
 }
