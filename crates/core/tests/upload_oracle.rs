@@ -17,12 +17,16 @@ fn user(name: &str) -> Username {
     name.parse().unwrap()
 }
 
-async fn setup(dir: &Path) -> Ferry {
-    let ferry = ferry_store_local::open(Config::new(dir)).await.unwrap();
+/// A service on a fresh temp dir (kept alive by the caller) with `alice` and `bob`.
+async fn setup() -> (tempfile::TempDir, Ferry) {
+    let tmp = tempfile::tempdir().unwrap();
+    let ferry = ferry_store_local::open(Config::new(tmp.path()))
+        .await
+        .unwrap();
     for name in ["alice", "bob"] {
         ferry.add_user(user(name), "pw".into(), None).await.unwrap();
     }
-    ferry
+    (tmp, ferry)
 }
 
 async fn session(ferry: &Ferry, name: &str) -> Session {
@@ -35,6 +39,15 @@ fn data(len: usize) -> Vec<u8> {
 
 fn md5_hex(data: &[u8]) -> String {
     hex::encode(Md5::digest(data))
+}
+
+/// Alice's new upload of `file` to `name`, declaring its MD5; its id.
+async fn alices_upload(alice: &mut Session, name: &str, file: &[u8]) -> String {
+    let up = alice
+        .upload_create(name, file.len() as u64, Some(&md5_hex(file)), false)
+        .await
+        .unwrap();
+    up.id.to_string()
 }
 
 /// The code each of bob's operations on `id` gets, by operation.
@@ -88,16 +101,11 @@ fn assert_all_not_found(state: &str, answers: &[(&'static str, String)]) {
 
 #[tokio::test]
 async fn another_users_upload_id_is_not_found_while_its_owner_holds_it() {
-    let tmp = tempfile::tempdir().unwrap();
-    let ferry = setup(tmp.path()).await;
+    let (tmp, ferry) = setup().await;
     let file = data(SIZE);
     let mut alice = session(&ferry, "alice").await;
     let mut bob = session(&ferry, "bob").await;
-    let up = alice
-        .upload_create("f.bin", SIZE as u64, Some(&md5_hex(&file)), false)
-        .await
-        .unwrap();
-    let id = up.id.to_string();
+    let id = alices_upload(&mut alice, "f.bin", &file).await;
 
     // Idle: nobody writes it.
     assert_all_not_found("idle", &bobs_answers(&mut bob, &id, 0).await);
@@ -122,17 +130,12 @@ async fn another_users_upload_id_is_not_found_while_its_owner_holds_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn another_users_upload_id_is_not_found_while_its_owner_is_mid_write() {
-    let tmp = tempfile::tempdir().unwrap();
-    let ferry = setup(tmp.path()).await;
+    let (tmp, ferry) = setup().await;
     let file = data(SIZE);
     let mut alice = session(&ferry, "alice").await;
     let watcher = session(&ferry, "alice").await;
     let mut bob = session(&ferry, "bob").await;
-    let up = alice
-        .upload_create("slow.bin", SIZE as u64, Some(&md5_hex(&file)), false)
-        .await
-        .unwrap();
-    let id = up.id.to_string();
+    let id = alices_upload(&mut alice, "slow.bin", &file).await;
 
     // Alice streams the file from a slow source: half of it now, the rest later.
     let (mut source, body) = tokio::io::duplex(64 * 1024);

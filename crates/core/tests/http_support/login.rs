@@ -20,6 +20,13 @@ async fn login_code(ferry: &Ferry, name: &str, password: &str) -> &'static str {
     code(ferry.login_password(SOURCE, name, password).await)
 }
 
+/// Alice's password is now `new`: `old` is refused at once, though a login with it may be
+/// cached, and `new` logs in.
+async fn assert_password_changed(ferry: &Ferry, old: &str, new: &str) {
+    assert_eq!(login_code(ferry, "alice", old).await, "auth_failed");
+    login_ok(ferry, "alice", new).await;
+}
+
 #[tokio::test]
 async fn password_login_accepts_the_right_password_and_refuses_wrong_ones_and_unknown_users() {
     let tmp = tempfile::tempdir().unwrap();
@@ -81,8 +88,7 @@ async fn a_password_change_or_removed_user_overrides_the_cache_at_once() {
         .set_password(user("alice"), "new".into())
         .await
         .unwrap();
-    assert_eq!(login_code(&ferry, "alice", "secret").await, "auth_failed");
-    login_ok(&ferry, "alice", "new").await;
+    assert_password_changed(&ferry, "secret", "new").await;
 
     // The same, with the change made by another process (an admin command on the same
     // data folder).
@@ -94,8 +100,7 @@ async fn a_password_change_or_removed_user_overrides_the_cache_at_once() {
         .set_password(user("alice"), "newer".into())
         .await
         .unwrap();
-    assert_eq!(login_code(&ferry, "alice", "new").await, "auth_failed");
-    login_ok(&ferry, "alice", "newer").await;
+    assert_password_changed(&ferry, "new", "newer").await;
 
     admin.remove_user(user("alice"), false).await.unwrap();
     assert_eq!(login_code(&ferry, "alice", "newer").await, "auth_failed");

@@ -11,12 +11,9 @@ async fn file_operations_report_their_codes() {
     assert_eq!(s.cd("a/b").await.unwrap().to_string(), "/a/b");
     assert_eq!(code(s.cd("../../..").await), "path_outside_home");
     let up = s.upload_create("f", 2, None, false).await.unwrap();
-    s.upload_write(&up.id.to_string(), 0, &b"hi"[..], None)
-        .await
-        .unwrap();
-    s.upload_finish(&up.id.to_string(), Some(&md5_hex(b"hi")))
-        .await
-        .unwrap();
+    let id = up.id.to_string();
+    s.upload_write(&id, 0, &b"hi"[..], None).await.unwrap();
+    s.upload_finish(&id, Some(&md5_hex(b"hi"))).await.unwrap();
     assert_eq!(code(s.cd("f").await), "not_a_directory");
     assert_eq!(code(s.remove("/a", false).await), "directory_not_empty");
     assert_eq!(code(s.remove("/", true).await), "home_immutable");

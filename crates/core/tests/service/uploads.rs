@@ -102,18 +102,15 @@ async fn upload_lifecycle_with_bad_offsets_chunks_and_checksums() {
         "already_exists"
     );
     let up = s.upload_create("f.bin", 5, None, true).await.unwrap();
-    s.upload_write(&up.id.to_string(), 0, &b"hel"[..], None)
-        .await
-        .unwrap();
+    let id = up.id.to_string();
+    s.upload_write(&id, 0, &b"hel"[..], None).await.unwrap();
     assert_eq!(
         std::fs::read(home.join("f.bin")).unwrap(),
         body,
         "never truncated before commit"
     );
-    s.upload_write(&up.id.to_string(), 3, &b"lo"[..], None)
-        .await
-        .unwrap();
-    s.upload_finish(&up.id.to_string(), Some(&md5_hex(b"hello")))
+    s.upload_write(&id, 3, &b"lo"[..], None).await.unwrap();
+    s.upload_finish(&id, Some(&md5_hex(b"hello")))
         .await
         .unwrap();
     assert_eq!(std::fs::read(home.join("f.bin")).unwrap(), b"hello");
