@@ -7,7 +7,7 @@ use http::StatusCode;
 use serde_json::json;
 use utoipa::OpenApi;
 
-use crate::support::{PASSWORD, TestApp, USER, anon, authed, basic, empty, with_body};
+use crate::support::{PASSWORD, TestApp, USER, anon, authed, basic, empty};
 
 const UPLOAD_ID: &str = "0123456789abcdef0123456789abcdef";
 
@@ -106,7 +106,7 @@ async fn every_api_route_without_credentials_is_401_not_authenticated_with_a_cha
             ("PUT", _) => "xy".into(),
             _ => String::new(),
         };
-        let r = app.send(with_body(req, body.into_bytes())).await;
+        let r = app.send_body(req, body.into_bytes()).await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{method} {uri}: {r:?}");
         let challenge = r.header("www-authenticate").unwrap_or_default();
         assert!(

@@ -4,7 +4,7 @@
 use http::StatusCode;
 use serde_json::json;
 
-use crate::support::{PASSWORD, Reply, TestApp, USER, anon, data, empty, with_body};
+use crate::support::{PASSWORD, Reply, TestApp, USER, anon, data, empty};
 
 const TTL: u64 = 24 * 3600;
 
@@ -113,7 +113,7 @@ async fn the_cookie_is_refused_for_anything_but_reading_files() {
         let req = anon(method, uri)
             .header("cookie", &cookie)
             .header("content-type", "application/json");
-        let r = app.send(with_body(req, body.into_bytes())).await;
+        let r = app.send_body(req, body.into_bytes()).await;
         r.assert_problem(401, "not_authenticated");
         assert_eq!(
             r.header("www-authenticate"),

@@ -5,7 +5,7 @@ use ferry_http::Limits;
 use ferry_http::cors::{ALLOWED_HEADERS, EXPOSED_HEADERS, parse_origin};
 use http::StatusCode;
 
-use crate::support::{TestApp, anon, authed, empty, with_body};
+use crate::support::{TestApp, anon, authed, empty};
 
 const APP: &str = "https://app.example:8443";
 const OTHER: &str = "https://evil.example";
@@ -132,13 +132,13 @@ async fn an_unlisted_origin_gets_no_cors_header_and_its_basic_writes_stay_refuse
 async fn a_listed_origin_may_write_with_basic_credentials() {
     let app = app_with_cors().await;
     let r = app
-        .send(with_body(
+        .send_body(
             authed("PUT", "/api/v1/files/from-app.txt")
                 .header("host", "ferry.example")
                 .header("origin", APP)
                 .header("sec-fetch-site", "cross-site"),
             b"hello".to_vec(),
-        ))
+        )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{r:?}");
     assert_eq!(r.header("access-control-allow-origin"), Some(APP));

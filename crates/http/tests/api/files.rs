@@ -4,17 +4,14 @@ use axum::body::Body;
 use http::StatusCode;
 use serde_json::json;
 
-use crate::support::{TestApp, authed, b64, data, empty, md5_hex, with_body};
+use crate::support::{TestApp, authed, b64, data, empty, md5_hex};
 
 #[tokio::test]
 async fn put_creates_then_replaces_and_if_none_match_star_refuses_with_412() {
     let app = TestApp::new().await;
     let (first, second) = (data(300, 1), data(200, 2));
     let r = app
-        .send(with_body(
-            authed("PUT", "/api/v1/files/f.bin"),
-            first.clone(),
-        ))
+        .send_body(authed("PUT", "/api/v1/files/f.bin"), first.clone())
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{r:?}");
     assert_eq!(r.header("location"), Some("/api/v1/files/f.bin"));
@@ -22,19 +19,16 @@ async fn put_creates_then_replaces_and_if_none_match_star_refuses_with_412() {
     assert_eq!(r.header("etag"), Some(etag.as_str()));
 
     let r = app
-        .send(with_body(
+        .send_body(
             authed("PUT", "/api/v1/files/f.bin").header("if-none-match", "*"),
             second.clone(),
-        ))
+        )
         .await;
     r.assert_problem(412, "precondition_failed");
     assert_eq!(std::fs::read(app.home().join("f.bin")).unwrap(), first);
 
     let r = app
-        .send(with_body(
-            authed("PUT", "/api/v1/files/f.bin"),
-            second.clone(),
-        ))
+        .send_body(authed("PUT", "/api/v1/files/f.bin"), second.clone())
         .await;
     assert_eq!(r.status, StatusCode::OK, "replacing: {r:?}");
     assert_eq!(std::fs::read(app.home().join("f.bin")).unwrap(), second);
@@ -50,10 +44,10 @@ async fn put_with_a_wrong_md5_is_422_and_leaves_nothing() {
         ("repr-digest", format!("md5=:{}:", b64(&wrong))),
     ] {
         let r = app
-            .send(with_body(
+            .send_body(
                 authed("PUT", "/api/v1/files/g.bin").header(name, &value),
                 file.clone(),
-            ))
+            )
             .await;
         r.assert_problem(422, "checksum_mismatch");
         assert!(!app.home().join("g.bin").exists(), "{name}");
@@ -89,8 +83,7 @@ async fn put_without_content_length_is_411_and_a_short_body_leaves_nothing() {
         )
         .await;
     r.assert_problem(409, "upload_incomplete");
-    assert!(!app.home().join("h.bin").exists());
-    assert_eq!(app.quota().await["reserved"], 0);
+    app.assert_nothing_committed("h.bin", "a short body").await;
 }
 
 #[tokio::test]
@@ -125,7 +118,7 @@ async fn paths_that_leave_the_home_are_refused_and_never_serve_outside_bytes() {
         }
         let uri = format!("/api/v1/files/{path}");
         let r = app
-            .send(with_body(authed("PUT", &uri), b"planted".to_vec()))
+            .send_body(authed("PUT", &uri), b"planted".to_vec())
             .await;
         assert!(
             r.status == StatusCode::FORBIDDEN || r.status == StatusCode::BAD_REQUEST,
@@ -179,12 +172,8 @@ async fn malformed_json_unknown_routes_and_wrong_methods_are_problems() {
         b"{\"path\": \"/x\", \"size\": -1}",
         b"",
     ] {
-        let r = app
-            .send(with_body(
-                authed("POST", "/api/v1/uploads").header("content-type", "application/json"),
-                body.to_vec(),
-            ))
-            .await;
+        let req = authed("POST", "/api/v1/uploads").header("content-type", "application/json");
+        let r = app.send_body(req, body.to_vec()).await;
         r.assert_problem(400, "bad_request");
     }
     let r = app.send(empty(authed("GET", "/api/v1/nope"))).await;

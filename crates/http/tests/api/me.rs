@@ -1,6 +1,5 @@
 //! `GET /api/v1/me`: the user's own account, with the exec policy as this server applies it.
 
-use axum::Router;
 use ferry_core::{Config, ExecPolicy};
 use ferry_http::Limits;
 use http::StatusCode;
@@ -8,7 +7,8 @@ use serde_json::json;
 
 use crate::support::{PASSWORD, TestApp, USER, anon, authed, empty};
 
-async fn app_with(launcher: bool, policy: ExecPolicy) -> (tempfile::TempDir, Router) {
+/// The gateway over a core whose launcher is set or not, alice (a 1 MiB quota) having `policy`.
+async fn app_with(launcher: bool, policy: ExecPolicy) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let mut config = Config::new(dir.path().join("data"));
     if launcher {
@@ -21,15 +21,12 @@ async fn app_with(launcher: bool, policy: ExecPolicy) -> (tempfile::TempDir, Rou
         .unwrap();
     ferry.set_exec(USER.parse().unwrap(), policy).await.unwrap();
     let app = ferry_http::app(ferry, Limits::default());
-    (dir, app)
+    TestApp { dir, app }
 }
 
-async fn me(app: Router) -> serde_json::Value {
-    let t = TestApp {
-        dir: tempfile::tempdir().unwrap(),
-        app,
-    };
-    let r = t.send(empty(authed("GET", "/api/v1/me"))).await;
+/// Alice's `GET /api/v1/me` document (the request must succeed).
+async fn me(app: &TestApp) -> serde_json::Value {
+    let r = app.send(empty(authed("GET", "/api/v1/me"))).await;
     assert_eq!(r.status, StatusCode::OK, "{r:?}");
     r.json()
 }
@@ -37,10 +34,8 @@ async fn me(app: Router) -> serde_json::Value {
 #[tokio::test]
 async fn me_names_the_user_and_their_quota_with_exec_off_by_default() {
     let app = TestApp::new().await;
-    let r = app.send(empty(authed("GET", "/api/v1/me"))).await;
-    assert_eq!(r.status, StatusCode::OK, "{r:?}");
     assert_eq!(
-        r.json(),
+        me(&app).await,
         json!({
             "user": USER,
             "exec": {"mode": "off", "programs": [], "max_timeout_secs": null},
@@ -51,22 +46,22 @@ async fn me_names_the_user_and_their_quota_with_exec_off_by_default() {
 
 #[tokio::test]
 async fn me_lists_the_allowed_programs_and_says_shell() {
-    let (_d, app) = app_with(true, ExecPolicy::Allow(vec!["df".into(), "du".into()])).await;
-    let v = me(app).await;
+    let app = app_with(true, ExecPolicy::Allow(vec!["df".into(), "du".into()])).await;
+    let v = me(&app).await;
     assert_eq!(v["exec"]["mode"], "allow");
     assert_eq!(v["exec"]["programs"], json!(["df", "du"]));
     assert_eq!(v["quota"]["limit"], 1 << 20);
-    let (_d, app) = app_with(true, ExecPolicy::Shell).await;
+    let app = app_with(true, ExecPolicy::Shell).await;
     assert_eq!(
-        me(app).await["exec"],
+        me(&app).await["exec"],
         json!({"mode": "shell", "programs": [], "max_timeout_secs": null})
     );
 }
 
 #[tokio::test]
 async fn me_says_off_when_the_server_has_exec_turned_off() {
-    let (_d, app) = app_with(false, ExecPolicy::Shell).await;
-    assert_eq!(me(app).await["exec"]["mode"], "off");
+    let app = app_with(false, ExecPolicy::Shell).await;
+    assert_eq!(me(&app).await["exec"]["mode"], "off");
 }
 
 #[tokio::test]

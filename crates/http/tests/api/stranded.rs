@@ -115,8 +115,8 @@ async fn committing_a_complete_upload_with_the_wrong_md5_is_422_and_commits_noth
     r.assert_problem(413, "body_exceeds_range");
     let r = commit(&app, &id, &[("repr-digest", repr_digest(b"other bytes"))]).await;
     r.assert_problem(422, "checksum_mismatch");
-    assert!(!app.home().join("wrong.bin").exists());
-    assert_eq!(app.quota().await["reserved"], 0);
+    app.assert_nothing_committed("wrong.bin", "a wrong MD5")
+        .await;
 }
 
 #[tokio::test]

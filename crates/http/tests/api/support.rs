@@ -58,19 +58,20 @@ impl TestApp {
         }
     }
 
-    /// `PUT /api/v1/files/PATH` of `data`; asserts it was stored.
     /// Sends `req` with the JSON document `doc` as its body.
     pub async fn send_json(&self, req: request::Builder, doc: &Value) -> Reply {
         self.send(json(req, doc)).await
     }
 
+    /// Sends `req` with `body` (and its `Content-Length`).
+    pub async fn send_body(&self, req: request::Builder, body: Vec<u8>) -> Reply {
+        self.send(with_body(req, body)).await
+    }
+
+    /// `PUT /api/v1/files/PATH` of `data`; asserts it was stored.
     pub async fn put(&self, path: &str, data: &[u8]) {
-        let r = self
-            .send(with_body(
-                authed("PUT", &format!("/api/v1/files/{path}")),
-                data.to_vec(),
-            ))
-            .await;
+        let uri = format!("/api/v1/files/{path}");
+        let r = self.send_body(authed("PUT", &uri), data.to_vec()).await;
         assert!(
             r.status == StatusCode::CREATED || r.status == StatusCode::OK,
             "put {path}: {r:?}"
@@ -90,7 +91,6 @@ impl TestApp {
         r.json()["id"].as_str().expect("an upload id").to_string()
     }
 
-    /// The upload's offset as `GET /api/v1/uploads/ID` reports it.
     /// `PUT /api/v1/uploads/{id}` of `body` (with its `Content-Length`) at `range`, with any
     /// extra `headers`.
     pub async fn upload_chunk(
@@ -105,9 +105,10 @@ impl TestApp {
         for (name, value) in headers {
             req = req.header(*name, value);
         }
-        self.send(with_body(req, body.to_vec())).await
+        self.send_body(req, body.to_vec()).await
     }
 
+    /// The upload's offset as `GET /api/v1/uploads/ID` reports it.
     pub async fn offset(&self, id: &str) -> u64 {
         let r = self
             .send(empty(authed("GET", &format!("/api/v1/uploads/{id}"))))
@@ -123,6 +124,13 @@ impl TestApp {
         let r = self.send(empty(authed("GET", "/api/v1/quota"))).await;
         assert_eq!(r.status, StatusCode::OK, "quota: {r:?}");
         r.json()
+    }
+
+    /// Nothing was committed at `path` in alice's home and no bytes stay reserved (`what`
+    /// names the case).
+    pub async fn assert_nothing_committed(&self, path: &str, what: &str) {
+        assert!(!self.home().join(path).exists(), "{what}: {path} exists");
+        assert_eq!(self.quota().await["reserved"], 0, "{what}: bytes reserved");
     }
 }
 

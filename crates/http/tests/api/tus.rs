@@ -6,7 +6,7 @@ use base64::Engine;
 use http::StatusCode;
 use sha1::Digest;
 
-use crate::support::{Reply, TestApp, anon, authed, data, empty, md5_hex, with_body};
+use crate::support::{Reply, TestApp, anon, authed, data, empty, md5_hex};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
@@ -49,7 +49,13 @@ async fn patch(
     for (k, v) in extra {
         req = req.header(*k, *v);
     }
-    app.send(with_body(req, body.to_vec())).await
+    app.send_body(req, body.to_vec()).await
+}
+
+/// A PATCH of `body` at `offset` without extra headers, which must be accepted (204).
+async fn patch_ok(app: &TestApp, url: &str, offset: u64, body: &[u8]) {
+    let r = patch(app, url, offset, body, &[]).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{r:?}");
 }
 
 async fn offset(app: &TestApp, url: &str) -> u64 {
@@ -111,10 +117,7 @@ async fn options_tells_what_the_server_speaks_without_credentials() {
 async fn a_patch_at_the_wrong_offset_is_409_with_the_server_offset() {
     let app = TestApp::new().await;
     let url = create(&app, 10, &meta(&[("filename", "a")])).await;
-    assert_eq!(
-        patch(&app, &url, 0, b"abcd", &[]).await.status,
-        StatusCode::NO_CONTENT
-    );
+    patch_ok(&app, &url, 0, b"abcd").await;
     let r = patch(&app, &url, 2, b"cdef", &[]).await;
     r.assert_problem(409, "offset_mismatch");
     assert_eq!(r.header("upload-offset"), Some("4"));
@@ -175,7 +178,7 @@ async fn a_patch_without_the_tus_content_type_is_415() {
     let app = TestApp::new().await;
     let url = create(&app, 3, &meta(&[("filename", "t")])).await;
     let req = tus("PATCH", &url).header("upload-offset", 0);
-    let r = app.send(with_body(req, b"abc".to_vec())).await;
+    let r = app.send_body(req, b"abc".to_vec()).await;
     r.assert_problem(415, "unsupported_media_type");
 }
 
@@ -221,10 +224,7 @@ async fn an_existing_file_is_kept_unless_overwrite_is_asked() {
         &format!("{},overwrite", meta(&[("filename", "taken")])),
     )
     .await;
-    assert_eq!(
-        patch(&app, &url, 0, b"new", &[]).await.status,
-        StatusCode::NO_CONTENT
-    );
+    patch_ok(&app, &url, 0, b"new").await;
     assert_eq!(file_md5(&app, "taken").await, md5_hex(b"new"));
 }
 
@@ -240,10 +240,7 @@ async fn a_wrong_md5_in_the_metadata_commits_nothing() {
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     let m = meta(&[("filename", "m"), ("md5", &md5_hex(b"abc"))]);
     let url = create(&app, 3, &m).await;
-    assert_eq!(
-        patch(&app, &url, 0, b"abc", &[]).await.status,
-        StatusCode::NO_CONTENT
-    );
+    patch_ok(&app, &url, 0, b"abc").await;
     assert_eq!(file_md5(&app, "m").await, md5_hex(b"abc"));
 }
 
@@ -254,7 +251,7 @@ async fn creation_with_upload_and_method_override_and_termination() {
         .header("upload-length", 6)
         .header("upload-metadata", meta(&[("filename", "w")]))
         .header("content-type", "application/offset+octet-stream");
-    let r = app.send(with_body(req, b"abc".to_vec())).await;
+    let r = app.send_body(req, b"abc".to_vec()).await;
     assert_eq!(r.status, StatusCode::CREATED, "{r:?}");
     assert_eq!(r.header("upload-offset"), Some("3"));
     assert!(r.header("upload-expires").is_some());
@@ -263,7 +260,7 @@ async fn creation_with_upload_and_method_override_and_termination() {
         .header("x-http-method-override", "PATCH")
         .header("upload-offset", 3)
         .header("content-type", "application/offset+octet-stream");
-    let r = app.send(with_body(req, b"def".to_vec())).await;
+    let r = app.send_body(req, b"def".to_vec()).await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{r:?}");
     assert_eq!(file_md5(&app, "w").await, md5_hex(b"abcdef"));
 
@@ -284,10 +281,7 @@ async fn part(app: &TestApp, bytes: &[u8]) -> String {
     let r = app.send(empty(req)).await;
     assert_eq!(r.status, StatusCode::CREATED, "{r:?}");
     let url = r.header("location").unwrap().to_string();
-    assert_eq!(
-        patch(app, &url, 0, bytes, &[]).await.status,
-        StatusCode::NO_CONTENT
-    );
+    patch_ok(app, &url, 0, bytes).await;
     let head = app.send(empty(tus("HEAD", &url))).await;
     assert_eq!(head.header("upload-concat"), Some("partial"));
     url
@@ -336,10 +330,7 @@ async fn a_tus_upload_is_finished_with_content_range_md5_exact() {
     let app = TestApp::new().await;
     let body = data(5000, 4);
     let url = create(&app, 5000, &meta(&[("filename", "cross1.bin")])).await;
-    assert_eq!(
-        patch(&app, &url, 0, &body[..2000], &[]).await.status,
-        StatusCode::NO_CONTENT
-    );
+    patch_ok(&app, &url, 0, &body[..2000]).await;
     let id = url.rsplit('/').next().unwrap();
     assert_eq!(
         app.offset(id).await,
