@@ -22,6 +22,15 @@ fn silent_sockets(source: IpAddr, addr: SocketAddr, n: usize) -> Vec<TcpStream> 
     (0..n).map(|_| tcp_from(source, addr)).collect()
 }
 
+/// A server that keeps two not-yet-logged-in connections per source, and two silent ones
+/// from [`ATTACKER`] to the door `door` names, given 100 ms to be accepted.
+fn attacker_at_its_startup_limit(door: impl Fn(&Server) -> SocketAddr) -> (Server, Vec<TcpStream>) {
+    let server = Server::start(&["--max-startups-per-source", "2"]);
+    let held = silent_sockets(ATTACKER, door(&server), 2);
+    std::thread::sleep(Duration::from_millis(100));
+    (server, held)
+}
+
 /// Says hello on `raw` and logs in as admin, each answer within 5 s.
 fn log_in(raw: &mut Raw) {
     raw.stream
@@ -140,9 +149,7 @@ fn refused_by_server(stream: &TcpStream) -> bool {
 
 #[test]
 fn a_tcp_connection_refused_at_accept_gets_one_limit_reached_frame() {
-    let server = Server::start(&["--max-startups-per-source", "2"]);
-    let _held = silent_sockets(ATTACKER, server.addr, 2);
-    std::thread::sleep(Duration::from_millis(100));
+    let (server, _held) = attacker_at_its_startup_limit(|s| s.addr);
     let started = Instant::now();
     let mut refused = Raw::connect_from(ATTACKER, server.addr);
     refused
@@ -181,9 +188,7 @@ fn read_all(mut stream: TcpStream) -> String {
 
 #[test]
 fn an_http_connection_refused_at_accept_gets_503_with_retry_after() {
-    let server = Server::start(&["--max-startups-per-source", "2"]);
-    let _held = silent_sockets(ATTACKER, server.http, 2);
-    std::thread::sleep(Duration::from_millis(100));
+    let (server, _held) = attacker_at_its_startup_limit(|s| s.http);
     // One that asks, and one that never sends a byte: both are answered without waiting.
     let mut asking = tcp_from(ATTACKER, server.http);
     write!(
