@@ -1,5 +1,6 @@
-//! [`LocalBlobStore`]: the data folder behind the async [`FileStore`] seam; every operation is
-//! one trip to the blocking pool running [`Disk`]'s confined filesystem code.
+//! [`LocalBlobStore`]: the data folder behind the async [`FileStore`] seam; an operation is one
+//! trip to the blocking pool running [`Disk`]'s confined filesystem code, or none where it
+//! cannot wait for the disk (see [`LocalBlobStore::run`]).
 
 use std::fs::File;
 use std::os::unix::fs::FileExt;
@@ -15,6 +16,7 @@ use ferry_core::store::{FileRead, FileStore, ListPage, Listed, Move, OpenedFile}
 use ferry_core::username::Username;
 use ferry_core::{Error, Result};
 
+use crate::cached;
 use crate::disk::Disk;
 
 /// Homes, staging and digests under a data folder. Clones share one store.
@@ -31,14 +33,15 @@ impl LocalBlobStore {
         })
     }
 
-    /// Runs `f` on the disk off the async threads: for operations that read or write file
-    /// bytes, sync, walk a tree or list a folder.
+    /// Runs `f` on the disk off the async threads: for operations that write file bytes,
+    /// sync, walk a tree or list a folder, and for reads the page cache cannot answer.
     ///
-    /// A single metadata call on one name (stat, the home's `mkdirat` at login) runs on the
-    /// calling thread instead: a page-cache lookup far under tokio's ~100 µs budget between
-    /// awaits, where a trip to the blocking pool costs two thread wake-ups (1 000 HTTP PUTs
-    /// of 4 KiB, strace -c -f on the server: 62 futex calls per PUT with every operation on
-    /// the pool, against 27 before the seams were async).
+    /// The metadata calls on one name (stat, the home's `mkdirat` at login, opening a file)
+    /// run on the calling thread instead: page-cache lookups far under tokio's ~100 µs budget
+    /// between awaits, where a trip to the blocking pool costs two thread wake-ups (1 000 HTTP
+    /// PUTs of 4 KiB, strace -c -f on the server: 62 futex calls per PUT with every operation
+    /// on the pool, against 27 before the seams were async). So do reads the page cache
+    /// already holds ([`cached`](crate::cached)).
     pub(crate) async fn run<T: Send + 'static>(
         &self,
         f: impl FnOnce(&Disk) -> Result<T> + Send + 'static,
@@ -58,6 +61,9 @@ struct LocalFile(Arc<File>);
 #[async_trait]
 impl FileRead for LocalFile {
     async fn read_at(&self, offset: u64, max: usize) -> Result<Bytes> {
+        if let Some(bytes) = cached::read(&self.0, offset, max) {
+            return Ok(bytes);
+        }
         let file = self.0.clone();
         tokio::task::spawn_blocking(move || read_at(&file, offset, max))
             .await
@@ -124,8 +130,8 @@ impl FileStore for LocalBlobStore {
     }
 
     async fn open(&self, user: &Username, path: &HomePath) -> Result<OpenedFile> {
-        let (user, path) = (user.clone(), path.clone());
-        let (file, entry, version) = self.run(move |d| d.open(&user, &path)).await?;
+        // Metadata calls on one name: on the calling thread (see `run`).
+        let (file, entry, version) = self.disk.open(user, path)?;
         Ok(OpenedFile {
             reader: Box::new(LocalFile(Arc::new(file))),
             entry,
@@ -139,24 +145,14 @@ impl FileStore for LocalBlobStore {
         path: &HomePath,
         inline: usize,
     ) -> Result<(OpenedFile, Option<Bytes>)> {
-        let (user, path) = (user.clone(), path.clone());
-        let (file, entry, version, whole) = self
-            .run(move |d| {
-                let (file, entry, version) = d.open(&user, &path)?;
-                let whole = match entry.size <= inline as u64 {
-                    true => Some(read_at(&file, 0, entry.size as usize)?)
-                        .filter(|b| b.len() as u64 == entry.size),
-                    false => None,
-                };
-                Ok((file, entry, version, whole))
-            })
-            .await?;
-        let opened = OpenedFile {
-            reader: Box::new(LocalFile(Arc::new(file))),
-            entry,
-            version,
-        };
-        Ok((opened, whole))
+        let opened = self.open(user, path).await?;
+        let size = opened.entry.size;
+        if size > inline as u64 {
+            return Ok((opened, None));
+        }
+        // From the page cache on this thread, from the disk on the pool (see `LocalFile`).
+        let whole = opened.reader.read_at(0, size as usize).await?;
+        Ok((opened, Some(whole).filter(|b| b.len() as u64 == size)))
     }
 
     async fn remember_digest(&self, user: &Username, version: &str, md5: &Md5Digest) -> Result<()> {

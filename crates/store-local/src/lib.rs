@@ -13,6 +13,7 @@
 //! over them.
 
 mod cache;
+mod cached;
 mod digests;
 pub mod disk;
 pub mod files;
