@@ -1,6 +1,6 @@
 //! The data folder on the local filesystem, confined with `cap-std`: the blocking operations
 //! behind [`crate::LocalBlobStore`]'s async `FileStore` and `UploadStore` seams. One file of
-//! ~520 lines: every home operation beside the confinement rules they share, so the one place
+//! ~500 lines: every home operation beside the confinement rules they share, so the one place
 //! that can touch a home reads as one piece.
 //!
 //! ```text
@@ -43,7 +43,8 @@ use ferry_core::username::Username;
 use ferry_core::{Error, Result};
 
 use crate::digests::Digests;
-use crate::names::{addressable, on_disk};
+use crate::listings::Listings;
+use crate::names::on_disk;
 
 /// Homes, staging and digests under a data folder: the blocking operations, which
 /// [`crate::LocalBlobStore`] runs on the blocking pool.
@@ -54,6 +55,7 @@ pub(crate) struct Disk {
     homes_path: std::path::PathBuf,
     staging: Dir,
     digests: Digests,
+    listings: Listings,
     /// Homes this process has made or found, so a request does not `mkdir` its home again;
     /// one found missing later (removed behind Ferry's back) is forgotten and made again.
     homes_made: Mutex<HashSet<Username>>,
@@ -76,6 +78,7 @@ impl Disk {
             homes_path: stdfs::canonicalize(data_dir.join("homes")).map_err(Error::internal)?,
             staging: open(&data_dir.join("state").join("staging"))?,
             digests: Digests::new(open(&data_dir.join("state").join("digests"))?),
+            listings: Listings::default(),
             homes_made: Mutex::new(HashSet::new()),
         })
     }
@@ -281,42 +284,18 @@ impl Disk {
         let d = home
             .open_dir(on_disk(&home, dir))
             .map_err(|e| io_err(e, dir))?;
-        // Names are sorted and compared in the form Ferry addresses them (NFC, see `HomePath`),
-        // and names it cannot address are dropped before the page is cut, so a page is never
-        // empty or short while addressable entries follow, whatever bytes the names hold.
-        let mut names = Vec::new();
-        for entry in d.entries().map_err(|e| io_err(e, dir))? {
-            let entry = entry.map_err(|e| io_err(e, dir))?;
-            match entry.file_name().into_string() {
-                Ok(raw) => match dir.join(&raw) {
-                    Ok(path) if !addressable(&raw, path.name().unwrap_or_default()) => {
-                        tracing::warn!(?raw, "skipping a name that its NFC form would not open")
-                    }
-                    Ok(path) if after.is_none_or(|a| path.name().is_some_and(|n| n > a)) => {
-                        names.push((path, raw))
-                    }
-                    Ok(_) => {}
-                    Err(_) => tracing::warn!(?raw, "skipping a file name Ferry cannot address"),
-                },
-                Err(raw) => tracing::warn!(?raw, "skipping a file name that is not UTF-8"),
-            }
-        }
-        names.sort_unstable();
-        // Both spellings of one name (one made outside Ferry): list it once, as the NFC file
-        // that lookups find.
-        names.dedup_by(|later, kept| {
-            let same = later.0 == kept.0;
-            if same && later.0.name() == Some(later.1.as_str()) {
-                std::mem::swap(&mut kept.1, &mut later.1);
-            }
-            same
+        let meta = d.dir_metadata().map_err(|e| io_err(e, dir))?;
+        let names = self.listings.names(&d, dir, &meta)?;
+        let from = after.map_or(0, |a| {
+            names.partition_point(|(path, _)| path.name().is_some_and(|n| n <= a))
         });
+        let names = &names[from..];
         let mut out = Vec::with_capacity(limit.min(names.len()));
-        let mut rest = names.into_iter();
+        let mut rest = names.iter();
         for (path, name) in rest.by_ref() {
-            match d.symlink_metadata(&name) {
+            match d.symlink_metadata(name) {
                 Ok(meta) => {
-                    let mut entry = entry_from(&path, &meta);
+                    let mut entry = entry_from(path, &meta);
                     if entry.kind == EntryKind::File {
                         // Listings show the MD5 where Ferry already knows it; never computed here.
                         entry.md5 = self.recall_digest(&version_of(&meta)).ok().flatten();
@@ -327,7 +306,7 @@ impl Disk {
                     }
                 }
                 Err(e) if e.kind() == ErrorKind::NotFound => {} // removed meanwhile
-                Err(e) => return Err(io_err(e, &path)),
+                Err(e) => return Err(io_err(e, path)),
             }
         }
         let more = rest.next().is_some();

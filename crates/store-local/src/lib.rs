@@ -17,6 +17,7 @@ mod cached;
 mod digests;
 pub mod disk;
 pub mod files;
+mod listings;
 pub mod meta;
 mod names;
 mod records;
