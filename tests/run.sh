@@ -19,6 +19,15 @@ echo "== exec isolation tests as a non-root server user"; ./tests/nonroot.sh
 # --- benchmark harness smoke run (F5): tiny sizes, debug build, every transfer verified, ---
 # --- no timing judged; keeps bench/ from rotting. Full run: see "Benchmarks" in README.  ---
 echo "== benchmark harness, smoke mode"
+# The peer rows run nginx and wrk from Debian's packages, as a full run does.
+if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx wrk
+  # The package may start its own nginx on port 80; the bench runs its own.
+  $SUDO pkill -x nginx || true
+fi
 cargo run --locked -q -p ferry-bench -- --smoke
 # --- end benchmark smoke run ---
 
