@@ -8,10 +8,12 @@
 //!   [`Tls::reload`] replaces what it holds, so connections already open keep their session
 //!   and new ones get the new certificate (SIGHUP in `ferry serve`).
 //! - [`pem`]: reading a PEM certificate chain and private key into rustls' types.
+//! - [`read_ahead`]: large socket reads under the session (rustls reads 4 KiB at a time).
 //! - [`self_signed`]: a generated certificate kept in the data folder, for `--tls-self-signed`.
 //! - [`suites`]: the cipher suites in the server's order of preference (AES-128-GCM first).
 
 pub mod pem;
+pub mod read_ahead;
 pub mod resolver;
 pub mod self_signed;
 pub mod suites;
@@ -25,6 +27,7 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 
+pub use read_ahead::ReadAhead;
 pub use resolver::ReloadableCert;
 
 /// How long a client has to finish the TLS handshake after connecting. A peer that connects
@@ -97,8 +100,9 @@ impl Tls {
     }
 
     /// Runs the server side of the handshake on an accepted stream, within the deadline.
-    pub async fn accept(&self, stream: TcpStream) -> io::Result<TlsStream<TcpStream>> {
-        match tokio::time::timeout(self.handshake_timeout, self.acceptor.accept(stream)).await {
+    pub async fn accept(&self, stream: TcpStream) -> io::Result<TlsStream<ReadAhead<TcpStream>>> {
+        let accept = self.acceptor.accept(ReadAhead::new(stream));
+        match tokio::time::timeout(self.handshake_timeout, accept).await {
             Ok(result) => result,
             Err(_) => Err(io::Error::new(
                 io::ErrorKind::TimedOut,
