@@ -10,6 +10,7 @@ use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
+use ferry_net::tls::ReadAhead;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::pem::PemObject;
@@ -108,10 +109,11 @@ impl TlsClient {
         &self,
         addr: &str,
         stream: TcpStream,
-    ) -> Result<TlsStream<TcpStream>, ClientError> {
+    ) -> Result<TlsStream<ReadAhead<TcpStream>>, ClientError> {
         let name = server_name(addr)?;
+        // rustls reads 4 KiB at a time; a download would take a `read` call per 4 KiB.
         self.connector
-            .connect(name, stream)
+            .connect(name, ReadAhead::new(stream))
             .await
             .map_err(|e| ClientError::Tls(format!("TLS handshake with {addr} failed: {e}")))
     }
