@@ -227,7 +227,7 @@ async fn accept(
     if data.crc32c != chunk_crc(&payload) {
         return Err(ClientError::ChunkCorrupt { offset: part.len() });
     }
-    part.append(&payload).await
+    part.append(payload).await
 }
 
 /// Makes the `.part` file durable and checks its size and MD5; returns both. A file with the

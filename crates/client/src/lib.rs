@@ -18,6 +18,7 @@ mod download;
 mod error;
 mod exec;
 mod hash;
+mod hash_behind;
 mod ops;
 mod part;
 mod pipeline;

@@ -3,11 +3,13 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
+use bytes::Bytes;
 use md5::{Digest, Md5};
 use tokio::io::AsyncWriteExt;
 
 use super::ClientError;
 use super::hash::md5_prefix;
+use super::hash_behind::HashBehind;
 
 /// The `.part` file next to a download's target. Its length is the resume point, and the
 /// hasher always covers exactly the bytes it holds, so the whole file's MD5 is known at the
@@ -16,7 +18,7 @@ use super::hash::md5_prefix;
 pub(crate) struct PartFile {
     path: PathBuf,
     file: tokio::fs::File,
-    hasher: Md5,
+    hasher: HashBehind,
     len: u64,
     /// Bytes that were already there when it was opened (0 after [`PartFile::restart`]).
     resumed_from: u64,
@@ -44,7 +46,7 @@ impl PartFile {
         let mut part = PartFile {
             path,
             file,
-            hasher: Md5::new(),
+            hasher: HashBehind::new(Md5::new()),
             len: 0,
             resumed_from: 0,
             written_behind: 0,
@@ -53,7 +55,7 @@ impl PartFile {
             part.restart().await?;
         } else if held > 0 {
             let (hasher, hashed) = md5_prefix(&part.path, Some(held)).await?;
-            part.hasher = hasher;
+            part.hasher = HashBehind::new(hasher);
             part.len = hashed;
             part.resumed_from = hashed;
             part.written_behind = hashed;
@@ -77,13 +79,14 @@ impl PartFile {
     }
 
     /// Appends verified bytes.
-    pub(crate) async fn append(&mut self, bytes: &[u8]) -> Result<(), ClientError> {
+    pub(crate) async fn append(&mut self, bytes: Bytes) -> Result<(), ClientError> {
         self.file
-            .write_all(bytes)
+            .write_all(&bytes)
             .await
             .map_err(|e| ClientError::io(format!("cannot write {}", self.path.display()), e))?;
-        self.hasher.update(bytes);
-        self.len += bytes.len() as u64;
+        let len = bytes.len();
+        self.hasher.feed(bytes).await?;
+        self.len += len as u64;
         if self.len >= self.written_behind + WRITE_BEHIND {
             // Start writing the last stretches to disk now (POSIX_FADV_DONTNEED: writeback
             // without waiting, clean pages dropped), rather than all of the file in the
@@ -106,7 +109,7 @@ impl PartFile {
         let writing = |e| ClientError::io(format!("cannot write {}", self.path.display()), e);
         self.file.flush().await.map_err(writing)?;
         self.file.sync_all().await.map_err(writing)?;
-        Ok(hex::encode(self.hasher.clone().finalize()))
+        self.hasher.hex().await
     }
 
     /// Empties the file (recreating it if it was deleted) to download from the start.
@@ -118,7 +121,7 @@ impl PartFile {
             .open(&self.path)
             .await
             .map_err(|e| ClientError::io(format!("cannot open {}", self.path.display()), e))?;
-        self.hasher = Md5::new();
+        self.hasher = HashBehind::new(Md5::new());
         self.len = 0;
         self.resumed_from = 0;
         self.written_behind = 0;
@@ -156,7 +159,7 @@ mod tests {
         std::fs::write(dir.path().join("hello.txt.part"), b"hel").unwrap();
         let mut part = PartFile::open(&target, 5).await.unwrap();
         assert_eq!((part.len(), part.resumed_from()), (3, 3));
-        part.append(b"lo").await.unwrap();
+        part.append(Bytes::from_static(b"lo")).await.unwrap();
         assert_eq!(
             part.finish().await.unwrap(),
             "5d41402abc4b2a76b9719d911017c592"
