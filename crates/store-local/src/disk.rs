@@ -44,7 +44,7 @@ use ferry_core::{Error, Result};
 
 use crate::digests::Digests;
 use crate::listings::Listings;
-use crate::names::on_disk;
+use crate::names::{located, on_disk};
 
 /// Homes, staging and digests under a data folder: the blocking operations, which
 /// [`crate::LocalBlobStore`] runs on the blocking pool.
@@ -398,8 +398,13 @@ impl Disk {
         path: &HomePath,
     ) -> Result<(stdfs::File, Entry, String)> {
         let home = self.home(user)?;
-        let rel = on_disk(&home, path);
-        let meta = home.metadata(&rel).map_err(|e| io_err(e, path))?;
+        // The lookup's own `stat` describes a file that is not a symlink; only a symlink needs
+        // the confined, following `metadata` (three more calls: open, stat, close).
+        let (rel, found) = located(&home, path);
+        let meta = match found {
+            Some(meta) if !meta.is_symlink() => meta,
+            _ => home.metadata(&rel).map_err(|e| io_err(e, path))?,
+        };
         if meta.is_dir() {
             return Err(Error::IsADirectory(path.to_string()));
         }

@@ -12,16 +12,30 @@
 
 use std::path::{Component, PathBuf};
 
-use cap_std::fs::Dir;
+use cap_std::fs::{Dir, Metadata};
 use ferry_core::path::HomePath;
 
 /// The relative path on disk of `path` beneath `home`; components found in neither spelling
 /// are kept as NFC, so the caller's operation fails (or creates) on the name Ferry uses.
 pub(crate) fn on_disk(home: &Dir, path: &HomePath) -> PathBuf {
+    located(home, path).0
+}
+
+/// [`on_disk`], with the metadata (symlinks not followed) of the entry when its NFC spelling
+/// exists: the `stat` that found it, for a caller that needs it anyway (a download's open).
+pub(crate) fn located(home: &Dir, path: &HomePath) -> (PathBuf, Option<Metadata>) {
     let nfc = path.to_relative();
-    if path.is_root() || home.symlink_metadata(&nfc).is_ok() {
-        return nfc;
+    if path.is_root() {
+        return (nfc, None);
     }
+    if let Ok(meta) = home.symlink_metadata(&nfc) {
+        return (nfc, Some(meta));
+    }
+    (spelled_on_disk(home, nfc), None)
+}
+
+/// The path on disk of `nfc` (relative, NFC), found missing as spelled: component by component.
+fn spelled_on_disk(home: &Dir, nfc: PathBuf) -> PathBuf {
     let mut real = PathBuf::new();
     let mut addressed = HomePath::root();
     let mut found = true;
