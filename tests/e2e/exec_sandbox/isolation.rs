@@ -4,7 +4,8 @@
 //! (`tests/nonroot.sh`). Each test first checks that the launcher got the mode this host
 //! allows (`root` as root; `userns` where an unprivileged user may make a user namespace;
 //! `none` otherwise), then asserts what that mode guarantees — in `none`, that every command
-//! is refused.
+//! is refused. One file of ~320 lines: each test is one isolation promise checked end to end,
+//! and they share the mode check and the helpers above them.
 //!
 //! One file of ~330 lines: every isolation case beside the one mode check they all rely on.
 

@@ -1,5 +1,5 @@
 //! The behaviour every store implementation must show, as async functions that panic on the
-//! first broken promise (one file of ~320 lines, so an implementer reads every promise in one
+//! first broken promise (one file of ~360 lines, so an implementer reads every promise in one
 //! place). An implementation's test suite calls each against a fresh store:
 //! `ferry-store-local` does (its `tests/conformance.rs`), and so must any later one (a shared
 //! database, an object store), with the very same functions.
