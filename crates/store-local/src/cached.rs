@@ -16,9 +16,12 @@ use std::io::IoSliceMut;
 use bytes::{Bytes, BytesMut};
 use rustix::io::{Errno, ReadWriteFlags, preadv2};
 
-/// The most bytes read on the calling thread at once: a page-cache copy of this size takes a
-/// few tens of microseconds, inside tokio's ~100 µs budget between awaits.
-pub(crate) const MAX: usize = 256 * 1024;
+/// The most bytes read on the calling thread at once: the TCP door's 1 MiB download chunk. A
+/// page-cache copy of this size takes some tens of microseconds, about tokio's budget between
+/// awaits; on the pool, the 1 MiB buffers were allocated in the pool threads' malloc arenas
+/// and a 1 GiB `ferry get` grew the server's RSS by ~20 MiB (ferry-bench, "raw download: server
+/// RSS growth": 19-22 MiB on the pool, 2-4 MiB read here).
+pub(crate) const MAX: usize = 1024 * 1024;
 
 /// Up to `max` bytes at `offset` (fewer only at the end of the file) if the page cache holds
 /// all of them; `None` if any part would wait for the disk, `max` is over [`MAX`], or the read
