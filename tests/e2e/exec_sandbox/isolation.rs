@@ -1,11 +1,13 @@
+//! One file of ~320 lines: each test is one isolation promise checked end to end, and they
+//! share the mode check and the helpers.
+//!
 //! Kernel isolation of commands: the server's processes invisible, the home `nodev`, a uid per
 //! account, `setsid` daemons dying with the command, no network, and argument rules enforced
 //! with the real launcher. CI runs this file as root and again as an unprivileged server user
 //! (`tests/nonroot.sh`). Each test first checks that the launcher got the mode this host
 //! allows (`root` as root; `userns` where an unprivileged user may make a user namespace;
 //! `none` otherwise), then asserts what that mode guarantees — in `none`, that every command
-//! is refused. One file of ~320 lines: each test is one isolation promise checked end to end,
-//! and they share the mode check and the helpers above them.
+//! is refused.
 //!
 //! One file of ~330 lines: every isolation case beside the one mode check they all rely on.
 
