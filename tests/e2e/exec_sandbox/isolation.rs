@@ -1,5 +1,4 @@
-//! One file of ~320 lines: each test is one isolation promise checked end to end, and they
-//! share the mode check and the helpers.
+//! One file of ~320 lines: every isolation case beside the one mode check they all rely on.
 //!
 //! Kernel isolation of commands: the server's processes invisible, the home `nodev`, a uid per
 //! account, `setsid` daemons dying with the command, no network, and argument rules enforced
@@ -8,8 +7,6 @@
 //! allows (`root` as root; `userns` where an unprivileged user may make a user namespace;
 //! `none` otherwise), then asserts what that mode guarantees — in `none`, that every command
 //! is refused.
-//!
-//! One file of ~330 lines: every isolation case beside the one mode check they all rely on.
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::time::Duration;
