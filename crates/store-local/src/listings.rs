@@ -42,7 +42,7 @@ pub(crate) struct Listings {
 
 #[derive(Debug, Default)]
 struct Kept {
-    /// `DEV-INO` → (mtime and ctime stamp, names).
+    /// `DEV-INO:PATH` → (mtime and ctime stamp, names).
     folders: HashMap<String, (String, Names)>,
     names: usize,
 }
@@ -51,7 +51,9 @@ impl Listings {
     /// The names of the folder `d` (at `dir` in its home), whose metadata `meta` was taken
     /// before this call: kept ones if the folder is unchanged, else read now.
     pub(crate) fn names(&self, d: &Dir, dir: &HomePath, meta: &Metadata) -> Result<Names> {
-        let key = format!("{}-{}", meta.dev(), meta.ino());
+        // The folder's path is in the key too: the names carry it, and a symlink inside the
+        // home lists the same folder under another path.
+        let key = format!("{}-{}:{dir}", meta.dev(), meta.ino());
         let stamp = format!(
             "{}.{}-{}.{}",
             meta.mtime(),

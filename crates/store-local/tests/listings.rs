@@ -56,3 +56,18 @@ async fn a_listed_folder_shows_every_later_change_on_every_page() {
     s.remove("/d/a", false).await.unwrap();
     assert_eq!(names(&s, None, None).await.0, ["b", "c", "e", "g"]);
 }
+
+#[tokio::test]
+async fn a_folder_listed_through_a_symlink_shows_the_symlinks_paths() {
+    let (_tmp, data, s) = alice_on_fresh_data().await;
+    let home = data.join("homes/alice");
+    fs::create_dir(home.join("d")).unwrap();
+    fs::write(home.join("d/f"), "f").unwrap();
+    std::os::unix::fs::symlink("d", home.join("l")).unwrap();
+    tokio::time::sleep(Duration::from_millis(3100)).await;
+    for dir in ["/d", "/l", "/d"] {
+        let listing = s.list(Some(dir), None, None).await.unwrap();
+        let paths: Vec<String> = listing.entries.iter().map(|e| e.path.to_string()).collect();
+        assert_eq!(paths, [format!("{dir}/f")], "listing {dir}");
+    }
+}
