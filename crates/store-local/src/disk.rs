@@ -43,6 +43,7 @@ use ferry_core::username::Username;
 use ferry_core::{Error, Result};
 
 use crate::digests::Digests;
+use crate::dir_sync::DirSyncs;
 use crate::listings::Listings;
 use crate::names::{located, on_disk};
 
@@ -56,6 +57,7 @@ pub(crate) struct Disk {
     staging: Dir,
     digests: Digests,
     listings: Listings,
+    dir_syncs: DirSyncs,
     /// Homes this process has made or found, so a request does not `mkdir` its home again;
     /// one found missing later (removed behind Ferry's back) is forgotten and made again.
     homes_made: Mutex<HashSet<Username>>,
@@ -79,6 +81,7 @@ impl Disk {
             staging: open(&data_dir.join("state").join("staging"))?,
             digests: Digests::new(open(&data_dir.join("state").join("digests"))?),
             listings: Listings::default(),
+            dir_syncs: DirSyncs::default(),
             homes_made: Mutex::new(HashSet::new()),
         })
     }
@@ -112,11 +115,12 @@ impl Disk {
     }
 
     fn entry(&self, home: &Dir, path: &HomePath, follow: bool) -> Result<Entry> {
-        let rel = on_disk(home, path);
-        let meta = if follow {
-            home.metadata(&rel)
-        } else {
-            home.symlink_metadata(&rel)
+        let (rel, found) = located(home, path);
+        // The lookup's own `stat` answers unless a symlink must be followed.
+        let meta = match found {
+            Some(meta) if !(follow && meta.file_type().is_symlink()) => Ok(meta),
+            _ if follow => home.metadata(&rel),
+            _ => home.symlink_metadata(&rel),
         }
         .map_err(|e| io_err(e, path))?;
         let mut entry = entry_from(path, &meta);
@@ -483,18 +487,27 @@ impl Disk {
             Ok(m) if m.is_file() => m.len(),
             _ => 0,
         };
+        let staged = format!("{id}.part");
+        // The bytes first, then the name: a crash never leaves the name on a file whose
+        // bytes were not written out. Synced here rather than through the engine's open
+        // handle, so a commit is one trip to the blocking pool, not two.
+        self.staging
+            .open(&staged)
+            .and_then(|f| f.sync_data())
+            .map_err(|e| io_err(e, path))?;
         rustix::fs::renameat_with(
             &self.staging,
-            format!("{id}.part").as_str(),
+            staged.as_str(),
             &dir,
             name,
             rename_flags(overwrite),
         )
         .map_err(|e| io_err(e.into(), path))?;
-        // The rename is durable only once the folder holding the new name is synced.
-        // (cap-std may hold folders as `O_PATH` handles, which cannot be synced: open one.)
-        dir.open(".")
-            .and_then(|d| d.sync_all())
+        // The rename is durable only once the folder holding the new name is synced; commits
+        // into one folder at the same time share that sync.
+        let folder = dir.dir_metadata().map_err(Error::internal)?;
+        self.dir_syncs
+            .sync(&dir, folder.dev(), folder.ino())
             .map_err(Error::internal)?;
         let meta = dir.symlink_metadata(name).map_err(|e| io_err(e, path))?;
         let _ = self.remember_digest(user, &version_of(&meta), md5);

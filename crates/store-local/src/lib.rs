@@ -15,6 +15,7 @@
 mod cache;
 mod cached;
 mod digests;
+mod dir_sync;
 pub mod disk;
 pub mod files;
 mod listings;
@@ -22,6 +23,7 @@ pub mod meta;
 mod names;
 mod records;
 pub mod staging;
+mod upload_index;
 mod volatile;
 
 use std::sync::Arc;

@@ -32,6 +32,7 @@ use crate::records::{
     load_or_create_secret, read_all, read_all_named, read_json, refuse_writable_by_others,
     write_json_atomic,
 };
+use crate::upload_index::UploadIndex;
 use crate::volatile::Volatile;
 use ferry_core::upload_id::UploadId;
 use ferry_core::username::Username;
@@ -45,6 +46,8 @@ pub struct LocalMetaStore {
     tokens: PathBuf,
     secret: [u8; 32],
     volatile: Arc<Mutex<Volatile>>,
+    /// Which user each upload record belongs to (see [`UploadIndex`]).
+    index: Arc<UploadIndex>,
     /// Accounts and tokens in memory; see [`RecordCache`] for how it stays correct.
     cache: Arc<RecordCache>,
 }
@@ -81,6 +84,7 @@ impl LocalMetaStore {
             tokens,
             secret,
             volatile: Arc::default(),
+            index: Arc::default(),
             cache,
         })
     }
@@ -191,7 +195,9 @@ impl MetaStore for LocalMetaStore {
     async fn create_upload(&self, record: &UploadRecord) -> Result<()> {
         // No fsync: after a crash the checkpoint is re-validated against the staged bytes'
         // length (see the core's upload engine), and an older checkpoint only costs re-hashing.
-        write_json_atomic(&self.upload_file(&record.id), record, false)
+        write_json_atomic(&self.upload_file(&record.id), record, false)?;
+        self.index.added(record);
+        Ok(())
     }
 
     async fn save_upload(&self, record: &UploadRecord, lease: &Lease) -> Result<()> {
@@ -205,16 +211,26 @@ impl MetaStore for LocalMetaStore {
     async fn remove_upload(&self, id: &UploadId) -> Result<()> {
         let path = self.upload_file(id);
         match fs::remove_file(path) {
-            Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
-            other => other.map_err(Error::internal),
+            Err(e) if e.kind() == ErrorKind::NotFound => {}
+            other => other.map_err(Error::internal)?,
         }
+        self.index.removed(id);
+        Ok(())
     }
 
     async fn uploads_of(&self, user: &Username) -> Result<Vec<UploadRecord>> {
-        // One file per upload, at most `max_uploads_per_user` per user and few in all: a scan
-        // of the folder is what an index would cost here.
-        let all: Vec<UploadRecord> = read_all(&self.uploads)?;
-        Ok(all.into_iter().filter(|r| &r.user == user).collect())
+        let mut out = Vec::new();
+        for id in self.index.ids_of(&self.uploads, user)? {
+            // A record removed since the index was read is simply gone.
+            if let Some(record) = read_json::<UploadRecord>(&self.upload_file(&id))? {
+                out.push(record);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn upload_count(&self, user: &Username) -> Result<usize> {
+        self.index.count_of(&self.uploads, user)
     }
 
     async fn expired_uploads(&self, now: i64) -> Result<Vec<UploadRecord>> {

@@ -77,7 +77,26 @@ pub async fn meta_records(meta: Arc<dyn MetaStore>) {
     let of_a = meta.uploads_of(&a.name).await.expect("uploads_of");
     assert_eq!(of_a.len(), 1, "only the user's own uploads");
     assert_eq!(of_a[0].id, mine.id);
+    assert_eq!(meta.upload_count(&a.name).await.expect("count"), 1);
+    let held = meta
+        .lease_take(&mine.id, "conf", Duration::from_secs(5))
+        .await
+        .expect("lease");
+    meta.save_upload(&mine, &held).await.expect("save");
+    meta.lease_release(&held).await.expect("release");
+    assert_eq!(
+        meta.upload_count(&a.name).await.expect("count"),
+        1,
+        "a rewritten record is still one upload"
+    );
     meta.remove_upload(&mine.id).await.expect("remove");
+    assert_eq!(meta.upload_count(&a.name).await.expect("count"), 0);
+    assert!(
+        meta.uploads_of(&a.name)
+            .await
+            .expect("uploads_of")
+            .is_empty()
+    );
     meta.remove_upload(&mine.id)
         .await
         .expect("remove twice is fine");

@@ -111,6 +111,11 @@ pub trait MetaStore: Send + Sync + fmt::Debug {
     async fn remove_upload(&self, id: &UploadId) -> Result<()>;
     /// One user's upload records.
     async fn uploads_of(&self, user: &Username) -> Result<Vec<UploadRecord>>;
+    /// How many upload records one user has (checked at every upload create, so a store
+    /// should answer it without reading other users' records).
+    async fn upload_count(&self, user: &Username) -> Result<usize> {
+        Ok(self.uploads_of(user).await?.len())
+    }
     /// Upload records whose `expires` is before `now`.
     async fn expired_uploads(&self, now: i64) -> Result<Vec<UploadRecord>>;
 

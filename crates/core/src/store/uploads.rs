@@ -54,9 +54,10 @@ pub trait UploadStore: Send + Sync + fmt::Debug {
     async fn len(&self, id: &UploadId) -> Result<u64>;
     /// Up to `max` accepted bytes from `offset` (re-hashing after a restart).
     async fn read_range(&self, id: &UploadId, offset: u64, max: usize) -> Result<Bytes>;
-    /// Atomically moves a complete, synced upload to its record's `path` in its owner's home,
-    /// as a file whose MD5 is `md5`; without the record's `overwrite` an existing target is
-    /// never replaced. Returns the entry and the bytes of the file it replaced.
+    /// Makes a complete upload's accepted bytes durable, then atomically moves them to its
+    /// record's `path` in its owner's home, as a file whose MD5 is `md5`, durably: once this
+    /// returns the file survives a crash. Without the record's `overwrite` an existing target
+    /// is never replaced. Returns the entry and the bytes of the file it replaced.
     async fn commit(&self, upload: &UploadRecord, md5: &Md5Digest) -> Result<(Entry, u64)>;
     /// Deletes an upload's bytes (absent is fine).
     async fn discard(&self, id: &UploadId) -> Result<()>;

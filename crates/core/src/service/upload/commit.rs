@@ -79,10 +79,8 @@ impl Session {
             replaced,
         };
         inner.meta.quota_begin_commit(&change, limit).await?;
-        let committed = match w.sync().await {
-            Ok(()) => inner.uploads.commit(&w.record, &actual).await,
-            Err(e) => Err(e),
-        };
+        // The store makes the bytes durable before the name appears (one trip, see the seam).
+        let committed = inner.uploads.commit(&w.record, &actual).await;
         let (entry, actually_replaced) = match committed {
             Ok(c) => c,
             Err(e) => {

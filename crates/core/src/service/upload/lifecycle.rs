@@ -100,7 +100,7 @@ impl Session {
             Ok(_) | Err(Error::NotFound(_)) => {}
             Err(e) => return Err(e),
         }
-        let open = inner.meta.uploads_of(&user).await?.len();
+        let open = inner.meta.upload_count(&user).await?;
         if open >= inner.config.max_uploads_per_user {
             return Err(Error::LimitReached(format!(
                 "at most {} unfinished uploads per user",

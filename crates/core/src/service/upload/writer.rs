@@ -181,11 +181,6 @@ impl Writer {
         inner.meta.lease_renew(&self.lease, LEASE_TTL).await
     }
 
-    /// Makes the accepted bytes durable (before a commit).
-    pub(super) async fn sync(&mut self) -> Result<()> {
-        self.handle.sync().await
-    }
-
     /// Closes the writer, keeping the upload: checkpoint, then the lease is given up.
     pub(super) async fn close(mut self, inner: &Inner) {
         if let Err(e) = self.rollback().await {
