@@ -38,6 +38,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", args.http))?;
     let http_local = http_listener.local_addr()?;
     let doors_tls = tls::DoorsTls::load(&args.tls, &args.data, [local, http_local])?;
+    // Signal handlers first: once the banner says the server listens, a service manager may
+    // send SIGHUP or SIGTERM at any time.
+    let hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+    let shutdown = CancellationToken::new();
+    tokio::spawn(wait_for_signal(
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok(),
+        shutdown.clone(),
+    ));
     println!("ferry: data folder {}", args.data.display());
     doors_tls.announce();
     // Both lines keep their shape with TLS on (scripts read the address from them); only the
@@ -54,10 +62,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         "READY=1\nSTATUS=tcp {local}, http {scheme}://{http_local}/"
     ));
 
-    let shutdown = CancellationToken::new();
-    tokio::spawn(wait_for_signal(shutdown.clone()));
     let (tcp_tls, http_tls) = (doors_tls.tcp.clone(), doors_tls.http.clone());
-    tokio::spawn(doors_tls.reload_on_sighup(shutdown.clone()));
+    tokio::spawn(doors_tls.reload_on_sighup(hup, shutdown.clone()));
     tokio::spawn(sweep_loop(
         ferry.clone(),
         args.sweep_every(),
@@ -132,13 +138,13 @@ async fn sweep_loop(ferry: Ferry, every: Duration, shutdown: CancellationToken) 
     }
 }
 
-async fn wait_for_signal(shutdown: CancellationToken) {
+async fn wait_for_signal(term: Option<tokio::signal::unix::Signal>, shutdown: CancellationToken) {
     let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
+        match term {
+            Some(mut s) => {
                 s.recv().await;
             }
-            Err(_) => std::future::pending().await,
+            None => std::future::pending().await,
         }
     };
     tokio::select! {

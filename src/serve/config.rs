@@ -57,6 +57,7 @@ pub fn from_file(path: &Path, serve: &Command, given: &ArgMatches) -> anyhow::Re
         .parse()
         .map_err(|e| anyhow!("config {name}: not valid TOML: {e}"))?;
     let mut out = FromFile::default();
+    let mut every = FromFile::default();
     for (key, value) in &table {
         let arg = option(serve, key).ok_or_else(|| {
             anyhow!(
@@ -65,27 +66,56 @@ pub fn from_file(path: &Path, serve: &Command, given: &ArgMatches) -> anyhow::Re
             )
         })?;
         let values = strings(arg, value).map_err(|e| anyhow!("config {name}: key `{key}`: {e}"))?;
-        let id = arg.get_id().as_str();
-        if matches!(
-            given.value_source(id),
+        push(&mut every, arg, key, &values);
+        let overridden = matches!(
+            given.value_source(arg.get_id().as_str()),
             Some(ValueSource::CommandLine | ValueSource::EnvVariable)
-        ) {
-            continue;
+        );
+        if !overridden {
+            push(&mut out, arg, key, &values);
         }
-        if is_flag(arg) {
-            if values.iter().any(|v| v == "true") {
-                out.args.push(format!("--{key}").into());
-            }
-        } else {
-            out.args.extend(
-                values
-                    .iter()
-                    .map(|v| OsString::from(format!("--{key}={v}"))),
-            );
-        }
-        out.keys.insert(key.clone());
     }
+    check_values(path, serve, &every)?;
     Ok(out)
+}
+
+/// Adds one key's values to `to` as `serve` arguments.
+fn push(to: &mut FromFile, arg: &Arg, key: &str, values: &[String]) {
+    if is_flag(arg) {
+        if values.iter().any(|v| v == "true") {
+            to.args.push(format!("--{key}").into());
+        }
+    } else {
+        to.args.extend(
+            values
+                .iter()
+                .map(|v| OsString::from(format!("--{key}={v}"))),
+        );
+    }
+    to.keys.insert(key.to_string());
+}
+
+/// Parses every value of the file with its option's parser, those a flag or an environment
+/// variable overrides included: a bad value is refused even where it is not used today.
+fn check_values(path: &Path, serve: &Command, every: &FromFile) -> anyhow::Result<()> {
+    use clap::error::ErrorKind;
+    let argv = std::iter::once(OsString::from("serve")).chain(every.args.iter().cloned());
+    match serve.clone().try_get_matches_from(argv) {
+        Err(e)
+            if matches!(
+                e.kind(),
+                ErrorKind::ValueValidation | ErrorKind::InvalidValue
+            ) =>
+        {
+            match explain(&e, path, every) {
+                Some(refusal) => Err(refusal),
+                None => Ok(()),
+            }
+        }
+        // Other complaints (an option that needs another) depend on the whole command line,
+        // and come from the real parse.
+        _ => Ok(()),
+    }
 }
 
 /// Refuses a file others could change: it decides where data goes and who may run commands.

@@ -58,9 +58,14 @@ impl DoorsTls {
     /// sessions; a file that fails to load leaves the old certificate in place. Without TLS a
     /// SIGHUP (a service manager's `reload`) is logged and changes nothing; it never stops
     /// the server.
-    pub async fn reload_on_sighup(self, shutdown: CancellationToken) {
-        use tokio::signal::unix::{SignalKind, signal};
-        let Ok(mut hup) = signal(SignalKind::hangup()) else {
+    /// `hup` is installed by the caller before the server says it is listening, so a reload
+    /// sent right after start is never the default action (which ends the process).
+    pub async fn reload_on_sighup(
+        self,
+        hup: Option<tokio::signal::unix::Signal>,
+        shutdown: CancellationToken,
+    ) {
+        let Some(mut hup) = hup else {
             tracing::warn!("cannot listen for SIGHUP; certificates will not be reloaded");
             return;
         };

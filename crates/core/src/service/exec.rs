@@ -46,8 +46,11 @@ impl Session {
         let argv: Vec<String> = std::iter::once(plan.arg0.clone())
             .chain(plan.args.iter().cloned())
             .collect();
+        // The command ends in a task of its own: its line goes in the request's span.
+        let span = tracing::Span::current();
         let finished = move |exit: &crate::ExecExit| {
             drop(slot);
+            let _in_span = span.enter();
             crate::audit::audit!(
                 action = "exec",
                 user = user.as_str(),
