@@ -76,3 +76,46 @@ fn version_names_the_git_revision() {
         "{out}"
     );
 }
+
+#[test]
+fn the_shipped_systemd_unit_passes_systemd_analyze() {
+    let Ok(analyze) = which("systemd-analyze") else {
+        eprintln!("systemd-analyze is not installed; the unit file was not checked");
+        return;
+    };
+    let unit = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/deploy/ferry.service"
+    ))
+    .unwrap();
+    for directive in [
+        "Type=notify",
+        "ExecReload=/bin/kill -HUP $MAINPID",
+        "ProtectSystem=strict",
+        "ReadWritePaths=/var/lib/ferry",
+        "NoNewPrivileges=yes",
+        "PrivateTmp=yes",
+    ] {
+        assert!(unit.lines().any(|l| l == directive), "no {directive}");
+    }
+    // `verify` needs the binary it names to exist: point it at the one under test.
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("ferry.service");
+    std::fs::write(&path, unit.replace("/usr/local/bin/ferry", bin())).unwrap();
+    let out = Command::new(analyze)
+        .arg("verify")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && err.trim().is_empty(), "{err}");
+}
+
+fn which(program: &str) -> Result<std::path::PathBuf, ()> {
+    std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .map(|dir| dir.join(program))
+        .find(|p| p.is_file())
+        .ok_or(())
+}
