@@ -9,7 +9,9 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::{basic, config_file, http};
-use crate::support::{PASSWORD, Server, free_port, ok, random_file_in, user, wait_for};
+use crate::support::{
+    PASSWORD, Server, free_port, ok, random_file_in, spawn_slow_put, user, wait_for,
+};
 
 /// A server whose stderr is collected, at log level info, with `args` added.
 fn logging_server(data: &Path, args: &[&str]) -> Server {
@@ -244,6 +246,25 @@ fn a_client_leaving_mid_upload_is_an_info_line_with_the_bytes_kept() {
     assert_eq!(line["level"], "INFO");
     assert_eq!(line["bytes_kept"], line["bytes_received"], "{line}");
     assert!(line["bytes_kept"].as_u64().unwrap() > 0, "{line}");
+    assert_eq!(line["door"], "http");
+
+    // Through the TCP door: the client is killed mid-transfer. The upload's writer is closed
+    // when the connection's session ends, and says how many bytes it keeps (`offset`).
+    let local = random_file_in(tmp.path(), "slow.bin", 64 << 20, 3);
+    let mut put = spawn_slow_put(&server, &local, "/slow.bin", 0);
+    wait_for(20, "some bytes staged", || server.staging_bytes() > 1 << 20);
+    put.kill().unwrap();
+    put.wait().unwrap();
+    let line = wait_line(
+        &server,
+        &[
+            ("message", "upload".into()),
+            ("path", "/slow.bin".into()),
+            ("result", "paused".into()),
+        ],
+    );
+    assert_eq!(line["level"], "INFO");
+    assert!(line["offset"].as_u64().unwrap() > 0, "{line}");
     let bad: Vec<Value> = json_lines(&server)
         .into_iter()
         .filter(|l| l["level"] == "ERROR" || l["level"] == "WARN")
