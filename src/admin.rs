@@ -5,14 +5,28 @@ use std::path::PathBuf;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
+use ferry_core::service::check_password_length;
 use ferry_core::{Config, ExecPolicy, Ferry, Username};
 
-/// Where the accounts live.
+/// Where the accounts live, and the password rule.
 #[derive(Debug, Args)]
 pub struct DataArg {
-    /// Data folder (same default as `ferry serve`).
+    /// Data folder (same default as `ferry serve`). It must already be one (made by `ferry
+    /// serve` or `--init`): a mistyped path is refused rather than made a new, empty one.
     #[arg(long, env = "FERRY_DATA", default_value = "ferry-data")]
     data: PathBuf,
+    /// Make DATA a new data folder if it is not one yet.
+    #[arg(long)]
+    init: bool,
+    /// Fewest characters a new password may have.
+    #[arg(long, env = "FERRY_MIN_PASSWORD_LENGTH", default_value_t = ferry_core::service::DEFAULT_MIN_PASSWORD_LENGTH)]
+    min_password_length: usize,
+}
+
+/// Whether `dir` holds a Ferry data folder: its state folder with the server secret, which
+/// `ferry serve` makes on first start.
+pub fn is_data_folder(dir: &std::path::Path) -> bool {
+    dir.join("state").join("secret").is_file()
 }
 
 /// Account commands.
@@ -83,6 +97,13 @@ pub enum UserCommand {
 }
 
 async fn open(data: &DataArg) -> anyhow::Result<Ferry> {
+    if !data.init && !is_data_folder(&data.data) {
+        bail!(
+            "{} is not a Ferry data folder (it has no state/secret); name the server's with \
+             --data or FERRY_DATA, or pass --init to make a new one there",
+            data.data.display()
+        );
+    }
     std::fs::create_dir_all(&data.data)
         .with_context(|| format!("cannot create the data folder {}", data.data.display()))?;
     Ok(ferry_store_local::open(Config::new(&data.data)).await?)
@@ -111,6 +132,7 @@ pub async fn run(cmd: UserCommand) -> anyhow::Result<()> {
             let quota = parse_quota(quota.as_deref())?;
             let ferry = open(&data).await?;
             let password = read_password(password_stdin, &format!("password for {name}: "))?;
+            check_password_length(&password, data.min_password_length)?;
             ferry.add_user(name.clone(), password, quota).await?;
             if let Some(policy) = exec {
                 ferry.set_exec(name.clone(), policy).await?;
@@ -125,6 +147,7 @@ pub async fn run(cmd: UserCommand) -> anyhow::Result<()> {
             let name: Username = name.parse()?;
             let ferry = open(&data).await?;
             let password = read_password(password_stdin, &format!("new password for {name}: "))?;
+            check_password_length(&password, data.min_password_length)?;
             ferry.set_password(name.clone(), password).await?;
             println!("changed the password of {name}");
         }

@@ -2,18 +2,26 @@
 //! command-line client (`ferry put|get|ls|…|shell`), in one binary.
 
 mod admin;
+mod args;
 mod cli;
 mod serve;
+mod version;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 /// Ferry moves files and runs commands for people, scripts and programs.
+///
+/// The client's connection options are accepted here, before the command, as well as after
+/// a client command (see `args`).
 #[derive(Debug, Parser)]
-#[command(name = "ferry", version, about, propagate_version = true)]
+#[command(name = "ferry", version = version::LONG, about, propagate_version = true)]
 struct Cli {
-    #[command(flatten)]
+    #[command(
+        flatten,
+        next_help_heading = "Client connection (client commands only)"
+    )]
     conn: crate::cli::ConnArgs,
     #[command(subcommand)]
     command: Command,
@@ -38,7 +46,17 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match args::parse() {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            eprintln!("error[config]: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Some(config) = &cli.print_config {
+        print!("{config}");
+        return ExitCode::SUCCESS;
+    }
     if let Command::ExecLaunch = cli.command {
         // Before any runtime exists: the launcher stays single-threaded until it execs.
         ferry_core::exec::launch::main_from_env();
@@ -53,7 +71,10 @@ fn main() -> ExitCode {
     runtime.block_on(async move {
         match cli.command {
             Command::Serve(args) => report(serve::run(*args).await),
-            Command::User(cmd) => report(admin::run(cmd).await),
+            Command::User(cmd) => {
+                serve::init_admin_log();
+                report(admin::run(cmd).await)
+            }
             Command::Openapi => {
                 use std::io::Write;
                 let yaml = ferry_http::openapi::yaml();

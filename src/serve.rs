@@ -2,25 +2,31 @@
 //! signal asks for a graceful shutdown.
 
 mod args;
+mod bootstrap;
+pub mod config;
+mod log;
+mod notify;
 mod tls;
 
 use std::time::Duration;
 
 use anyhow::Context;
-use ferry_core::{Ferry, Username};
+use ferry_core::Ferry;
 use tokio_util::sync::CancellationToken;
 
 pub use args::ServeArgs;
+pub use log::init_for_admin as init_admin_log;
 
 /// Runs the server until SIGTERM or Ctrl-C, then drains both doors and checkpoints uploads.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    init_logging();
+    args.log.init();
     std::fs::create_dir_all(&args.data)
         .with_context(|| format!("cannot create the data folder {}", args.data.display()))?;
     let ferry = ferry_store_local::open(args.core_config()?).await?;
+    log::set_node(ferry.node());
     ferry_core::exec::isolate::hide_server_process();
     report_exec_sandbox(&ferry).await;
-    bootstrap_admin(&ferry).await?;
+    bootstrap::admin(&ferry, &args.data, args.min_password_length).await?;
 
     let limits = args.tcp_limits();
     let listener =
@@ -32,6 +38,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {}", args.http))?;
     let http_local = http_listener.local_addr()?;
     let doors_tls = tls::DoorsTls::load(&args.tls, &args.data, [local, http_local])?;
+    // Signal handlers first: once the banner says the server listens, a service manager may
+    // send SIGHUP or SIGTERM at any time.
+    let hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+    let shutdown = CancellationToken::new();
+    tokio::spawn(wait_for_signal(
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok(),
+        shutdown.clone(),
+    ));
     println!("ferry: data folder {}", args.data.display());
     doors_tls.announce();
     // Both lines keep their shape with TLS on (scripts read the address from them); only the
@@ -44,10 +58,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     };
     println!("ferry: http listening on {scheme}://{http_local}/ (API docs at /docs/)");
 
-    let shutdown = CancellationToken::new();
-    tokio::spawn(wait_for_signal(shutdown.clone()));
+    notify::notify(&format!(
+        "READY=1\nSTATUS=tcp {local}, http {scheme}://{http_local}/"
+    ));
+
     let (tcp_tls, http_tls) = (doors_tls.tcp.clone(), doors_tls.http.clone());
-    tokio::spawn(doors_tls.reload_on_sighup(shutdown.clone()));
+    tokio::spawn(doors_tls.reload_on_sighup(hup, shutdown.clone()));
     tokio::spawn(sweep_loop(
         ferry.clone(),
         args.sweep_every(),
@@ -109,31 +125,6 @@ async fn report_exec_sandbox(ferry: &Ferry) {
     }
 }
 
-/// On first run (no accounts), creates `admin` with `FERRY_ADMIN_PASSWORD` or a random password
-/// printed once.
-async fn bootstrap_admin(ferry: &Ferry) -> anyhow::Result<()> {
-    if ferry.has_users().await? {
-        return Ok(());
-    }
-    let admin: Username = "admin".parse()?;
-    // The server's environment stays readable in /proc/PID/environ whatever is unset later (and
-    // unsetting is `unsafe` in this edition), so the secrets are kept from commands instead:
-    // the server process is made non-dumpable at start, which makes its /proc files root-only,
-    // and commands run in their own PID namespace and never inherit the environment.
-    let (password, shown) = match std::env::var("FERRY_ADMIN_PASSWORD") {
-        Ok(p) if !p.is_empty() => (p, false),
-        _ => (crate::admin::random_password()?, true),
-    };
-    ferry.add_user(admin, password.clone(), None).await?;
-    if shown {
-        println!("ferry: created user admin with password {password}");
-        println!("ferry: (shown once; change it with `ferry user passwd admin`)");
-    } else {
-        println!("ferry: created user admin with the password from FERRY_ADMIN_PASSWORD");
-    }
-    Ok(())
-}
-
 async fn sweep_loop(ferry: Ferry, every: Duration, shutdown: CancellationToken) {
     let mut tick = tokio::time::interval(every);
     loop {
@@ -147,13 +138,13 @@ async fn sweep_loop(ferry: Ferry, every: Duration, shutdown: CancellationToken) 
     }
 }
 
-async fn wait_for_signal(shutdown: CancellationToken) {
+async fn wait_for_signal(term: Option<tokio::signal::unix::Signal>, shutdown: CancellationToken) {
     let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
+        match term {
+            Some(mut s) => {
                 s.recv().await;
             }
-            Err(_) => std::future::pending().await,
+            None => std::future::pending().await,
         }
     };
     tokio::select! {
@@ -161,19 +152,6 @@ async fn wait_for_signal(shutdown: CancellationToken) {
         _ = term => {}
     }
     tracing::info!("shutdown requested; letting running transfers stop cleanly");
+    notify::notify("STOPPING=1");
     shutdown.cancel();
-}
-
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("FERRY_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    // Colour only for a person at a terminal: a log file or journald would otherwise keep
-    // the escape codes. `NO_COLOR` (no-color.org) turns it off on a terminal too.
-    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr())
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(colour)
-        .with_writer(std::io::stderr)
-        .try_init();
 }

@@ -4,13 +4,13 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-/// Where and as whom to connect. Every option is global, so it may follow the subcommand.
+/// Where and as whom to connect: options of the client commands, also accepted before the
+/// command (see the binary's `args` module).
 #[derive(Debug, Clone, Args)]
 pub struct ConnArgs {
     /// Server address; `ferrys://HOST:PORT` connects over TLS (as `--tls` does).
     #[arg(
         long,
-        global = true,
         env = "FERRY_SERVER",
         default_value = "127.0.0.1:7070",
         value_name = "HOST:PORT"
@@ -18,17 +18,16 @@ pub struct ConnArgs {
     pub server: String,
     /// Speak TLS to the server, checking its certificate against the web PKI roots unless
     /// `--ca` or `--fingerprint` says otherwise.
-    #[arg(long, global = true, env = "FERRY_TLS", value_parser = clap::builder::BoolishValueParser::new(), action = clap::ArgAction::SetTrue)]
+    #[arg(long, env = "FERRY_TLS", value_parser = clap::builder::BoolishValueParser::new(), action = clap::ArgAction::SetTrue)]
     pub tls: bool,
     /// Trust the CA certificates in this PEM file instead of the web PKI roots (implies
     /// `--tls`).
-    #[arg(long, global = true, env = "FERRY_CA", value_name = "FILE")]
+    #[arg(long, env = "FERRY_CA", value_name = "FILE")]
     pub ca: Option<PathBuf>,
     /// Trust exactly the server certificate with this SHA-256 fingerprint (hex, colons
     /// optional; implies `--tls`), e.g. the one `ferry serve --tls-self-signed` prints.
     #[arg(
         long,
-        global = true,
         env = "FERRY_FINGERPRINT",
         value_name = "SHA256",
         conflicts_with = "ca"
@@ -38,17 +37,11 @@ pub struct ConnArgs {
     ///
     /// Without FERRY_PASSWORD the password is asked for on the terminal, or, when standard
     /// input is not a terminal, read as its first line.
-    #[arg(
-        long,
-        global = true,
-        env = "FERRY_USER",
-        default_value = "admin",
-        value_name = "NAME"
-    )]
+    #[arg(long, env = "FERRY_USER", default_value = "admin", value_name = "NAME")]
     pub user: String,
     /// Seconds to wait for the server (connecting, and each answer) before giving up
     /// [default: 30]. For `exec` it is the remote command's time limit instead.
-    #[arg(long, global = true, value_name = "SECS")]
+    #[arg(long, value_name = "SECS")]
     pub timeout: Option<u64>,
 }
 

@@ -122,10 +122,18 @@ pub struct ServeArgs {
         value_parser = ferry_http::cors::parse_origin
     )]
     cors_origin: Vec<ferry_http::cors::Origin>,
+    /// Fewest characters a password may have, wherever one is set (the first-run admin's
+    /// `FERRY_ADMIN_PASSWORD` here; `ferry user` has the same option).
+    #[arg(long, env = "FERRY_MIN_PASSWORD_LENGTH", default_value_t = ferry_core::service::DEFAULT_MIN_PASSWORD_LENGTH)]
+    pub(super) min_password_length: usize,
     #[command(flatten)]
     exec: ExecArgs,
     #[command(flatten)]
     pub(super) tls: TlsArgs,
+    #[command(flatten)]
+    pub(super) log: super::log::LogArgs,
+    #[command(flatten)]
+    config: super::config::ConfigArgs,
 }
 
 /// TLS for the doors. With a certificate the TCP door speaks TLS and the HTTP door HTTPS; the
@@ -302,6 +310,11 @@ impl ServeArgs {
         ferry_net::TrustedProxies::parse(&self.trusted_proxy)
             .map(drop)
             .map_err(|e| anyhow::anyhow!("--trusted-proxy: {e}"))
+    }
+
+    /// Whether `--print-config` asks for the configuration instead of a server.
+    pub fn print_config(&self) -> bool {
+        self.config.print_config
     }
 
     /// How often expired uploads are swept.

@@ -55,13 +55,17 @@ impl DoorsTls {
     }
 
     /// Re-reads the certificates on every SIGHUP until shutdown. Open connections keep their
-    /// sessions; a file that fails to load leaves the old certificate in place.
-    pub async fn reload_on_sighup(self, shutdown: CancellationToken) {
-        use tokio::signal::unix::{SignalKind, signal};
-        if self.tcp.is_none() && self.http.is_none() {
-            return;
-        }
-        let Ok(mut hup) = signal(SignalKind::hangup()) else {
+    /// sessions; a file that fails to load leaves the old certificate in place. Without TLS a
+    /// SIGHUP (a service manager's `reload`) is logged and changes nothing; it never stops
+    /// the server.
+    /// `hup` is installed by the caller before the server says it is listening, so a reload
+    /// sent right after start is never the default action (which ends the process).
+    pub async fn reload_on_sighup(
+        self,
+        hup: Option<tokio::signal::unix::Signal>,
+        shutdown: CancellationToken,
+    ) {
+        let Some(mut hup) = hup else {
             tracing::warn!("cannot listen for SIGHUP; certificates will not be reloaded");
             return;
         };
@@ -69,6 +73,10 @@ impl DoorsTls {
             tokio::select! {
                 _ = shutdown.cancelled() => return,
                 got = hup.recv() => if got.is_none() { return },
+            }
+            if self.tcp.is_none() && self.http.is_none() {
+                tracing::info!("SIGHUP: no TLS certificate to reload");
+                continue;
             }
             for (door, tls) in [("tcp", &self.tcp), ("http", &self.http)] {
                 let Some(tls) = tls else { continue };

@@ -129,7 +129,11 @@ fn user_add_refuses_invalid_names_and_existing_users() {
     }
     add_bob(&server, &[]);
     fails_with(
-        &user(&server.data, &["add", "bob", "--password-stdin"], "other\n"),
+        &user(
+            &server.data,
+            &["add", "bob", "--password-stdin"],
+            "another password\n",
+        ),
         "user_exists",
     );
     assert_eq!(

@@ -10,7 +10,9 @@
 //! - [`exec`]: `ferry-exec` re-exported: per-user [`ExecPolicy`], the sandboxing launcher.
 //! - [`model`]: plain result types (entries, listings, quota, uploads).
 //! - [`error`]: [`Error`], one enum of domain causes, each with a stable code.
+//! - [`audit`]: the audit line every change logs, from here for both doors.
 
+pub mod audit;
 pub mod auth;
 pub mod chunk_digest;
 pub mod error;

@@ -85,13 +85,15 @@ impl Group {
     }
 }
 
-/// Starts `launcher` on `spec`; `permit` is held until the command has ended.
+/// Starts `launcher` on `spec`; `finished` is called once with the command's exit when it
+/// has ended (whoever reads the events, or none), and is what holds the caller's per-user
+/// slot until then.
 pub fn start(
     launcher: &Path,
     spec: &LaunchSpec,
     timeout: Duration,
     cap: u64,
-    permit: impl Send + 'static,
+    finished: impl FnOnce(&ExecExit) + Send + 'static,
 ) -> Result<ExecRun> {
     let json = serde_json::to_string(spec).map_err(Error::internal)?;
     let started = Instant::now();
@@ -129,7 +131,7 @@ pub fn start(
         stop,
         started,
         timeout,
-        permit,
+        finished,
     ));
     Ok(ExecRun { events: rx, group })
 }
@@ -185,7 +187,7 @@ async fn supervise(
     stop: CancellationToken,
     started: Instant,
     timeout: Duration,
-    permit: impl Send,
+    finished: impl FnOnce(&ExecExit),
 ) {
     let deadline = tokio::time::Instant::from_std(started + timeout);
     let (status, timed_out) = tokio::select! {
@@ -206,7 +208,6 @@ async fn supervise(
     let out = out.await.unwrap_or_default();
     let err = err.await.unwrap_or_default();
     stop.cancel();
-    drop(permit);
     let exit = ExecExit {
         code: status.and_then(|s| s.code()),
         signal: status.and_then(|s| s.signal()),
@@ -217,6 +218,7 @@ async fn supervise(
         stdout_truncated: out.truncated,
         stderr_truncated: err.truncated,
     };
+    finished(&exit);
     let _ = tx.send(ExecEvent::Exit(exit)).await;
 }
 

@@ -49,6 +49,9 @@ impl FromRequestParts<AppState> for Authed {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let mut authed = authenticate(parts, state).await?;
+        authed.session.set_source(source(parts));
+        // The request's span (see `access`) names the user from here on.
+        tracing::Span::current().record("user", authed.session.user().as_str());
         // A request's session ends with the request; the upload it wrote stays open for the
         // client's next chunk.
         authed.session.keep_writers_open();

@@ -61,6 +61,19 @@ impl BodyProbe {
         }
     }
 
+    /// Logs a body that broke off — the client went away mid-upload, an ordinary event — as
+    /// one `info` line with what was received and what the server keeps (`kept`: the
+    /// upload's offset now, to resume from; 0 for a whole-body `PUT`, which keeps nothing).
+    pub fn log_disconnect(&self, kept: Option<u64>) {
+        if self.broken() {
+            tracing::info!(
+                bytes_received = self.received(),
+                bytes_kept = kept,
+                "client disconnected mid-upload"
+            );
+        }
+    }
+
     /// The error a request whose body this probe watched answers with when the core failed
     /// with `core`: the body's own [`failure`](Self::failure) when the body is the cause.
     pub fn explain(&self, idle: Duration, core: impl Into<ApiError>) -> ApiError {

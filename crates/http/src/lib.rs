@@ -7,6 +7,7 @@
 //!   files (download, whole-body upload, delete), dirs (list, mkdir, stat, move, quota),
 //!   uploads (Content-Range resumable uploads), tus (tus 1.0 over the same upload sessions), exec (commands, whole or streamed as NDJSON),
 //!   public (health), web (the embedded web page under its strict CSP).
+//! - [`access`]: the access line of each request, and the span its core calls run in.
 //! - [`auth`]: HTTP Basic or bearer token to a core session.
 //! - [`cookie`]: the download cookie, a read-only capability for plain download links.
 //! - [`cors`]: CORS for the origins of `--cors-origin` (off by default).
@@ -16,6 +17,7 @@
 //! - [`openapi`]: the spec generated from the handlers (`ferry openapi` prints it), from the
 //!   tags and shared components of [`api_doc`], a leaf the routes import.
 
+pub mod access;
 pub mod api_doc;
 pub mod auth;
 pub mod body;
@@ -73,7 +75,11 @@ pub fn app(ferry: Ferry, limits: Limits) -> Router {
         Some(cors) => router.layer(middleware::from_fn_with_state(cors, cors::middleware)),
         None => router,
     };
-    router.with_state(state)
+    // Outside even CORS, so every answer gets its line; still per route (a `Router` layer),
+    // so the route template is known.
+    router
+        .layer(middleware::from_fn(access::log))
+        .with_state(state)
 }
 
 fn openapi_doc() -> utoipa::openapi::OpenApi {

@@ -17,6 +17,7 @@ use ferry_core::{Ferry, Session};
 use ferry_net::Io;
 use ferry_proto::{Frame, Request};
 use tokio::sync::OwnedSemaphorePermit;
+use tracing::Instrument;
 
 /// A connection's places among those not logged in yet: the door's pool and the listener's
 /// per-source startup slot. Dropped at login.
@@ -28,6 +29,7 @@ use crate::connection::{Connection, Incoming, ReadAs, ReadError};
 use crate::limits::Limits;
 use crate::reply;
 
+mod access;
 mod login;
 mod stream;
 mod streamed_upload;
@@ -67,8 +69,18 @@ pub async fn serve_connection<S: Io>(
         ferry,
         limits,
         shutdown,
+        last_code: None,
     };
-    let (user, end) = h.run(pre_auth).await;
+    // The connection's span: every line logged for it, the core's audit lines included,
+    // carries the door, the client's address and, once logged in, the user.
+    let span = tracing::info_span!(
+        "tcp",
+        door = "tcp",
+        source = %peer.ip(),
+        user = tracing::field::Empty,
+    );
+    let (user, end) = h.run(pre_auth).instrument(span.clone()).await;
+    let _in_span = span.enter();
     tracing::info!(
         peer = %peer,
         user = user.as_deref().unwrap_or("-"),
@@ -87,6 +99,8 @@ struct Handler<S> {
     ferry: Ferry,
     limits: Arc<Limits>,
     shutdown: CancellationToken,
+    /// The error code of the last answer sent, for the operation's access line.
+    last_code: Option<String>,
 }
 
 impl<S: Io> Handler<S> {
@@ -107,6 +121,7 @@ impl<S: Io> Handler<S> {
             }
         };
         drop(pre_auth);
+        tracing::Span::current().record("user", session.user().as_str());
         let user = session.user().to_string();
         let end = self.serve(session).await;
         (Some(user), end)
@@ -178,6 +193,7 @@ impl<S: Io> Handler<S> {
     }
 
     async fn send(&mut self, frame: Frame) -> Result<(), End> {
+        self.note_code(&frame);
         self.conn
             .send(frame)
             .await
@@ -187,10 +203,18 @@ impl<S: Io> Handler<S> {
     /// Sends the one answer to a request. It is flushed at once: a pipelining client refills
     /// its window as acks arrive.
     async fn answer(&mut self, frame: Frame) -> Result<(), End> {
+        self.note_code(&frame);
         self.conn
             .send(frame)
             .await
             .map_err(|_| End::Broken("send".into()))
+    }
+
+    /// Remembers an error answer's code for the access line.
+    fn note_code(&mut self, frame: &Frame) {
+        if let Some(code) = frame.header.get("code").and_then(|c| c.as_str()) {
+            self.last_code = Some(code.to_string());
+        }
     }
 
     /// The request loop of a logged-in session.
@@ -205,19 +229,28 @@ impl<S: Io> Handler<S> {
             let from = self.limits.stream_chunks_from;
             let classify =
                 move |h: &ferry_proto::Header, len| streamed_upload::classify(h, len, from);
-            let step = match self.next_incoming(classify).await {
-                Ok(Incoming::Frame(frame, _tag)) => Box::pin(self.step(&mut session, frame)).await,
+            let incoming = self.next_incoming(classify).await;
+            let started = Instant::now();
+            self.last_code = None;
+            let (step, op, bytes_in) = match incoming {
+                Ok(Incoming::Frame(frame, _tag)) => {
+                    let (op, len) = (access::op_name(&frame.header), frame.payload.len());
+                    (Box::pin(self.step(&mut session, frame)).await, op, len)
+                }
                 Ok(Incoming::Streamed {
                     header,
                     len,
                     deadline,
                     tag: _tag,
                 }) => {
+                    let op = access::op_name(&header);
                     let upload = self.streamed_upload(&mut session, header, len, deadline);
-                    Box::pin(upload).await
+                    (Box::pin(upload).await, op, len)
                 }
                 Err(end) => return end,
             };
+            let code = self.last_code.take();
+            access::line(&op, code.as_deref(), step.as_ref().err(), bytes_in, started);
             if let Err(end) = step {
                 return end;
             }

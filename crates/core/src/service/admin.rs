@@ -24,6 +24,28 @@ pub struct AccountSummary {
     pub exec_max_timeout_secs: Option<u64>,
 }
 
+/// The audit line of an account change. These calls act on the data folder directly (the
+/// `ferry user` commands, first-run bootstrap), hence `source = local`.
+fn account_audit(action: &str, name: &Username) {
+    crate::audit::audit!(action, user = name.as_str(), source = "local");
+}
+
+/// The fewest characters a password may have unless configured otherwise.
+pub const DEFAULT_MIN_PASSWORD_LENGTH: usize = 8;
+
+/// Refuses (`bad_request`) a new password of fewer than `min` characters (Unicode scalar
+/// values). Every place that sets a password calls it before [`Ferry::add_user`] or
+/// [`Ferry::set_password`] with the minimum its operator configured; those two take any
+/// password, so accounts made by tests and tools stay short to write.
+pub fn check_password_length(password: &str, min: usize) -> Result<()> {
+    if password.chars().count() < min {
+        return Err(crate::Error::BadRequest(format!(
+            "a password needs at least {min} characters"
+        )));
+    }
+    Ok(())
+}
+
 impl Ferry {
     /// Creates an account and its home; `user_exists` if the name is taken.
     pub async fn add_user(
@@ -43,7 +65,9 @@ impl Ferry {
             exec_max_timeout_secs: None,
         };
         self.inner.meta.create_account(&account).await?;
-        self.inner.files.create_home(&account.name).await
+        self.inner.files.create_home(&account.name).await?;
+        account_audit("account_add", &account.name);
+        Ok(())
     }
 
     /// Replaces a password (new salt) and revokes the user's bearer tokens, so a leaked
@@ -55,35 +79,49 @@ impl Ferry {
             Ok(())
         })
         .await?;
-        self.inner.revoke_tokens_of(&name).await
+        self.inner.revoke_tokens_of(&name).await?;
+        account_audit("account_password", &name);
+        Ok(())
     }
 
     /// Changes a quota; `None` is unlimited.
     pub async fn set_quota(&self, name: Username, quota: Option<u64>) -> Result<()> {
-        self.update_account(name, move |account| {
+        self.update_account(name.clone(), move |account| {
             account.quota = quota;
             Ok(())
         })
-        .await
+        .await?;
+        account_audit("account_quota", &name);
+        Ok(())
     }
 
     /// Changes what a user may run; takes effect at their next command, running sessions
     /// included.
     pub async fn set_exec(&self, name: Username, policy: ExecPolicy) -> Result<()> {
-        self.update_account(name, move |account| {
+        let shown = policy.to_string();
+        self.update_account(name.clone(), move |account| {
             account.exec = policy;
             Ok(())
         })
-        .await
+        .await?;
+        crate::audit::audit!(
+            action = "account_exec",
+            user = name.as_str(),
+            source = "local",
+            policy = shown.as_str()
+        );
+        Ok(())
     }
 
     /// Changes the account's ceiling on a command's wall-clock limit (`None`: the server's).
     pub async fn set_exec_max_timeout(&self, name: Username, secs: Option<u64>) -> Result<()> {
-        self.update_account(name, move |account| {
+        self.update_account(name.clone(), move |account| {
             account.exec_max_timeout_secs = secs;
             Ok(())
         })
-        .await
+        .await?;
+        account_audit("account_exec_max_timeout", &name);
+        Ok(())
     }
 
     /// Loads an account, changes it and stores it back; `user_not_found` if absent.
@@ -109,6 +147,12 @@ impl Ferry {
         if purge {
             inner.files.remove_home(&name).await?;
         }
+        crate::audit::audit!(
+            action = "account_remove",
+            user = name.as_str(),
+            source = "local",
+            purge
+        );
         Ok(())
     }
 

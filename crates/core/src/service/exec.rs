@@ -42,6 +42,26 @@ impl Session {
             .min(max)
             .max(Duration::from_millis(1));
         let slot = ExecSlot::take(&self.ferry, &self.user)?;
+        let (user, source) = (self.user.clone(), self.source_text());
+        let argv: Vec<String> = std::iter::once(plan.arg0.clone())
+            .chain(plan.args.iter().cloned())
+            .collect();
+        // The command ends in a task of its own: its line goes in the request's span.
+        let span = tracing::Span::current();
+        let finished = move |exit: &crate::ExecExit| {
+            drop(slot);
+            let _in_span = span.enter();
+            crate::audit::audit!(
+                action = "exec",
+                user = user.as_str(),
+                source = source.as_str(),
+                argv = ?argv,
+                exit_code = exit.code,
+                signal = exit.signal,
+                timed_out = exit.timed_out,
+                duration_ms = exit.duration_ms
+            );
+        };
         let spec = LaunchSpec {
             program: Some(plan.program),
             arg0: plan.arg0,
@@ -53,7 +73,13 @@ impl Session {
             limits: cfg.limits.clone(),
             network: cfg.network,
         };
-        Ok(run::start(&launcher, &spec, timeout, cfg.output_cap, slot)?)
+        Ok(run::start(
+            &launcher,
+            &spec,
+            timeout,
+            cfg.output_cap,
+            finished,
+        )?)
     }
 
     /// The user's exec policy, so a client can tell what it may run.

@@ -80,13 +80,15 @@ impl Ferry {
                 self.inner
                     .throttle
                     .record_failure(source, &name, Instant::now());
-                tracing::info!(user = ?name, %source, result = "auth_failed", "login");
+                crate::audit::audit!(action = "login", user = name.as_str(), %source, result = "auth_failed");
                 return Err(Error::AuthFailed);
             }
         };
         self.inner.throttle.record_success(source, &name);
         self.inner.files.create_home(&user).await?;
-        tracing::info!(user = ?user.as_str(), %source, result = "ok", "login");
-        Ok((Session::new(self.clone(), user), server_final))
+        crate::audit::audit!(action = "login", user = user.as_str(), %source, result = "ok");
+        let mut session = Session::new(self.clone(), user);
+        session.set_source(source);
+        Ok((session, server_final))
     }
 }

@@ -22,6 +22,7 @@ use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 
+pub use admin::{DEFAULT_MIN_PASSWORD_LENGTH, check_password_length};
 pub use config::Config;
 pub use download::Download;
 pub use login::LoginPending;
@@ -97,6 +98,11 @@ impl Ferry {
     /// The configuration in force.
     pub fn config(&self) -> &Config {
         &self.inner.config
+    }
+
+    /// This process's name in lease holders and logs (`ferry-` and 12 random hex digits).
+    pub fn node(&self) -> &str {
+        &self.inner.node
     }
 }
 

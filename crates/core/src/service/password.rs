@@ -119,18 +119,20 @@ impl Ferry {
             self.inner
                 .throttle
                 .record_failure(source, name, Instant::now());
-            tracing::info!(user = ?name, %source, result = "auth_failed", "login");
+            crate::audit::audit!(action = "login", user = name, %source, result = "auth_failed");
             return Err(Error::AuthFailed);
         };
         self.inner.throttle.record_success(source, name);
         self.inner.files.create_home(&user).await?;
         if cached {
             // Basic auth repeats the login on every request: one info line per real check.
-            tracing::debug!(user = ?user.as_str(), %source, result = "ok", cached, "login");
+            tracing::debug!(user = user.as_str(), %source, result = "ok", cached, "login");
         } else {
-            tracing::info!(user = ?user.as_str(), %source, result = "ok", "login");
+            crate::audit::audit!(action = "login", user = user.as_str(), %source, result = "ok");
         }
-        Ok(Session::new(self.clone(), user))
+        let mut session = Session::new(self.clone(), user);
+        session.set_source(source);
+        Ok(session)
     }
 }
 

@@ -1,11 +1,13 @@
 //! A logged-in user's session: current folder, file operations, claimed uploads.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use super::Ferry;
 use super::upload::Slot;
+use crate::audit::audit;
 use crate::model::{Entry, EntryKind, Listing, QuotaInfo};
 use crate::path::HomePath;
 use crate::store::{Account, ListPage, Listed, Move};
@@ -26,6 +28,8 @@ pub struct Session {
     pub(super) claims: HashMap<UploadId, Arc<Slot>>,
     /// Leave upload writers open when the session ends (HTTP requests).
     pub(super) keep_writers: bool,
+    /// The client's address, for audit lines (`None`: a local tool or a test).
+    source: Option<IpAddr>,
 }
 
 impl Drop for Session {
@@ -44,7 +48,19 @@ impl Session {
             cwd: HomePath::root(),
             claims: HashMap::new(),
             keep_writers: false,
+            source: None,
         }
+    }
+
+    /// Records the client's address, which audit lines carry.
+    pub fn set_source(&mut self, source: IpAddr) {
+        self.source = Some(source);
+    }
+
+    /// The client's address as audit lines show it (`local` when there is none).
+    pub(super) fn source_text(&self) -> String {
+        self.source
+            .map_or_else(|| "local".to_string(), |s| s.to_string())
     }
 
     /// Opens a session for `user` without a login: for trusted in-process callers (the
@@ -138,11 +154,19 @@ impl Session {
     /// Creates a folder (with `parents`, missing parents too and an existing folder is fine).
     pub async fn mkdir(&self, input: &str, parents: bool) -> Result<Entry> {
         let path = self.resolve(input)?;
-        self.ferry
+        let entry = self
+            .ferry
             .inner
             .files
             .mkdir(&self.user, &path, parents)
-            .await
+            .await?;
+        audit!(
+            action = "mkdir",
+            user = self.user.as_str(),
+            source = self.source_text().as_str(),
+            path = path.to_string().as_str()
+        );
+        Ok(entry)
     }
 
     /// Removes a file, or a folder with `recursive`.
@@ -154,6 +178,13 @@ impl Session {
         let inner = &self.ferry.inner;
         let op = inner.files.remove(&self.user, &path, recursive);
         inner.freeing(&self.user, op, |freed| *freed).await?;
+        audit!(
+            action = "delete",
+            user = self.user.as_str(),
+            source = self.source_text().as_str(),
+            path = path.to_string().as_str(),
+            recursive
+        );
         Ok(())
     }
 
@@ -169,6 +200,14 @@ impl Session {
         let (entry, _) = inner
             .freeing(&self.user, op, |(_, replaced)| *replaced)
             .await?;
+        audit!(
+            action = "move",
+            user = self.user.as_str(),
+            source = self.source_text().as_str(),
+            from = m.from.to_string().as_str(),
+            to = m.to.to_string().as_str(),
+            overwrite
+        );
         Ok(entry)
     }
 

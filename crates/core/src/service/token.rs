@@ -51,7 +51,7 @@ impl Ferry {
         let hash = hash_of(&token);
         self.inner.meta.put_token(&hash, &record).await?;
         self.inner.cap_tokens_of(&session.user, &hash).await?;
-        tracing::info!(user = ?session.user.as_str(), expires, "token created");
+        tracing::info!(user = session.user.as_str(), expires, "token created");
         Ok(TokenGrant { token, expires })
     }
 
@@ -79,6 +79,20 @@ impl Ferry {
             return Ok(());
         };
         self.inner.meta.remove_token(&hash).await
+    }
+}
+
+impl Session {
+    /// Logs out: revokes the token this session came from (as [`Ferry::token_revoke`]) and
+    /// writes the audit line.
+    pub async fn logout(&self, token: &str) -> Result<()> {
+        self.ferry.token_revoke(token).await?;
+        crate::audit::audit!(
+            action = "logout",
+            user = self.user.as_str(),
+            source = self.source_text().as_str()
+        );
+        Ok(())
     }
 }
 

@@ -142,7 +142,10 @@ pub async fn put(
         Err(Error::AlreadyExists(p)) if keep => {
             return Err(HttpError::PreconditionFailed(format!("{p} exists")).into());
         }
-        Err(e) => return Err(probe.explain(state.limits.body_idle_timeout, e)),
+        Err(e) => {
+            probe.log_disconnect(Some(0));
+            return Err(probe.explain(state.limits.body_idle_timeout, e));
+        }
     };
     let status = if existed && !keep {
         StatusCode::OK

@@ -98,12 +98,9 @@ pub async fn login(
     ),
     security(("basic" = []), ("bearer" = []))
 )]
-pub async fn logout(
-    State(state): State<AppState>,
-    auth: Authed,
-) -> Result<(StatusCode, SetCookie), ApiError> {
-    if let Some(token) = auth.token {
-        state.ferry.token_revoke(&token).await?;
+pub async fn logout(auth: Authed) -> Result<(StatusCode, SetCookie), ApiError> {
+    if let Some(token) = &auth.token {
+        auth.session.logout(token).await?;
     }
     Ok((StatusCode::NO_CONTENT, [(SET_COOKIE, cookie::clear())]))
 }

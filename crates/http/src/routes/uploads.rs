@@ -264,12 +264,16 @@ pub async fn chunk(
         chunk: check,
         ..AppendOptions::default()
     };
-    let offset = session
-        .append(&id, &mut reader, opts)
-        .await
-        .map_err(|e| probe.explain(state.limits.body_idle_timeout, e))?
-        .info
-        .offset;
+    let offset = match session.append(&id, &mut reader, opts).await {
+        Ok(appended) => appended.info.offset,
+        Err(e) => {
+            if probe.broken() {
+                let kept = session.upload_status(&id).await.ok().map(|i| i.offset);
+                probe.log_disconnect(kept);
+            }
+            return Err(probe.explain(state.limits.body_idle_timeout, e));
+        }
+    };
     if offset < first + len {
         return Err(HttpError::RangeLength {
             expected: len,

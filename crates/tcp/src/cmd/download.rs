@@ -87,8 +87,8 @@ impl Get {
             self.result.unwrap_or("ok")
         };
         tracing::info!(
-            user = ?self.user.as_str(),
-            path = ?self.dl.entry.path.to_string(),
+            user = self.user.as_str(),
+            path = self.dl.entry.path.to_string().as_str(),
             bytes = self.position - self.offset,
             duration_ms = self.started.elapsed().as_millis() as u64,
             result,

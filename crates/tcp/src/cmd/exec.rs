@@ -102,7 +102,7 @@ impl Running {
             }
             Some(ExecEvent::Exit(exit)) => {
                 tracing::info!(
-                    user = ?self.user.as_str(),
+                    user = self.user.as_str(),
                     id = self.id,
                     code = ?exit.code,
                     signal = ?exit.signal,
@@ -121,7 +121,11 @@ impl Running {
 
     /// Logs that the client left; dropping `self` then kills the command.
     pub fn client_gone(self) {
-        tracing::info!(user = ?self.user.as_str(), id = self.id, "exec: client gone, command killed");
+        tracing::info!(
+            user = self.user.as_str(),
+            id = self.id,
+            "exec: client gone, command killed"
+        );
     }
 }
 

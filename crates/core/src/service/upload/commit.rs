@@ -54,7 +54,7 @@ impl Session {
             drop(guard);
             self.finished(&slot.id, slot);
             discarded?;
-            tracing::info!(user = ?user.as_str(), upload = %slot.id, "upload discarded: checksum mismatch");
+            tracing::info!(user = user.as_str(), upload = %slot.id, "upload discarded: checksum mismatch");
             return Err(Error::ChecksumMismatch {
                 expected: expected.to_string(),
                 actual: actual.to_string(),
@@ -99,7 +99,15 @@ impl Session {
         drop(guard);
         self.finished(&slot.id, slot);
         removed?;
-        tracing::info!(user = ?user.as_str(), upload = %slot.id, path = ?entry.path.to_string(), bytes = size, md5 = %actual, "upload committed");
+        crate::audit::audit!(
+            action = "upload",
+            user = user.as_str(),
+            source = self.source_text().as_str(),
+            upload = %slot.id,
+            path = entry.path.to_string().as_str(),
+            bytes = size,
+            md5 = %actual
+        );
         Ok(entry)
     }
 }

@@ -63,7 +63,7 @@ impl Inner {
             let result = self.discard(&record).await;
             let _ = self.meta.lease_release(&lease).await;
             result?;
-            tracing::info!(upload = %record.id, user = ?record.user.as_str(), "expired upload discarded");
+            tracing::info!(upload = %record.id, user = record.user.as_str(), "expired upload discarded");
             n += 1;
         }
         Ok(n)
@@ -133,7 +133,7 @@ impl Session {
                 return Err(e);
             }
         };
-        tracing::info!(user = ?user.as_str(), upload = %record.id, path = ?record.path.to_string(), size, "upload created");
+        tracing::info!(user = user.as_str(), upload = %record.id, path = record.path.to_string().as_str(), size, "upload created");
         let info = Inner::info_of(&record, 0);
         // Kept for the first write, which usually follows at once: it then opens the writer
         // without reading the record or reopening the staging bytes.

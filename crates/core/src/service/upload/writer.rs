@@ -206,9 +206,9 @@ impl Writer {
     /// One log line per writer: who, what, how much, how long, how it ended.
     pub(super) fn log(&self, result: &str) {
         tracing::info!(
-            user = ?self.record.user.as_str(),
+            user = self.record.user.as_str(),
             upload = %self.record.id,
-            path = ?self.record.path.to_string(),
+            path = self.record.path.to_string().as_str(),
             bytes = self.offset().saturating_sub(self.start),
             offset = self.offset(),
             size = self.record.size,

@@ -69,10 +69,16 @@ pub async fn append_body(
         commit,
         block: None,
     };
-    Ok(session
-        .append(id, reader, opts)
-        .await
-        .map_err(|e| probe.explain(state.limits.body_idle_timeout, e))?)
+    match session.append(id, reader, opts).await {
+        Ok(appended) => Ok(appended),
+        Err(e) => {
+            if probe.broken() {
+                let kept = session.upload_status(id).await.ok().map(|i| i.offset);
+                probe.log_disconnect(kept);
+            }
+            Err(probe.explain(state.limits.body_idle_timeout, e).into())
+        }
+    }
 }
 
 /// Append bytes at `Upload-Offset`.

@@ -1,0 +1,195 @@
+//! One access line per HTTP request, on the `ferry::access` target at `info`: method, route
+//! template (never the raw path, which may carry names), status, bytes in and out, duration,
+//! user and source, and the request id (also sent back as `X-Request-Id`).
+//!
+//! The request runs inside a span carrying `door`, `request_id`, `source` and, once the
+//! credentials are checked, `user`, so the core's audit lines for the same request carry them
+//! too. The line is written when the response body ends or is dropped, so a download's
+//! duration and byte count are the whole transfer's, and a client that went away mid-download
+//! still gets its line (`complete = false`).
+
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, MatchedPath};
+use axum::http::{HeaderValue, Request};
+use axum::middleware::Next;
+use axum::response::Response;
+use bytes::Bytes;
+use http_body::{Body as HttpBody, Frame, SizeHint};
+use tracing::Instrument;
+
+/// The target access lines are logged on (`--no-access-log` turns it off).
+pub const TARGET: &str = "ferry::access";
+
+/// Numbers requests within this process.
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// The middleware: wraps the request body to count it, runs the request in its span, and
+/// wraps the response body to log the line at its end.
+pub async fn log(req: Request<Body>, next: Next) -> Response {
+    let started = Instant::now();
+    let id = format!("{:x}", NEXT_ID.fetch_add(1, Ordering::Relaxed));
+    let source = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or_else(|| "-".to_string(), |c| c.0.ip().to_string());
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "-".to_string(), |p| p.as_str().to_string());
+    let method = req.method().to_string();
+    let span = tracing::info_span!(
+        "http",
+        door = "http",
+        request_id = id.as_str(),
+        source = source.as_str(),
+        user = tracing::field::Empty,
+    );
+    let bytes_in = Arc::new(AtomicU64::new(0));
+    let req = req.map(|b| {
+        Body::new(Counted {
+            inner: b,
+            count: bytes_in.clone(),
+        })
+    });
+    let mut resp = next.run(req).instrument(span.clone()).await;
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        resp.headers_mut().insert("x-request-id", v);
+    }
+    let status = resp.status().as_u16();
+    resp.map(|body| {
+        Body::new(Logged {
+            inner: body,
+            bytes_out: 0,
+            complete: false,
+            line: Some(Line {
+                span,
+                method,
+                route,
+                status,
+                started,
+                bytes_in,
+            }),
+        })
+    })
+}
+
+/// A request body that counts the bytes taken from it.
+struct Counted {
+    inner: Body,
+    count: Arc<AtomicU64>,
+}
+
+impl HttpBody for Counted {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        if let Poll::Ready(Some(Ok(frame))) = &polled
+            && let Some(data) = frame.data_ref()
+        {
+            self.count.fetch_add(data.len() as u64, Ordering::Relaxed);
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// What the access line says besides the response's own byte count.
+struct Line {
+    span: tracing::Span,
+    method: String,
+    route: String,
+    status: u16,
+    started: Instant,
+    bytes_in: Arc<AtomicU64>,
+}
+
+/// A response body that counts what it sends and logs the access line when it ends or is
+/// dropped.
+struct Logged {
+    inner: Body,
+    bytes_out: u64,
+    complete: bool,
+    line: Option<Line>,
+}
+
+impl HttpBody for Logged {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        match &polled {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    self.bytes_out += data.len() as u64;
+                }
+            }
+            Poll::Ready(None) => {
+                self.complete = true;
+                self.write_line();
+            }
+            Poll::Ready(Some(Err(_))) | Poll::Pending => {}
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+impl Logged {
+    fn write_line(&mut self) {
+        let Some(line) = self.line.take() else {
+            return;
+        };
+        let _in_span = line.span.enter();
+        tracing::info!(
+            target: TARGET,
+            method = line.method.as_str(),
+            route = line.route.as_str(),
+            status = line.status,
+            bytes_in = line.bytes_in.load(Ordering::Relaxed),
+            bytes_out = self.bytes_out,
+            duration_ms = line.started.elapsed().as_millis() as u64,
+            complete = self.complete,
+            "access"
+        );
+    }
+}
+
+impl Drop for Logged {
+    fn drop(&mut self) {
+        // An empty body may be dropped without ever being polled to its end.
+        if self.inner.is_end_stream() {
+            self.complete = true;
+        }
+        self.write_line();
+    }
+}
