@@ -13,6 +13,7 @@
 //! - [`error`]: the one mapping from errors to status codes and RFC 9457 problems.
 //! - [`headers`]: pure parsers and formatters for Range, Content-Range, digests, ETags.
 //! - [`body`]: request bodies as `AsyncRead` with an idle deadline.
+//! - [`metrics`]: requests counted and timed by route template, when metrics are on.
 //! - [`openapi`]: the spec generated from the handlers (`ferry openapi` prints it), from the
 //!   tags and shared components of [`api_doc`], a leaf the routes import.
 
@@ -24,6 +25,7 @@ pub mod cors;
 pub mod error;
 pub mod extract;
 pub mod headers;
+pub mod metrics;
 pub mod openapi;
 pub mod routes;
 pub mod server;
@@ -72,6 +74,12 @@ pub fn app(ferry: Ferry, limits: Limits) -> Router {
     let router = match cors {
         Some(cors) => router.layer(middleware::from_fn_with_state(cors, cors::middleware)),
         None => router,
+    };
+    // Outermost of all, so the time includes the wait for an in-flight slot; left out when
+    // no recorder is installed, so a server without metrics pays nothing for it.
+    let router = match ferry_metrics::enabled() {
+        true => router.layer(middleware::from_fn(metrics::track)),
+        false => router,
     };
     router.with_state(state)
 }

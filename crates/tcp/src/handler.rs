@@ -2,7 +2,8 @@
 //! at a time, each handed to its command in [`crate::cmd`] and answered in order.
 //!
 //! This module decides when frames are read and sent — deadlines, shutdown, how the connection
-//! ended — and nothing about storage or policy, which is the core's.
+//! ended — and nothing about storage or policy, which is the core's. Since every frame passes
+//! here, so does the request metering (`meter`).
 //!
 //! Frames are read one request at a time. There is no read-ahead: an `upload_write` is
 //! answered once its chunk is checked and written while its MD5 goes on behind it in the core
@@ -29,6 +30,7 @@ use crate::limits::Limits;
 use crate::reply;
 
 mod login;
+mod meter;
 mod stream;
 mod streamed_upload;
 
@@ -67,8 +69,10 @@ pub async fn serve_connection<S: Io>(
         ferry,
         limits,
         shutdown,
+        meter: meter::Meter::default(),
     };
     let (user, end) = h.run(pre_auth).await;
+    h.meter.end();
     tracing::info!(
         peer = %peer,
         user = user.as_deref().unwrap_or("-"),
@@ -87,6 +91,8 @@ struct Handler<S> {
     ferry: Ferry,
     limits: Arc<Limits>,
     shutdown: CancellationToken,
+    /// The request being answered, for the door's metrics.
+    meter: meter::Meter,
 }
 
 impl<S: Io> Handler<S> {
@@ -122,6 +128,21 @@ impl<S: Io> Handler<S> {
 
     /// Reads one frame, or only the header of one whose payload `stream` says to stream.
     async fn next_incoming(
+        &mut self,
+        classify: impl Fn(&ferry_proto::Header, usize) -> ReadAs,
+    ) -> Result<Incoming, End> {
+        // Waiting for the next frame: the request before it is answered.
+        self.meter.end();
+        let incoming = self.read_incoming(classify).await;
+        match &incoming {
+            Ok(Incoming::Frame(frame, _)) => self.meter.begin(&frame.header),
+            Ok(Incoming::Streamed { header, .. }) => self.meter.begin(header),
+            Err(_) => {}
+        }
+        incoming
+    }
+
+    async fn read_incoming(
         &mut self,
         classify: impl Fn(&ferry_proto::Header, usize) -> ReadAs,
     ) -> Result<Incoming, End> {
@@ -178,6 +199,7 @@ impl<S: Io> Handler<S> {
     }
 
     async fn send(&mut self, frame: Frame) -> Result<(), End> {
+        self.meter.sent(&frame);
         self.conn
             .send(frame)
             .await
@@ -187,6 +209,7 @@ impl<S: Io> Handler<S> {
     /// Sends the one answer to a request. It is flushed at once: a pipelining client refills
     /// its window as acks arrive.
     async fn answer(&mut self, frame: Frame) -> Result<(), End> {
+        self.meter.sent(&frame);
         self.conn
             .send(frame)
             .await
