@@ -2,6 +2,7 @@
 //! signal asks for a graceful shutdown.
 
 mod args;
+mod metrics;
 mod tls;
 
 use std::time::Duration;
@@ -15,9 +16,14 @@ pub use args::ServeArgs;
 /// Runs the server until SIGTERM or Ctrl-C, then drains both doors and checkpoints uploads.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     init_logging();
+    // First, so that everything built after it counts.
+    let metrics = args.metrics.addr.map(metrics::Metrics::start).transpose()?;
     std::fs::create_dir_all(&args.data)
         .with_context(|| format!("cannot create the data folder {}", args.data.display()))?;
     let ferry = ferry_store_local::open(args.core_config()?).await?;
+    if metrics.is_some() {
+        ferry.count_unfinished_uploads().await?;
+    }
     ferry_core::exec::isolate::hide_server_process();
     report_exec_sandbox(&ferry).await;
     bootstrap_admin(&ferry).await?;
@@ -45,6 +51,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     println!("ferry: http listening on {scheme}://{http_local}/ (API docs at /docs/)");
 
     let shutdown = CancellationToken::new();
+    if let Some(metrics) = metrics {
+        println!(
+            "ferry: metrics listening on http://{}/metrics",
+            metrics.local_addr()?
+        );
+        tokio::spawn(metrics.serve(shutdown.clone()));
+    }
     tokio::spawn(wait_for_signal(shutdown.clone()));
     let (tcp_tls, http_tls) = (doors_tls.tcp.clone(), doors_tls.http.clone());
     tokio::spawn(doors_tls.reload_on_sighup(shutdown.clone()));

@@ -126,6 +126,8 @@ pub struct ServeArgs {
     exec: ExecArgs,
     #[command(flatten)]
     pub(super) tls: TlsArgs,
+    #[command(flatten)]
+    pub(super) metrics: super::metrics::MetricsArgs,
 }
 
 /// TLS for the doors. With a certificate the TCP door speaks TLS and the HTTP door HTTPS; the
