@@ -215,4 +215,16 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn the_readme_lists_every_metric() {
+        let readme = include_str!("../../../README.md");
+        for m in ALL {
+            assert!(
+                readme.contains(&format!("`{}`", m.name)),
+                "README.md does not list {}",
+                m.name
+            );
+        }
+    }
 }
