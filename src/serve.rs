@@ -5,6 +5,7 @@ mod args;
 mod bootstrap;
 pub mod config;
 mod log;
+mod metrics;
 mod notify;
 mod tls;
 
@@ -20,10 +21,15 @@ pub use log::init_for_admin as init_admin_log;
 /// Runs the server until SIGTERM or Ctrl-C, then drains both doors and checkpoints uploads.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     args.log.init();
+    // First, so that everything built after it counts.
+    let metrics = args.metrics.addr.map(metrics::Metrics::start).transpose()?;
     std::fs::create_dir_all(&args.data)
         .with_context(|| format!("cannot create the data folder {}", args.data.display()))?;
     let ferry = ferry_store_local::open(args.core_config()?).await?;
     log::set_node(ferry.node());
+    if metrics.is_some() {
+        ferry.count_unfinished_uploads().await?;
+    }
     ferry_core::exec::isolate::hide_server_process();
     report_exec_sandbox(&ferry).await;
     bootstrap::admin(&ferry, &args.data, args.min_password_length).await?;
@@ -58,6 +64,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     };
     println!("ferry: http listening on {scheme}://{http_local}/ (API docs at /docs/)");
 
+    if let Some(metrics) = metrics {
+        println!(
+            "ferry: metrics listening on http://{}/metrics",
+            metrics.local_addr()?
+        );
+        tokio::spawn(metrics.serve(shutdown.clone()));
+    }
     notify::notify(&format!(
         "READY=1\nSTATUS=tcp {local}, http {scheme}://{http_local}/"
     ));

@@ -134,6 +134,8 @@ pub struct ServeArgs {
     pub(super) log: super::log::LogArgs,
     #[command(flatten)]
     config: super::config::ConfigArgs,
+    #[command(flatten)]
+    pub(super) metrics: super::metrics::MetricsArgs,
 }
 
 /// TLS for the doors. With a certificate the TCP door speaks TLS and the HTTP door HTTPS; the

@@ -11,6 +11,8 @@ import queue
 import re
 import subprocess
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +32,7 @@ class Server:
     data: Path
     user: str = ADMIN_USER
     password: str = ADMIN_PASSWORD
+    metrics: str | None = None  # e.g. http://127.0.0.1:41235/metrics, with --metrics
 
     @property
     def basic(self) -> str:
@@ -53,12 +56,21 @@ def ferry_binary() -> Path:
 @pytest.fixture
 def ferry_server(tmp_path):
     """Starts ``ferry serve`` (TCP and HTTP on free ports) in a fresh data folder."""
+    with running_server(tmp_path) as server:
+        yield server
+
+
+@contextmanager
+def running_server(tmp_path: Path, *extra: str) -> Iterator[Server]:
+    """``ferry serve`` with ``extra`` arguments, until the block ends; with ``--metrics`` the
+    metrics address is read from its start-up lines too."""
     binary = ferry_binary()
     env = dict(os.environ, FERRY_ADMIN_PASSWORD=ADMIN_PASSWORD, NO_COLOR="1")
     data = tmp_path / "data"
     data.mkdir()
     proc = subprocess.Popen(
-        [str(binary), "serve", "--data", str(data), "--tcp", "127.0.0.1:0", "--http", "127.0.0.1:0"],
+        [str(binary), "serve", "--data", str(data), "--tcp", "127.0.0.1:0", "--http", "127.0.0.1:0",
+         *extra],
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -76,12 +88,15 @@ def ferry_server(tmp_path):
                 found.put(("tcp", m.group(1)))
             elif m := re.search(r"http listening on (http://[0-9.]+:\d+)/", line):
                 found.put(("http", m.group(1)))
+            elif m := re.search(r"metrics listening on (http://[0-9.]+:\d+/metrics)", line):
+                found.put(("metrics", m.group(1)))
         found.put(None)
 
     threading.Thread(target=pump, daemon=True).start()
     try:
         addrs: dict[str, str] = {}
-        while len(addrs) < 2:
+        expected = 3 if "--metrics" in extra else 2
+        while len(addrs) < expected:
             try:
                 item = found.get(timeout=30)
             except queue.Empty:
@@ -90,7 +105,8 @@ def ferry_server(tmp_path):
                 pytest.fail("the server did not report both addresses:\n" + "".join(lines))
             addrs[item[0]] = item[1]
         host, port = addrs["tcp"].rsplit(":", 1)
-        yield Server(tcp=(host, int(port)), http=addrs["http"], data=data)
+        yield Server(tcp=(host, int(port)), http=addrs["http"], data=data,
+                     metrics=addrs.get("metrics"))
     finally:
         proc.terminate()
         try:

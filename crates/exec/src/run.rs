@@ -7,6 +7,9 @@
 //!   stderr pipe ──► pump (cap, ≤64 KiB chunks) ──┘          ▲
 //!   supervise: wait or timeout → kill group → drain pumps → Exit (always last)
 //! ```
+//!
+//! The supervisor is also where a command's end is counted: `ferry_exec_runs_total` by result
+//! and `ferry_exec_duration_seconds` (refusals before a start are counted by the core).
 
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
@@ -219,7 +222,22 @@ async fn supervise(
         stderr_truncated: err.truncated,
     };
     finished(&exit);
+    count(&exit, duration);
     let _ = tx.send(ExecEvent::Exit(exit)).await;
+}
+
+/// Counts a command that ran, by how it ended.
+fn count(exit: &ExecExit, duration: Duration) {
+    use ferry_metrics::catalog::{EXEC_DURATION, EXEC_RUNS};
+    use ferry_metrics::metrics;
+    let result = match (exit.timed_out, exit.code, exit.signal) {
+        (true, _, _) => "timed_out",
+        (false, Some(0), _) => "ok",
+        (false, Some(_), _) => "failed",
+        (false, None, _) => "killed",
+    };
+    metrics::counter!(EXEC_RUNS, "result" => result).increment(1);
+    metrics::histogram!(EXEC_DURATION).record(duration.as_secs_f64());
 }
 
 /// Starts the launcher in probe mode: it sets up the same limits and Landlock ruleset as for a

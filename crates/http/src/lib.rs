@@ -14,6 +14,7 @@
 //! - [`error`]: the one mapping from errors to status codes and RFC 9457 problems.
 //! - [`headers`]: pure parsers and formatters for Range, Content-Range, digests, ETags.
 //! - [`body`]: request bodies as `AsyncRead` with an idle deadline.
+//! - [`metrics`]: requests counted and timed by route template, when metrics are on.
 //! - [`openapi`]: the spec generated from the handlers (`ferry openapi` prints it), from the
 //!   tags and shared components of [`api_doc`], a leaf the routes import.
 
@@ -26,6 +27,7 @@ pub mod cors;
 pub mod error;
 pub mod extract;
 pub mod headers;
+pub mod metrics;
 pub mod openapi;
 pub mod routes;
 pub mod server;
@@ -77,9 +79,14 @@ pub fn app(ferry: Ferry, limits: Limits) -> Router {
     };
     // Outside even CORS, so every answer gets its line; still per route (a `Router` layer),
     // so the route template is known.
-    router
-        .layer(middleware::from_fn(access::log))
-        .with_state(state)
+    let router = router.layer(middleware::from_fn(access::log));
+    // Outermost of all, so the time includes the wait for an in-flight slot; left out when
+    // no recorder is installed, so a server without metrics pays nothing for it.
+    let router = match ferry_metrics::enabled() {
+        true => router.layer(middleware::from_fn(metrics::track)),
+        false => router,
+    };
+    router.with_state(state)
 }
 
 fn openapi_doc() -> utoipa::openapi::OpenApi {

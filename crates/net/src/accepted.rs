@@ -2,14 +2,18 @@
 //! keep the connection counted.
 //!
 //! A door works on any [`Io`], not on `TcpStream`, so TLS later is a wrapper around the
-//! accepted stream ([`Accepted::map`]) rather than a rewrite of either door.
+//! accepted stream ([`Accepted::map`]) rather than a rewrite of either door. The stream comes
+//! [`Counted`] (its bytes go to the door's byte counters), and the permit keeps the door's
+//! open-connections gauge for as long as it lives.
 
 use std::net::{IpAddr, SocketAddr};
 
+use ferry_metrics::metrics::Gauge;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::sync::OwnedSemaphorePermit;
 
+use crate::counted::Counted;
 use crate::sources::SourceSlot;
 use crate::startups::StartupSlot;
 
@@ -21,7 +25,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Io for T {}
 /// An accepted connection. Hold [`permit`](Accepted::permit) for as long as the connection
 /// is open: it is what keeps the connection inside the listener's limits.
 #[derive(Debug)]
-pub struct Accepted<S = TcpStream> {
+pub struct Accepted<S = Counted<TcpStream>> {
     /// The connection's bytes.
     pub stream: S,
     /// The peer's address.
@@ -51,6 +55,7 @@ impl<S: Io> Accepted<S> {
 #[derive(Debug)]
 pub struct ConnectionPermit {
     _connection: OwnedSemaphorePermit,
+    _open: Open,
     source: SourceSlot,
     startup: Option<StartupSlot>,
 }
@@ -60,9 +65,12 @@ impl ConnectionPermit {
         connection: OwnedSemaphorePermit,
         source: SourceSlot,
         startup: StartupSlot,
+        open: Gauge,
     ) -> Self {
+        open.increment(1);
         ConnectionPermit {
             _connection: connection,
+            _open: Open(open),
             source,
             startup: Some(startup),
         }
@@ -87,5 +95,15 @@ impl ConnectionPermit {
     /// Connections the same source holds open now, this one included.
     pub fn source_open(&self) -> usize {
         self.source.open()
+    }
+}
+
+/// One connection in its door's `ferry_connections_open` gauge, until dropped.
+#[derive(Debug)]
+struct Open(Gauge);
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0.decrement(1);
     }
 }

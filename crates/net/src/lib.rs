@@ -14,6 +14,7 @@
 //!   `X-Forwarded-For`), and [`TrustedProxies`].
 //! - [`accepted`]: what a door is handed: an [`Accepted`] stream with its peer and its
 //!   [`ConnectionPermit`], and the [`Io`] bound a TLS wrapper will satisfy too.
+//! - [`counted`]: [`Counted`] — an accepted stream whose bytes go to its door's counters.
 //! - [`run`](mod@run): [`run()`] — the accept loop with a graceful drain that tests drive
 //!   with a `CancellationToken`.
 //! - [`backoff`]: the growing pause after a failed `accept`.
@@ -23,6 +24,7 @@
 
 pub mod accepted;
 pub mod backoff;
+pub mod counted;
 pub mod forwarded;
 pub mod listener;
 pub mod refusal;
@@ -33,6 +35,7 @@ pub mod startups;
 pub mod tls;
 
 pub use accepted::{Accepted, ConnectionPermit, Io};
+pub use counted::{ByteCounters, Counted};
 pub use forwarded::TrustedProxies;
 pub use listener::{Limits, Listener};
 pub use refusal::{Refusal, Refused};

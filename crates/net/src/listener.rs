@@ -9,17 +9,23 @@
 //! or in total, that have not logged in yet). Before closing, a door that gave a
 //! [`refusal`](Limits::refusal) has it written in the background ([`crate::refusal`]), holding
 //! no permit.
+//!
+//! The listener counts what it sees, per door: connections accepted, refused (by reason) and
+//! open, and the bytes of every accepted stream ([`crate::counted`]).
 
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use ferry_metrics::catalog::{CONNECTIONS_ACCEPTED, CONNECTIONS_OPEN, CONNECTIONS_REFUSED};
+use ferry_metrics::metrics::{self, Counter, Gauge};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 use crate::accepted::{Accepted, ConnectionPermit};
 use crate::backoff::{Backoff, is_connection_error};
+use crate::counted::{ByteCounters, Counted};
 use crate::forwarded::TrustedProxies;
 use crate::refusal::{Refusal, Refused, Refuser};
 use crate::socket::tune;
@@ -29,7 +35,7 @@ use crate::startups::{StartupLimits, Startups, roll};
 /// What a listener allows; each door fills it from its own limits.
 #[derive(Debug, Clone)]
 pub struct Limits {
-    /// The door's name in log lines (`"tcp"`, `"http"`).
+    /// The door's name in log lines and in its metrics' `door` label (`"tcp"`, `"http"`).
     pub door: &'static str,
     /// Open connections at once (default 1024).
     pub max_connections: usize,
@@ -77,6 +83,30 @@ pub struct Listener {
     startups: Startups,
     backoff: Backoff,
     refuser: Refuser,
+    meters: Meters,
+}
+
+/// The door's connection metrics, registered once.
+#[derive(Debug)]
+struct Meters {
+    accepted: Counter,
+    open: Gauge,
+    per_source: Counter,
+    startups: Counter,
+    bytes: ByteCounters,
+}
+
+impl Meters {
+    fn new(door: &'static str) -> Self {
+        let refused = |why: Refused| metrics::counter!(CONNECTIONS_REFUSED, "door" => door, "reason" => why.label());
+        Meters {
+            accepted: metrics::counter!(CONNECTIONS_ACCEPTED, "door" => door),
+            open: metrics::gauge!(CONNECTIONS_OPEN, "door" => door),
+            per_source: refused(Refused::PerSource),
+            startups: refused(Refused::Startups),
+            bytes: ByteCounters::new(door),
+        }
+    }
 }
 
 impl Listener {
@@ -85,6 +115,7 @@ impl Listener {
         Listener {
             inner,
             permits: Arc::new(Semaphore::new(limits.max_connections)),
+            meters: Meters::new(limits.door),
             limits,
             sources: Sources::default(),
             startups: Startups::default(),
@@ -154,15 +185,21 @@ impl Listener {
                 continue;
             };
             tune(&stream, self.limits.keepalive);
+            self.meters.accepted.increment(1);
+            let open = self.meters.open.clone();
             return Accepted {
-                stream,
+                stream: Counted::new(stream, self.meters.bytes.clone()),
                 peer,
-                permit: ConnectionPermit::new(connection, source, startup),
+                permit: ConnectionPermit::new(connection, source, startup, open),
             };
         }
     }
 
     fn refuse(&self, stream: tokio::net::TcpStream, why: Refused) {
+        match why {
+            Refused::PerSource => self.meters.per_source.increment(1),
+            Refused::Startups => self.meters.startups.increment(1),
+        }
         self.refuser
             .refuse(stream, why, self.limits.refusal.as_ref());
     }

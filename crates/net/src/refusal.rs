@@ -48,6 +48,14 @@ impl Refused {
             Refused::Startups => "too many connections waiting to log in",
         }
     }
+
+    /// The `reason` label of `ferry_connections_refused_total`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Refused::PerSource => "per_source",
+            Refused::Startups => "startups",
+        }
+    }
 }
 
 /// A door's answer to a connection refused at accept: the bytes to write for a reason.

@@ -1,7 +1,7 @@
 //! TLS for both doors: a rustls acceptor whose certificate can be swapped while it serves.
 //!
 //! A door stays generic over its stream ([`Io`](crate::Io)); TLS is a wrapper put around the
-//! accepted `TcpStream` by [`Tls::accept`] before the door's own protocol starts, so neither
+//! accepted stream by [`Tls::accept`] before the door's own protocol starts, so neither
 //! door's protocol code knows whether it is encrypted.
 //!
 //! - [`resolver`]: [`ReloadableCert`] — rustls asks it for the certificate on every handshake;
@@ -23,7 +23,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 
@@ -100,7 +99,7 @@ impl Tls {
     }
 
     /// Runs the server side of the handshake on an accepted stream, within the deadline.
-    pub async fn accept(&self, stream: TcpStream) -> io::Result<TlsStream<ReadAhead<TcpStream>>> {
+    pub async fn accept<S: crate::Io>(&self, stream: S) -> io::Result<TlsStream<ReadAhead<S>>> {
         let accept = self.acceptor.accept(ReadAhead::new(stream));
         match tokio::time::timeout(self.handshake_timeout, accept).await {
             Ok(result) => result,

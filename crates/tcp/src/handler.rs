@@ -2,7 +2,8 @@
 //! at a time, each handed to its command in [`crate::cmd`] and answered in order.
 //!
 //! This module decides when frames are read and sent — deadlines, shutdown, how the connection
-//! ended — and nothing about storage or policy, which is the core's.
+//! ended — and nothing about storage or policy, which is the core's. Since every frame passes
+//! here, so does the request metering (`meter`).
 //!
 //! Frames are read one request at a time. There is no read-ahead: an `upload_write` is
 //! answered once its chunk is checked and written while its MD5 goes on behind it in the core
@@ -31,6 +32,7 @@ use crate::reply;
 
 mod access;
 mod login;
+mod meter;
 mod stream;
 mod streamed_upload;
 
@@ -70,6 +72,7 @@ pub async fn serve_connection<S: Io>(
         limits,
         shutdown,
         last_code: None,
+        meter: meter::Meter::default(),
     };
     // The connection's span: every line logged for it, the core's audit lines included,
     // carries the door, the client's address and, once logged in, the user.
@@ -80,6 +83,7 @@ pub async fn serve_connection<S: Io>(
         user = tracing::field::Empty,
     );
     let (user, end) = h.run(pre_auth).instrument(span.clone()).await;
+    h.meter.end();
     let _in_span = span.enter();
     tracing::info!(
         peer = %peer,
@@ -101,6 +105,8 @@ struct Handler<S> {
     shutdown: CancellationToken,
     /// The error code of the last answer sent, for the operation's access line.
     last_code: Option<String>,
+    /// The request being answered, for the door's metrics.
+    meter: meter::Meter,
 }
 
 impl<S: Io> Handler<S> {
@@ -137,6 +143,21 @@ impl<S: Io> Handler<S> {
 
     /// Reads one frame, or only the header of one whose payload `stream` says to stream.
     async fn next_incoming(
+        &mut self,
+        classify: impl Fn(&ferry_proto::Header, usize) -> ReadAs,
+    ) -> Result<Incoming, End> {
+        // Waiting for the next frame: the request before it is answered.
+        self.meter.end();
+        let incoming = self.read_incoming(classify).await;
+        match &incoming {
+            Ok(Incoming::Frame(frame, _)) => self.meter.begin(&frame.header),
+            Ok(Incoming::Streamed { header, .. }) => self.meter.begin(header),
+            Err(_) => {}
+        }
+        incoming
+    }
+
+    async fn read_incoming(
         &mut self,
         classify: impl Fn(&ferry_proto::Header, usize) -> ReadAs,
     ) -> Result<Incoming, End> {
@@ -194,6 +215,7 @@ impl<S: Io> Handler<S> {
 
     async fn send(&mut self, frame: Frame) -> Result<(), End> {
         self.note_code(&frame);
+        self.meter.sent(&frame);
         self.conn
             .send(frame)
             .await
@@ -204,6 +226,7 @@ impl<S: Io> Handler<S> {
     /// its window as acks arrive.
     async fn answer(&mut self, frame: Frame) -> Result<(), End> {
         self.note_code(&frame);
+        self.meter.sent(&frame);
         self.conn
             .send(frame)
             .await

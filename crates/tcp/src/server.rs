@@ -119,6 +119,12 @@ async fn serve<S: Io>(
             serve_connection(conn, peer, ferry, limits, pre_auth, shutdown).await;
         }
         Err(_) => {
+            ferry_metrics::metrics::counter!(
+                ferry_metrics::catalog::CONNECTIONS_REFUSED,
+                "door" => "tcp",
+                "reason" => "unauthenticated"
+            )
+            .increment(1);
             let refusal =
                 reply::error_code("limit_reached", "too many connections waiting to log in");
             let _ = conn.send(refusal).await;

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::{Ferry, lock};
+use super::{Ferry, lock, metrics};
 use crate::exec::launch::LaunchSpec;
 use crate::exec::{ExecPolicy, ExecRequest, ExecRun, run};
 use crate::model::EntryKind;
@@ -15,6 +15,14 @@ impl Session {
     /// (`exec_denied`, `exec_not_found`, `limit_reached`, path errors) happen before anything
     /// is spawned. The timeout is clamped to the server's and the account's maximum.
     pub async fn exec(&self, req: ExecRequest) -> Result<ExecRun> {
+        let started = self.start_exec(req).await;
+        if let Err(e) = &started {
+            metrics::exec_refused(e);
+        }
+        started
+    }
+
+    async fn start_exec(&self, req: ExecRequest) -> Result<ExecRun> {
         let account = self.account().await?;
         let cfg = &self.ferry.inner.config.exec;
         let plan = account.exec.plan(&req.command, &cfg.path)?;
@@ -101,6 +109,7 @@ impl ExecSlot {
         let mut running = lock(&ferry.inner.exec_running);
         let n = running.entry(user.clone()).or_insert(0);
         if *n >= max {
+            metrics::limit_refused("exec_max_per_user");
             return Err(Error::LimitReached(format!(
                 "{max} commands are already running for this user"
             )));

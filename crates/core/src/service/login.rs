@@ -7,6 +7,7 @@
 use std::net::IpAddr;
 use std::time::Instant;
 
+use super::metrics::{self, LoginMethod};
 use super::{Ferry, Session};
 use crate::auth::MECHANISM;
 use crate::auth::credentials::ScramCredentials;
@@ -26,6 +27,20 @@ pub struct LoginPending {
 impl Ferry {
     /// Handles the client-first message; returns the server-first message to send.
     pub async fn login_start(
+        &self,
+        source: IpAddr,
+        mechanism: &str,
+        client_first: &str,
+    ) -> Result<(LoginPending, String)> {
+        let started = self.scram_first(source, mechanism, client_first).await;
+        if let Err(e) = &started {
+            metrics::refused_by_limit(e);
+            metrics::login(LoginMethod::Scram, Some(e));
+        }
+        started
+    }
+
+    async fn scram_first(
         &self,
         source: IpAddr,
         mechanism: &str,
@@ -62,6 +77,16 @@ impl Ferry {
     /// Checks the client's proof; on success returns the session and the server-final message
     /// (the server's own proof).
     pub async fn login_finish(
+        &self,
+        pending: LoginPending,
+        client_final: &str,
+    ) -> Result<(Session, String)> {
+        let finished = self.scram_final(pending, client_final).await;
+        metrics::login(LoginMethod::Scram, finished.as_ref().err());
+        finished
+    }
+
+    async fn scram_final(
         &self,
         pending: LoginPending,
         client_final: &str,

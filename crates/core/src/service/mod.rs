@@ -10,6 +10,7 @@ mod config;
 mod download;
 mod exec;
 mod login;
+mod metrics;
 mod password;
 mod profile;
 mod quota;

@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 
 use subtle::ConstantTimeEq;
 
+use super::metrics::{self, LoginMethod};
 use super::{Ferry, Inner, Session, blocking, lock};
 use crate::auth::credentials::{ScramCredentials, hmac_sha256};
 use crate::username::Username;
@@ -96,6 +97,20 @@ impl Ferry {
     /// and wrong password both fail with `auth_failed`; repeated failures with
     /// `auth_throttled`, exactly as for SCRAM login.
     pub async fn login_password(
+        &self,
+        source: IpAddr,
+        name: &str,
+        password: &str,
+    ) -> Result<Session> {
+        let checked = self.password_session(source, name, password).await;
+        if let Err(e) = &checked {
+            metrics::refused_by_limit(e);
+        }
+        metrics::login(LoginMethod::Password, checked.as_ref().err());
+        checked
+    }
+
+    async fn password_session(
         &self,
         source: IpAddr,
         name: &str,

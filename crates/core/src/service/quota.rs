@@ -38,7 +38,11 @@ impl Inner {
     pub(super) async fn quota_reserve(&self, user: &Username, size: u64) -> Result<()> {
         let limit = self.quota_limit(user).await?;
         self.ensure_ledger(user).await?;
-        self.meta.quota_reserve(user, size, limit).await.map(|_| ())
+        self.meta
+            .quota_reserve(user, size, limit)
+            .await
+            .map(|_| ())
+            .inspect_err(super::metrics::refused_by_limit)
     }
 
     /// Gives back a reservation (cancel, expiry, failed put).

@@ -12,6 +12,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+use super::metrics::{self, LoginMethod};
 use super::{Ferry, Inner, Session};
 use crate::auth::credentials::{fill_random, sha256};
 use crate::model::unix_now;
@@ -58,6 +59,12 @@ impl Ferry {
     /// Opens a session for the token's user; `token_invalid` if the token is malformed,
     /// unknown, expired (it is then deleted) or revoked, or its user no longer exists.
     pub async fn token_session(&self, token: &str) -> Result<Session> {
+        let session = self.token_check(token).await;
+        metrics::login(LoginMethod::Token, session.as_ref().err());
+        session
+    }
+
+    async fn token_check(&self, token: &str) -> Result<Session> {
         let hash = parse(token).ok_or(Error::TokenInvalid)?;
         let inner = &self.inner;
         let record = inner.meta.token(&hash).await?.ok_or(Error::TokenInvalid)?;

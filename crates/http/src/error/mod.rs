@@ -17,6 +17,11 @@ mod status;
 
 pub use problem::Problem;
 
+/// The stable code of an error response, in its extensions: what the request metrics label
+/// it with ([`crate::metrics`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorCode(pub &'static str);
+
 /// Causes that only HTTP has.
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {

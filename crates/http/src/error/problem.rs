@@ -88,6 +88,7 @@ impl IntoResponse for ApiError {
         }
         let problem = self.problem();
         let mut resp = (self.status(), Json(&problem)).into_response();
+        resp.extensions_mut().insert(super::ErrorCode(self.code()));
         let h = resp.headers_mut();
         h.insert(
             header::CONTENT_TYPE,

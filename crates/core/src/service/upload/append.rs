@@ -8,7 +8,7 @@ use super::{BLOCK, UploadState};
 use crate::chunk_digest::ChunkDigest;
 use crate::md5hex::Md5Digest;
 use crate::model::Entry;
-use crate::service::Session;
+use crate::service::{Session, metrics};
 use crate::upload_id::UploadId;
 use crate::{Error, Result};
 
@@ -79,6 +79,7 @@ impl Session {
         let (slot, mut guard) = self.lock_writer(uid).await?;
         let w = guard.as_mut().ok_or_else(|| uid.not_found())?;
         let size = w.record.size;
+        let start = w.offset();
         if let Some(offset) = opts.offset
             && offset != w.offset()
         {
@@ -168,6 +169,7 @@ impl Session {
             result = result.and(Err(e));
         }
         slot.set_info(w.info());
+        metrics::upload_received(w.offset().saturating_sub(start));
         result?;
         let info = w.info();
         let commit = match opts.commit {

@@ -42,7 +42,7 @@ impl Inner {
             Some(w) if slot.is_ephemeral() => {
                 let record = w.record.clone();
                 w.log("discarded");
-                if let Err(e) = self.discard(&record).await {
+                if let Err(e) = self.discard(&record, "abandoned").await {
                     tracing::warn!(upload = %slot.id, error = ?e, "discarding an abandoned put failed");
                 }
                 w.end(self).await;

@@ -9,7 +9,7 @@ use super::claim::Locked;
 use super::registry::Slot;
 use crate::md5hex::Md5Digest;
 use crate::model::{Entry, EntryKind};
-use crate::service::Session;
+use crate::service::{Session, metrics};
 use crate::store::QuotaCommit;
 use crate::{Error, Result};
 
@@ -48,7 +48,7 @@ impl Session {
             && actual != expected
         {
             let w = guard.take().ok_or_else(|| Error::internal("writer lost"))?;
-            let discarded = inner.discard(&w.record).await;
+            let discarded = inner.discard(&w.record, "checksum_mismatch").await;
             w.log("checksum_mismatch");
             w.end(&inner).await;
             drop(guard);
@@ -78,7 +78,11 @@ impl Session {
             size,
             replaced,
         };
-        inner.meta.quota_begin_commit(&change, limit).await?;
+        inner
+            .meta
+            .quota_begin_commit(&change, limit)
+            .await
+            .inspect_err(metrics::refused_by_limit)?;
         // The store makes the bytes durable before the name appears (one trip, see the seam).
         let committed = inner.uploads.commit(&w.record, &actual).await;
         let (entry, actually_replaced) = match committed {
@@ -88,6 +92,8 @@ impl Session {
                 return Err(e);
             }
         };
+        // The file is in place: whatever fails from here, this upload made it.
+        metrics::upload_committed(size);
         let removed = inner.meta.remove_upload(&slot.id).await;
         inner
             .meta

@@ -4,7 +4,7 @@ use std::sync::atomic::Ordering;
 
 use crate::md5hex::Md5Digest;
 use crate::model::{EntryKind, UploadInfo, unix_now};
-use crate::service::{Inner, Session, lock};
+use crate::service::{Inner, Session, lock, metrics};
 use crate::store::UploadRecord;
 use crate::upload_id::UploadId;
 use crate::username::Username;
@@ -30,10 +30,12 @@ impl Inner {
         }
     }
 
-    /// Removes an upload's bytes and record and releases its reservation.
-    pub(super) async fn discard(&self, record: &UploadRecord) -> Result<()> {
+    /// Removes an upload's bytes and record and releases its reservation; `why` (a stable
+    /// code, or `cancelled`, `expired`, `abandoned`) is what the upload metrics say it ended of.
+    pub(super) async fn discard(&self, record: &UploadRecord, why: &'static str) -> Result<()> {
         self.uploads.discard(&record.id).await?;
         self.meta.remove_upload(&record.id).await?;
+        metrics::upload_failed(record.size, why);
         self.quota_release(&record.user, record.size).await
     }
 
@@ -60,7 +62,7 @@ impl Inner {
             else {
                 continue;
             };
-            let result = self.discard(&record).await;
+            let result = self.discard(&record, "expired").await;
             let _ = self.meta.lease_release(&lease).await;
             result?;
             tracing::info!(upload = %record.id, user = record.user.as_str(), "expired upload discarded");
@@ -87,6 +89,7 @@ impl Session {
         let inner = self.ferry.inner.clone();
         let max = inner.config.max_upload_size;
         if size > max {
+            metrics::limit_refused("max_upload_size");
             return Err(Error::UploadTooLarge { size, max });
         }
         let user = self.user.clone();
@@ -102,6 +105,7 @@ impl Session {
         }
         let open = inner.meta.upload_count(&user).await?;
         if open >= inner.config.max_uploads_per_user {
+            metrics::limit_refused("max_uploads_per_user");
             return Err(Error::LimitReached(format!(
                 "at most {} unfinished uploads per user",
                 inner.config.max_uploads_per_user
@@ -133,6 +137,7 @@ impl Session {
                 return Err(e);
             }
         };
+        metrics::upload_created(size);
         tracing::info!(user = user.as_str(), upload = %record.id, path = record.path.to_string().as_str(), size, "upload created");
         let info = Inner::info_of(&record, 0);
         // Kept for the first write, which usually follows at once: it then opens the writer
@@ -196,7 +201,7 @@ impl Session {
         let w = guard.take().ok_or_else(|| uid.not_found())?;
         let record = w.record.clone();
         w.log("cancelled");
-        let result = inner.discard(&record).await;
+        let result = inner.discard(&record, "cancelled").await;
         w.end(&inner).await;
         drop(guard);
         self.finished(&uid, &slot);

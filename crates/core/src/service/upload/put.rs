@@ -35,8 +35,8 @@ impl Session {
         let info = self.upload_create(input, size, md5, overwrite).await?;
         let uid = info.id;
         let result = self.put_body(uid, body, expected).await;
-        if result.is_err() {
-            self.abandon(uid).await;
+        if let Err(e) = &result {
+            self.abandon(uid, e.code()).await;
         }
         result
     }
@@ -62,14 +62,15 @@ impl Session {
         })
     }
 
-    /// Discards a failed put's upload, unless the failure already did (`checksum_mismatch`).
-    async fn abandon(&mut self, uid: UploadId) {
+    /// Discards a failed put's upload, unless the failure already did (`checksum_mismatch`);
+    /// `code` is the failure's.
+    async fn abandon(&mut self, uid: UploadId, code: &'static str) {
         let inner = self.ferry.inner.clone();
         let Ok((slot, mut guard)) = self.lock_writer(uid).await else {
             return;
         };
         if let Some(w) = guard.take() {
-            let discarded = inner.discard(&w.record).await;
+            let discarded = inner.discard(&w.record, code).await;
             w.log("discarded");
             w.end(&inner).await;
             if let Err(e) = discarded {
