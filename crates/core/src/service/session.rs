@@ -26,6 +26,10 @@ pub struct Session {
     pub(super) claims: HashMap<UploadId, Arc<Slot>>,
     /// Leave upload writers open when the session ends (HTTP requests).
     pub(super) keep_writers: bool,
+    /// Newer request wins: this session may take an upload over from an older one.
+    pub(super) newer_wins: bool,
+    /// Cancelled when a newer session takes over an upload this one is reading a body for.
+    pub(super) preempted: tokio_util::sync::CancellationToken,
 }
 
 impl Drop for Session {
@@ -44,6 +48,8 @@ impl Session {
             cwd: HomePath::root(),
             claims: HashMap::new(),
             keep_writers: false,
+            newer_wins: false,
+            preempted: tokio_util::sync::CancellationToken::new(),
         }
     }
 

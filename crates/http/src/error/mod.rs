@@ -109,6 +109,15 @@ pub enum HttpError {
     /// A handler panicked; the cause is logged.
     #[error("internal error")]
     Panic,
+    /// An `Upload-Draft-Interop-Version` this server does not speak.
+    #[error("{0}")]
+    InteropVersion(String),
+    /// A body whose media type the route does not take (`application/partial-upload`).
+    #[error("{0}")]
+    MediaType(String),
+    /// A digest field naming only algorithms the server does not verify.
+    #[error("{0}")]
+    DigestAlgorithm(String),
     /// A cause of the tus dialect (`/api/v1/tus/`), with its own code and status.
     #[error(transparent)]
     Tus(#[from] crate::routes::tus::TusError),
