@@ -54,6 +54,33 @@ impl utoipa::IntoResponses for TusErrors {
     }
 }
 
+/// [`Errors`] with the IETF draft's reading of three of them: `400` also for a length that
+/// differs from the upload's (`size_mismatch`, problem type `…#inconsistent-upload-length`),
+/// for writing to an upload completed lately (`upload_completed`, `…#completed-upload`) and
+/// for an interop version not spoken (`interop_version_unsupported`); `409` for a wrong
+/// offset (`offset_mismatch`, `…#mismatching-upload-offset`).
+#[derive(Debug)]
+pub struct ResumableErrors;
+
+impl utoipa::IntoResponses for ResumableErrors {
+    fn responses() -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
+        let mut all = Errors::responses();
+        all.insert(
+            "400".into(),
+            problem(
+                "Malformed request (`bad_header`, `bad_request`, `digest_malformed`,                  `checksum_algorithm_unsupported`, `interop_version_unsupported`), a length                  that differs from the upload's (`size_mismatch`, type                  `https://iana.org/assignments/http-problem-types#inconsistent-upload-length`),                  an upload completed lately (`upload_completed`, type `…#completed-upload`), a                  body that broke off (`body_incomplete`) or failed its `Content-Digest`                  (`chunk_checksum_mismatch`)",
+            ),
+        );
+        all.insert(
+            "409".into(),
+            problem(
+                "`Upload-Offset` is not the bytes held (`offset_mismatch`, type                  `https://iana.org/assignments/http-problem-types#mismatching-upload-offset`,                  with `expected-offset` and `Upload-Offset`), a newer request took the upload                  over (`upload_superseded`), or the target was taken (`already_exists`)",
+            ),
+        );
+        all
+    }
+}
+
 /// One problem response, whose body is the `Problem` schema that [`crate::openapi`] registers.
 pub fn problem(description: &str) -> RefOr<utoipa::openapi::Response> {
     ResponseBuilder::new()
