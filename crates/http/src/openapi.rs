@@ -42,7 +42,7 @@ impl Modify for Security {
 #[openapi(
     info(
         title = "Ferry",
-        description = "Files in private home folders: resumable, MD5-verified uploads (Content-Range), \
+        description = "Files in private home folders: resumable, MD5-verified uploads (Content-Range, tus 1.0 and the IETF resumable-upload draft), \
                        Range downloads, folder operations and quotas, and commands under a per-user \
                        exec policy. Every error is an RFC 9457 \
                        problem with a stable `code`, the same as on Ferry's TCP door.",
