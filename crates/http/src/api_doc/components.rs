@@ -10,6 +10,17 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 #[schema(value_type = String, format = Binary)]
 pub struct Binary(pub Vec<u8>);
 
+/// The body of a `201` that created a resumable upload: the upload's state (`Upload-Complete:
+/// ?0`), or the committed file when the request carried all of it (`?1`) or was a plain upload.
+#[derive(Debug, serde::Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum Created {
+    /// The file, committed.
+    File(ferry_core::model::Entry),
+    /// The upload, to be continued at `Location`.
+    Upload(ferry_core::model::UploadInfo),
+}
+
 /// Every error response an authenticated route can give (each operation documents its own
 /// set from [`super::errors`]; this is the union, for routes that have none yet), each an RFC 9457 problem with a
 /// stable `code`.

@@ -112,7 +112,7 @@ pub async fn head(
     ),
     request_body(content = Binary, content_type = "application/octet-stream"),
     responses(
-        (status = 201, description = "Created", body = ferry_core::model::Entry, headers(
+        (status = 201, description = "Created: the file; with `Upload-Complete: ?0` the resumable upload's state instead", body = crate::api_doc::Created, headers(
             ("Location" = String, description = "URL of the file"),
             ("ETag" = String, description = "The MD5 in quotes"),
         )),

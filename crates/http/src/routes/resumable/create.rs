@@ -4,6 +4,7 @@
 //! `Upload-Length` or, with `?1`, `Content-Length`; without either it is deferred (see the
 //! core's `length` module for what is reserved meanwhile).
 
+use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -45,7 +46,7 @@ use crate::state::AppState;
     ),
     request_body(content = Option<Binary>, content_type = "application/octet-stream"),
     responses(
-        (status = 201, description = "Created; with `Upload-Complete: ?1` also committed (the body is the file's entry)", headers(
+        (status = 201, description = "Created: the upload's state; with `Upload-Complete: ?1` committed, and the body is the file's entry", body = crate::api_doc::Created, headers(
             ("Location" = String, description = "The upload resource, `/api/v1/resumable/ID`"),
             ("Upload-Offset" = u64, description = "Bytes held"),
             ("Upload-Complete" = String, description = "`?0` or `?1`"),
@@ -128,8 +129,11 @@ pub async fn begin(
             return Ok(resp);
         }
     };
-    let (mut resp, info) = respond(session, &id, appended).await?;
-    *resp.status_mut() = StatusCode::CREATED;
+    let (resp, info) = respond(session, &id, appended).await?;
+    let mut resp = match complete {
+        true => resp,
+        false => (StatusCode::CREATED, Json(&info)).into_response(),
+    };
     let h = resp.headers_mut();
     let (name, value) = location(&id);
     h.insert(name, value);
