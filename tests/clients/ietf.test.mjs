@@ -1,19 +1,17 @@
 // tus-js-client (pinned in package-lock.json), unmodified, speaking the IETF resumable-upload
 // draft in each protocol mode it offers (`ietf-draft-03`: interop version 5, `ietf-draft-05`:
 // interop version 6) against the real `ferry serve` at /api/v1/resumable/: plain uploads,
-// resume after a cut connection, lengths stated late, bad input answered with the draft's
-// problems, and uploads begun in this dialect finished in another (tus, Content-Range), MD5
-// exact. Each file is read back with GET and compared by MD5.
+// resume after a cut connection, lengths stated late, and uploads begun in this dialect
+// finished in another (tus, Content-Range), MD5 exact. Each file is read back with GET and
+// compared by MD5.
 
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import * as tus from 'tus-js-client';
 
 import { AUTH, MiB, Server, cuttingProxy, md5, random, sleep } from './support.mjs';
 
 const PROTOCOLS = ['ietf-draft-03', 'ietf-draft-05'];
-const PROBLEM = 'https://iana.org/assignments/http-problem-types#';
 
 let server;
 before(async () => {
@@ -148,48 +146,4 @@ test('begun with ietf-draft-03, finished with Content-Range, MD5 exact', async (
   const entry = await r.json();
   assert.equal(r.status, 201, JSON.stringify(entry));
   assert.equal(entry.md5, md5(data));
-});
-
-test('bad input gets the draft problem and changes nothing', async () => {
-  const create = async (path, headers = {}) => {
-    const r = await server.api('POST', `/api/v1/resumable/?path=${encodeURIComponent(path)}`, {
-      headers: { 'Upload-Complete': '?0', 'Upload-Length': '8', ...headers },
-    });
-    return r;
-  };
-  const patch = (url, offset, body, headers = {}) =>
-    fetch(server.url + url, {
-      method: 'PATCH',
-      headers: { Authorization: AUTH, 'Content-Type': 'application/partial-upload', 'Upload-Offset': String(offset), 'Upload-Complete': '?0', ...headers },
-      body,
-    });
-  const problem = async (r, status, code) => {
-    assert.equal(r.status, status);
-    assert.equal(r.headers.get('content-type'), 'application/problem+json');
-    const doc = await r.json();
-    assert.equal(doc.code, code, JSON.stringify(doc));
-    return doc;
-  };
-  const created = await create('/ietf/bad.bin');
-  assert.equal(created.status, 201);
-  const url = created.headers.get('location');
-
-  const wrongOffset = await problem(await patch(url, 3, 'abc'), 409, 'offset_mismatch');
-  assert.equal(wrongOffset.type, PROBLEM + 'mismatching-upload-offset');
-  assert.equal(wrongOffset['expected-offset'], 0);
-
-  const b64 = (alg, buf) => createHash(alg).update(buf).digest('base64');
-  const badDigest = await patch(url, 0, 'abcd', { 'Content-Digest': `sha-256=:${b64('sha256', 'other')}:` });
-  await problem(badDigest, 400, 'chunk_checksum_mismatch');
-
-  const changed = await patch(url, 0, 'abcd', { 'Upload-Length': '9' });
-  assert.equal((await problem(changed, 400, 'size_mismatch')).type, PROBLEM + 'inconsistent-upload-length');
-
-  const unknown = await patch(url, 0, 'abcd', { 'Content-Digest': 'sha-512=:AAAA:' });
-  await problem(unknown, 400, 'checksum_algorithm_unsupported');
-
-  await problem(await create('/../outside.bin'), 403, 'path_outside_home');
-
-  const head = await fetch(server.url + url, { method: 'HEAD', headers: { Authorization: AUTH } });
-  assert.equal(head.headers.get('upload-offset'), '0', 'nothing of the refused requests was kept');
 });

@@ -317,8 +317,8 @@ fn chunk_digest(headers: &HeaderMap) -> Result<Option<ferry_core::ChunkDigest>, 
     if let Some(v) = text("content-digest")? {
         return match pick_chunk_digest(&parse_digest_field(v)?)? {
             Some(d) => Ok(Some(to_core_digest(d))),
-            None => Err(HttpError::BadHeader(
-                "Content-Digest must carry sha-256, md5 or crc32c".into(),
+            None => Err(HttpError::DigestAlgorithm(
+                "Content-Digest names no algorithm checked here (sha-256, md5, crc32c are)".into(),
             )
             .into()),
         };
