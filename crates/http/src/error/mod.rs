@@ -67,14 +67,6 @@ pub enum HttpError {
         /// The limit.
         max: u64,
     },
-    /// The `Content-Range` total differs from the upload's declared size.
-    #[error("the range total {got} differs from the upload's size {size}")]
-    SizeMismatch {
-        /// Declared size.
-        size: u64,
-        /// Total in the request.
-        got: u64,
-    },
     /// A conditional request whose condition failed (`If-None-Match: *` on an existing file).
     #[error("precondition failed: {0}")]
     PreconditionFailed(String),

@@ -106,7 +106,6 @@ impl HttpError {
             HttpError::BodyExceedsRange { kept, offset } => json!({"kept": kept, "offset": offset}),
             HttpError::ChunkTooLarge { max } => json!({"max": max}),
             HttpError::HeadTooLarge { max } => json!({"max": max}),
-            HttpError::SizeMismatch { size, got } => json!({"size": size, "got": got}),
             HttpError::Unsatisfiable { size } => json!({"size": size}),
             HttpError::BodyIncomplete { received } => json!({"received": received}),
             _ => return None,

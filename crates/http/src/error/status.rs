@@ -38,7 +38,6 @@ impl HttpError {
             HttpError::RangeLength { .. } => "range_length_mismatch",
             HttpError::BodyExceedsRange { .. } => "body_exceeds_range",
             HttpError::ChunkTooLarge { .. } => "chunk_too_large",
-            HttpError::SizeMismatch { .. } => "size_mismatch",
             HttpError::PreconditionFailed(_) => "precondition_failed",
             HttpError::BodyTimeout(_) => "body_timeout",
             HttpError::BodyIncomplete { .. } => "body_incomplete",
@@ -64,8 +63,7 @@ impl HttpError {
             | HttpError::InteropVersion(_)
             | HttpError::DigestAlgorithm(_)
             | HttpError::RangeLength { .. }
-            | HttpError::BodyIncomplete { .. }
-            | HttpError::SizeMismatch { .. } => StatusCode::BAD_REQUEST,
+            | HttpError::BodyIncomplete { .. } => StatusCode::BAD_REQUEST,
             HttpError::LengthRequired => StatusCode::LENGTH_REQUIRED,
             HttpError::MediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             HttpError::CrossOrigin => StatusCode::FORBIDDEN,
