@@ -74,12 +74,14 @@ fn upload_url(id: &str) -> HeaderValue {
     HeaderValue::from_str(&format!("/api/v1/uploads/{id}")).unwrap_or(HeaderValue::from_static("/"))
 }
 
-/// `Upload-Offset` and `Upload-Length` headers plus the JSON state.
+/// `Upload-Offset` and `Upload-Length` (once the length is known) headers plus the JSON state.
 fn info_response(status: StatusCode, info: &UploadInfo) -> Response {
     let mut resp = (status, Json(info)).into_response();
     let h = resp.headers_mut();
     h.insert("upload-offset", HeaderValue::from(info.offset));
-    h.insert("upload-length", HeaderValue::from(info.size));
+    if !info.length_deferred {
+        h.insert("upload-length", HeaderValue::from(info.size));
+    }
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if let Some(range) = format_held_range(info.offset)
         && let Ok(v) = HeaderValue::from_str(&range)
