@@ -117,16 +117,22 @@ pub async fn begin(
     let appended = match appended {
         Ok(a) => a,
         Err(e) => {
-            let held = session.upload_status(&id).await.map(|i| i.offset);
-            if matches!(held, Ok(0)) {
-                // Nothing worth resuming, and the client may not have learnt the URL.
-                let _ = session.upload_cancel(&id).await;
-                return Err(e);
+            match session.upload_status(&id).await.map(|i| i.offset) {
+                // Nothing worth resuming, and the client may not learn the URL: leave nothing.
+                Ok(0) => {
+                    let _ = session.upload_cancel(&id).await;
+                    return Err(e);
+                }
+                // Bytes worth resuming (a body cut short): the answer names the upload.
+                Ok(_) => {
+                    let mut resp = e.into_response();
+                    let (name, value) = location(&id);
+                    resp.headers_mut().insert(name, value);
+                    return Ok(resp);
+                }
+                // Gone already (a digest mismatch discards it).
+                Err(_) => return Err(e),
             }
-            let mut resp = e.into_response();
-            let (name, value) = location(&id);
-            resp.headers_mut().insert(name, value);
-            return Ok(resp);
         }
     };
     let (resp, info) = respond(session, &id, appended).await?;
