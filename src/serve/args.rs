@@ -37,9 +37,11 @@ pub struct ServeArgs {
     /// Seconds an HTTP request body may stall before the request is dropped.
     #[arg(long, default_value_t = 60.0)]
     http_body_timeout: f64,
-    /// Largest resumable-upload chunk accepted in one HTTP request, in bytes.
-    #[arg(long, default_value_t = 256 * 1024 * 1024)]
-    http_max_chunk: u64,
+    /// Largest body of one HTTP request appending to a resumable upload (`256MiB`, `1GiB`…),
+    /// advertised as `Upload-Limit: max-append-size`. Default: no cap (a request may carry the
+    /// rest of an upload; bodies are streamed, never held whole).
+    #[arg(long, value_parser = crate::cli::size::parse_size)]
+    http_max_chunk: Option<u64>,
     /// Seconds a bearer token from /api/v1/login stays valid.
     #[arg(long, default_value_t = 86400)]
     token_ttl: u64,

@@ -1,7 +1,7 @@
 // tus-js-client (pinned in package-lock.json), unmodified, against the real `ferry serve`:
 // plain upload, resume after a cut connection, resume after kill -9 and a restart, parallel
-// upload through concatenation, and per-chunk checksums. Each file is read back with GET and
-// compared by MD5.
+// upload through concatenation, per-chunk checksums and a deferred length. Each file is read
+// back with GET and compared by MD5.
 
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -156,4 +156,12 @@ test('overridePatchMethod sends each PATCH as a POST with X-HTTP-Method-Override
   });
   assert.ok(!methods.has('PATCH'), `methods: ${[...methods]}`);
   assert.equal(await server.md5Of('/in/override.bin'), md5(data));
+});
+
+test('uploadLengthDeferred: the length is stated by the last PATCH (creation-defer-length)', async () => {
+  const data = random(3 * MiB + 7);
+  await upload(data, { chunkSize: MiB, uploadLengthDeferred: true, metadata: { filename: 'deferred.bin', folder: '/in' } });
+  assert.equal(await server.md5Of('/in/deferred.bin'), md5(data));
+  const quota = await (await server.api('GET', '/api/v1/quota')).json();
+  assert.equal(quota.reserved, 0, 'the reservation shrank to the length and went with the commit');
 });

@@ -30,7 +30,7 @@ python3 -m openapi_spec_validator "$spec"
 
 echo "-- generating clients"
 # tus bodies (`application/offset+octet-stream`) are raw bytes like `application/octet-stream`.
-printf 'post_hooks: []\ncontent_type_overrides:\n  application/offset+octet-stream: application/octet-stream\n' \
+printf 'post_hooks: []\ncontent_type_overrides:\n  application/offset+octet-stream: application/octet-stream\n  application/partial-upload: application/octet-stream\n' \
   > "$work/generator.yaml"
 gen_log="$work/python-generator.log"
 python3 -m openapi_python_client generate --path "$spec" --meta none \

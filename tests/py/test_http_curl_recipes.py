@@ -83,7 +83,7 @@ def mkdir(server, path: str):
 
 TESTED = {
     "login", "mkdir", "upload-whole", "upload-whole-md5", "upload-create", "upload-chunks",
-    "upload-resume", "download", "list", "move", "delete", "quota",
+    "upload-resume", "download", "list", "move", "delete", "quota", "resumable-draft",
 }
 
 
@@ -264,3 +264,12 @@ def test_server_recipe_quota_reports_used_bytes(ferry_server, tmp_path):
     quota = json.loads(run.stdout)
     assert quota["used"] >= 1000
     assert quota["limit"] is None
+
+
+def test_server_recipe_resumable_draft_sends_the_file_in_one_streamed_patch(ferry_server, tmp_path):
+    data = os.urandom(9 * MIB + 321)
+    (tmp_path / "big.bin").write_bytes(data)
+    run_recipe("resumable-draft", ferry_server, tmp_path)
+    assert stat(ferry_server, "big.bin")["md5"] == md5(data)
+    status, _, body = api(ferry_server, "GET", "/api/v1/uploads")
+    assert status == 200 and json.loads(body) == []

@@ -27,11 +27,13 @@ def api(tmp_path_factory):
     out = tmp_path_factory.mktemp("generated")
     config = out / "generator.yaml"
     # No formatter hooks: the generated code need not be pretty, and ruff may not be on PATH.
-    # tus bodies (`application/offset+octet-stream`) are raw bytes like `application/octet-stream`.
+    # tus bodies (`application/offset+octet-stream`) and IETF-draft appends
+    # (`application/partial-upload`) are raw bytes like `application/octet-stream`.
     config.write_text(
         "post_hooks: []\n"
         "content_type_overrides:\n"
-        "  application/offset+octet-stream: application/octet-stream\n",
+        "  application/offset+octet-stream: application/octet-stream\n"
+        "  application/partial-upload: application/octet-stream\n",
         encoding="utf-8",
     )
     run = subprocess.run(

@@ -51,6 +51,7 @@ SHARDS = {
     "account": r"^/api/v1/(exec|me)$",
     "tus": r"^/api/v1/tus/(\{id\})?$",
     "tus-final": r"^/api/v1/tus/final/",
+    "resumable": r"^/api/v1/resumable/(\{id\})?$",
 }
 # Warnings that mean the run tested less than it claims.
 FAIL_ON_WARNINGS = ["rate_limited", "unsupported_regex", "unmatched_filter", "unresolvable_reference"]
@@ -78,6 +79,12 @@ DIGEST_CHECKED = {
     "POST /api/v1/tus/": ["400", "413", "460"],
     "PATCH /api/v1/tus/{id}": ["400", "413", "460"],
     "HEAD /api/v1/tus/final/{path}": ["400"],
+    # IETF draft: a digest that does not match (422, 400 `chunk_checksum_mismatch`), lengths
+    # that do not add up (400 `size_mismatch`: `Upload-Length` against `Content-Length` with
+    # `?1`, or a `?1` append whose body is not the rest), a target named by none of its three
+    # ways or malformed `Upload-Metadata` (400), a size over --max-upload-size (413).
+    "POST /api/v1/resumable/": ["400", "413", "422"],
+    "PATCH /api/v1/resumable/{id}": ["400", "413", "422"],
 }
 DEFAULT_ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
 # Refusals of schema-violating data with a status other than 400/422, each for a stated reason:

@@ -72,6 +72,21 @@ pub enum Error {
     /// Another connection is writing this upload.
     #[error("upload {0} is being written by another connection")]
     UploadBusy(String),
+    /// A newer request for this upload ended this one (newer request wins); the bytes it
+    /// received were kept.
+    #[error("upload {0} was taken over by a newer request; the bytes received were kept")]
+    UploadSuperseded(String),
+    /// The upload was completed and committed; nothing can be added to it.
+    #[error("upload {0} is complete and committed")]
+    UploadCompleted(String),
+    /// A request states a length other than the upload's (or below the bytes it holds).
+    #[error("the upload's length is {size} bytes, the request says {got}")]
+    LengthMismatch {
+        /// The length known (or the bytes held, when that is more).
+        size: u64,
+        /// The length the request stated.
+        got: u64,
+    },
     /// A chunk did not start at the upload's current offset.
     #[error("wrong offset {got}: the upload holds {expected} bytes")]
     OffsetMismatch {
@@ -186,6 +201,9 @@ impl Error {
             Error::HomeImmutable => "home_immutable",
             Error::UploadNotFound(_) => "upload_not_found",
             Error::UploadBusy(_) => "upload_busy",
+            Error::UploadSuperseded(_) => "upload_superseded",
+            Error::UploadCompleted(_) => "upload_completed",
+            Error::LengthMismatch { .. } => "size_mismatch",
             Error::OffsetMismatch { .. } => "offset_mismatch",
             Error::SizeExceeded { .. } => "size_exceeded",
             Error::UploadIncomplete { .. } => "upload_incomplete",
@@ -209,6 +227,7 @@ impl Error {
         let v = match self {
             Error::OffsetMismatch { expected, .. } => json!({ "offset": expected }),
             Error::UploadIncomplete { offset, size } => json!({ "offset": offset, "size": size }),
+            Error::LengthMismatch { size, got } => json!({ "size": size, "got": got }),
             Error::AuthThrottled { retry_after } => {
                 json!({ "retry_after": retry_after.as_secs().max(1) })
             }

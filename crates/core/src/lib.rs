@@ -34,8 +34,8 @@ pub use exec::{
 };
 pub use path::HomePath;
 pub use service::{
-    AppendOptions, Commit, Config, Download, Ferry, LoginPending, Profile, Session, TokenGrant,
-    UploadState,
+    AppendOptions, Commit, Config, Download, Ferry, LoginPending, NewUpload, Profile, Session,
+    TokenGrant, UploadState,
 };
 pub use upload_id::UploadId;
 pub use username::Username;

@@ -87,6 +87,10 @@ pub struct UploadInfo {
     pub md5: Option<Md5Digest>,
     /// Unix seconds after which an idle upload is discarded.
     pub expires: i64,
+    /// The length is not known yet: `size` is the most the upload may grow to (its quota
+    /// reservation) until a request states the length.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub length_deferred: bool,
 }
 
 /// Seconds since the Unix epoch, now.

@@ -55,6 +55,9 @@ impl FromRequestParts<AppState> for Authed {
         // A request's session ends with the request; the upload it wrote stays open for the
         // client's next chunk.
         authed.session.keep_writers_open();
+        // A newer request for an upload ends an older one still being read: the client gave
+        // that one up (its connection broke and the server has not noticed yet).
+        authed.session.newer_request_wins();
         Ok(authed)
     }
 }

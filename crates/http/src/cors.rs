@@ -20,11 +20,14 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 
 /// Request headers a listed origin may send: credentials, the Content-Range dialect, and the
 /// tus and IETF resumable-upload headers.
-pub const ALLOWED_HEADERS: [&str; 16] = [
+pub const ALLOWED_HEADERS: [&str; 19] = [
     "authorization",
     "content-type",
     "content-range",
     "content-md5",
+    "content-digest",
+    "repr-digest",
+    "content-disposition",
     "upload-offset",
     "upload-length",
     "upload-metadata",
@@ -40,8 +43,10 @@ pub const ALLOWED_HEADERS: [&str; 16] = [
 ];
 
 /// Response headers a listed origin's script may read.
-pub const EXPOSED_HEADERS: [&str; 16] = [
+pub const EXPOSED_HEADERS: [&str; 18] = [
     "location",
+    "content-location",
+    "upload-defer-length",
     "upload-offset",
     "upload-length",
     "upload-metadata",

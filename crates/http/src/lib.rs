@@ -5,7 +5,9 @@
 //!   on a socket under [`Limits`].
 //! - [`routes`]: one file per resource — session (login/logout), me (the user's own account),
 //!   files (download, whole-body upload, delete), dirs (list, mkdir, stat, move, quota),
-//!   uploads (Content-Range resumable uploads), tus (tus 1.0 over the same upload sessions), exec (commands, whole or streamed as NDJSON),
+//!   uploads (Content-Range resumable uploads), tus (tus 1.0 over the same upload sessions),
+//!   resumable (the IETF resumable-upload draft, the same sessions again), exec (commands,
+//!   whole or streamed as NDJSON),
 //!   public (health), web (the embedded web page under its strict CSP).
 //! - [`access`]: the access line of each request, and the span its core calls run in.
 //! - [`auth`]: HTTP Basic or bearer token to a core session.

@@ -42,7 +42,7 @@ impl Modify for Security {
 #[openapi(
     info(
         title = "Ferry",
-        description = "Files in private home folders: resumable, MD5-verified uploads (Content-Range), \
+        description = "Files in private home folders: resumable, MD5-verified uploads (Content-Range, tus 1.0 and the IETF resumable-upload draft), \
                        Range downloads, folder operations and quotas, and commands under a per-user \
                        exec policy. Every error is an RFC 9457 \
                        problem with a stable `code`, the same as on Ferry's TCP door.",
@@ -79,6 +79,11 @@ impl Modify for Security {
         routes::tus::concat::head,
         routes::tus::concat::patch,
         routes::tus::concat::delete,
+        routes::resumable::options::options,
+        routes::resumable::create::create,
+        routes::resumable::head::head,
+        routes::resumable::append::patch,
+        routes::resumable::delete::delete,
     ),
     components(schemas(crate::error::Problem)),
     modifiers(&Security),
@@ -90,6 +95,7 @@ impl Modify for Security {
         (name = tags::EXEC, description = "Commands run on the server under the user's exec policy"),
         (name = tags::PUBLIC, description = "Routes without authentication"),
         (name = tags::TUS, description = "tus 1.0.0 resumable uploads (creation, creation-with-upload, expiration, checksum, termination, concatenation) over the same upload sessions as /api/v1/uploads"),
+        (name = tags::RESUMABLE, description = "Resumable uploads as the IETF draft spells them (draft-ietf-httpbis-resumable-upload, interop versions 5 to 8), over the same upload sessions as /api/v1/uploads and tus"),
     )
 )]
 pub struct ApiDoc;

@@ -20,8 +20,13 @@ pub struct Limits {
     /// Longest wait for the next piece of a request body; a healthy upload never waits this
     /// long, a stalled client is cut off.
     pub body_idle_timeout: Duration,
-    /// Largest body of one resumable-upload chunk.
-    pub max_chunk: u64,
+    /// Largest body of one request appending to a resumable upload, in every dialect
+    /// (`--http-max-chunk`); advertised as `Upload-Limit: max-append-size` and refused before
+    /// the body is read. `None` (the default): no cap, a request may carry the whole rest of
+    /// an upload. Bodies are streamed to storage in bounded blocks, so a long request costs no
+    /// memory; a stalled one is cut by `body_idle_timeout`, and one the client gave up on is
+    /// ended by the client's next request (newer request wins).
+    pub max_chunk: Option<u64>,
     /// Largest JSON body (login, create upload, move).
     pub max_json: usize,
     /// How long shutdown waits for running requests.
@@ -49,7 +54,7 @@ impl Default for Limits {
             header_timeout: Duration::from_secs(10),
             max_header_bytes: 64 * 1024,
             body_idle_timeout: Duration::from_secs(60),
-            max_chunk: 256 * 1024 * 1024,
+            max_chunk: None,
             max_json: 64 * 1024,
             shutdown_grace: Duration::from_secs(10),
             first_request_timeout: Duration::from_secs(3),

@@ -69,6 +69,7 @@ fn upload(state: &State, size: u64) -> UploadInfo {
         offset: state.data.len() as u64,
         md5: None,
         expires: 0,
+        length_deferred: false,
     }
 }
 

@@ -30,6 +30,10 @@ pub struct Session {
     pub(super) keep_writers: bool,
     /// The client's address, for audit lines (`None`: a local tool or a test).
     source: Option<IpAddr>,
+    /// Newer request wins: this session may take an upload over from an older one.
+    pub(super) newer_wins: bool,
+    /// Cancelled when a newer session takes over an upload this one is reading a body for.
+    pub(super) preempted: tokio_util::sync::CancellationToken,
 }
 
 impl Drop for Session {
@@ -49,6 +53,8 @@ impl Session {
             claims: HashMap::new(),
             keep_writers: false,
             source: None,
+            newer_wins: false,
+            preempted: tokio_util::sync::CancellationToken::new(),
         }
     }
 

@@ -49,6 +49,8 @@ fn record(owner: &str, size: u64) -> UploadRecord {
         expires: now + 60,
         hash_state: None,
         hashed: 0,
+        deferred: false,
+        sha256: None,
     }
 }
 

@@ -69,6 +69,15 @@ pub struct UploadRecord {
     /// How many bytes `hash_state` covers.
     #[serde(default)]
     pub hashed: u64,
+    /// The length is not known yet (tus `Upload-Defer-Length`, an IETF upload created without
+    /// `Upload-Length`): `size` is then the reservation, the most the upload may grow to,
+    /// until the length is set and the reservation shrunk to it.
+    #[serde(default)]
+    pub deferred: bool,
+    /// The whole file's SHA-256 (hex) announced at create (`Repr-Digest: sha-256`), verified at
+    /// commit beside the MD5.
+    #[serde(default)]
+    pub sha256: Option<String>,
 }
 
 /// A bearer token, stored under the SHA-256 of its text (never the text itself).

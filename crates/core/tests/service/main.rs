@@ -7,4 +7,5 @@ mod support;
 mod confinement;
 mod files;
 mod recovery;
+mod takeover;
 mod uploads;

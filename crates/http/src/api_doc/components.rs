@@ -10,6 +10,17 @@ use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 #[schema(value_type = String, format = Binary)]
 pub struct Binary(pub Vec<u8>);
 
+/// The body of a `201` that created a resumable upload: the upload's state (`Upload-Complete:
+/// ?0`), or the committed file when the request carried all of it (`?1`) or was a plain upload.
+#[derive(Debug, serde::Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum Created {
+    /// The file, committed.
+    File(ferry_core::model::Entry),
+    /// The upload, to be continued at `Location`.
+    Upload(ferry_core::model::UploadInfo),
+}
+
 /// Every error response an authenticated route can give (each operation documents its own
 /// set from [`super::errors`]; this is the union, for routes that have none yet), each an RFC 9457 problem with a
 /// stable `code`.
@@ -49,6 +60,33 @@ impl utoipa::IntoResponses for TusErrors {
         all.insert(
             "412".into(),
             problem("`Tus-Resumable` is not 1.0.0 (`tus_version_unsupported`)"),
+        );
+        all
+    }
+}
+
+/// [`Errors`] with the IETF draft's reading of three of them: `400` also for a length that
+/// differs from the upload's (`size_mismatch`, problem type `…#inconsistent-upload-length`),
+/// for writing to an upload completed lately (`upload_completed`, `…#completed-upload`) and
+/// for an interop version not spoken (`interop_version_unsupported`); `409` for a wrong
+/// offset (`offset_mismatch`, `…#mismatching-upload-offset`).
+#[derive(Debug)]
+pub struct ResumableErrors;
+
+impl utoipa::IntoResponses for ResumableErrors {
+    fn responses() -> BTreeMap<String, RefOr<utoipa::openapi::Response>> {
+        let mut all = Errors::responses();
+        all.insert(
+            "400".into(),
+            problem(
+                "Malformed request (`bad_header`, `bad_request`, `digest_malformed`,                  `checksum_algorithm_unsupported`, `interop_version_unsupported`), a length                  that differs from the upload's (`size_mismatch`, type                  `https://iana.org/assignments/http-problem-types#inconsistent-upload-length`),                  an upload completed lately (`upload_completed`, type `…#completed-upload`), a                  body that broke off (`body_incomplete`) or failed its `Content-Digest`                  (`chunk_checksum_mismatch`)",
+            ),
+        );
+        all.insert(
+            "409".into(),
+            problem(
+                "`Upload-Offset` is not the bytes held (`offset_mismatch`, type                  `https://iana.org/assignments/http-problem-types#mismatching-upload-offset`,                  with `expected-offset` and `Upload-Offset`), a newer request took the upload                  over (`upload_superseded`), or the target was taken (`already_exists`)",
+            ),
         );
         all
     }

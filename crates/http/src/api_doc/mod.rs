@@ -7,7 +7,7 @@ pub mod components;
 pub mod errors;
 pub mod tags;
 
-pub use components::{Binary, Errors, TusErrors};
+pub use components::{Binary, Created, Errors, ResumableErrors, TusErrors};
 pub use errors::{
     AccountReadErrors, CancelUploadErrors, ChunkErrors, CreateUploadErrors, DeleteErrors,
     DownloadErrors, ExecErrors, ListHomeErrors, LoginErrors, LogoutErrors, MkdirErrors, MoveErrors,

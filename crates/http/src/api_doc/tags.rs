@@ -15,3 +15,5 @@ pub const EXEC: &str = "exec";
 pub const PUBLIC: &str = "public";
 /// Tag of the tus 1.0 resumable upload routes.
 pub const TUS: &str = "tus";
+/// Tag of the IETF resumable-upload draft's routes.
+pub const RESUMABLE: &str = "resumable";

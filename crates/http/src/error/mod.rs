@@ -72,14 +72,6 @@ pub enum HttpError {
         /// The limit.
         max: u64,
     },
-    /// The `Content-Range` total differs from the upload's declared size.
-    #[error("the range total {got} differs from the upload's size {size}")]
-    SizeMismatch {
-        /// Declared size.
-        size: u64,
-        /// Total in the request.
-        got: u64,
-    },
     /// A conditional request whose condition failed (`If-None-Match: *` on an existing file).
     #[error("precondition failed: {0}")]
     PreconditionFailed(String),
@@ -114,6 +106,15 @@ pub enum HttpError {
     /// A handler panicked; the cause is logged.
     #[error("internal error")]
     Panic,
+    /// An `Upload-Draft-Interop-Version` this server does not speak.
+    #[error("{0}")]
+    InteropVersion(String),
+    /// A body whose media type the route does not take (`application/partial-upload`).
+    #[error("{0}")]
+    MediaType(String),
+    /// A digest field naming only algorithms the server does not verify.
+    #[error("{0}")]
+    DigestAlgorithm(String),
     /// A cause of the tus dialect (`/api/v1/tus/`), with its own code and status.
     #[error(transparent)]
     Tus(#[from] crate::routes::tus::TusError),

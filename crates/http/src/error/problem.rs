@@ -15,7 +15,9 @@ use super::{ApiError, HttpError};
 /// (`offset`, `retry_after`, …) as extension members.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Problem {
-    /// Always `about:blank`: the `code` member is the machine-readable type.
+    /// `about:blank`, or for the three causes the resumable-upload draft registers their IANA
+    /// problem type (`…#mismatching-upload-offset`, `…#inconsistent-upload-length`,
+    /// `…#completed-upload`); the `code` member is the machine-readable type either way.
     #[serde(rename = "type")]
     pub kind: String,
     /// The HTTP reason phrase.
@@ -52,9 +54,20 @@ impl ApiError {
         };
         let offset = extra.remove("offset").and_then(|v| v.as_u64());
         let retry_after = extra.remove("retry_after").and_then(|v| v.as_u64());
+        if let ApiError::Core(Error::OffsetMismatch { expected, got }) = self {
+            extra.insert("expected-offset".into(), (*expected).into());
+            extra.insert("provided-offset".into(), (*got).into());
+        }
+        let (kind, title) = match problem_type(self.code()) {
+            Some((kind, title)) => (kind.to_string(), title.to_string()),
+            None => (
+                "about:blank".to_string(),
+                status.canonical_reason().unwrap_or("Error").to_string(),
+            ),
+        };
         Problem {
-            kind: "about:blank".into(),
-            title: status.canonical_reason().unwrap_or("Error").into(),
+            kind,
+            title,
             status: status.as_u16(),
             detail: self.to_string(),
             code: self.code().into(),
@@ -65,6 +78,26 @@ impl ApiError {
     }
 }
 
+/// The IANA problem types of the resumable-upload draft, by the code of the same cause, with
+/// their registered titles. Every dialect answers them so, not only the draft's.
+fn problem_type(code: &str) -> Option<(&'static str, &'static str)> {
+    Some(match code {
+        "offset_mismatch" => (
+            "https://iana.org/assignments/http-problem-types#mismatching-upload-offset",
+            "Mismatching Upload Offset",
+        ),
+        "size_mismatch" => (
+            "https://iana.org/assignments/http-problem-types#inconsistent-upload-length",
+            "Inconsistent Upload Length Values",
+        ),
+        "upload_completed" => (
+            "https://iana.org/assignments/http-problem-types#completed-upload",
+            "Upload Is Completed",
+        ),
+        _ => return None,
+    })
+}
+
 impl HttpError {
     fn details(&self) -> Option<serde_json::Value> {
         use serde_json::json;
@@ -73,7 +106,6 @@ impl HttpError {
             HttpError::BodyExceedsRange { kept, offset } => json!({"kept": kept, "offset": offset}),
             HttpError::ChunkTooLarge { max } => json!({"max": max}),
             HttpError::HeadTooLarge { max } => json!({"max": max}),
-            HttpError::SizeMismatch { size, got } => json!({"size": size, "got": got}),
             HttpError::Unsatisfiable { size } => json!({"size": size}),
             HttpError::BodyIncomplete { received } => json!({"received": received}),
             _ => return None,
@@ -110,6 +142,17 @@ impl IntoResponse for ApiError {
         }
         if let Some(offset) = problem.offset {
             h.insert("upload-offset", HeaderValue::from(offset));
+        }
+        // A 413 caused by an upload limit names the limit (the resumable-upload draft's rule).
+        let limit = match &self {
+            ApiError::Http(HttpError::ChunkTooLarge { max }) => Some(("max-append-size", *max)),
+            ApiError::Core(Error::UploadTooLarge { max, .. }) => Some(("max-size", *max)),
+            _ => None,
+        };
+        if let Some((key, max)) = limit
+            && let Ok(v) = HeaderValue::from_str(&format!("{key}={max}"))
+        {
+            h.insert("upload-limit", v);
         }
         resp
     }

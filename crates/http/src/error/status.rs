@@ -38,7 +38,6 @@ impl HttpError {
             HttpError::RangeLength { .. } => "range_length_mismatch",
             HttpError::BodyExceedsRange { .. } => "body_exceeds_range",
             HttpError::ChunkTooLarge { .. } => "chunk_too_large",
-            HttpError::SizeMismatch { .. } => "size_mismatch",
             HttpError::PreconditionFailed(_) => "precondition_failed",
             HttpError::BodyTimeout(_) => "body_timeout",
             HttpError::BodyIncomplete { .. } => "body_incomplete",
@@ -47,6 +46,9 @@ impl HttpError {
             HttpError::NoRoute => "no_route",
             HttpError::MethodNotAllowed => "method_not_allowed",
             HttpError::Panic => "internal",
+            HttpError::InteropVersion(_) => "interop_version_unsupported",
+            HttpError::MediaType(_) => "unsupported_media_type",
+            HttpError::DigestAlgorithm(_) => "checksum_algorithm_unsupported",
             HttpError::Tus(e) => e.code(),
         }
     }
@@ -58,10 +60,12 @@ impl HttpError {
             | HttpError::Digest(_)
             | HttpError::BadHeader(_)
             | HttpError::BadBody(_)
+            | HttpError::InteropVersion(_)
+            | HttpError::DigestAlgorithm(_)
             | HttpError::RangeLength { .. }
-            | HttpError::BodyIncomplete { .. }
-            | HttpError::SizeMismatch { .. } => StatusCode::BAD_REQUEST,
+            | HttpError::BodyIncomplete { .. } => StatusCode::BAD_REQUEST,
             HttpError::LengthRequired => StatusCode::LENGTH_REQUIRED,
+            HttpError::MediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             HttpError::CrossOrigin => StatusCode::FORBIDDEN,
             HttpError::BodyExceedsRange { .. }
             | HttpError::ChunkTooLarge { .. }
@@ -87,6 +91,8 @@ fn core_status(e: &Error) -> StatusCode {
         | Error::InvalidUsername(_)
         | Error::InvalidPath(_)
         | Error::Md5Required
+        | Error::UploadCompleted(_)
+        | Error::LengthMismatch { .. }
         | Error::ChunkChecksumMismatch => S::BAD_REQUEST,
         Error::NotAuthenticated | Error::AuthFailed | Error::TokenInvalid => S::UNAUTHORIZED,
         Error::AuthThrottled { .. } | Error::LimitReached(_) => S::TOO_MANY_REQUESTS,
@@ -105,6 +111,7 @@ fn core_status(e: &Error) -> StatusCode {
         | Error::IsADirectory(_)
         | Error::DirectoryNotEmpty(_)
         | Error::UploadBusy(_)
+        | Error::UploadSuperseded(_)
         | Error::OffsetMismatch { .. }
         | Error::UploadIncomplete { .. } => S::CONFLICT,
         Error::SizeExceeded { .. } | Error::QuotaExceeded { .. } | Error::UploadTooLarge { .. } => {

@@ -14,8 +14,10 @@ use crate::auth::Authed;
 use crate::body::{self, BodyProbe};
 use crate::error::{ApiError, HttpError};
 use crate::extract::{ApiPath, ApiQuery};
+use crate::headers::parse_content_md5;
 use crate::routes::download::{self, Method};
-use crate::routes::{entry_response, file_location, home_path, whole_md5};
+use crate::routes::tus::target::Target;
+use crate::routes::{entry_response, file_location, header_text, home_path, resumable, whole_md5};
 use crate::state::AppState;
 
 /// Download a file. A single `Range` gives `206` with `Content-Range`; `If-Range` with a stale
@@ -96,6 +98,9 @@ pub async fn head(
 /// Streamed to disk, hashed while received and committed atomically: a failed or cut upload
 /// leaves nothing. With `Content-MD5` or `Repr-Digest: md5=:…:` the data is verified first
 /// (`422 checksum_mismatch` otherwise). `If-None-Match: *` refuses to replace a file (`412`).
+/// With `Upload-Complete` (`?1`: this is the whole file, `?0`: more follows) the PUT creates a
+/// resumable upload instead, as `POST /api/v1/resumable/?path=PATH` does: the answer's
+/// `Location` is the upload resource to resume or continue at.
 #[utoipa::path(
     put, path = "/api/v1/files/{path}", operation_id = "put_file", tag = FILES,
     params(
@@ -103,10 +108,11 @@ pub async fn head(
         ("Content-MD5" = Option<String>, Header, nullable = false, pattern = r"^[A-Za-z0-9+/]{22}==$", description = "Expected MD5 of the whole file, base64 (16 bytes)"),
         ("Repr-Digest" = Option<String>, Header, nullable = false, pattern = r"^md5=:[A-Za-z0-9+/]{22}==:$", description = "Expected MD5 as `md5=:BASE64:` (RFC 9530)"),
         ("If-None-Match" = Option<String>, Header, nullable = false, description = "`*`: never replace an existing file"),
+        ("Upload-Complete" = Option<String>, Header, nullable = false, pattern = r"^\?[01]$", description = "Makes the PUT a resumable upload (IETF draft): `?1` the body is the whole file, `?0` more follows at `Location`"),
     ),
     request_body(content = Binary, content_type = "application/octet-stream"),
     responses(
-        (status = 201, description = "Created", body = ferry_core::model::Entry, headers(
+        (status = 201, description = "Created: the file; with `Upload-Complete: ?0` the resumable upload's state instead", body = crate::api_doc::Created, headers(
             ("Location" = String, description = "URL of the file"),
             ("ETag" = String, description = "The MD5 in quotes"),
         )),
@@ -125,11 +131,24 @@ pub async fn put(
     body: Body,
 ) -> Result<Response, ApiError> {
     let path = home_path(&path);
-    let size = content_length(&headers)?.ok_or(HttpError::LengthRequired)?;
-    let md5 = whole_md5(&headers, true)?;
     let keep = headers
         .get(header::IF_NONE_MATCH)
         .is_some_and(|v| v.as_bytes() == b"*");
+    if let Some(complete) = resumable::bool_field(&headers, "upload-complete")? {
+        // The IETF draft's upgrade: the same PUT, made resumable.
+        let md5 = match header_text(&headers, "content-md5")? {
+            Some(v) if complete => Some(hex::encode(parse_content_md5(v)?)),
+            _ => None,
+        };
+        let target = Target {
+            path,
+            md5,
+            overwrite: !keep,
+        };
+        return resumable::create::begin(&state, auth.session, target, &headers, body).await;
+    }
+    let size = content_length(&headers)?.ok_or(HttpError::LengthRequired)?;
+    let md5 = whole_md5(&headers, true)?;
     let existed = auth.session.stat(&path, false).await.is_ok();
     let probe = BodyProbe::default();
     let reader = body::reader(body, state.limits.body_idle_timeout, probe.clone());

@@ -4,12 +4,14 @@
 //! here: utoipa-axum's `routes!` cannot express axum's `{*path}` catch-all, which file paths
 //! with slashes need. `tests` checks that every documented operation is routed.
 
+pub mod append_limit;
 pub mod dirs;
 pub mod download;
 pub mod exec;
 pub mod files;
 pub mod me;
 pub mod public;
+pub mod resumable;
 pub mod session;
 pub mod tus;
 pub mod uploads;
@@ -58,6 +60,7 @@ pub fn router() -> Router<AppState> {
         .route("/healthz", get(public::healthz))
         .merge(web::router())
         .merge(tus::router())
+        .merge(resumable::router())
 }
 
 /// A path from the URL as a path inside the home.

@@ -38,7 +38,7 @@ use crate::headers::{
     parse_digest_field, pick_chunk_digest,
 };
 use crate::routes::files::content_length;
-use crate::routes::{entry_response, file_location, header_text, whole_md5};
+use crate::routes::{append_limit, entry_response, file_location, header_text, whole_md5};
 use crate::state::AppState;
 
 /// A new resumable upload.
@@ -74,12 +74,14 @@ fn upload_url(id: &str) -> HeaderValue {
     HeaderValue::from_str(&format!("/api/v1/uploads/{id}")).unwrap_or(HeaderValue::from_static("/"))
 }
 
-/// `Upload-Offset` and `Upload-Length` headers plus the JSON state.
+/// `Upload-Offset` and `Upload-Length` (once the length is known) headers plus the JSON state.
 fn info_response(status: StatusCode, info: &UploadInfo) -> Response {
     let mut resp = (status, Json(info)).into_response();
     let h = resp.headers_mut();
     h.insert("upload-offset", HeaderValue::from(info.offset));
-    h.insert("upload-length", HeaderValue::from(info.size));
+    if !info.length_deferred {
+        h.insert("upload-length", HeaderValue::from(info.size));
+    }
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if let Some(range) = format_held_range(info.offset)
         && let Ok(v) = HeaderValue::from_str(&range)
@@ -157,8 +159,11 @@ pub async fn status(auth: Authed, ApiPath(id): ApiPath<String>) -> Result<Respon
     ),
     security(("basic" = []), ("bearer" = []))
 )]
-pub async fn offset(auth: Authed, ApiPath(id): ApiPath<String>) -> Result<Response, ApiError> {
-    status(auth, ApiPath(id)).await
+pub async fn offset(mut auth: Authed, ApiPath(id): ApiPath<String>) -> Result<Response, ApiError> {
+    // Asked to resume: an older request still writing the upload is ended first (newer
+    // request wins), so the offset covers what it received.
+    let info = auth.session.upload_status_latest(&id).await?;
+    Ok(info_response(StatusCode::OK, &info))
 }
 
 /// Abandon an upload: its bytes are deleted and its quota reservation released.
@@ -220,13 +225,12 @@ pub async fn chunk(
         .to_str()
         .map_err(|_| HttpError::BadHeader("Content-Range is not ASCII".into()))?;
     let range = parse_content_range(range)?;
-    let info = auth.session.upload_status(&id).await?;
-    if range.total() != info.size {
-        return Err(HttpError::SizeMismatch {
-            size: info.size,
-            got: range.total(),
-        }
-        .into());
+    // Ends an older request still writing this upload first (newer request wins).
+    let info = auth.session.upload_status_latest(&id).await?;
+    if info.length_deferred || range.total() != info.size {
+        // The total states the length of an upload created without one; any other total
+        // that differs is `size_mismatch`.
+        auth.session.upload_set_length(&id, range.total()).await?;
     }
     let check = chunk_digest(&headers)?;
     let md5 = whole_md5(&headers, false)?
@@ -241,12 +245,7 @@ pub async fn chunk(
         return finish_if_complete(session, &id, md5).await;
     };
     let len = last - first + 1;
-    if len > state.limits.max_chunk {
-        return Err(HttpError::ChunkTooLarge {
-            max: state.limits.max_chunk,
-        }
-        .into());
-    }
+    append_limit::check_declared(&state.limits, Some(len))?;
     let declared = content_length(&headers)?;
     if let Some(cl) = declared
         && cl < len
@@ -324,8 +323,8 @@ fn chunk_digest(headers: &HeaderMap) -> Result<Option<ferry_core::ChunkDigest>, 
     if let Some(v) = text("content-digest")? {
         return match pick_chunk_digest(&parse_digest_field(v)?)? {
             Some(d) => Ok(Some(to_core_digest(d))),
-            None => Err(HttpError::BadHeader(
-                "Content-Digest must carry sha-256, md5 or crc32c".into(),
+            None => Err(HttpError::DigestAlgorithm(
+                "Content-Digest names no algorithm checked here (sha-256, md5, crc32c are)".into(),
             )
             .into()),
         };

@@ -52,6 +52,10 @@ const PROTECTED: &[(&str, &str, &str)] = &[
         "/api/v1/tus/final/{path}",
         "/api/v1/tus/final/a.txt",
     ),
+    ("POST", "/api/v1/resumable/", "/api/v1/resumable/"),
+    ("HEAD", "/api/v1/resumable/{id}", "/api/v1/resumable/ID"),
+    ("PATCH", "/api/v1/resumable/{id}", "/api/v1/resumable/ID"),
+    ("DELETE", "/api/v1/resumable/{id}", "/api/v1/resumable/ID"),
 ];
 
 /// Operations that need no credentials.

@@ -1,6 +1,7 @@
 //! The HTTP door's tests: the router called in-process with `oneshot` over a core in a temp
 //! folder (auth, the download cookie, uploads, downloads, the namespace, who-am-I, the web
-//! page, CORS), and the listener on real sockets (slow and oversized clients, shutdown).
+//! page, CORS), and the listener on real sockets (slow and oversized clients, shutdown, the
+//! IETF resumable-upload draft, newer request wins).
 
 mod auth;
 mod cookie;
@@ -9,13 +10,17 @@ mod downloads;
 mod exec;
 mod files;
 mod inputs;
+mod live;
 mod me;
+mod newer_wins;
 mod oracle;
 mod record_reads;
+mod resumable;
 mod sockets;
 mod stranded;
 mod support;
 mod tus;
+mod tus_defer;
 mod upload_size;
 mod uploads;
 mod web;

@@ -208,7 +208,7 @@ async fn a_last_chunk_with_a_matching_repr_digest_commits_the_exact_file() {
 #[tokio::test]
 async fn a_chunk_over_the_limit_is_413_chunk_too_large_and_nothing_is_written() {
     let app = TestApp::with_limits(ferry_http::Limits {
-        max_chunk: 10,
+        max_chunk: Some(10),
         ..Default::default()
     })
     .await;

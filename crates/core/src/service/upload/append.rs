@@ -4,6 +4,7 @@
 use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt};
 
+use super::preempt::{Preemptible, superseded};
 use super::{BLOCK, UploadState};
 use crate::chunk_digest::ChunkDigest;
 use crate::md5hex::Md5Digest;
@@ -64,7 +65,10 @@ impl Session {
         opts: AppendOptions,
     ) -> Result<UploadState> {
         let block = opts.block.unwrap_or(BLOCK).clamp(1, BLOCK);
-        self.append_from(id, Reader { body, block }, opts).await
+        let token = self.preempt_token();
+        let body = Preemptible::new(body, token.clone());
+        let result = self.append_from(id, Reader { body, block }, opts).await;
+        self.completed_or(superseded(result, &token, id), id)
     }
 
     /// The append loop over any source of blocks.

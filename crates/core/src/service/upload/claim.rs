@@ -108,7 +108,7 @@ impl Session {
             if slot.owner != self.user {
                 return Err(id.not_found());
             }
-            slot.claim(self.id)?;
+            slot.claim(self.id, self.newer_wins, &self.preempted)?;
             self.claims.insert(id, slot.clone());
             let mut guard = slot.writer.clone().lock_owned().await;
             if slot.is_closed() {
@@ -171,8 +171,11 @@ impl Session {
     /// to a task that closes them, since `Drop` must not do I/O.
     pub(in crate::service) fn release_claims(&mut self) {
         for (_, slot) in self.claims.drain() {
-            slot.release_claim(self.id);
-            if slot.is_closing() || (self.keep_writers && !slot.is_ephemeral()) {
+            // A claim a newer request took over is that request's to close.
+            if !slot.release_claim(self.id)
+                || slot.is_closing()
+                || (self.keep_writers && !slot.is_ephemeral())
+            {
                 continue;
             }
             let Ok(rt) = tokio::runtime::Handle::try_current() else {

@@ -27,6 +27,11 @@ impl Session {
     ) -> Result<Entry> {
         let inner = self.ferry.inner.clone();
         let w = guard.as_mut().ok_or_else(|| slot.id.not_found())?;
+        if strict && w.record.deferred {
+            // Finishing an upload whose length was never stated: the bytes held are the file.
+            let held = w.offset();
+            super::length::fix_length(&inner, w, held).await?;
+        }
         let (size, offset) = (w.record.size, w.offset());
         if offset != size {
             return Err(Error::UploadIncomplete { offset, size });
@@ -44,9 +49,14 @@ impl Session {
         }
         let actual = w.md5().await?;
         let user = self.user.clone();
-        if let Some(expected) = expected
-            && actual != expected
-        {
+        let mismatch = match expected {
+            Some(expected) if actual != expected => Some(Error::ChecksumMismatch {
+                expected: expected.to_string(),
+                actual: actual.to_string(),
+            }),
+            _ => super::repr_digest::sha256_mismatch(&inner, &w.record).await?,
+        };
+        if let Some(mismatch) = mismatch {
             let w = guard.take().ok_or_else(|| Error::internal("writer lost"))?;
             let discarded = inner.discard(&w.record, "checksum_mismatch").await;
             w.log("checksum_mismatch");
@@ -55,10 +65,7 @@ impl Session {
             self.finished(&slot.id, slot);
             discarded?;
             tracing::info!(user = user.as_str(), upload = %slot.id, "upload discarded: checksum mismatch");
-            return Err(Error::ChecksumMismatch {
-                expected: expected.to_string(),
-                actual: actual.to_string(),
-            });
+            return Err(mismatch);
         }
         let path = w.record.path.clone();
         let overwrite = w.record.overwrite;
@@ -100,6 +107,10 @@ impl Session {
             .quota_end_change(&user, actually_replaced.saturating_sub(replaced))
             .await?;
         let w = guard.take().ok_or_else(|| Error::internal("writer lost"))?;
+        let mut done = w.info();
+        done.offset = size;
+        done.md5 = Some(actual);
+        inner.writers.completed.insert(&user, done);
         w.log("committed");
         w.end(&inner).await;
         drop(guard);

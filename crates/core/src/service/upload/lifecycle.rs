@@ -2,6 +2,7 @@
 
 use std::sync::atomic::Ordering;
 
+use super::NewUpload;
 use crate::md5hex::Md5Digest;
 use crate::model::{EntryKind, UploadInfo, unix_now};
 use crate::service::{Inner, Session, lock, metrics};
@@ -19,6 +20,7 @@ impl Inner {
             offset,
             md5: r.md5,
             expires: r.expires,
+            length_deferred: r.deferred,
         }
     }
 
@@ -81,14 +83,29 @@ impl Session {
         md5: Option<&str>,
         overwrite: bool,
     ) -> Result<UploadInfo> {
+        let new = NewUpload {
+            size: Some(size),
+            md5: md5.map(str::to_string),
+            overwrite,
+            ..NewUpload::default()
+        };
+        self.upload_create_with(input, new).await
+    }
+
+    /// Creates an upload to `input` as `new` describes, reserving quota for its size (or, with
+    /// the length deferred, for the most it may grow to).
+    pub async fn upload_create_with(&mut self, input: &str, new: NewUpload) -> Result<UploadInfo> {
+        let overwrite = new.overwrite;
         let path = self.resolve(input)?;
         if path.is_root() {
             return Err(Error::IsADirectory("/".into()));
         }
-        let md5 = md5.map(Md5Digest::parse).transpose()?;
+        let md5 = new.md5.as_deref().map(Md5Digest::parse).transpose()?;
         let inner = self.ferry.inner.clone();
         let max = inner.config.max_upload_size;
-        if size > max {
+        if let Some(size) = new.size
+            && size > max
+        {
             metrics::limit_refused("max_upload_size");
             return Err(Error::UploadTooLarge { size, max });
         }
@@ -111,6 +128,10 @@ impl Session {
                 inner.config.max_uploads_per_user
             )));
         }
+        let size = match new.size {
+            Some(size) => size,
+            None => inner.deferred_reservation(&user).await?,
+        };
         inner.quota_reserve(&user, size).await?;
         let now = unix_now();
         let record = UploadRecord {
@@ -124,6 +145,8 @@ impl Session {
             expires: now + inner.config.upload_ttl.as_secs() as i64,
             hash_state: None,
             hashed: 0,
+            deferred: new.size.is_none(),
+            sha256: new.sha256.map(hex::encode),
         };
         let created = match inner.uploads.create(&record.id).await {
             Ok(handle) => inner.meta.create_upload(&record).await.map(|()| handle),

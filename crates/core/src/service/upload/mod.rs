@@ -20,23 +20,32 @@
 //!
 //! - [`registry`]: open writers between requests, the per-session claim (one writer per upload).
 //! - [`claim`]: claiming an upload and locking its writer; closing writers.
+//! - [`preempt`]: newer request wins: a newer request ends an older one's body read.
 //! - [`writer`]: the open staging handle with its running MD5 and lease.
 //! - [`running_md5`]: the MD5 hashed one block behind the bytes, so hashing never waits.
 //! - [`append`]: the one append call.
 //! - [`commit`]: verification and the atomic commit.
 //! - [`put`]: a whole file in one call, never left behind.
 //! - [`lifecycle`]: create, list, status, cancel, expiry.
+//! - [`length`]: uploads whose length is stated after creation.
+//! - [`completed`]: uploads committed lately, still answerable for a while.
+//! - [`repr_digest`]: the whole file's SHA-256, when one was announced.
 
 mod append;
 mod claim;
 mod commit;
+mod completed;
+mod length;
 mod lifecycle;
+mod preempt;
 mod put;
 mod registry;
+mod repr_digest;
 mod running_md5;
 mod writer;
 
 pub use append::{AppendOptions, Commit};
+pub use length::NewUpload;
 pub(super) use registry::{Registry, Slot};
 pub(super) use running_md5::HashBehind;
 

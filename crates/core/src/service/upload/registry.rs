@@ -25,6 +25,8 @@ use crate::{Error, Result};
 #[derive(Debug, Default)]
 pub(in crate::service) struct Registry {
     slots: Mutex<HashMap<UploadId, Arc<Slot>>>,
+    /// Uploads committed lately.
+    pub(super) completed: super::completed::Completed,
 }
 
 /// One upload in the registry.
@@ -33,7 +35,10 @@ pub(in crate::service) struct Slot {
     pub(super) id: UploadId,
     pub(super) owner: Username,
     /// The session holding the claim; 0 is none.
-    claim: Mutex<u64>,
+    pub(super) claim: Mutex<u64>,
+    /// Ends the holder's body read when a newer request takes the upload over (see
+    /// [`preempt`](super::preempt)).
+    pub(super) holder: Mutex<Option<tokio_util::sync::CancellationToken>>,
     /// What status answers, kept current by the writer.
     info: Mutex<UploadInfo>,
     pub(super) writer: Arc<tokio::sync::Mutex<Option<Writer>>>,
@@ -63,26 +68,36 @@ impl Slot {
         *lock(&self.last_used) = Instant::now();
     }
 
-    /// Makes `session` the upload's writer, unless another session is.
-    pub(super) fn claim(&self, session: u64) -> Result<()> {
+    /// Makes `session` the upload's writer, unless another session is; with `newer_wins` an
+    /// older session's claim is taken over and its body read ended.
+    pub(super) fn claim(
+        &self,
+        session: u64,
+        newer_wins: bool,
+        token: &tokio_util::sync::CancellationToken,
+    ) -> Result<()> {
         // Under the claim lock, so `take_idle` (which checks the claim under the same lock
         // while holding the registry) cannot close a slot between this check and the claim.
         let mut claim = lock(&self.claim);
-        if *claim != 0 && *claim != session {
+        if *claim != 0 && *claim != session && !self.end_older(*claim, session, newer_wins) {
             return Err(Error::UploadBusy(self.id.to_string()));
         }
         *claim = session;
+        *lock(&self.holder) = Some(token.clone());
         *lock(&self.last_used) = Instant::now();
         Ok(())
     }
 
-    /// Gives the claim up if `session` holds it. In-memory only.
-    pub(super) fn release_claim(&self, session: u64) {
+    /// Gives the claim up if `session` holds it; whether it did. In-memory only.
+    pub(super) fn release_claim(&self, session: u64) -> bool {
         let mut claim = lock(&self.claim);
-        if *claim == session {
+        let held = *claim == session;
+        if held {
             *claim = 0;
+            lock(&self.holder).take();
         }
         *lock(&self.last_used) = Instant::now();
+        held
     }
 
     fn idle_for(&self, idle: Duration, now: Instant) -> bool {
@@ -110,6 +125,7 @@ impl Registry {
                     id,
                     owner: owner.clone(),
                     claim: Mutex::new(0),
+                    holder: Mutex::new(None),
                     info: Mutex::new(info),
                     writer: Arc::new(tokio::sync::Mutex::new(None)),
                     last_used: Mutex::new(Instant::now()),

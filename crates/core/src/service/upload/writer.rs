@@ -115,6 +115,7 @@ impl Writer {
             offset: self.offset(),
             md5: self.record.md5,
             expires: self.record.expires,
+            length_deferred: self.record.deferred,
         }
     }
 

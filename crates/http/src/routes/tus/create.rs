@@ -1,12 +1,14 @@
-//! `POST`: creation, creation-with-upload, and the parts and final of a concatenation.
-//! Quota is reserved for the whole `Upload-Length` now, as for every Ferry upload.
+//! `POST`: creation, creation-with-upload, creation-defer-length, and the parts and final of
+//! a concatenation. Quota is reserved for the whole `Upload-Length` now, as for every Ferry
+//! upload; with `Upload-Defer-Length: 1` for the most the upload may grow to, shrunk to the
+//! length when a `PATCH` states it.
 
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use ferry_core::model::UploadInfo;
-use ferry_core::{Session, UploadId};
+use ferry_core::{NewUpload, Session, UploadId};
 
 use super::error::Tus;
 use super::headers::{Concat, parse_concat, parse_metadata};
@@ -30,6 +32,7 @@ use crate::state::AppState;
     params(
         TusResumable,
         ("Upload-Length" = Option<u64>, Header, nullable = false, description = "The file's size; reserved against the quota now (not needed for a final upload)"),
+        ("Upload-Defer-Length" = Option<String>, Header, nullable = false, pattern = "^1$", description = "`1`: the size is not known yet (a later PATCH states it in `Upload-Length`); up to `--max-upload-size` or the quota left is reserved meanwhile"),
         ("Upload-Metadata" = Option<String>, Header, nullable = false, description = "`filename BASE64,folder BASE64` or `path BASE64`; optional `md5 BASE64(hex)`, `overwrite`"),
         ("Upload-Concat" = Option<String>, Header, nullable = false, description = "`partial`, or `final;URL URL…` to join complete parts"),
         ("Upload-Checksum" = Option<String>, Header, nullable = false, description = "Of the bytes in this request (creation-with-upload)"),
@@ -60,24 +63,46 @@ pub async fn create(
     if let Some(Concat::Final(parts)) = concat {
         return concat::create_final(&mut auth.session, &parts, &meta).await;
     }
-    if text(&headers, "upload-defer-length")?.is_some() {
-        return Err(HttpError::BadHeader(
-            "Upload-Defer-Length is not supported: Ferry reserves quota for the whole size at \
-             creation, so send Upload-Length"
-                .into(),
-        )
-        .into());
-    }
-    let size = number(&headers, "upload-length")?
-        .ok_or_else(|| HttpError::BadHeader("Upload-Length is required".into()))?;
+    let deferred = match text(&headers, "upload-defer-length")? {
+        None => false,
+        Some("1") => true,
+        Some(_) => {
+            return Err(HttpError::BadHeader("Upload-Defer-Length must be 1".into()).into());
+        }
+    };
+    let size = number(&headers, "upload-length")?;
+    let size = match (size, deferred) {
+        (Some(_), true) => {
+            return Err(HttpError::BadHeader(
+                "send Upload-Length or Upload-Defer-Length, not both".into(),
+            )
+            .into());
+        }
+        (None, false) => {
+            return Err(HttpError::BadHeader(
+                "Upload-Length (or Upload-Defer-Length: 1) is required".into(),
+            )
+            .into());
+        }
+        (size, _) => size,
+    };
     let session = &mut auth.session;
-    let info = match concat {
-        Some(Concat::Partial) => create_part(session, size).await?,
+    let info = match (concat, size) {
+        (Some(Concat::Partial), Some(size)) => create_part(session, size).await?,
+        (Some(Concat::Partial), None) => {
+            return Err(
+                HttpError::BadHeader("a partial upload needs its Upload-Length".into()).into(),
+            );
+        }
         _ => {
             let t = target::target(&meta)?;
-            session
-                .upload_create(&t.path, size, t.md5.as_deref(), t.overwrite)
-                .await?
+            let new = NewUpload {
+                size,
+                md5: t.md5,
+                sha256: None,
+                overwrite: t.overwrite,
+            };
+            session.upload_create_with(&t.path, new).await?
         }
     };
     let id = info.id.to_string();

@@ -2,6 +2,7 @@
 
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use ferry_core::Error;
 
 use super::error::Tus;
 use super::version::TusResumable;
@@ -18,6 +19,7 @@ use crate::extract::ApiPath;
         (status = 200, description = "The upload", headers(
             ("Upload-Offset" = u64, description = "Bytes held: resume here"),
             ("Upload-Length" = u64, description = "Declared size"),
+            ("Upload-Defer-Length" = String, description = "`1` while the size is not known (no `Upload-Length` then)"),
             ("Upload-Metadata" = String, description = "`filename`, `folder` (and `md5`) of the target"),
             ("Upload-Expires" = String, description = "When an idle upload is discarded"),
             ("Upload-Concat" = String, description = "`partial` for a part of a concatenation"),
@@ -28,10 +30,18 @@ use crate::extract::ApiPath;
 )]
 pub async fn head(
     _: TusResumable,
-    auth: Authed,
+    mut auth: Authed,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, Tus> {
-    let info = auth.session.upload_status(&id).await?;
+    // Ends an older request still writing this upload first (newer request wins); an upload
+    // committed lately answers with its whole length held.
+    let info = match auth.session.upload_status_latest(&id).await {
+        Err(Error::UploadNotFound(e)) => auth
+            .session
+            .upload_completed(&id)
+            .ok_or(Error::UploadNotFound(e))?,
+        other => other?,
+    };
     let mut resp = StatusCode::OK.into_response();
     let h = resp.headers_mut();
     state_headers(h, &info);

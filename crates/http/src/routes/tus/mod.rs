@@ -6,7 +6,8 @@
 //!
 //! ```text
 //! OPTIONS /api/v1/tus/                          -> 204 Tus-Version, Tus-Extension, Tus-Max-Size …
-//! POST    /api/v1/tus/  Upload-Length, -Metadata -> 201 Location: /api/v1/tus/ID
+//! POST    /api/v1/tus/  Upload-Length (or Upload-Defer-Length: 1), Upload-Metadata
+//!                                                -> 201 Location: /api/v1/tus/ID
 //! HEAD    /api/v1/tus/ID                         -> 200 Upload-Offset, Upload-Length
 //! PATCH   /api/v1/tus/ID  Upload-Offset: N       -> 204 Upload-Offset: N+len (last: committed)
 //! DELETE  /api/v1/tus/ID                         -> 204
@@ -105,11 +106,15 @@ pub fn number(headers: &HeaderMap, name: &str) -> Result<Option<u64>, HttpError>
         .transpose()
 }
 
-/// The headers that describe an upload's state: `Upload-Offset`, `Upload-Length`,
-/// `Upload-Expires`, and `Cache-Control: no-store` (a cached offset would resume wrong).
+/// The headers that describe an upload's state: `Upload-Offset`, `Upload-Length` (or
+/// `Upload-Defer-Length: 1` while the length is open), `Upload-Expires`, and `Cache-Control: no-store` (a cached offset would resume wrong).
 pub fn state_headers(h: &mut HeaderMap, info: &UploadInfo) {
     h.insert("upload-offset", HeaderValue::from(info.offset));
-    h.insert("upload-length", HeaderValue::from(info.size));
+    if info.length_deferred {
+        h.insert("upload-defer-length", HeaderValue::from_static("1"));
+    } else {
+        h.insert("upload-length", HeaderValue::from(info.size));
+    }
     if let Ok(secs) = u64::try_from(info.expires) {
         let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs);
         if let Ok(v) = HeaderValue::from_str(&httpdate::fmt_http_date(when)) {

@@ -10,8 +10,7 @@ use crate::api_doc::tags::TUS;
 use crate::state::AppState;
 
 /// The extensions `Tus-Extension` lists.
-pub const EXTENSIONS: &str =
-    "creation,creation-with-upload,expiration,checksum,termination,concatenation";
+pub const EXTENSIONS: &str = "creation,creation-with-upload,creation-defer-length,expiration,checksum,termination,concatenation";
 
 /// tus discovery: versions, extensions, the largest upload, checksum algorithms.
 #[utoipa::path(
@@ -20,7 +19,7 @@ pub const EXTENSIONS: &str =
     responses((status = 204, description = "What the server speaks", headers(
         ("Tus-Resumable" = String, description = "`1.0.0`"),
         ("Tus-Version" = String, description = "`1.0.0`"),
-        ("Tus-Extension" = String, description = "creation, creation-with-upload, expiration, checksum, termination, concatenation"),
+        ("Tus-Extension" = String, description = "creation, creation-with-upload, creation-defer-length, expiration, checksum, termination, concatenation"),
         ("Tus-Max-Size" = u64, description = "The largest upload, in bytes (`--max-upload-size`)"),
         ("Tus-Checksum-Algorithm" = String, description = "sha1, sha256, md5, crc32"),
     ))),

@@ -17,6 +17,7 @@ use crate::auth::Authed;
 use crate::body::{self, BodyProbe};
 use crate::error::HttpError;
 use crate::extract::ApiPath;
+use crate::routes::append_limit;
 use crate::routes::files::content_length;
 use crate::state::AppState;
 
@@ -46,39 +47,40 @@ pub async fn append_body(
     let chunk = text(headers, "upload-checksum")?
         .map(parse_checksum)
         .transpose()?;
-    let info = session.upload_status(id).await?;
-    if let Some(got) = number(headers, "upload-length")?
-        && got != info.size
-    {
-        return Err(HttpError::SizeMismatch {
-            size: info.size,
-            got,
-        }
-        .into());
+    let declared = content_length(headers)?;
+    append_limit::check_declared(&state.limits, declared)?;
+    // Ends an older request still writing this upload first (newer request wins).
+    let mut info = session.upload_status_latest(id).await?;
+    if let Some(len) = number(headers, "upload-length")? {
+        // States the length of a deferred upload; any other that differs is `size_mismatch`.
+        info = session.upload_set_length(id, len).await?;
     }
-    let commit = match is_partial(&info) {
+    let commit = match is_partial(&info) || info.length_deferred {
         true => Commit::Later,
         false => Commit::IfComplete { md5: None },
     };
     let probe = BodyProbe::default();
     let reader = body::reader(body, state.limits.body_idle_timeout, probe.clone());
+    let mut reader = append_limit::capped(&state.limits, reader);
     let opts = AppendOptions {
         offset: Some(offset),
-        len: content_length(headers)?,
+        len: declared,
         chunk,
         commit,
         block: None,
     };
-    match session.append(id, reader, opts).await {
-        Ok(appended) => Ok(appended),
+    let appended = match session.append(id, &mut reader, opts).await {
+        Ok(appended) => appended,
         Err(e) => {
             if probe.broken() {
                 let kept = session.upload_status(id).await.ok().map(|i| i.offset);
                 probe.log_disconnect(kept);
             }
-            Err(probe.explain(state.limits.body_idle_timeout, e).into())
+            return Err(probe.explain(state.limits.body_idle_timeout, e).into());
         }
-    }
+    };
+    append_limit::check_rest(&state.limits, reader).await?;
+    Ok(appended)
 }
 
 /// Append bytes at `Upload-Offset`.
@@ -86,8 +88,11 @@ pub async fn append_body(
 /// The offset must equal the bytes held (`409 offset_mismatch`, with `Upload-Offset`). With
 /// `Upload-Checksum` (sha1, sha256, md5 or crc32) a mismatching chunk is dropped whole: `460
 /// chunk_checksum_mismatch`. After the last byte the file is committed (a part of a
-/// concatenation is kept for its final upload). A PATCH may be as long as the rest of the
-/// upload: there is no per-request cap.
+/// concatenation is kept for its final upload). `Upload-Length` states the length of an
+/// upload created with `Upload-Defer-Length` (any other length is `400 size_mismatch`). A PATCH
+/// may be as long as the rest of the upload unless the server caps requests
+/// (`--http-max-chunk`: `413 chunk_too_large` before the body is read). A newer request for
+/// the upload ends this one (its bytes are kept).
 #[utoipa::path(
     patch, path = "/api/v1/tus/{id}", tag = TUS, operation_id = "tusPatch",
     params(
