@@ -20,7 +20,7 @@ pub use log::init_for_admin as init_admin_log;
 
 /// Runs the server until SIGTERM or Ctrl-C, then drains both doors and checkpoints uploads.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
-    args.log.init();
+    let _log = args.log.init();
     // First, so that everything built after it counts.
     let metrics = args.metrics.addr.map(metrics::Metrics::start).transpose()?;
     std::fs::create_dir_all(&args.data)

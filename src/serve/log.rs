@@ -34,18 +34,47 @@ pub struct LogArgs {
 }
 
 impl LogArgs {
-    /// Installs the global subscriber; a second call (tests) keeps the first.
-    pub fn init(&self) {
-        init(self.log_format, self.no_access_log, "info");
+    /// Installs the global subscriber, writing through a background thread (see
+    /// [`LogWriter`]); lines still queued are written when the returned guard drops. A second
+    /// call (tests) keeps the first subscriber.
+    #[must_use = "dropping the guard stops the log writer"]
+    pub fn init(&self) -> LogWriter {
+        // Lossless: when the queue is full a request waits rather than an audit line being
+        // dropped.
+        let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+            .lossy(false)
+            .finish(std::io::BufWriter::new(std::io::stderr()));
+        init(self.log_format, self.no_access_log, "info", writer);
+        LogWriter { _worker: guard }
     }
 }
 
-/// Logging for the `ferry user` commands: warnings, and the audit line of each change.
-pub fn init_for_admin() {
-    init(LogFormat::Text, true, "warn,ferry::audit=info");
+/// The server's log writer: lines are formatted by the thread that logs them and written to
+/// stderr by a thread of their own, in batches (the buffered stderr is flushed whenever the
+/// queue runs empty, so a quiet server's lines still appear at once). With an access line per
+/// request and one `write` per line on the request's own thread, 4 KiB GETs (`wrk -t2 -c64`)
+/// ran at about 0.8x of their rate without access lines on this 2-core machine; batched here,
+/// the two are within the run-to-run noise.
+#[derive(Debug)]
+pub struct LogWriter {
+    _worker: tracing_appender::non_blocking::WorkerGuard,
 }
 
-fn init(format: LogFormat, no_access_log: bool, default: &str) {
+/// Logging for the `ferry user` commands: warnings, and the audit line of each change, written
+/// at once (a short-lived command's lines must not trail its output).
+pub fn init_for_admin() {
+    init(
+        LogFormat::Text,
+        true,
+        "warn,ferry::audit=info",
+        std::io::stderr,
+    );
+}
+
+fn init<W>(format: LogFormat, no_access_log: bool, default: &str, writer: W)
+where
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
     let mut filter = tracing_subscriber::EnvFilter::try_from_env("FERRY_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     if no_access_log && let Ok(off) = format!("{}=off", ferry_http::access::TARGET).parse() {
@@ -53,7 +82,7 @@ fn init(format: LogFormat, no_access_log: bool, default: &str) {
     }
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(writer);
     let _ = match format {
         LogFormat::Text => builder.with_ansi(colour()).try_init(),
         LogFormat::Json => builder
