@@ -110,9 +110,13 @@ async fn report_exec_sandbox(ferry: &Ferry) {
 }
 
 /// On first run (no accounts), creates `admin` with `FERRY_ADMIN_PASSWORD` or a random password
-/// printed once.
+/// printed once; it has the admin role, as the first account always does. A data folder from
+/// before the role existed gets one admin (`admin`, else the oldest account).
 async fn bootstrap_admin(ferry: &Ferry) -> anyhow::Result<()> {
     if ferry.has_users().await? {
+        if let Some(name) = ferry.ensure_admin().await? {
+            println!("ferry: gave the admin role to {name} (no account had it)");
+        }
         return Ok(());
     }
     let admin: Username = "admin".parse()?;

@@ -210,6 +210,11 @@ pub enum ClientCommand {
         )]
         argv: Vec<String>,
     },
+    /// Change your own password: the one you log in with now is the current one; the new one
+    /// is asked for twice on a terminal, or read as the next line of standard input.
+    ///
+    /// Every bearer token of the account (web page and API logins) is revoked.
+    Passwd,
     /// Start an interactive session on one connection (`help` lists its commands).
     Shell,
 }

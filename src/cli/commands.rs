@@ -118,6 +118,11 @@ pub async fn execute(client: &mut Client, command: ClientCommand) -> Result<(), 
         ClientCommand::Exec { timeout, sh, argv } => {
             super::exec::run(client, timeout, sh, argv).await?;
         }
+        ClientCommand::Passwd => {
+            let new = super::password::read_new_password().await?;
+            client.passwd(&new).await?;
+            println!("password changed; other logins were revoked");
+        }
         ClientCommand::Shell => {
             return Err(ClientError::Refused {
                 code: "bad_request",

@@ -92,6 +92,24 @@ impl Http {
         })
     }
 
+    /// `method path` with `Authorization: Bearer TOKEN` instead of Basic credentials.
+    pub fn bearer(&self, method: &str, path: &str, token: &str) -> Reply {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let req = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .timeout(Duration::from_secs(60));
+        self.rt.block_on(async {
+            let resp = req.send().await.expect("an HTTP response");
+            Reply {
+                status: resp.status().as_u16(),
+                headers: resp.headers().clone(),
+                body: resp.bytes().await.unwrap().to_vec(),
+            }
+        })
+    }
+
     pub fn get(&self, path: &str) -> Reply {
         self.send("GET", path, &[], None)
     }

@@ -1,5 +1,6 @@
 //! End-to-end tests: the real `ferry` binary over real sockets and files.
 
+mod accounts;
 mod admin;
 mod caches;
 mod cli;

@@ -98,6 +98,25 @@ impl Client {
         self.call::<EmptyReply>(request).await.map(drop)
     }
 
+    /// Changes the logged-in user's own password from the one this client logged in with to
+    /// `new` (every bearer token of the account is revoked; this connection stays logged in,
+    /// and a reconnect uses the new password).
+    pub async fn passwd(&mut self, new: &str) -> Result<(), ClientError> {
+        let Some((user, current)) = self.credentials.clone() else {
+            return Err(ClientError::Refused {
+                code: "not_authenticated",
+                message: "log in first".into(),
+            });
+        };
+        let request = Request::Passwd {
+            current_password: current,
+            new_password: new.to_string(),
+        };
+        self.call::<EmptyReply>(request).await?;
+        self.credentials = Some((user, new.to_string()));
+        Ok(())
+    }
+
     /// Moves or renames an entry.
     pub async fn mv(
         &mut self,

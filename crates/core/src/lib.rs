@@ -32,8 +32,8 @@ pub use exec::{
 };
 pub use path::HomePath;
 pub use service::{
-    AppendOptions, Commit, Config, Download, Ferry, LoginPending, Profile, Session, TokenGrant,
-    UploadState,
+    AccountChange, AccountSummary, Admin, AppendOptions, Commit, Config, Download, Ferry,
+    LoginPending, NewAccount, Profile, Session, TokenGrant, UploadState, UserUsage,
 };
 pub use upload_id::UploadId;
 pub use username::Username;

@@ -4,6 +4,7 @@
 //! - [`app`]: the router with its layers (what tests call with `oneshot`); [`serve`] runs it
 //!   on a socket under [`Limits`].
 //! - [`routes`]: one file per resource — session (login/logout), me (the user's own account),
+//!   password (changing one's own), admin (account administration for the admin role),
 //!   files (download, whole-body upload, delete), dirs (list, mkdir, stat, move, quota),
 //!   uploads (Content-Range resumable uploads), tus (tus 1.0 over the same upload sessions), exec (commands, whole or streamed as NDJSON),
 //!   public (health), web (the embedded web page under its strict CSP).

@@ -6,10 +6,13 @@
 //! [`crate::store`]; CPU-heavy work (PBKDF2, MD5) runs on tokio's blocking pool.
 
 mod admin;
+mod admin_role;
+pub mod audit;
 mod config;
 mod download;
 mod exec;
 mod login;
+mod passwd;
 mod password;
 mod profile;
 mod quota;
@@ -22,9 +25,12 @@ use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 
+pub use admin::AccountSummary;
+pub use admin_role::{AccountChange, Admin, NewAccount, UserUsage};
 pub use config::Config;
 pub use download::Download;
 pub use login::LoginPending;
+pub use passwd::{MIN_PASSWORD_LEN, check_new_password};
 pub use profile::Profile;
 pub use session::Session;
 pub use token::TokenGrant;

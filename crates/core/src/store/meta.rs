@@ -40,6 +40,11 @@ pub struct Account {
     /// server's maximum.
     #[serde(default)]
     pub exec_max_timeout_secs: Option<u64>,
+    /// May use the admin API (list, add, remove and change accounts). Account files written
+    /// before the role existed have no field and load as `false`; `ferry serve` then gives
+    /// the role to one account (see `Ferry::ensure_admin`).
+    #[serde(default)]
+    pub admin: bool,
 }
 
 /// The durable state of an unfinished upload.

@@ -241,6 +241,42 @@ error_set!(
 );
 
 error_set!(
+    /// `POST /api/v1/password`.
+    PasswordErrors: [
+        ("400", "A malformed JSON body or a new password that is too short (`bad_request`), or an Authorization header that cannot be read (`bad_header`)"),
+        AUTH_401,
+        ("403", "The current password is wrong (`wrong_password`), or Basic credentials came from another origin (`cross_origin_refused`)"),
+        JSON_413, THROTTLED_429, HEAD_431, INTERNAL_500,
+    ]
+);
+
+const NOT_ADMIN_403: Answer = (
+    "403",
+    "The user does not have the admin role (`not_admin`), or Basic credentials on a write came from another origin (`cross_origin_refused`)",
+);
+
+error_set!(
+    /// The admin routes without a JSON body: list, get, remove.
+    AdminErrors: [
+        ("400", "A malformed user name (`invalid_username`), query (`bad_request`) or Authorization header (`bad_header`), or an admin removing their own account (`bad_request`)"),
+        AUTH_401, NOT_ADMIN_403,
+        ("404", "No such account (`user_not_found`)"),
+        THROTTLED_429, HEAD_431, INTERNAL_500,
+    ]
+);
+
+error_set!(
+    /// The admin routes with a JSON body: add, change, reset a password.
+    AdminJsonErrors: [
+        ("400", "A malformed JSON body, exec policy or user name (`bad_request`, `invalid_username`), a password that is too short (`bad_request`), or an Authorization header that cannot be read (`bad_header`)"),
+        AUTH_401, NOT_ADMIN_403,
+        ("404", "No such account (`user_not_found`)"),
+        ("409", "The account exists already (`user_exists`)"),
+        JSON_413, THROTTLED_429, HEAD_431, INTERNAL_500, DISK_507,
+    ]
+);
+
+error_set!(
     /// `GET /healthz`: only what the transport itself can answer.
     PublicErrors: [HEAD_431, INTERNAL_500]
 );

@@ -9,7 +9,8 @@ pub mod tags;
 
 pub use components::{Binary, Errors, TusErrors};
 pub use errors::{
-    AccountReadErrors, CancelUploadErrors, ChunkErrors, CreateUploadErrors, DeleteErrors,
-    DownloadErrors, ExecErrors, ListHomeErrors, LoginErrors, LogoutErrors, MkdirErrors, MoveErrors,
-    PathReadErrors, PublicErrors, PutFileErrors, UploadReadErrors,
+    AccountReadErrors, AdminErrors, AdminJsonErrors, CancelUploadErrors, ChunkErrors,
+    CreateUploadErrors, DeleteErrors, DownloadErrors, ExecErrors, ListHomeErrors, LoginErrors,
+    LogoutErrors, MkdirErrors, MoveErrors, PasswordErrors, PathReadErrors, PublicErrors,
+    PutFileErrors, UploadReadErrors,
 };

@@ -15,3 +15,5 @@ pub const EXEC: &str = "exec";
 pub const PUBLIC: &str = "public";
 /// Tag of the tus 1.0 resumable upload routes.
 pub const TUS: &str = "tus";
+/// Tag of account administration (admin role only).
+pub const ADMIN: &str = "admin";

@@ -4,11 +4,13 @@
 //! here: utoipa-axum's `routes!` cannot express axum's `{*path}` catch-all, which file paths
 //! with slashes need. `tests` checks that every documented operation is routed.
 
+pub mod admin;
 pub mod dirs;
 pub mod download;
 pub mod exec;
 pub mod files;
 pub mod me;
+pub mod password;
 pub mod public;
 pub mod session;
 pub mod tus;
@@ -33,6 +35,16 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/login", post(session::login))
         .route("/api/v1/logout", post(session::logout))
         .route("/api/v1/me", get(me::me))
+        .route("/api/v1/password", post(password::change))
+        .route("/api/v1/admin/users", get(admin::list).post(admin::add))
+        .route(
+            "/api/v1/admin/users/{name}",
+            get(admin::get).patch(admin::update).delete(admin::remove),
+        )
+        .route(
+            "/api/v1/admin/users/{name}/password",
+            put(admin::reset_password),
+        )
         .route(
             "/api/v1/files/{*path}",
             get(files::download)

@@ -15,6 +15,29 @@ const UPLOAD_ID: &str = "0123456789abcdef0123456789abcdef";
 const PROTECTED: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/logout", "/api/v1/logout"),
     ("GET", "/api/v1/me", "/api/v1/me"),
+    ("POST", "/api/v1/password", "/api/v1/password"),
+    ("GET", "/api/v1/admin/users", "/api/v1/admin/users"),
+    ("POST", "/api/v1/admin/users", "/api/v1/admin/users"),
+    (
+        "GET",
+        "/api/v1/admin/users/{name}",
+        "/api/v1/admin/users/bob",
+    ),
+    (
+        "PATCH",
+        "/api/v1/admin/users/{name}",
+        "/api/v1/admin/users/bob",
+    ),
+    (
+        "DELETE",
+        "/api/v1/admin/users/{name}",
+        "/api/v1/admin/users/bob",
+    ),
+    (
+        "PUT",
+        "/api/v1/admin/users/{name}/password",
+        "/api/v1/admin/users/bob/password",
+    ),
     ("GET", "/api/v1/files/{path}", "/api/v1/files/a.txt"),
     ("HEAD", "/api/v1/files/{path}", "/api/v1/files/a.txt"),
     ("PUT", "/api/v1/files/{path}", "/api/v1/files/a.txt"),

@@ -2,6 +2,7 @@
 //! folder (auth, the download cookie, uploads, downloads, the namespace, who-am-I, the web
 //! page, CORS), and the listener on real sockets (slow and oversized clients, shutdown).
 
+mod admin;
 mod auth;
 mod cookie;
 mod cors;
@@ -9,8 +10,10 @@ mod downloads;
 mod exec;
 mod files;
 mod inputs;
+mod logs;
 mod me;
 mod oracle;
+mod password;
 mod record_reads;
 mod sockets;
 mod stranded;

@@ -66,6 +66,8 @@ ops! {
     Get = "get",
     /// Run a command.
     Exec = "exec",
+    /// Change one's own password.
+    Passwd = "passwd",
     /// Polite close.
     Bye = "bye",
 }

@@ -163,6 +163,14 @@ pub enum Request {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         timeout_secs: Option<u64>,
     },
+    /// Change the logged-in user's own password; every bearer token of the account is
+    /// revoked. Answered by [`EmptyReply`](super::EmptyReply).
+    Passwd {
+        /// The password in use now (checked under the failed-login throttle).
+        current_password: String,
+        /// The new password (at least 8 characters).
+        new_password: String,
+    },
     /// Polite close. Answered by [`EmptyReply`](super::EmptyReply).
     Bye,
 }
@@ -190,6 +198,7 @@ impl Request {
             Request::UploadCancel { .. } => Op::UploadCancel,
             Request::Get { .. } => Op::Get,
             Request::Exec { .. } => Op::Exec,
+            Request::Passwd { .. } => Op::Passwd,
             Request::Bye => Op::Bye,
         }
     }

@@ -7,10 +7,12 @@
 //! - `upload`: `upload_create`, `upload_list`, `upload_status`, `upload_write`,
 //!   `upload_finish`, `upload_cancel` — the only file that calls the core's upload API;
 //! - [`download`]: `get`, as frames the session sends while it reads the next chunk;
-//! - [`exec`]: `exec`, the command's events as frames.
+//! - [`exec`]: `exec`, the command's events as frames;
+//! - [`account`]: `passwd`, the user's own account.
 //!
 //! `hello`, `auth_*` and `bye` belong to the session itself.
 
+pub mod account;
 pub mod download;
 pub mod exec;
 mod files;
@@ -67,7 +69,7 @@ async fn run(session: &mut Session, request: Request, payload: Bytes) -> Result<
         Request::Hello { .. } | Request::AuthStart { .. } | Request::AuthFinish { .. } => {
             Err(Error::BadRequest("already logged in".into()))
         }
-        Request::Get { .. } | Request::Exec { .. } | Request::Bye => {
+        Request::Get { .. } | Request::Exec { .. } | Request::Passwd { .. } | Request::Bye => {
             Err(Error::BadRequest("handled by the connection".into()))
         }
     }

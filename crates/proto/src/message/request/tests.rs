@@ -71,6 +71,10 @@ fn sample(op: Op) -> Request {
             command: None,
             timeout_secs: None,
         },
+        Op::Passwd => Request::Passwd {
+            current_password: "old password".into(),
+            new_password: "new password".into(),
+        },
         Op::Bye => Request::Bye,
     }
 }
