@@ -35,13 +35,13 @@ pub async fn read_password(user: &str, server: &str) -> Result<String, ClientErr
     })
 }
 
-/// A new password (`ferry passwd`): asked for twice without echo on a terminal, else the next
-/// line of standard input.
-pub async fn read_new_password() -> Result<String, ClientError> {
-    let read = tokio::task::spawn_blocking(|| {
+/// A new password (`ferry passwd`, `ferry share --password`), called `what` in the prompts:
+/// asked for twice without echo on a terminal, else the next line of standard input.
+pub async fn read_new_password(what: &'static str) -> Result<String, ClientError> {
+    let read = tokio::task::spawn_blocking(move || {
         if std::io::stdin().is_terminal() {
-            let first = rpassword::prompt_password("New password: ")?;
-            let again = rpassword::prompt_password("New password again: ")?;
+            let first = rpassword::prompt_password(format!("{what}: "))?;
+            let again = rpassword::prompt_password(format!("{what} again: "))?;
             if first != again {
                 return Err(std::io::Error::other("the passwords differ"));
             }
@@ -54,11 +54,11 @@ pub async fn read_new_password() -> Result<String, ClientError> {
     })
     .await
     .map_err(|e| ClientError::Io {
-        context: "cannot read the new password".into(),
+        context: format!("cannot read the {}", what.to_lowercase()),
         source: std::io::Error::other(e),
     })?;
     read.map_err(|source| ClientError::Io {
-        context: "cannot read the new password".into(),
+        context: format!("cannot read the {}", what.to_lowercase()),
         source,
     })
 }

@@ -12,6 +12,7 @@ mod hostile;
 mod http_client;
 mod http_parity;
 mod lifecycle;
+mod shares;
 mod startups;
 mod streamed_chunks;
 mod support;

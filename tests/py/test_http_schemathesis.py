@@ -51,6 +51,8 @@ SHARDS = {
     "account": r"^/api/v1/(exec|me)$",
     "password": r"^/api/v1/password$",
     "admin": r"^/api/v1/admin/",
+    "shares": r"^/api/v1/shares",
+    "links": r"^/s/",
     "tus": r"^/api/v1/tus/(\{id\})?$",
     "tus-final": r"^/api/v1/tus/final/",
 }
@@ -59,7 +61,9 @@ FAIL_ON_WARNINGS = ["rate_limited", "unsupported_regex", "unmatched_filter", "un
 # Shards that are rate limited by design: every generated `POST /api/v1/password` carries a
 # wrong current password, which the server counts as a failed login (a stolen token must not
 # be a way to guess the password), so after five the admin is answered `429` from that address.
-RATE_LIMITED_BY_DESIGN = {"password"}
+# The same holds for the public share links: every generated id is unknown, and unknown links
+# count as failed logins of the address (so links are no easier to guess than passwords).
+RATE_LIMITED_BY_DESIGN = {"password", "links"}
 
 # Rejections of schema-valid data that a schema cannot express, allowed per operation (as
 # `st explain ST202` suggests for cross-field rules), each for a stated reason:
@@ -90,6 +94,9 @@ DIGEST_CHECKED = {
     # The exec policy's grammar (`allow:tar[-t,-f],cat!`, entries refused by name) is more
     # than a pattern can say, so a string the server cannot parse is a 400 there too.
     "POST /api/v1/admin/users": ["400"],
+    # A share's lifetime between 1 s and ten years, `upload` only for a folder, a path that
+    # resolves inside the home: relations a pattern cannot state (400 `bad_request`).
+    "POST /api/v1/shares": ["400"],
     "DELETE /api/v1/admin/users/{name}": ["400"],
     "PATCH /api/v1/admin/users/{name}": ["400"],
     "PUT /api/v1/admin/users/{name}/password": ["400"],

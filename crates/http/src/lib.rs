@@ -5,6 +5,8 @@
 //!   on a socket under [`Limits`].
 //! - [`routes`]: one file per resource — session (login/logout), me (the user's own account),
 //!   password (changing one's own), admin (account administration for the admin role),
+//!   shares (the owner's share links), share (the public `/s/{id}` pages, downloads, zip and
+//!   drop box),
 //!   files (download, whole-body upload, delete), dirs (list, mkdir, stat, move, quota),
 //!   uploads (Content-Range resumable uploads), tus (tus 1.0 over the same upload sessions), exec (commands, whole or streamed as NDJSON),
 //!   public (health), web (the embedded web page under its strict CSP).

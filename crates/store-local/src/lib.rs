@@ -21,6 +21,7 @@ mod listings;
 pub mod meta;
 mod names;
 mod records;
+mod shares;
 pub mod staging;
 mod volatile;
 

@@ -17,6 +17,7 @@ mod password;
 mod profile;
 mod quota;
 mod session;
+pub mod share;
 mod sweep;
 mod token;
 mod upload;
@@ -33,6 +34,9 @@ pub use login::LoginPending;
 pub use passwd::{MIN_PASSWORD_LEN, check_new_password};
 pub use profile::Profile;
 pub use session::Session;
+pub use share::{
+    PublicShare, ShareAccess, ShareInfo, ShareOptions, ShareSecret, ShareState, SharedFile,
+};
 pub use token::TokenGrant;
 pub use upload::{AppendOptions, Commit, UploadState};
 

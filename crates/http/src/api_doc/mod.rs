@@ -14,3 +14,4 @@ pub use errors::{
     LogoutErrors, MkdirErrors, MoveErrors, PasswordErrors, PathReadErrors, PublicErrors,
     PutFileErrors, UploadReadErrors,
 };
+pub use errors::{CreateShareErrors, RevokeShareErrors, ShareLinkErrors};

@@ -17,3 +17,7 @@ pub const PUBLIC: &str = "public";
 pub const TUS: &str = "tus";
 /// Tag of account administration (admin role only).
 pub const ADMIN: &str = "admin";
+/// Tag of the owner's share link routes.
+pub const SHARES: &str = "shares";
+/// Tag of the public share link routes (`/s/{id}…`).
+pub const SHARED: &str = "shared";

@@ -13,6 +13,8 @@ pub mod me;
 pub mod password;
 pub mod public;
 pub mod session;
+pub mod share;
+pub mod shares;
 pub mod tus;
 pub mod uploads;
 pub mod web;
@@ -67,7 +69,10 @@ pub fn router() -> Router<AppState> {
                 .head(uploads::offset)
                 .delete(uploads::cancel),
         )
+        .route("/api/v1/shares", post(shares::create).get(shares::list))
+        .route("/api/v1/shares/{id}", axum::routing::delete(shares::revoke))
         .route("/healthz", get(public::healthz))
+        .merge(share::router())
         .merge(web::router())
         .merge(tus::router())
 }

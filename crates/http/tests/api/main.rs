@@ -15,6 +15,7 @@ mod me;
 mod oracle;
 mod password;
 mod record_reads;
+mod shares;
 mod sockets;
 mod stranded;
 mod support;

@@ -171,6 +171,31 @@ pub enum Request {
         /// The new password (at least 8 characters).
         new_password: String,
     },
+    /// Share a file or folder as a link `/s/ID` on the HTTP door. Answered by
+    /// [`ShareReply`](super::ShareReply).
+    ShareCreate {
+        /// The file or folder.
+        path: String,
+        /// How long the link works (`30m`, `12h`, `7d`, `2w`); until revoked when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expires: Option<String>,
+        /// A password the link asks for.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        password: Option<String>,
+        /// Downloads allowed; unlimited when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max_downloads: Option<u64>,
+        /// A folder link that also takes uploads (a drop box).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        upload: bool,
+    },
+    /// The user's share links. Answered by [`SharesReply`](super::SharesReply).
+    ShareList,
+    /// Revoke one of the user's share links. Answered by [`EmptyReply`](super::EmptyReply).
+    ShareRevoke {
+        /// The link's id.
+        id: String,
+    },
     /// Polite close. Answered by [`EmptyReply`](super::EmptyReply).
     Bye,
 }
@@ -199,6 +224,9 @@ impl Request {
             Request::Get { .. } => Op::Get,
             Request::Exec { .. } => Op::Exec,
             Request::Passwd { .. } => Op::Passwd,
+            Request::ShareCreate { .. } => Op::ShareCreate,
+            Request::ShareList => Op::ShareList,
+            Request::ShareRevoke { .. } => Op::ShareRevoke,
             Request::Bye => Op::Bye,
         }
     }
@@ -220,7 +248,7 @@ impl Request {
         // operations take no field but `op`.
         if matches!(
             request,
-            Request::Pwd | Request::Quota | Request::UploadList | Request::Bye
+            Request::Pwd | Request::Quota | Request::UploadList | Request::ShareList | Request::Bye
         ) && let Some(extra) = header.keys().find(|k| *k != "op")
         {
             return Err(RequestError::BadFields(format!(
