@@ -69,6 +69,7 @@ pub static ASSETS: &[Asset] = &[
     asset!("/", "index.html", "text/html; charset=utf-8"),
     asset!("/app.css", "app.css", "text/css; charset=utf-8"),
     asset!("/share.css", "share.css", "text/css; charset=utf-8"),
+    js!("account.js"),
     js!("api.js"),
     js!("ask.js"),
     js!("browse.js"),
@@ -80,7 +81,8 @@ pub static ASSETS: &[Asset] = &[
     asset!("/js/md5-worker.js", "js/md5-worker.js", JS, WORKER_CSP),
     js!("pick.js"),
     js!("queue.js"),
-    js!("share.js"),
+    js!("dropbox.js"),
+    js!("sharing.js"),
     js!("store.js"),
     js!("upload.js"),
     asset!(

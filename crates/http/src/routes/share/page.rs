@@ -1,5 +1,5 @@
 //! The public page of a share link, rendered on the server as plain HTML (no script needed to
-//! browse or download; `/js/share.js` only adds drop-box uploads). Every name is escaped; the
+//! browse or download; `/js/dropbox.js` only adds drop-box uploads). Every name is escaped; the
 //! page is served under [`SHARE_CSP`], which allows this origin's stylesheet and script only.
 
 use std::fmt::Write as _;
@@ -63,7 +63,7 @@ pub fn human_size(bytes: u64) -> String {
 
 fn document(title: &str, body: &str, script: bool) -> String {
     let script = if script {
-        "<script type=\"module\" src=\"/js/share.js\"></script>"
+        "<script type=\"module\" src=\"/js/dropbox.js\"></script>"
     } else {
         ""
     };
