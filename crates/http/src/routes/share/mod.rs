@@ -185,14 +185,18 @@ pub struct Unlock {
     pub password: String,
 }
 
-/// Give a link's password (the page's form): a right one answers `303` to the page with a
-/// grant cookie scoped to the link, a wrong one the form again (`403`).
+/// Give a link's password (the page's form): a right one answers with a grant cookie scoped
+/// to the link — `303` to the page for a browser (`Accept: text/html`), `204` for anything
+/// else — and a wrong one `403` (the form again, for a browser).
 #[utoipa::path(
     post, path = "/s/{id}", operation_id = "share_unlock", tag = SHARED,
     params(("id" = String, Path, description = "The link's id")),
     request_body(content = Unlock, content_type = "application/x-www-form-urlencoded"),
     responses(
-        (status = 303, description = "To the page", headers(
+        (status = 204, description = "Unlocked", headers(
+            ("Set-Cookie" = String, description = "`ferry_share=GRANT; Path=/s/{id}; HttpOnly; SameSite=Strict`"),
+        )),
+        (status = 303, description = "Unlocked; to the page (browsers)", headers(
             ("Set-Cookie" = String, description = "`ferry_share=GRANT; Path=/s/{id}; HttpOnly; SameSite=Strict`"),
             ("Location" = String, description = "`/s/{id}`"),
         )),
@@ -216,9 +220,18 @@ pub async fn unlock(
         .share_open(peer.0, &id, ShareSecret::Password(&form.password))
         .await
         .map_err(|e| ShareFailure::new(e, &req, &id))?;
-    let mut resp = StatusCode::SEE_OTHER.into_response();
+    let browser = req
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    let mut resp = if browser {
+        StatusCode::SEE_OTHER
+    } else {
+        StatusCode::NO_CONTENT
+    }
+    .into_response();
     let h = resp.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&format!("/s/{id}")) {
+    if browser && let Ok(v) = HeaderValue::from_str(&format!("/s/{id}")) {
         h.insert(header::LOCATION, v);
     }
     if let Some(grant) = access.grant()
