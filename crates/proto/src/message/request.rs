@@ -1,4 +1,6 @@
 //! [`Request`]: every request a client may send, decoded from and encoded to a frame header.
+//! (~300 lines: one enum with a documented variant per operation, so the wire vocabulary reads
+//! as one list.)
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
