@@ -193,6 +193,17 @@ async fn a_password_is_asked_then_checked_and_kept_as_a_grant_cookie() {
         .send(empty(anon("GET", &url).header("cookie", &grant)))
         .await;
     assert_eq!(&r.body[..], b"the secret", "{r:?}");
+    let script = anon("POST", &format!("/s/{id}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(axum::body::Body::from("password=open+sesame"))
+        .unwrap();
+    let r = app.send(script).await;
+    assert_eq!(
+        r.status,
+        StatusCode::NO_CONTENT,
+        "not a browser: no redirect"
+    );
+    assert!(r.header("set-cookie").is_some());
     let forged = anon("GET", &url).header("cookie", "ferry_share=00ff");
     app.send(empty(forged))
         .await

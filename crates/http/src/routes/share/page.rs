@@ -102,6 +102,9 @@ fn terms(share: &PublicShare) -> String {
 
 /// The page of a file link: name, size, download.
 pub fn file_page(id: &str, share: &PublicShare) -> String {
+    // Ids reach here only after the core found their link, so they are base64url; escaped
+    // all the same, as everything put into the page is.
+    let id = escape(id);
     let body = format!(
         "<h1 class=\"name\">{}</h1>{}<p><a class=\"button\" id=\"download\" \
          href=\"/s/{id}/download\">Download</a></p>",
@@ -114,6 +117,7 @@ pub fn file_page(id: &str, share: &PublicShare) -> String {
 /// The page of a folder link: where in it, its entries with downloads, the zip, and the
 /// drop-box form.
 pub fn folder_page(id: &str, share: &PublicShare, listing: &Listing) -> String {
+    let id = escape(id);
     let here = listing.path.to_string();
     let mut body = format!(
         "<h1 class=\"name\">{}</h1>{}",
@@ -191,6 +195,7 @@ pub fn folder_page(id: &str, share: &PublicShare, listing: &Listing) -> String {
 
 /// The password form, with what went wrong before (if anything).
 pub fn password_page(id: &str, problem: Option<&str>) -> String {
+    let id = escape(id);
     let problem = problem
         .map(|p| format!("<p class=\"problem\" role=\"alert\">{}</p>", escape(p)))
         .unwrap_or_default();
