@@ -47,6 +47,10 @@ pub enum UserCommand {
         /// only for trusted users).
         #[arg(long, value_name = "POLICY")]
         exec: Option<ExecPolicy>,
+        /// Give the account the admin role (the admin HTTP API and page section); the first
+        /// account of a data folder always gets it.
+        #[arg(long)]
+        admin: bool,
         #[command(flatten)]
         data: DataArg,
     },
@@ -73,6 +77,9 @@ pub enum UserCommand {
         /// The user's ceiling on a command's timeout in seconds (`none`: the server's maximum).
         #[arg(long, value_name = "SECS")]
         exec_max_timeout: Option<String>,
+        /// Give (`true`) or take (`false`) the admin role.
+        #[arg(long, value_name = "BOOL")]
+        admin: Option<bool>,
         #[command(flatten)]
         data: DataArg,
     },
@@ -126,6 +133,7 @@ pub async fn run(cmd: UserCommand) -> anyhow::Result<()> {
             quota,
             password_stdin,
             exec,
+            admin,
             data,
         } => {
             let name: Username = name.parse()?;
@@ -136,6 +144,9 @@ pub async fn run(cmd: UserCommand) -> anyhow::Result<()> {
             ferry.add_user(name.clone(), password, quota).await?;
             if let Some(policy) = exec {
                 ferry.set_exec(name.clone(), policy).await?;
+            }
+            if admin {
+                ferry.set_admin(name.clone(), true).await?;
             }
             println!("created user {name}");
         }
@@ -156,6 +167,7 @@ pub async fn run(cmd: UserCommand) -> anyhow::Result<()> {
             quota,
             exec,
             exec_max_timeout,
+            admin,
             data,
         } => {
             let name: Username = name.parse()?;
@@ -180,6 +192,9 @@ pub async fn run(cmd: UserCommand) -> anyhow::Result<()> {
             if let Some(secs) = max_timeout {
                 ferry.set_exec_max_timeout(name.clone(), secs).await?;
             }
+            if let Some(admin) = admin {
+                ferry.set_admin(name.clone(), admin).await?;
+            }
             println!("updated user {name}");
         }
         UserCommand::Remove { name, purge, data } => {
@@ -203,7 +218,11 @@ pub async fn run(cmd: UserCommand) -> anyhow::Result<()> {
                         .exec_max_timeout_secs
                         .map(|s| format!(" (max {s} s)"))
                         .unwrap_or_default();
-                    println!("{:<32} quota {quota:<20} exec {}{max}", u.name, u.exec);
+                    let role = if u.admin { " admin" } else { "" };
+                    println!(
+                        "{:<32} quota {quota:<20} exec {}{max}{role}",
+                        u.name, u.exec
+                    );
                 }
             }
         }

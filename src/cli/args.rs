@@ -122,6 +122,30 @@ pub struct GetArgs {
     pub link: LinkOptions,
 }
 
+// The arguments of `share`; the command's help is on its `ClientCommand` variant.
+#[derive(Debug, Clone, Args)]
+pub struct ShareArgs {
+    /// Remote file or folder.
+    pub path: String,
+    /// How long the link works: `30m`, `12h`, `7d`, `2w` (until revoked when absent).
+    #[arg(long, value_name = "LIFETIME")]
+    pub expires: Option<String>,
+    /// Ask for a password the link will need (twice on a terminal, else the next line of
+    /// standard input).
+    #[arg(long)]
+    pub password: bool,
+    /// How many downloads the link allows.
+    #[arg(long, value_name = "N")]
+    pub max_downloads: Option<u64>,
+    /// A folder link that also takes uploads into the folder (a drop box), counted against
+    /// your quota.
+    #[arg(long)]
+    pub upload: bool,
+    /// The server's HTTP address, to print the whole link (e.g. `https://files.example`).
+    #[arg(long, env = "FERRY_HTTP_URL", value_name = "URL")]
+    pub base: Option<String>,
+}
+
 /// The file commands of the client, run against a server.
 #[derive(Debug, Clone, Subcommand)]
 pub enum ClientCommand {
@@ -202,6 +226,28 @@ pub enum ClientCommand {
             required_unless_present = "sh"
         )]
         argv: Vec<String>,
+    },
+    /// Change your own password: the one you log in with now is the current one; the new one
+    /// is asked for twice on a terminal, or read as the next line of standard input.
+    ///
+    /// Every bearer token of the account (web page and API logins) is revoked.
+    Passwd,
+    /// Share a remote file or folder as a link anyone holding it can open on the server's
+    /// HTTP door (`/s/ID`): a file's page and download, or a folder's listing and zip.
+    #[command(
+        after_help = "Examples:\n  ferry share /docs/report.pdf --expires 7d\n  ferry share /photos --password --max-downloads 10\n  ferry share /inbox --upload   (a drop box)"
+    )]
+    Share(ShareArgs),
+    /// List your share links: id, state, downloads, expiry, path.
+    Shares {
+        /// Print one JSON document instead.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a share link: it answers "revoked" from now on.
+    Unshare {
+        /// The link's id (the ID of /s/ID).
+        id: String,
     },
     /// Start an interactive session on one connection (`help` lists its commands).
     Shell,

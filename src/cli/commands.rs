@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use super::ClientCommand;
-use super::args::{GetArgs, PutArgs};
+use super::args::{GetArgs, PutArgs, ShareArgs};
 use super::progress::{Bar, transfer_stats};
 use super::table::{Row, render_quota};
 use ferry_client::{Client, ClientError, GetOptions, PutOptions};
@@ -80,6 +80,30 @@ async fn get(client: &mut Client, args: GetArgs) -> Result<(), ClientError> {
     Ok(())
 }
 
+/// `share`: the new link, whole when the HTTP address is known.
+async fn share(client: &mut Client, args: ShareArgs) -> Result<(), ClientError> {
+    let password = if args.password {
+        Some(super::password::read_new_password("Link password").await?)
+    } else {
+        None
+    };
+    let info = client
+        .share(
+            &args.path,
+            args.expires,
+            password,
+            args.max_downloads,
+            args.upload,
+        )
+        .await?;
+    let link = match args.base.as_deref() {
+        Some(base) => format!("{}{}", base.trim_end_matches('/'), info.url),
+        None => info.url.clone(),
+    };
+    println!("{link}");
+    Ok(())
+}
+
 /// Runs `command`, printing its results on stdout.
 pub async fn execute(client: &mut Client, command: ClientCommand) -> Result<(), ClientError> {
     match command {
@@ -117,6 +141,34 @@ pub async fn execute(client: &mut Client, command: ClientCommand) -> Result<(), 
         }
         ClientCommand::Exec { timeout, sh, argv } => {
             super::exec::run(client, timeout, sh, argv).await?;
+        }
+        ClientCommand::Passwd => {
+            let new = super::password::read_new_password("New password").await?;
+            client.passwd(&new).await?;
+            println!("password changed; other logins were revoked");
+        }
+        ClientCommand::Share(args) => share(client, args).await?,
+        ClientCommand::Shares { json } => {
+            let shares = client.shares().await?;
+            if json {
+                println!("{}", json!({ "shares": shares }));
+            } else {
+                for s in &shares {
+                    let state = serde_json::to_value(s.state).unwrap_or_default();
+                    let limit = s.max_downloads.map_or(String::new(), |m| format!("/{m}"));
+                    println!(
+                        "{}  {:<9} {:>4}{limit:<5} {}",
+                        s.id,
+                        state.as_str().unwrap_or("?"),
+                        s.downloads,
+                        s.path
+                    );
+                }
+            }
+        }
+        ClientCommand::Unshare { id } => {
+            client.unshare(&id).await?;
+            println!("revoked /s/{id}");
         }
         ClientCommand::Shell => {
             return Err(ClientError::Refused {

@@ -34,3 +34,31 @@ pub async fn read_password(user: &str, server: &str) -> Result<String, ClientErr
         source,
     })
 }
+
+/// A new password (`ferry passwd`, `ferry share --password`), called `what` in the prompts:
+/// asked for twice without echo on a terminal, else the next line of standard input.
+pub async fn read_new_password(what: &'static str) -> Result<String, ClientError> {
+    let read = tokio::task::spawn_blocking(move || {
+        if std::io::stdin().is_terminal() {
+            let first = rpassword::prompt_password(format!("{what}: "))?;
+            let again = rpassword::prompt_password(format!("{what} again: "))?;
+            if first != again {
+                return Err(std::io::Error::other("the passwords differ"));
+            }
+            Ok(first)
+        } else {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            Ok(line.trim_end_matches(['\r', '\n']).to_string())
+        }
+    })
+    .await
+    .map_err(|e| ClientError::Io {
+        context: format!("cannot read the {}", what.to_lowercase()),
+        source: std::io::Error::other(e),
+    })?;
+    read.map_err(|source| ClientError::Io {
+        context: format!("cannot read the {}", what.to_lowercase()),
+        source,
+    })
+}

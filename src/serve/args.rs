@@ -253,6 +253,7 @@ impl ServeArgs {
         config.max_tokens_per_user = self.max_tokens_per_user.max(1);
         config.exec = self.exec.config()?;
         config.max_upload_size = self.max_upload_size;
+        config.min_password_length = self.min_password_length;
         Ok(config)
     }
 

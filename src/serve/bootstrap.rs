@@ -12,12 +12,16 @@ pub fn password_file(data: &Path) -> PathBuf {
     data.join("state").join("initial-admin-password")
 }
 
-/// On first run (no accounts), creates `admin` with `FERRY_ADMIN_PASSWORD` or a random
-/// password. A random one is printed once with the banner and also written to
+/// On first run (no accounts), creates `admin` (the admin role, as the first account always
+/// has) with `FERRY_ADMIN_PASSWORD` or a random password; a data folder from before the role
+/// existed gets one admin (`admin`, else the oldest account). A random one is printed once with the banner and also written to
 /// `DATA/state/initial-admin-password` (mode 0600, the server's user only), so it is not lost
 /// when the banner went to a log nobody kept; delete the file once it has been read.
 pub async fn admin(ferry: &Ferry, data: &Path, min_password_length: usize) -> anyhow::Result<()> {
     if ferry.has_users().await? {
+        if let Some(name) = ferry.ensure_admin().await? {
+            println!("ferry: gave the admin role to {name} (no account had it)");
+        }
         return Ok(());
     }
     let admin: Username = "admin".parse()?;

@@ -92,6 +92,35 @@ impl Http {
         })
     }
 
+    /// `method path` with `Authorization: Bearer TOKEN` instead of Basic credentials.
+    pub fn bearer(&self, method: &str, path: &str, token: &str) -> Reply {
+        self.without_basic(
+            method,
+            path,
+            &[("authorization", format!("Bearer {token}"))],
+        )
+    }
+
+    /// `method path` with these headers and no Basic credentials (public routes).
+    pub fn without_basic(&self, method: &str, path: &str, headers: &[(&str, String)]) -> Reply {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .timeout(Duration::from_secs(60));
+        for (name, value) in headers {
+            req = req.header(*name, value);
+        }
+        self.rt.block_on(async {
+            let resp = req.send().await.expect("an HTTP response");
+            Reply {
+                status: resp.status().as_u16(),
+                headers: resp.headers().clone(),
+                body: resp.bytes().await.unwrap().to_vec(),
+            }
+        })
+    }
+
     pub fn get(&self, path: &str) -> Reply {
         self.send("GET", path, &[], None)
     }

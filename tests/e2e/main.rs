@@ -1,5 +1,6 @@
 //! End-to-end tests: the real `ferry` binary over real sockets and files.
 
+mod accounts;
 mod admin;
 mod caches;
 mod cli;
@@ -12,6 +13,7 @@ mod http_client;
 mod http_parity;
 mod lifecycle;
 mod operating;
+mod shares;
 mod startups;
 mod streamed_chunks;
 mod support;

@@ -49,12 +49,22 @@ SHARDS = {
     "folders": r"^/api/v1/(dirs|stat/|move$|quota$)",
     "uploads": r"^/api/v1/uploads",
     "account": r"^/api/v1/(exec|me)$",
+    "password": r"^/api/v1/password$",
+    "admin": r"^/api/v1/admin/",
+    "shares": r"^/api/v1/shares",
+    "links": r"^/s/",
     "tus": r"^/api/v1/tus/(\{id\})?$",
     "tus-final": r"^/api/v1/tus/final/",
     "resumable": r"^/api/v1/resumable/(\{id\})?$",
 }
 # Warnings that mean the run tested less than it claims.
 FAIL_ON_WARNINGS = ["rate_limited", "unsupported_regex", "unmatched_filter", "unresolvable_reference"]
+# Shards that are rate limited by design: every generated `POST /api/v1/password` carries a
+# wrong current password, which the server counts as a failed login (a stolen token must not
+# be a way to guess the password), so after five the admin is answered `429` from that address.
+# The same holds for the public share links: every generated id is unknown, and unknown links
+# count as failed logins of the address (so links are no easier to guess than passwords).
+RATE_LIMITED_BY_DESIGN = {"password", "links"}
 
 # Rejections of schema-valid data that a schema cannot express, allowed per operation (as
 # `st explain ST202` suggests for cross-field rules), each for a stated reason:
@@ -85,6 +95,18 @@ DIGEST_CHECKED = {
     # ways or malformed `Upload-Metadata` (400), a size over --max-upload-size (413).
     "POST /api/v1/resumable/": ["400", "413", "422"],
     "PATCH /api/v1/resumable/{id}": ["400", "413", "422"],
+    # An admin may not remove their own account, take their own admin role or reset their own
+    # password without the current one (400 `bad_request`): a relation between the path and
+    # the caller.
+    # The exec policy's grammar (`allow:tar[-t,-f],cat!`, entries refused by name) is more
+    # than a pattern can say, so a string the server cannot parse is a 400 there too.
+    "POST /api/v1/admin/users": ["400"],
+    # A share's lifetime between 1 s and ten years, `upload` only for a folder, a path that
+    # resolves inside the home: relations a pattern cannot state (400 `bad_request`).
+    "POST /api/v1/shares": ["400"],
+    "DELETE /api/v1/admin/users/{name}": ["400"],
+    "PATCH /api/v1/admin/users/{name}": ["400"],
+    "PUT /api/v1/admin/users/{name}/password": ["400"],
 }
 DEFAULT_ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
 # Refusals of schema-violating data with a status other than 400/422, each for a stated reason:
@@ -107,9 +129,10 @@ DEFAULT_REJECTED = ["400", "401", "403", "404", "405", "406", "409", "415", "422
 METHODS = {"get", "put", "post", "delete", "head", "patch", "options", "trace"}
 
 
-def schemathesis_config() -> str:
+def schemathesis_config(shard: str = "") -> str:
     """schemathesis.toml: fail on warnings that mean less was tested; allow digest refusals."""
-    lines = [f"[warnings]\nfail-on = {FAIL_ON_WARNINGS!r}\n".replace("'", '"')]
+    fail_on = [w for w in FAIL_ON_WARNINGS if not (w == "rate_limited" and shard in RATE_LIMITED_BY_DESIGN)]
+    lines = [f"[warnings]\nfail-on = {fail_on!r}\n".replace("'", '"')]
     for name, extra in DIGEST_CHECKED.items():
         statuses = ", ".join(f'"{s}"' for s in DEFAULT_ACCEPTED + extra)
         lines.append(
@@ -195,7 +218,7 @@ def failures_section(output: str) -> str:
 @pytest.mark.parametrize("shard", list(SHARDS))
 def test_server_conforms_to_openapi_yaml_under_schemathesis(shard, ferry_server, tmp_path):
     config = tmp_path / "schemathesis.toml"
-    config.write_text(schemathesis_config(), encoding="utf-8")
+    config.write_text(schemathesis_config(shard), encoding="utf-8")
     if shard == "login":
         add_example_user(ferry_server)
     cmd = schemathesis_command(ferry_server.http, SHARDS[shard], config, ferry_server.user, ferry_server.password)

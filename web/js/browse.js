@@ -8,6 +8,7 @@
 import * as api from './api.js';
 import { bytes, date, el, join, parentOf } from './format.js';
 import { confirmText, promptText } from './ask.js';
+import { share } from './sharing.js';
 
 export class Browser {
   constructor() {
@@ -118,6 +119,7 @@ export class Browser {
     const actions = el(
       'div',
       { class: 'row-actions' },
+      el('button', { type: 'button', onclick: () => share(path, entry), 'aria-label': 'Share ' + entry.name }, 'Share'),
       el('button', { type: 'button', onclick: () => this.rename(entry, path), 'aria-label': 'Rename ' + entry.name }, 'Rename'),
       el('button', { type: 'button', onclick: () => this.remove(entry, path), 'aria-label': 'Delete ' + entry.name }, 'Delete'),
     );

@@ -1,6 +1,8 @@
 // Wires the page together: login/logout, the folder view, uploads (picker, folder picker,
-// drag and drop, unfinished uploads after a reload) and the exec console.
+// drag and drop, unfinished uploads after a reload), the exec console, the account section
+// (password; accounts for admins).
 
+import { Admin } from './account.js';
 import * as api from './api.js';
 import { Browser } from './browse.js';
 import { Console } from './exec.js';
@@ -12,6 +14,7 @@ import * as store from './store.js';
 const $ = (id) => document.getElementById(id);
 
 const browser = new Browser();
+const admin = new Admin();
 const console_ = new Console(() => browser.dir);
 const queue = new Queue({
   list: $('queue'),
@@ -40,9 +43,12 @@ async function showApp() {
   await browser.open('/');
   renderUnfinished();
   try {
-    console_.setPolicy((await api.me()).exec);
+    const me = await api.me();
+    console_.setPolicy(me.exec);
+    await admin.show(me.admin);
   } catch {
     console_.setPolicy({ mode: 'off', programs: [] });
+    await admin.show(false);
   }
 }
 

@@ -1,8 +1,11 @@
 //! Typed wrappers for the one-request operations: session, listing, metadata, quota, uploads.
 
 use ferry_core::HomePath;
+use ferry_core::ShareInfo;
 use ferry_core::model::{Entry, Listing, QuotaInfo, UploadInfo};
-use ferry_proto::message::{CwdReply, EmptyReply, EntryReply, Request, UploadReply, UploadsReply};
+use ferry_proto::message::{
+    CwdReply, EmptyReply, EntryReply, Request, ShareReply, SharesReply, UploadReply, UploadsReply,
+};
 
 use super::{Client, ClientError};
 
@@ -95,6 +98,55 @@ impl Client {
             path: path.to_string(),
             recursive,
         };
+        self.call::<EmptyReply>(request).await.map(drop)
+    }
+
+    /// Changes the logged-in user's own password from the one this client logged in with to
+    /// `new` (every bearer token of the account is revoked; this connection stays logged in,
+    /// and a reconnect uses the new password).
+    pub async fn passwd(&mut self, new: &str) -> Result<(), ClientError> {
+        let Some((user, current)) = self.credentials.clone() else {
+            return Err(ClientError::Refused {
+                code: "not_authenticated",
+                message: "log in first".into(),
+            });
+        };
+        let request = Request::Passwd {
+            current_password: current,
+            new_password: new.to_string(),
+        };
+        self.call::<EmptyReply>(request).await?;
+        self.credentials = Some((user, new.to_string()));
+        Ok(())
+    }
+
+    /// Shares a file or folder as a link (`/s/ID` on the server's HTTP door).
+    pub async fn share(
+        &mut self,
+        path: &str,
+        expires: Option<String>,
+        password: Option<String>,
+        max_downloads: Option<u64>,
+        upload: bool,
+    ) -> Result<ShareInfo, ClientError> {
+        let request = Request::ShareCreate {
+            path: path.to_string(),
+            expires,
+            password,
+            max_downloads,
+            upload,
+        };
+        Ok(self.call::<ShareReply>(request).await?.share)
+    }
+
+    /// The user's share links, newest first.
+    pub async fn shares(&mut self) -> Result<Vec<ShareInfo>, ClientError> {
+        Ok(self.call::<SharesReply>(Request::ShareList).await?.shares)
+    }
+
+    /// Revokes one of the user's share links.
+    pub async fn unshare(&mut self, id: &str) -> Result<(), ClientError> {
+        let request = Request::ShareRevoke { id: id.to_string() };
         self.call::<EmptyReply>(request).await.map(drop)
     }
 

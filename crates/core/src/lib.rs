@@ -1,7 +1,7 @@
 //! Ferry's core: everything both doors share.
 //!
-//! - [`service`]: [`Ferry`], the one service API, and the [`Session`] a login yields. Doors call
-//!   only this.
+//! - [`service`]: [`Ferry`], the one service API, and the [`Session`] a login yields (with the
+//!   admin role, share links and the audit trail). Doors call only this.
 //! - [`auth`]: SCRAM-SHA-256 login, password-derived verifiers, failed-login throttling.
 //! - [`store`]: the two async storage seams (metadata, upload and file bytes); the embedded
 //!   implementations live in `ferry-store-local`.
@@ -34,8 +34,9 @@ pub use exec::{
 };
 pub use path::HomePath;
 pub use service::{
-    AppendOptions, Commit, Config, Download, Ferry, LoginPending, NewUpload, Profile, Session,
-    TokenGrant, UploadState,
+    AccountChange, AccountSummary, Admin, AppendOptions, Commit, Config, Download, Ferry,
+    LoginPending, NewAccount, NewUpload, Profile, PublicShare, Session, ShareAccess, ShareInfo,
+    ShareOptions, ShareSecret, ShareState, SharedFile, TokenGrant, UploadState, UserUsage,
 };
 pub use upload_id::UploadId;
 pub use username::Username;

@@ -4,6 +4,9 @@
 //! - [`app`]: the router with its layers (what tests call with `oneshot`); [`serve`] runs it
 //!   on a socket under [`Limits`].
 //! - [`routes`]: one file per resource — session (login/logout), me (the user's own account),
+//!   password (changing one's own), admin (account administration for the admin role),
+//!   shares (the owner's share links), share (the public `/s/{id}` pages, downloads, zip and
+//!   drop box),
 //!   files (download, whole-body upload, delete), dirs (list, mkdir, stat, move, quota),
 //!   uploads (Content-Range resumable uploads), tus (tus 1.0 over the same upload sessions),
 //!   resumable (the IETF resumable-upload draft, the same sessions again), exec (commands,

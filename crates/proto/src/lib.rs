@@ -17,6 +17,6 @@ pub use frame::{
 pub use message::{
     AuthFinishReply, AuthStartReply, CwdReply, DownloadData, DownloadEnd, DownloadHead, EmptyReply,
     EntryReply, ErrorReply, ExecOutput, ExecReply, HelloReply, MECHANISM, OffsetReply, Op,
-    PROTOCOL_VERSION, Reply, ReplyError, Request, RequestError, Response, Status, UploadReply,
-    UploadsReply, error_header, ok_header,
+    PROTOCOL_VERSION, Reply, ReplyError, Request, RequestError, Response, ShareReply, SharesReply,
+    Status, UploadReply, UploadsReply, error_header, ok_header,
 };

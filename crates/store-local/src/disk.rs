@@ -279,6 +279,11 @@ impl Disk {
         self.entry(&self.home(user)?, path, true)
     }
 
+    /// [`stat`](Self::stat) without following a symlink at the last component.
+    pub(crate) fn lstat(&self, user: &Username, path: &HomePath) -> Result<Entry> {
+        self.entry(&self.home(user)?, path, false)
+    }
+
     pub(crate) fn list(&self, user: &Username, dir: &HomePath, page: &ListPage) -> Result<Listed> {
         let (after, limit) = (page.after.as_deref(), page.limit);
         let home = self.home(user)?;

@@ -109,6 +109,10 @@ impl FileStore for LocalBlobStore {
         self.disk.stat(user, path)
     }
 
+    async fn lstat(&self, user: &Username, path: &HomePath) -> Result<Entry> {
+        self.disk.lstat(user, path)
+    }
+
     async fn list(&self, user: &Username, dir: &HomePath, page: ListPage) -> Result<Listed> {
         let (user, dir) = (user.clone(), dir.clone());
         self.run(move |d| d.list(&user, &dir, &page)).await

@@ -22,6 +22,7 @@ mod listings;
 pub mod meta;
 mod names;
 mod records;
+mod shares;
 pub mod staging;
 mod upload_index;
 mod volatile;

@@ -1,5 +1,5 @@
-//! The embedded [`MetaStore`] (~300 lines: one trait impl, each method a few lines): one small
-//! JSON file per account, per upload and per token;
+//! The embedded [`MetaStore`] (~360 lines: one trait impl, each method a few lines): one small
+//! JSON file per account, per upload, per token and per share link;
 //! quota ledgers and leases in memory (see [`Volatile`]); accounts and tokens also cached in
 //! memory, correct against other processes' writes too (see [`RecordCache`]).
 //!
@@ -8,6 +8,7 @@
 //! DATA/state/users/NAME.json      Account (SCRAM verifiers, quota), mode 0600
 //! DATA/state/uploads/ID.json      UploadRecord (target, size, MD5 state checkpoint)
 //! DATA/state/tokens/HASH.json     TokenRecord (user, expiry), named by SHA-256 of the token
+//! DATA/state/shares/KEY.json      ShareRecord (see `shares`), named by SHA-256 of the link id
 //! ```
 //!
 //! Why files and not an embedded database: the `ferry user …` admin commands must take effect
@@ -24,7 +25,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use ferry_core::store::{
-    Account, Lease, Ledger, MetaStore, QuotaCommit, TokenRecord, UploadRecord,
+    Account, Lease, Ledger, MetaStore, QuotaCommit, ShareRecord, TokenRecord, UploadRecord,
 };
 
 use crate::cache::RecordCache;
@@ -32,6 +33,7 @@ use crate::records::{
     load_or_create_secret, read_all, read_all_named, read_json, refuse_writable_by_others,
     write_json_atomic,
 };
+use crate::shares::ShareFiles;
 use crate::upload_index::UploadIndex;
 use crate::volatile::Volatile;
 use ferry_core::upload_id::UploadId;
@@ -50,6 +52,7 @@ pub struct LocalMetaStore {
     index: Arc<UploadIndex>,
     /// Accounts and tokens in memory; see [`RecordCache`] for how it stays correct.
     cache: Arc<RecordCache>,
+    shares: Arc<ShareFiles>,
 }
 
 impl LocalMetaStore {
@@ -58,7 +61,8 @@ impl LocalMetaStore {
         let users = state_dir.join("users");
         let uploads = state_dir.join("uploads");
         let tokens = state_dir.join("tokens");
-        for d in [state_dir, &users, &uploads, &tokens] {
+        let shares = state_dir.join("shares");
+        for d in [state_dir, &users, &uploads, &tokens, &shares] {
             fs::DirBuilder::new()
                 .recursive(true)
                 .mode(0o700)
@@ -72,6 +76,7 @@ impl LocalMetaStore {
             &users,
             &tokens,
             &uploads,
+            &shares,
             &state_dir.join("secret"),
         ] {
             refuse_writable_by_others(p)?;
@@ -86,6 +91,7 @@ impl LocalMetaStore {
             volatile: Arc::default(),
             index: Arc::default(),
             cache,
+            shares: Arc::new(ShareFiles::new(&shares)),
         })
     }
 
@@ -348,5 +354,27 @@ impl MetaStore for LocalMetaStore {
 
     async fn secret(&self) -> Result<[u8; 32]> {
         Ok(self.secret)
+    }
+
+    async fn share(&self, key: &str) -> Result<Option<ShareRecord>> {
+        self.shares.get(key)
+    }
+
+    async fn create_share(&self, key: &str, record: &ShareRecord) -> Result<()> {
+        let (shares, key, record) = (self.shares.clone(), key.to_owned(), record.clone());
+        blocking(move || shares.create(&key, &record)).await
+    }
+
+    async fn revoke_share(&self, key: &str) -> Result<()> {
+        self.shares.revoke(key)
+    }
+
+    async fn count_share_download(&self, key: &str) -> Result<ShareRecord> {
+        self.shares.count_download(key)
+    }
+
+    async fn shares_of(&self, owner: &Username) -> Result<Vec<(String, ShareRecord)>> {
+        let (shares, owner) = (self.shares.clone(), owner.clone());
+        blocking(move || shares.of(&owner)).await
     }
 }

@@ -16,6 +16,7 @@ fn account(password: &str, created: i64) -> Account {
         created,
         exec: ExecPolicy::Off,
         exec_max_timeout_secs: None,
+        admin: false,
     }
 }
 

@@ -314,6 +314,15 @@ impl<S: Io> Handler<S> {
                 self.exec(session, args).await
             }
             Request::Get { path, offset } => self.download(session, &path, offset).await,
+            Request::Passwd {
+                current_password,
+                new_password,
+            } => {
+                let source = self.peer.ip();
+                let answer =
+                    cmd::account::passwd(session, source, &current_password, &new_password).await;
+                self.answer(answer).await
+            }
             request => {
                 let answer = cmd::dispatch(session, request, frame.payload).await;
                 self.answer(answer).await

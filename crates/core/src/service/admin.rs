@@ -1,5 +1,6 @@
-//! Account administration, used by the `ferry user …` commands and first-run bootstrap. These
-//! act on the stores directly, so a running server sees the change at the next login.
+//! Account administration, used by the `ferry user …` commands, first-run bootstrap and the
+//! admin API (through [`super::Admin`], which checks the role and audits). These act on the
+//! stores directly, so a running server sees the change at the next login.
 
 use super::{Ferry, blocking};
 use crate::Result;
@@ -22,6 +23,21 @@ pub struct AccountSummary {
     pub exec: ExecPolicy,
     /// The account's ceiling on a command's wall-clock limit (seconds), if any.
     pub exec_max_timeout_secs: Option<u64>,
+    /// Whether the account has the admin role.
+    pub admin: bool,
+}
+
+impl From<Account> for AccountSummary {
+    fn from(a: Account) -> Self {
+        AccountSummary {
+            name: a.name,
+            quota: a.quota,
+            created: a.created,
+            exec: a.exec,
+            exec_max_timeout_secs: a.exec_max_timeout_secs,
+            admin: a.admin,
+        }
+    }
 }
 
 /// The audit line of an account change. These calls act on the data folder directly (the
@@ -47,7 +63,8 @@ pub fn check_password_length(password: &str, min: usize) -> Result<()> {
 }
 
 impl Ferry {
-    /// Creates an account and its home; `user_exists` if the name is taken.
+    /// Creates an account and its home; `user_exists` if the name is taken. The first account
+    /// of a data folder gets the admin role.
     pub async fn add_user(
         &self,
         name: Username,
@@ -56,6 +73,7 @@ impl Ferry {
     ) -> Result<()> {
         // PBKDF2 is CPU work: off the async threads.
         let credentials = blocking(move || ScramCredentials::new_random(&password)).await?;
+        let first = self.inner.meta.accounts().await?.is_empty();
         let account = Account {
             credentials,
             name,
@@ -63,6 +81,7 @@ impl Ferry {
             created: unix_now(),
             exec: ExecPolicy::Off,
             exec_max_timeout_secs: None,
+            admin: first,
         };
         self.inner.meta.create_account(&account).await?;
         self.inner.files.create_home(&account.name).await?;
@@ -124,6 +143,35 @@ impl Ferry {
         Ok(())
     }
 
+    /// Gives or takes the admin role.
+    pub async fn set_admin(&self, name: Username, admin: bool) -> Result<()> {
+        self.update_account(name, move |account| {
+            account.admin = admin;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Makes sure some account has the admin role, for data folders made before the role
+    /// existed (their account files have no such field): the account named `admin` (the one
+    /// first-run bootstrap creates) gets it, else the oldest account. Returns who got it.
+    pub async fn ensure_admin(&self) -> Result<Option<Username>> {
+        let accounts = self.inner.meta.accounts().await?;
+        if accounts.iter().any(|a| a.admin) {
+            return Ok(None);
+        }
+        let chosen = accounts
+            .iter()
+            .find(|a| a.name.as_str() == "admin")
+            .or_else(|| accounts.iter().min_by_key(|a| (a.created, a.name.clone())));
+        let Some(name) = chosen.map(|a| a.name.clone()) else {
+            return Ok(None);
+        };
+        self.set_admin(name.clone(), true).await?;
+        tracing::info!(user = %name, "gave the admin role to an account of an older data folder");
+        Ok(Some(name))
+    }
+
     /// Loads an account, changes it and stores it back; `user_not_found` if absent.
     async fn update_account(
         &self,
@@ -164,13 +212,7 @@ impl Ferry {
             .accounts()
             .await?
             .into_iter()
-            .map(|a| AccountSummary {
-                name: a.name,
-                quota: a.quota,
-                created: a.created,
-                exec: a.exec,
-                exec_max_timeout_secs: a.exec_max_timeout_secs,
-            })
+            .map(AccountSummary::from)
             .collect())
     }
 

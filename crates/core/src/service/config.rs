@@ -37,6 +37,9 @@ pub struct Config {
     pub writer_idle: Duration,
     /// This node's name in lease holders and logs (default: `ferry`).
     pub node_name: String,
+    /// Fewest characters of a password set through a door (self-service change, admin add
+    /// or reset; default 8). [`Ferry::add_user`](super::Ferry::add_user) itself takes any.
+    pub min_password_length: usize,
 }
 
 impl Config {
@@ -55,6 +58,7 @@ impl Config {
             max_upload_size: 4 << 40,
             writer_idle: Duration::from_secs(60),
             node_name: "ferry".into(),
+            min_password_length: super::DEFAULT_MIN_PASSWORD_LENGTH,
         }
     }
 }

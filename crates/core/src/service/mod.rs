@@ -6,15 +6,19 @@
 //! [`crate::store`]; CPU-heavy work (PBKDF2, MD5) runs on tokio's blocking pool.
 
 mod admin;
+mod admin_role;
+pub mod audit;
 mod config;
 mod download;
 mod exec;
 mod login;
 mod metrics;
+mod passwd;
 mod password;
 mod profile;
 mod quota;
 mod session;
+pub mod share;
 mod sweep;
 mod token;
 mod upload;
@@ -23,12 +27,17 @@ use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 
+pub use admin::AccountSummary;
 pub use admin::{DEFAULT_MIN_PASSWORD_LENGTH, check_password_length};
+pub use admin_role::{AccountChange, Admin, NewAccount, UserUsage};
 pub use config::Config;
 pub use download::Download;
 pub use login::LoginPending;
 pub use profile::Profile;
 pub use session::Session;
+pub use share::{
+    PublicShare, ShareAccess, ShareInfo, ShareOptions, ShareSecret, ShareState, SharedFile,
+};
 pub use token::TokenGrant;
 pub use upload::{AppendOptions, Commit, NewUpload, UploadState};
 

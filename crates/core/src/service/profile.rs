@@ -18,6 +18,8 @@ pub struct Profile {
     pub exec_max_timeout_secs: Option<u64>,
     /// Used, reserved and limit.
     pub quota: QuotaInfo,
+    /// Whether the user has the admin role.
+    pub admin: bool,
 }
 
 impl Session {
@@ -34,6 +36,7 @@ impl Session {
             exec,
             exec_max_timeout_secs: account.exec_max_timeout_secs,
             quota: self.quota().await?,
+            admin: account.admin,
         })
     }
 }

@@ -152,7 +152,7 @@ impl Inner {
 }
 
 /// The storage key of a well-formed token, or `None`.
-fn parse(token: &str) -> Option<String> {
+pub(super) fn parse(token: &str) -> Option<String> {
     // Length first, so an oversized header costs nothing to reject.
     if token.len() != TOKEN_LEN {
         return None;

@@ -33,6 +33,7 @@ fn account(name: &str) -> Account {
         created: unix_now(),
         exec: ExecPolicy::Off,
         exec_max_timeout_secs: None,
+        admin: false,
     }
 }
 

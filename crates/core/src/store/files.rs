@@ -78,6 +78,12 @@ pub trait FileStore: Send + Sync + fmt::Debug {
     async fn remove_home(&self, user: &Username) -> Result<()>;
     /// Metadata of an entry (symlinks followed while inside the home).
     async fn stat(&self, user: &Username, path: &HomePath) -> Result<Entry>;
+    /// Metadata of an entry without following a symlink at its last component (a symlink is
+    /// `EntryKind::Symlink`). Share links use it to refuse paths through symlinks, which could
+    /// lead anywhere in the owner's home. A store without symlinks keeps the default.
+    async fn lstat(&self, user: &Username, path: &HomePath) -> Result<Entry> {
+        self.stat(user, path).await
+    }
     /// One page of a folder (which must be a folder: `not_a_directory` otherwise).
     async fn list(&self, user: &Username, dir: &HomePath, page: ListPage) -> Result<Listed>;
     /// Creates a folder (and its parents with `parents`; an existing folder is then fine).

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::lease::Lease;
 use super::quota::{Ledger, QuotaCommit};
+use super::share::ShareRecord;
 use crate::Result;
 use crate::auth::credentials::ScramCredentials;
 use crate::exec::ExecPolicy;
@@ -40,6 +41,11 @@ pub struct Account {
     /// server's maximum.
     #[serde(default)]
     pub exec_max_timeout_secs: Option<u64>,
+    /// May use the admin API (list, add, remove and change accounts). Account files written
+    /// before the role existed have no field and load as `false`; `ferry serve` then gives
+    /// the role to one account (see `Ferry::ensure_admin`).
+    #[serde(default)]
+    pub admin: bool,
 }
 
 /// The durable state of an unfinished upload.
@@ -175,4 +181,17 @@ pub trait MetaStore: Send + Sync + fmt::Debug {
     async fn expired_tokens(&self, now: i64) -> Result<Vec<String>>;
     /// A 32-byte secret generated once per store (decoy logins, token hashing).
     async fn secret(&self) -> Result<[u8; 32]>;
+
+    /// The share link stored under `key` (64 lowercase hex digits of SHA-256), if any.
+    async fn share(&self, key: &str) -> Result<Option<ShareRecord>>;
+    /// Stores a new share link (a key is never reused).
+    async fn create_share(&self, key: &str, record: &ShareRecord) -> Result<()>;
+    /// Marks a share link revoked (`share_not_found` if absent).
+    async fn revoke_share(&self, key: &str) -> Result<()>;
+    /// Counts one download if the link allows one more, in one atomic step: returns the
+    /// record as counted, or `share_exhausted` (nothing counted) when `max_downloads` is
+    /// reached, `share_revoked`, `share_not_found`.
+    async fn count_share_download(&self, key: &str) -> Result<ShareRecord>;
+    /// One owner's share links with their keys.
+    async fn shares_of(&self, owner: &Username) -> Result<Vec<(String, ShareRecord)>>;
 }

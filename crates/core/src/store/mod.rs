@@ -1,7 +1,7 @@
 //! The storage seams, all async, each shaped so that a shared service can implement it and
 //! several nodes can serve one store:
 //!
-//! - [`meta::MetaStore`]: accounts, upload records, tokens, and the rules that must hold across
+//! - [`meta::MetaStore`]: accounts, upload records, tokens, share links ([`share`]), and the rules that must hold across
 //!   requests and nodes as **atomic operations** — upload leases with a fencing counter
 //!   ([`lease`]) and quota reservations ([`quota`]).
 //! - [`files::FileStore`]: the homes: stat, list, folder operations, reading committed files.
@@ -18,10 +18,12 @@ pub mod files;
 pub mod lease;
 pub mod meta;
 pub mod quota;
+pub mod share;
 pub mod uploads;
 
 pub use files::{FileRead, FileStore, ListPage, Listed, Move, OpenedFile};
 pub use lease::Lease;
 pub use meta::{Account, MetaStore, TokenRecord, UploadRecord};
 pub use quota::{Ledger, QuotaCommit};
+pub use share::ShareRecord;
 pub use uploads::{StagingHandle, UploadStore};

@@ -1,5 +1,6 @@
 //! The error responses of each operation: the statuses it can really answer, read off the
 //! handler and the one code-to-status table in [`crate::error`], each with the codes behind it.
+//! (~320 lines: one table per operation, each a few lines, read side by side.)
 //!
 //! Every route can answer `431 header_too_large` (a middleware before any handler) and `500`;
 //! every authenticated one `400 bad_header` (an Authorization header that cannot be read),
@@ -237,6 +238,77 @@ error_set!(
         JSON_413,
         ("429", "Too many failed logins (`auth_throttled`) or commands running (`limit_reached`)"),
         HEAD_431, INTERNAL_500,
+    ]
+);
+
+error_set!(
+    /// `POST /api/v1/password`.
+    PasswordErrors: [
+        ("400", "A malformed JSON body or a new password that is too short (`bad_request`), or an Authorization header that cannot be read (`bad_header`)"),
+        AUTH_401,
+        ("403", "The current password is wrong (`wrong_password`), or Basic credentials came from another origin (`cross_origin_refused`)"),
+        JSON_413, THROTTLED_429, HEAD_431, INTERNAL_500,
+    ]
+);
+
+const NOT_ADMIN_403: Answer = (
+    "403",
+    "The user does not have the admin role (`not_admin`), or Basic credentials on a write came from another origin (`cross_origin_refused`)",
+);
+
+error_set!(
+    /// The admin routes without a JSON body: list, get, remove.
+    AdminErrors: [
+        ("400", "A malformed user name (`invalid_username`), query (`bad_request`) or Authorization header (`bad_header`), or an admin removing their own account (`bad_request`)"),
+        AUTH_401, NOT_ADMIN_403,
+        ("404", "No such account (`user_not_found`)"),
+        THROTTLED_429, HEAD_431, INTERNAL_500,
+    ]
+);
+
+error_set!(
+    /// The admin routes with a JSON body: add, change, reset a password.
+    AdminJsonErrors: [
+        ("400", "A malformed JSON body, exec policy or user name (`bad_request`, `invalid_username`), a password that is too short (`bad_request`), or an Authorization header that cannot be read (`bad_header`)"),
+        AUTH_401, NOT_ADMIN_403,
+        ("404", "No such account (`user_not_found`)"),
+        ("409", "The account exists already (`user_exists`)"),
+        JSON_413, THROTTLED_429, HEAD_431, INTERNAL_500, DISK_507,
+    ]
+);
+
+error_set!(
+    /// `POST /api/v1/shares`.
+    CreateShareErrors: [
+        ("400", "A malformed JSON body, path or lifetime, a drop box on a file, `max_downloads` 0 or an empty password (`bad_request`, `invalid_path`), or an Authorization header that cannot be read (`bad_header`)"),
+        AUTH_401, PATH_WRITE_403, NOT_FOUND_404,
+        ("409", "The path passes through a file (`not_a_directory`)"),
+        JSON_413, THROTTLED_429, HEAD_431, INTERNAL_500, DISK_507,
+    ]
+);
+
+error_set!(
+    /// `DELETE /api/v1/shares/{id}`.
+    RevokeShareErrors: [
+        BAD_AUTH_400, AUTH_401, CROSS_ORIGIN_403,
+        ("404", "No link of yours has that id (`share_not_found`)"),
+        THROTTLED_429, HEAD_431, INTERNAL_500,
+    ]
+);
+
+error_set!(
+    /// The public share link routes, `/s/{id}…`: a page for a browser (`Accept: text/html`),
+    /// a problem document otherwise.
+    ShareLinkErrors: [
+        ("400", "A malformed path, query, form or `Content-Length` (`bad_request`, `invalid_path`, `bad_header`), or a body that broke off (`body_incomplete`)"),
+        ("401", "The link needs a password (`share_password_required`): the form, or HTTP Basic with it as the password"),
+        ("403", "A wrong password (`share_password_wrong`), or what the link does not offer (`share_refused`: uploads into a link that takes none, a folder of a file link)"),
+        ("404", "No such link (`share_not_found`), or nothing by that name in it (`not_found`)"),
+        ("409", "A drop-box upload whose name is taken (`already_exists`), a file where a folder was named or the reverse (`not_a_directory`, `is_a_directory`)"),
+        ("410", "The link was revoked (`share_revoked`), has expired (`share_expired`) or was downloaded as often as allowed (`share_exhausted`)"),
+        ("413", "A drop-box upload over the owner's quota (`quota_exceeded`) or the server's largest upload (`upload_too_large`)"),
+        ("429", "Too many wrong passwords or unknown links from this address (`auth_throttled`, with `Retry-After`), or a zip of too many files (`limit_reached`)"),
+        HEAD_431, INTERNAL_500, DISK_507,
     ]
 );
 

@@ -9,7 +9,9 @@ pub mod tags;
 
 pub use components::{Binary, Created, Errors, ResumableErrors, TusErrors};
 pub use errors::{
-    AccountReadErrors, CancelUploadErrors, ChunkErrors, CreateUploadErrors, DeleteErrors,
-    DownloadErrors, ExecErrors, ListHomeErrors, LoginErrors, LogoutErrors, MkdirErrors, MoveErrors,
-    PathReadErrors, PublicErrors, PutFileErrors, UploadReadErrors,
+    AccountReadErrors, AdminErrors, AdminJsonErrors, CancelUploadErrors, ChunkErrors,
+    CreateUploadErrors, DeleteErrors, DownloadErrors, ExecErrors, ListHomeErrors, LoginErrors,
+    LogoutErrors, MkdirErrors, MoveErrors, PasswordErrors, PathReadErrors, PublicErrors,
+    PutFileErrors, UploadReadErrors,
 };
+pub use errors::{CreateShareErrors, RevokeShareErrors, ShareLinkErrors};

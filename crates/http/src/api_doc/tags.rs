@@ -17,3 +17,9 @@ pub const PUBLIC: &str = "public";
 pub const TUS: &str = "tus";
 /// Tag of the IETF resumable-upload draft's routes.
 pub const RESUMABLE: &str = "resumable";
+/// Tag of account administration (admin role only).
+pub const ADMIN: &str = "admin";
+/// Tag of the owner's share link routes.
+pub const SHARES: &str = "shares";
+/// Tag of the public share link routes (`/s/{id}…`).
+pub const SHARED: &str = "shared";

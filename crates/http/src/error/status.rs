@@ -94,17 +94,26 @@ fn core_status(e: &Error) -> StatusCode {
         | Error::UploadCompleted(_)
         | Error::LengthMismatch { .. }
         | Error::ChunkChecksumMismatch => S::BAD_REQUEST,
-        Error::NotAuthenticated | Error::AuthFailed | Error::TokenInvalid => S::UNAUTHORIZED,
+        Error::NotAuthenticated
+        | Error::AuthFailed
+        | Error::TokenInvalid
+        | Error::SharePasswordRequired => S::UNAUTHORIZED,
         Error::AuthThrottled { .. } | Error::LimitReached(_) => S::TOO_MANY_REQUESTS,
         Error::PathOutsideHome
         | Error::HomeImmutable
         | Error::SpecialFile(_)
         | Error::ExecDenied(_)
-        | Error::ExecArgumentRefused(_) => S::FORBIDDEN,
+        | Error::ExecArgumentRefused(_)
+        | Error::NotAdmin
+        | Error::WrongPassword
+        | Error::SharePasswordWrong
+        | Error::ShareRefused(_) => S::FORBIDDEN,
         Error::NotFound(_)
         | Error::UserNotFound(_)
         | Error::UploadNotFound(_)
-        | Error::ExecNotFound(_) => S::NOT_FOUND,
+        | Error::ExecNotFound(_)
+        | Error::ShareNotFound => S::NOT_FOUND,
+        Error::ShareRevoked | Error::ShareExpired | Error::ShareExhausted => S::GONE,
         Error::UserExists(_)
         | Error::AlreadyExists(_)
         | Error::NotADirectory(_)

@@ -4,8 +4,8 @@
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
-use ferry_core::Session;
 use ferry_core::model::Entry;
+use ferry_core::{Download, Session};
 use http::header;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
@@ -37,7 +37,25 @@ pub async fn respond(
     req: &HeaderMap,
     method: Method,
 ) -> Result<Response, ApiError> {
-    let mut download = session.open_download(path, 0).await?;
+    let first = session.open_download(path, 0).await?;
+    let reopen = |offset| session.open_download(path, offset);
+    Ok(respond_with(first, reopen, req, method).await?.0)
+}
+
+/// The download decision for a file opened at 0 (`first`), reopened by `reopen` when a range
+/// starts later. Also says whether the answer sends the file from its first byte (a `GET`
+/// with a body from offset 0): a new download, as share links count them.
+pub async fn respond_with<F, Fut>(
+    first: Download,
+    reopen: F,
+    req: &HeaderMap,
+    method: Method,
+) -> Result<(Response, bool), ApiError>
+where
+    F: FnOnce(u64) -> Fut,
+    Fut: Future<Output = Result<Download, ferry_core::Error>>,
+{
+    let mut download = first;
     let entry = download.entry.clone();
     let md5 = download.md5();
     let etag = etag_for_md5(&md5.to_string());
@@ -45,7 +63,10 @@ pub async fn respond(
 
     let text = |name| req.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
     if text(header::IF_NONE_MATCH).is_some_and(|v| if_none_match_matches(v, &etag)) {
-        return Ok(build(StatusCode::NOT_MODIFIED, headers, Body::empty()));
+        return Ok((
+            build(StatusCode::NOT_MODIFIED, headers, Body::empty()),
+            false,
+        ));
     }
     let range = match text(header::IF_RANGE) {
         Some(v) if !if_range_matches(v, &etag) => RangeRequest::Full,
@@ -66,18 +87,20 @@ pub async fn respond(
         }
     };
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    let fresh = method == Method::Get && start == 0;
     if method == Method::Head || len == 0 {
-        return Ok(build(status, headers, Body::empty()));
+        return Ok((build(status, headers, Body::empty()), fresh));
     }
     if let Some(whole) = download.whole() {
         // A small file was read whole at open: one full body, so hyper writes the headers and
         // the bytes together, and a range is a slice of the same version (no second open).
         let (from, to) = (start as usize, (start + len) as usize);
-        return Ok(build(status, headers, Body::from(whole.slice(from..to))));
+        let body = Body::from(whole.slice(from..to));
+        return Ok((build(status, headers, body), fresh));
     }
     if start > 0 {
         // Reopen at the start of the range; the ETag check keeps the two opens on one version.
-        download = session.open_download(path, start).await?;
+        download = reopen(start).await?;
         if download.md5() != md5 {
             return Err(
                 HttpError::PreconditionFailed("the file changed while opening".into()).into(),
@@ -100,7 +123,7 @@ pub async fn respond(
             }
         }
     });
-    Ok(build(status, headers, Body::from_stream(body)))
+    Ok((build(status, headers, Body::from_stream(body)), fresh))
 }
 
 fn file_headers(entry: &Entry, etag: &str, md5: &[u8; 16]) -> HeaderMap {
@@ -132,7 +155,7 @@ fn file_headers(entry: &Entry, etag: &str, md5: &[u8; 16]) -> HeaderMap {
 
 /// `attachment; filename="ascii"; filename*=UTF-8''percent-encoded` (RFC 6266): the ASCII
 /// fallback replaces anything unsafe, the starred form keeps the real name.
-fn content_disposition(name: &str) -> String {
+pub fn content_disposition(name: &str) -> String {
     let fallback: String = name
         .chars()
         .map(|c| {

@@ -21,6 +21,8 @@ pub struct Me {
     pub exec: ExecInfo,
     /// Used, reserved and limit.
     pub quota: QuotaInfo,
+    /// Whether the user has the admin role (the `/api/v1/admin/…` routes).
+    pub admin: bool,
 }
 
 /// An exec policy as clients see it.
@@ -56,18 +58,26 @@ pub enum ExecMode {
 )]
 pub async fn me(auth: Authed) -> Result<Json<Me>, ApiError> {
     let profile = auth.session.profile().await?;
-    let (mode, programs) = match profile.exec {
-        ExecPolicy::Off => (ExecMode::Off, Vec::new()),
-        ExecPolicy::Allow(list) => (ExecMode::Allow, list),
-        ExecPolicy::Shell => (ExecMode::Shell, Vec::new()),
-    };
     Ok(Json(Me {
         user: profile.user.to_string(),
-        exec: ExecInfo {
+        exec: ExecInfo::new(profile.exec, profile.exec_max_timeout_secs),
+        quota: profile.quota,
+        admin: profile.admin,
+    }))
+}
+
+impl ExecInfo {
+    /// A policy and the account's ceiling as clients see them.
+    pub fn new(policy: ExecPolicy, max_timeout_secs: Option<u64>) -> Self {
+        let (mode, programs) = match policy {
+            ExecPolicy::Off => (ExecMode::Off, Vec::new()),
+            ExecPolicy::Allow(list) => (ExecMode::Allow, list),
+            ExecPolicy::Shell => (ExecMode::Shell, Vec::new()),
+        };
+        ExecInfo {
             mode,
             programs,
-            max_timeout_secs: profile.exec_max_timeout_secs,
-        },
-        quota: profile.quota,
-    }))
+            max_timeout_secs,
+        }
+    }
 }

@@ -4,15 +4,19 @@
 //! here: utoipa-axum's `routes!` cannot express axum's `{*path}` catch-all, which file paths
 //! with slashes need. `tests` checks that every documented operation is routed.
 
+pub mod admin;
 pub mod append_limit;
 pub mod dirs;
 pub mod download;
 pub mod exec;
 pub mod files;
 pub mod me;
+pub mod password;
 pub mod public;
 pub mod resumable;
 pub mod session;
+pub mod share;
+pub mod shares;
 pub mod tus;
 pub mod uploads;
 pub mod web;
@@ -35,6 +39,16 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/login", post(session::login))
         .route("/api/v1/logout", post(session::logout))
         .route("/api/v1/me", get(me::me))
+        .route("/api/v1/password", post(password::change))
+        .route("/api/v1/admin/users", get(admin::list).post(admin::add))
+        .route(
+            "/api/v1/admin/users/{name}",
+            get(admin::get).patch(admin::update).delete(admin::remove),
+        )
+        .route(
+            "/api/v1/admin/users/{name}/password",
+            put(admin::reset_password),
+        )
         .route(
             "/api/v1/files/{*path}",
             get(files::download)
@@ -57,7 +71,10 @@ pub fn router() -> Router<AppState> {
                 .head(uploads::offset)
                 .delete(uploads::cancel),
         )
+        .route("/api/v1/shares", post(shares::create).get(shares::list))
+        .route("/api/v1/shares/{id}", axum::routing::delete(shares::revoke))
         .route("/healthz", get(public::healthz))
+        .merge(share::router())
         .merge(web::router())
         .merge(tus::router())
         .merge(resumable::router())

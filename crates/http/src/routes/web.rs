@@ -68,6 +68,8 @@ const JS: &str = "text/javascript; charset=utf-8";
 pub static ASSETS: &[Asset] = &[
     asset!("/", "index.html", "text/html; charset=utf-8"),
     asset!("/app.css", "app.css", "text/css; charset=utf-8"),
+    asset!("/share.css", "share.css", "text/css; charset=utf-8"),
+    js!("account.js"),
     js!("api.js"),
     js!("ask.js"),
     js!("browse.js"),
@@ -79,6 +81,8 @@ pub static ASSETS: &[Asset] = &[
     asset!("/js/md5-worker.js", "js/md5-worker.js", JS, WORKER_CSP),
     js!("pick.js"),
     js!("queue.js"),
+    js!("dropbox.js"),
+    js!("sharing.js"),
     js!("store.js"),
     js!("upload.js"),
     asset!(

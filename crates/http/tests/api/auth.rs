@@ -15,6 +15,32 @@ const UPLOAD_ID: &str = "0123456789abcdef0123456789abcdef";
 const PROTECTED: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/logout", "/api/v1/logout"),
     ("GET", "/api/v1/me", "/api/v1/me"),
+    ("POST", "/api/v1/shares", "/api/v1/shares"),
+    ("GET", "/api/v1/shares", "/api/v1/shares"),
+    ("DELETE", "/api/v1/shares/{id}", "/api/v1/shares/ID"),
+    ("POST", "/api/v1/password", "/api/v1/password"),
+    ("GET", "/api/v1/admin/users", "/api/v1/admin/users"),
+    ("POST", "/api/v1/admin/users", "/api/v1/admin/users"),
+    (
+        "GET",
+        "/api/v1/admin/users/{name}",
+        "/api/v1/admin/users/bob",
+    ),
+    (
+        "PATCH",
+        "/api/v1/admin/users/{name}",
+        "/api/v1/admin/users/bob",
+    ),
+    (
+        "DELETE",
+        "/api/v1/admin/users/{name}",
+        "/api/v1/admin/users/bob",
+    ),
+    (
+        "PUT",
+        "/api/v1/admin/users/{name}/password",
+        "/api/v1/admin/users/bob/password",
+    ),
     ("GET", "/api/v1/files/{path}", "/api/v1/files/a.txt"),
     ("HEAD", "/api/v1/files/{path}", "/api/v1/files/a.txt"),
     ("PUT", "/api/v1/files/{path}", "/api/v1/files/a.txt"),
@@ -59,7 +85,20 @@ const PROTECTED: &[(&str, &str, &str)] = &[
 ];
 
 /// Operations that need no credentials.
-const PUBLIC_OPS: &[(&str, &str)] = &[("POST", "/api/v1/login"), ("GET", "/healthz")];
+const PUBLIC_OPS: &[(&str, &str)] = &[
+    ("POST", "/api/v1/login"),
+    ("GET", "/healthz"),
+    ("GET", "/s/{id}"),
+    ("POST", "/s/{id}"),
+    ("GET", "/s/{id}/info"),
+    ("GET", "/s/{id}/list"),
+    ("GET", "/s/{id}/download"),
+    ("HEAD", "/s/{id}/download"),
+    ("GET", "/s/{id}/files/{path}"),
+    ("HEAD", "/s/{id}/files/{path}"),
+    ("PUT", "/s/{id}/files/{path}"),
+    ("GET", "/s/{id}/zip"),
+];
 
 /// Every operation in the spec is in one of the tables, so a new route cannot skip this test.
 #[test]

@@ -5,6 +5,7 @@ use std::os::unix::fs::MetadataExt;
 
 use serde_json::json;
 
+use crate::logs::capture_logs;
 use crate::support::*;
 
 #[tokio::test]
@@ -163,32 +164,10 @@ async fn the_etag_changes_when_content_changes_even_with_size_and_mtime_restored
     assert_eq!(etag(&after), Some(format!("\"{}\"", md5_hex(b"other"))));
 }
 
-/// Collects everything the fmt subscriber writes, to read the log lines back.
-#[derive(Clone, Default)]
-struct LogBuffer(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for LogBuffer {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn a_user_name_cannot_forge_a_log_line() {
     let app = TestApp::new().await;
-    let buf = LogBuffer::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer({
-            let buf = buf.clone();
-            move || buf.clone()
-        })
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (buf, _guard) = capture_logs();
     let forged = "mallory\nINFO login user=\"admin\" result=\"ok\"";
     let r = app
         .send(empty(
@@ -196,7 +175,7 @@ async fn a_user_name_cannot_forge_a_log_line() {
         ))
         .await;
     assert_eq!(r.status, 401, "{r:?}");
-    let log = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    let log = buf.text();
     let lines: Vec<&str> = log.lines().filter(|l| l.contains("mallory")).collect();
     assert_eq!(lines.len(), 1, "{log}");
     assert!(lines[0].contains(r#"mallory\nINFO"#), "{log}");

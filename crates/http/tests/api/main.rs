@@ -3,6 +3,7 @@
 //! page, CORS), and the listener on real sockets (slow and oversized clients, shutdown, the
 //! IETF resumable-upload draft, newer request wins).
 
+mod admin;
 mod auth;
 mod cookie;
 mod cors;
@@ -11,11 +12,14 @@ mod exec;
 mod files;
 mod inputs;
 mod live;
+mod logs;
 mod me;
 mod newer_wins;
 mod oracle;
+mod password;
 mod record_reads;
 mod resumable;
+mod shares;
 mod sockets;
 mod stranded;
 mod support;

@@ -40,6 +40,7 @@ async fn me_names_the_user_and_their_quota_with_exec_off_by_default() {
             "user": USER,
             "exec": {"mode": "off", "programs": [], "max_timeout_secs": null},
             "quota": {"used": 0, "reserved": 0, "limit": null},
+            "admin": true,
         })
     );
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use axum::body::Body;
 use ferry_core::store::{
-    Account, Lease, Ledger, MetaStore, QuotaCommit, TokenRecord, UploadRecord,
+    Account, Lease, Ledger, MetaStore, QuotaCommit, ShareRecord, TokenRecord, UploadRecord,
 };
 use ferry_core::upload_id::UploadId;
 use ferry_core::username::Username;
@@ -120,6 +120,21 @@ impl MetaStore for Counting {
     }
     async fn secret(&self) -> Result<[u8; 32]> {
         self.inner.secret().await
+    }
+    async fn share(&self, key: &str) -> Result<Option<ShareRecord>> {
+        self.inner.share(key).await
+    }
+    async fn create_share(&self, key: &str, record: &ShareRecord) -> Result<()> {
+        self.inner.create_share(key, record).await
+    }
+    async fn revoke_share(&self, key: &str) -> Result<()> {
+        self.inner.revoke_share(key).await
+    }
+    async fn count_share_download(&self, key: &str) -> Result<ShareRecord> {
+        self.inner.count_share_download(key).await
+    }
+    async fn shares_of(&self, owner: &Username) -> Result<Vec<(String, ShareRecord)>> {
+        self.inner.shares_of(owner).await
     }
 }
 

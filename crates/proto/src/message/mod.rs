@@ -20,8 +20,8 @@ pub mod response;
 pub use op::Op;
 pub use reply::{
     AuthFinishReply, AuthStartReply, CwdReply, DownloadData, DownloadEnd, DownloadHead, EmptyReply,
-    EntryReply, ErrorReply, ExecOutput, ExecReply, HelloReply, OffsetReply, Reply, Status,
-    UploadReply, UploadsReply, error_header, ok_header,
+    EntryReply, ErrorReply, ExecOutput, ExecReply, HelloReply, OffsetReply, Reply, ShareReply,
+    SharesReply, Status, UploadReply, UploadsReply, error_header, ok_header,
 };
 pub use request::{Request, RequestError};
 pub use response::{ReplyError, Response};

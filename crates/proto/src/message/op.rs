@@ -66,6 +66,14 @@ ops! {
     Get = "get",
     /// Run a command.
     Exec = "exec",
+    /// Change one's own password.
+    Passwd = "passwd",
+    /// Share a file or folder as a link.
+    ShareCreate = "share_create",
+    /// One's share links.
+    ShareList = "share_list",
+    /// Revoke a share link.
+    ShareRevoke = "share_revoke",
     /// Polite close.
     Bye = "bye",
 }

@@ -8,7 +8,7 @@
 
 use ferry_core::md5hex::Md5Digest;
 use ferry_core::model::{Entry, Listing, QuotaInfo, UploadInfo};
-use ferry_core::{ExecExit, ExecStream, HomePath, Username};
+use ferry_core::{ExecExit, ExecStream, HomePath, ShareInfo, Username};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -115,7 +115,21 @@ pub struct OffsetReply {
     pub offset: u64,
 }
 
-/// Answers `rm`, `upload_cancel` and `bye`: `ok` and nothing else.
+/// Answers `share_create`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareReply {
+    /// The new link.
+    pub share: ShareInfo,
+}
+
+/// Answers `share_list`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharesReply {
+    /// The user's links, newest first.
+    pub shares: Vec<ShareInfo>,
+}
+
+/// Answers `rm`, `upload_cancel`, `passwd`, `share_revoke` and `bye`: `ok` and nothing else.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct EmptyReply {}
 
@@ -187,7 +201,8 @@ macro_rules! replies {
 
 replies! {
     Ok: HelloReply, AuthStartReply, AuthFinishReply, CwdReply, EntryReply, Listing, QuotaInfo,
-        UploadReply, UploadsReply, OffsetReply, EmptyReply, DownloadHead, ExecReply;
+        UploadReply, UploadsReply, OffsetReply, EmptyReply, DownloadHead, ExecReply, ShareReply,
+        SharesReply;
     Error: ErrorReply;
     Data: DownloadData;
     End: DownloadEnd;

@@ -7,10 +7,12 @@
 //! - `upload`: `upload_create`, `upload_list`, `upload_status`, `upload_write`,
 //!   `upload_finish`, `upload_cancel` — the only file that calls the core's upload API;
 //! - [`download`]: `get`, as frames the session sends while it reads the next chunk;
-//! - [`exec`]: `exec`, the command's events as frames.
+//! - [`exec`]: `exec`, the command's events as frames;
+//! - [`account`]: `passwd`, the user's own account; `share_*`, their share links.
 //!
 //! `hello`, `auth_*` and `bye` belong to the session itself.
 
+pub mod account;
 pub mod download;
 pub mod exec;
 mod files;
@@ -64,10 +66,28 @@ async fn run(session: &mut Session, request: Request, payload: Bytes) -> Result<
         }
         Request::UploadFinish { id, md5 } => upload::finish(session, &id, md5).await,
         Request::UploadCancel { id } => upload::cancel(session, &id).await,
+        Request::ShareCreate {
+            path,
+            expires,
+            password,
+            max_downloads,
+            upload,
+        } => {
+            let new = account::NewShare {
+                path,
+                expires,
+                password,
+                max_downloads,
+                upload,
+            };
+            account::share_create(session, new).await
+        }
+        Request::ShareList => account::share_list(session).await,
+        Request::ShareRevoke { id } => account::share_revoke(session, &id).await,
         Request::Hello { .. } | Request::AuthStart { .. } | Request::AuthFinish { .. } => {
             Err(Error::BadRequest("already logged in".into()))
         }
-        Request::Get { .. } | Request::Exec { .. } | Request::Bye => {
+        Request::Get { .. } | Request::Exec { .. } | Request::Passwd { .. } | Request::Bye => {
             Err(Error::BadRequest("handled by the connection".into()))
         }
     }

@@ -71,6 +71,21 @@ fn sample(op: Op) -> Request {
             command: None,
             timeout_secs: None,
         },
+        Op::Passwd => Request::Passwd {
+            current_password: "old password".into(),
+            new_password: "new password".into(),
+        },
+        Op::ShareCreate => Request::ShareCreate {
+            path: path(),
+            expires: Some("7d".into()),
+            password: None,
+            max_downloads: None,
+            upload: false,
+        },
+        Op::ShareList => Request::ShareList,
+        Op::ShareRevoke => Request::ShareRevoke {
+            id: "AAAAAAAAAAAAAAAAAAAAAA".into(),
+        },
         Op::Bye => Request::Bye,
     }
 }
