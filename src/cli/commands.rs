@@ -36,6 +36,7 @@ async fn put(client: &mut Client, args: PutArgs) -> Result<(), ClientError> {
     let options = PutOptions {
         overwrite,
         retries: link.retries,
+        parents: true,
     };
     let (done, took) = with_bar(client, link.limit_rate, async |client, bar| {
         client.put(&local, remote.as_deref(), options, bar).await

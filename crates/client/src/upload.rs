@@ -11,8 +11,8 @@
 use std::path::Path;
 use std::time::SystemTime;
 
-use ferry_core::HomePath;
 use ferry_core::model::{Entry, UploadInfo};
+use ferry_core::{CreateOptions, HomePath};
 
 use super::retry::Retrier;
 use super::upload_md5::UploadMd5;
@@ -27,12 +27,26 @@ pub(crate) const STARTING_AGAIN: &str =
     "the partial upload on the server did not match this file; starting again";
 
 /// How [`Client::put`] behaves.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PutOptions {
     /// Replace a different file already at the target.
     pub overwrite: bool,
     /// Reconnect-and-resume attempts after a dropped connection.
     pub retries: u32,
+    /// Let the server create missing parent folders of the target (as `mkdir -p`); without,
+    /// a missing folder is `not_found`.
+    pub parents: bool,
+}
+
+impl Default for PutOptions {
+    /// No overwrite, no retries, parents created (what the server does by default too).
+    fn default() -> Self {
+        PutOptions {
+            overwrite: false,
+            retries: 0,
+            parents: true,
+        }
+    }
 }
 
 /// What [`Client::put`] did.
@@ -54,7 +68,7 @@ pub struct PutOutcome {
 struct Job<'a> {
     local: &'a Path,
     remote: Option<&'a str>,
-    overwrite: bool,
+    create: CreateOptions,
     size: u64,
     /// When the local file was last modified as the put began, to notice changes meanwhile.
     modified: Option<SystemTime>,
@@ -92,7 +106,10 @@ impl Client {
         let mut job = Job {
             local,
             remote,
-            overwrite: options.overwrite,
+            create: CreateOptions {
+                overwrite: options.overwrite,
+                parents: options.parents,
+            },
             size: meta.len(),
             modified: meta.modified().ok(),
             md5: UploadMd5::new(local, meta.len()),
@@ -133,7 +150,7 @@ impl Client {
         let target = match &job.target {
             Some(target) => target.clone(),
             None => match self
-                .put_target(job.local, job.remote, job.overwrite, &mut job.md5)
+                .put_target(job.local, job.remote, job.create.overwrite, &mut job.md5)
                 .await?
             {
                 Target::Send(target) => target,
@@ -173,7 +190,7 @@ impl Client {
             job.first_offset = Some(0);
             let md5 = job.md5.known().map(str::to_string);
             upload = self
-                .upload_create(&target, job.size, md5, job.overwrite)
+                .upload_create(&target, job.size, md5, job.create)
                 .await?;
         }
     }
@@ -262,7 +279,6 @@ impl Client {
             return Ok(upload);
         }
         let md5 = job.md5.known().map(str::to_string);
-        self.upload_create(target, job.size, md5, job.overwrite)
-            .await
+        self.upload_create(target, job.size, md5, job.create).await
     }
 }

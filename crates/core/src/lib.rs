@@ -32,8 +32,8 @@ pub use exec::{
 };
 pub use path::HomePath;
 pub use service::{
-    AppendOptions, Commit, Config, Download, Ferry, LoginPending, Profile, Session, TokenGrant,
-    UploadState,
+    AppendOptions, Commit, Config, CreateOptions, Download, Ferry, LoginPending, Profile, Session,
+    TokenGrant, UploadState,
 };
 pub use upload_id::UploadId;
 pub use username::Username;

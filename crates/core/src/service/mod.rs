@@ -28,7 +28,7 @@ pub use login::LoginPending;
 pub use profile::Profile;
 pub use session::Session;
 pub use token::TokenGrant;
-pub use upload::{AppendOptions, Commit, UploadState};
+pub use upload::{AppendOptions, Commit, CreateOptions, UploadState};
 
 use crate::auth::throttle::Throttle;
 use crate::store::{FileStore, MetaStore, UploadStore};

@@ -9,6 +9,7 @@ pub mod download;
 pub mod exec;
 pub mod files;
 pub mod me;
+pub mod parents;
 pub mod public;
 pub mod session;
 pub mod tus;

@@ -26,17 +26,20 @@
 //! - [`commit`]: verification and the atomic commit.
 //! - [`put`]: a whole file in one call, never left behind.
 //! - [`lifecycle`]: create, list, status, cancel, expiry.
+//! - [`parents`]: the target's parent folder, created as `mkdir -p` unless refused.
 
 mod append;
 mod claim;
 mod commit;
 mod lifecycle;
+mod parents;
 mod put;
 mod registry;
 mod running_md5;
 mod writer;
 
 pub use append::{AppendOptions, Commit};
+pub use parents::CreateOptions;
 pub(super) use registry::{Registry, Slot};
 pub(super) use running_md5::HashBehind;
 
