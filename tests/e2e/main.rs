@@ -11,6 +11,7 @@ mod hostile;
 mod http_client;
 mod http_parity;
 mod lifecycle;
+mod not_ferry;
 mod parents;
 mod startups;
 mod streamed_chunks;
