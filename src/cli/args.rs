@@ -145,12 +145,25 @@ pub enum ClientCommand {
     /// directory receives the file under its remote name. Prints one summary line on success.
     Get(GetArgs),
     /// List a remote folder (the current one by default): kind, size, modified (UTC), name.
+    #[command(disable_help_flag = true)]
     Ls {
         /// Remote folder.
         path: Option<String>,
+        /// Long listing: kind, size, modified (UTC) and name in aligned columns (the default).
+        #[arg(short, long)]
+        long: bool,
+        /// Sizes in human units (KiB, MiB…), the default.
+        #[arg(short = 'h', long, conflicts_with = "bytes")]
+        human: bool,
+        /// Sizes as exact byte counts.
+        #[arg(long)]
+        bytes: bool,
         /// Print one JSON document `{"path":…,"entries":[…]}` instead of a table.
         #[arg(long)]
         json: bool,
+        /// Print help (`-h` is --human here, as in ls).
+        #[arg(long, action = clap::ArgAction::Help)]
+        help: Option<bool>,
     },
     /// Create a remote folder.
     Mkdir {

@@ -7,7 +7,7 @@ use serde_json::json;
 use super::ClientCommand;
 use super::args::{GetArgs, PutArgs};
 use super::progress::{Bar, transfer_stats};
-use super::table::{Row, render_quota};
+use super::table::{Row, render_quota, render_rows};
 use ferry_client::{Client, ClientError, GetOptions, PutOptions};
 
 /// Runs one transfer at `limit_rate` under a progress bar, cleared before the outcome is
@@ -86,14 +86,22 @@ pub async fn execute(client: &mut Client, command: ClientCommand) -> Result<(), 
     match command {
         ClientCommand::Put(args) => put(client, args).await?,
         ClientCommand::Get(args) => get(client, args).await?,
-        ClientCommand::Ls { path, json } => {
+        ClientCommand::Ls {
+            path,
+            json,
+            bytes,
+            long: _,
+            human: _,
+            help: _,
+        } => {
             let listing = client.ls(path.as_deref()).await?;
             if json {
                 let doc = json!({ "path": listing.path, "entries": listing.entries });
                 println!("{doc}");
             } else {
-                for entry in &listing.entries {
-                    println!("{}", Row::from_entry(entry).render());
+                let rows: Vec<Row> = listing.entries.iter().map(Row::from_entry).collect();
+                for line in render_rows(&rows, !bytes) {
+                    println!("{line}");
                 }
             }
         }

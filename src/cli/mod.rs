@@ -14,7 +14,7 @@ mod password;
 mod progress;
 mod shell;
 pub mod size;
-mod table;
+pub mod table;
 mod words;
 
 use std::process::ExitCode;
