@@ -25,18 +25,35 @@ async fn with_bar<T>(
     Ok((result?, started.elapsed()))
 }
 
-/// `put`: one summary line, or "already up to date" when nothing had to be sent.
+/// `put`: one file as it always was, several files and folders as a batch.
 async fn put(client: &mut Client, args: PutArgs) -> Result<(), ClientError> {
+    let one_file = args.paths.len() <= 2 && !args.paths[0].is_dir();
+    if !one_file || args.batch.json {
+        return super::batch::put(client, args).await;
+    }
     let PutArgs {
-        local,
-        remote,
+        paths,
         overwrite,
+        no_parents,
         link,
+        batch: _,
     } = args;
+    let local = paths[0].clone();
+    let remote = paths
+        .get(1)
+        .map(|r| {
+            r.to_str()
+                .map(str::to_string)
+                .ok_or_else(|| ClientError::Refused {
+                    code: "invalid_path",
+                    message: format!("{} is not UTF-8", r.display()),
+                })
+        })
+        .transpose()?;
     let options = PutOptions {
         overwrite,
         retries: link.retries,
-        parents: true,
+        parents: !no_parents,
     };
     let (done, took) = with_bar(client, link.limit_rate, async |client, bar| {
         client.put(&local, remote.as_deref(), options, bar).await
@@ -59,16 +76,19 @@ async fn put(client: &mut Client, args: PutArgs) -> Result<(), ClientError> {
     Ok(())
 }
 
-/// `get`: one summary line with the transfer's statistics and MD5.
+/// `get`: one file as it always was, several files and folders as a batch.
 async fn get(client: &mut Client, args: GetArgs) -> Result<(), ClientError> {
+    if args.paths.len() > 2 || args.batch.recursive || args.batch.json {
+        return super::batch::get(client, args).await;
+    }
     let options = GetOptions {
         overwrite: args.overwrite,
         retries: args.link.retries,
     };
+    let remote = &args.paths[0];
+    let local = args.paths.get(1).map(std::path::PathBuf::from);
     let (done, took) = with_bar(client, args.link.limit_rate, async |client, bar| {
-        client
-            .get(&args.remote, args.local.as_deref(), options, bar)
-            .await
+        client.get(remote, local.as_deref(), options, bar).await
     })
     .await?;
     println!(

@@ -1,6 +1,7 @@
 //! End-to-end tests: the real `ferry` binary over real sockets and files.
 
 mod admin;
+mod batch;
 mod caches;
 mod cli;
 mod disconnects;

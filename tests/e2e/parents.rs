@@ -5,7 +5,7 @@ use ferry_proto::Request;
 use serde_json::json;
 
 use crate::http_client::Http;
-use crate::support::{PASSWORD, Raw, Server, code};
+use crate::support::{PASSWORD, Raw, Server, code, fails_with, ok, random_file_in};
 
 fn create(path: &str, parents: bool) -> Request {
     Request::UploadCreate {
@@ -61,5 +61,26 @@ fn both_doors_create_missing_folders_unless_told_not_to() {
     assert_eq!(
         code(&raw.request(create("/h/a/b/x.bin/y", true))),
         "not_a_directory"
+    );
+}
+
+#[test]
+fn the_readme_put_into_a_new_folder_works_and_no_parents_refuses() {
+    let server = Server::start(&[]);
+    let tmp = tempfile::tempdir().unwrap();
+    let movie = random_file_in(tmp.path(), "movie.mkv", 70_000, 3);
+    let movie = movie.to_str().unwrap();
+    fails_with(
+        &server.cli(&["put", "--no-parents", movie, "/films/"]),
+        "not_found",
+    );
+    let out = ok(&server.cli(&["put", movie, "/videos/"]));
+    assert!(
+        out.starts_with("put ") && out.contains("-> /videos/movie.mkv: "),
+        "{out}"
+    );
+    assert_eq!(
+        server.md5_of("admin", "videos/movie.mkv"),
+        crate::support::md5_file(std::path::Path::new(movie))
     );
 }
