@@ -27,7 +27,8 @@ async fn with_bar<T>(
 
 /// `put`: one file as it always was, several files and folders as a batch.
 async fn put(client: &mut Client, args: PutArgs) -> Result<(), ClientError> {
-    let one_file = args.paths.len() <= 2 && !args.paths[0].is_dir();
+    // A folder without -r is refused there too, with the code it always had.
+    let one_file = args.paths.len() <= 2 && !(args.batch.recursive && args.paths[0].is_dir());
     if !one_file || args.batch.json {
         return super::batch::put(client, args).await;
     }

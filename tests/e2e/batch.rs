@@ -197,6 +197,12 @@ fn a_batch_goes_on_past_a_failed_file_and_exits_1() {
         "{stdout}"
     );
     assert!(server.home("admin").join("dest/good.bin").is_file());
+    // One folder without -r: refused as it always was, with a hint.
+    let err = fails_with(
+        &server.cli(&["put", folder.to_str().unwrap()]),
+        "is_a_directory",
+    );
+    assert!(err.contains("put -r"), "{err}");
 }
 
 #[test]

@@ -100,7 +100,14 @@ impl Client {
         if !meta.is_file() {
             return Err(ClientError::Refused {
                 code: "is_a_directory",
-                message: format!("{} is not a regular file", local.display()),
+                message: if meta.is_dir() {
+                    format!(
+                        "{} is a folder (`ferry put -r` sends folders)",
+                        local.display()
+                    )
+                } else {
+                    format!("{} is not a regular file", local.display())
+                },
             });
         }
         let mut job = Job {
