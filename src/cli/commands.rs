@@ -55,6 +55,7 @@ async fn put(client: &mut Client, args: PutArgs) -> Result<(), ClientError> {
         overwrite,
         retries: link.retries,
         parents: !no_parents,
+        assume_absent: false,
     };
     let (done, took) = with_bar(client, link.limit_rate, async |client, bar| {
         client.put(&local, remote.as_deref(), options, bar).await

@@ -241,3 +241,38 @@ fn ls_and_user_list_print_aligned_columns_with_human_sizes() {
         "right-aligned: {listed}"
     );
 }
+
+#[test]
+fn a_put_told_its_target_is_free_asks_after_all_when_it_is_not() {
+    use ferry_client::{Client, NoProgress, PutOptions};
+    let server = Server::start(&[]);
+    let tmp = tempfile::tempdir().unwrap();
+    let f = random_file_in(tmp.path(), "f.bin", 5_000, 1);
+    std::fs::create_dir(tmp.path().join("other")).unwrap();
+    let other = random_file_in(&tmp.path().join("other"), "f.bin", 5_000, 2);
+    ok(&server.cli(&["put", f.to_str().unwrap(), "/d/"]));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let timeout = std::time::Duration::from_secs(10);
+        let mut c = Client::connect(&server.addr.to_string(), timeout)
+            .await
+            .unwrap();
+        c.login("admin", crate::support::PASSWORD).await.unwrap();
+        let told = PutOptions {
+            assume_absent: true,
+            ..PutOptions::default()
+        };
+        let done = c.put(&f, Some("/d/"), told, &mut NoProgress).await.unwrap();
+        assert!(done.up_to_date, "{done:?}");
+        let e = c
+            .put(&other, Some("/d/"), told, &mut NoProgress)
+            .await
+            .unwrap_err();
+        assert_eq!(e.code(), "already_exists");
+    });
+    assert_eq!(
+        server.md5_of("admin", "d/f.bin"),
+        md5_file(&f),
+        "the first file stays"
+    );
+}

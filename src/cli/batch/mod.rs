@@ -2,6 +2,7 @@
 //!
 //! - `plan`: where each source goes (DEST a folder, a new copy, or one file's new name), the
 //!   local and remote folder walks, what is skipped and why;
+//! - `absent`: which targets are free, learnt once, so their files skip two questions each;
 //! - `run`: `--jobs N` workers, each on its own connection, taking files from one queue and
 //!   moving each with the client's resumable, MD5-verified `put`/`get`;
 //! - `bars`: one overall progress bar and one per file in flight (TTY only);
@@ -10,6 +11,7 @@
 //! A single file without `--json` never comes here: it keeps the one-line output `ferry put
 //! FILE [DEST]` has always had.
 
+mod absent;
 mod bars;
 mod plan;
 mod report;
@@ -27,7 +29,8 @@ use run::{Options, Workers};
 pub async fn put(client: &mut Client, args: PutArgs) -> Result<(), ClientError> {
     let started = Instant::now();
     let mut report = Report::new("put", args.batch.json);
-    let plan = plan::put(client, &args.paths, args.batch.recursive, &mut report).await?;
+    let mut plan = plan::put(client, &args.paths, args.batch.recursive, &mut report).await?;
+    absent::mark(client, &mut plan.transfers).await?;
     plan.make_remote_folders(client, args.no_parents).await?;
     let options = Options {
         overwrite: args.overwrite,

@@ -23,6 +23,8 @@ pub enum Transfer {
         local: PathBuf,
         remote: String,
         size: u64,
+        /// Nothing is at the target and no unfinished upload goes there (see `absent`).
+        absent: bool,
     },
     /// Download the absolute `remote` file to the local file `local`.
     Get {
@@ -117,6 +119,7 @@ pub async fn put(
                 local: source.clone(),
                 remote,
                 size: meta.len(),
+                absent: false,
             });
         } else if meta.is_dir() && recursive {
             let base = match (&dest, name) {
@@ -197,6 +200,7 @@ fn walk_local(root: &Path, base: String, plan: &mut Plan, report: &mut Report) {
                     local: path,
                     remote: remote.clone(),
                     size: meta.len(),
+                    absent: false,
                 });
             } else if meta.is_dir() {
                 let real = match real.or_else(|| path.canonicalize().ok()) {

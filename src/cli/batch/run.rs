@@ -162,11 +162,13 @@ async fn one(
             local,
             remote,
             size: _,
+            absent,
         } => {
             let put = PutOptions {
                 overwrite: options.overwrite,
                 retries: options.retries,
                 parents: options.parents,
+                assume_absent: *absent,
             };
             let done = client.put(local, Some(remote), put, progress).await?;
             Ok(Done {
