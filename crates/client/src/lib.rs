@@ -26,6 +26,7 @@ mod ops;
 mod part;
 mod pipeline;
 mod progress;
+mod put_options;
 mod rate;
 mod retry;
 mod sibling;
@@ -54,10 +55,10 @@ pub use download::{GetOptions, GetOutcome};
 pub use error::ClientError;
 pub use hash::file_md5;
 pub use progress::{NoProgress, Progress};
+pub use put_options::{PutOptions, PutOutcome};
 pub use rate::RateLimit;
 pub use target::{local_target, remote_target};
 pub use tls::{TlsClient, parse_fingerprint};
-pub use upload::{PutOptions, PutOutcome};
 
 /// The name this client gives in `hello`.
 pub const CLIENT_NAME: &str = concat!("ferry-cli/", env!("CARGO_PKG_VERSION"));

@@ -1,7 +1,7 @@
 //! Many files at once: `ferry put SRC… DEST`, `ferry get SRC… DEST` and `-r`, as scp does.
 //!
-//! - `plan`: where each source goes (DEST a folder, a new copy, or one file's new name), the
-//!   local and remote folder walks, what is skipped and why;
+//! - `plan`: where each source goes (DEST a folder, a new copy, or one file's new name);
+//!   `walk`: the local and remote folder walks, what is skipped and why;
 //! - `absent`: which targets are free, learnt once, so their files skip two questions each;
 //! - `run`: `--jobs N` workers, each on its own connection, taking files from one queue and
 //!   moving each with the client's resumable, MD5-verified `put`/`get`;
@@ -16,6 +16,7 @@ mod bars;
 mod plan;
 mod report;
 mod run;
+mod walk;
 
 use std::time::Instant;
 

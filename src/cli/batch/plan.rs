@@ -1,18 +1,18 @@
-//! Where each source of a `put`/`get` goes, as scp decides it, and the folder walks behind `-r`.
+//! Where each source of a `put`/`get` goes, as scp decides it (the folder walks behind `-r`
+//! are in `walk`).
 //!
 //! DEST (the last path; the current folder when there is one source) is a folder to put the
 //! sources *into* when it ends in `/` or already is a folder; otherwise, with one source, it is
 //! the new name of that file, or the copy of that folder (`-r`). Several sources need a
-//! folder. Local walks never follow a symbolic link out of the folder being sent (nor round a
-//! loop), and skip special files; remote walks skip links and special entries.
+//! folder.
 
-use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
 use ferry_client::{Client, ClientError};
-use ferry_core::model::{Entry, EntryKind};
+use ferry_core::model::EntryKind;
 
 use super::report::Report;
+use super::walk::{fetch, safe_name, walk_local, walk_remote};
 
 /// One file to move.
 #[derive(Debug, Clone)]
@@ -59,12 +59,12 @@ pub struct Plan {
     pub transfers: Vec<Transfer>,
     /// Remote folders that must exist even with nothing in them (the leaves of the sent
     /// trees), created with their parents.
-    remote_leaves: Vec<String>,
+    pub(super) remote_leaves: Vec<String>,
     /// Remote copies of sent folders, created on their own (only with `--no-parents`, which
     /// must refuse a missing DEST).
     remote_roots: Vec<String>,
     /// Local folders of fetched trees.
-    local_dirs: Vec<PathBuf>,
+    pub(super) local_dirs: Vec<PathBuf>,
 }
 
 /// Where the sources go.
@@ -143,92 +143,6 @@ pub async fn put(
     Ok(plan)
 }
 
-/// Adds every file under `root` to the plan, to land under the remote folder `base` (which
-/// ends in `/`), and the tree's leaf folders.
-fn walk_local(root: &Path, base: String, plan: &mut Plan, report: &mut Report) {
-    let Ok(top) = root.canonicalize() else {
-        report.skipped(&root.display().to_string(), "cannot resolve the folder");
-        return;
-    };
-    // (local folder, remote folder ending in `/`, the real folders from the root down to it)
-    let mut pending = vec![(root.to_path_buf(), base, vec![top.clone()])];
-    while let Some((dir, remote, ancestors)) = pending.pop() {
-        let mut entries = match std::fs::read_dir(&dir) {
-            Ok(rd) => rd.filter_map(Result::ok).collect::<Vec<_>>(),
-            Err(e) => {
-                let what = format!("cannot list {}", dir.display());
-                report.failed(&dir.display().to_string(), &ClientError::io(what, e));
-                continue;
-            }
-        };
-        entries.sort_by_key(|e| e.file_name());
-        let mut has_subfolder = false;
-        for entry in entries {
-            let path = entry.path();
-            let shown = path.display().to_string();
-            let Some(name) = entry.file_name().to_str().map(str::to_string) else {
-                report.failed(&shown, &refused("invalid_path", "is not a UTF-8 name"));
-                continue;
-            };
-            let Ok(kind) = entry.file_type() else {
-                report.skipped(&shown, "cannot read its type");
-                continue;
-            };
-            let (meta, real) = if kind.is_symlink() {
-                match (path.canonicalize(), std::fs::metadata(&path)) {
-                    (Ok(real), Ok(meta)) if real.starts_with(&top) => (meta, Some(real)),
-                    (Ok(_), Ok(_)) => {
-                        report.skipped(&shown, "symbolic link out of the folder");
-                        continue;
-                    }
-                    _ => {
-                        report.skipped(&shown, "dangling symbolic link");
-                        continue;
-                    }
-                }
-            } else {
-                match entry.metadata() {
-                    Ok(meta) => (meta, None),
-                    Err(_) => {
-                        report.skipped(&shown, "cannot read it");
-                        continue;
-                    }
-                }
-            };
-            if meta.is_file() {
-                plan.transfers.push(Transfer::Put {
-                    local: path,
-                    remote: remote.clone(),
-                    size: meta.len(),
-                    absent: false,
-                });
-            } else if meta.is_dir() {
-                let real = match real.or_else(|| path.canonicalize().ok()) {
-                    Some(real) if !ancestors.contains(&real) => real,
-                    _ => {
-                        report.skipped(&shown, "symbolic link loop");
-                        continue;
-                    }
-                };
-                has_subfolder = true;
-                let mut below = ancestors.clone();
-                below.push(real);
-                pending.push((path, format!("{remote}{name}/"), below));
-            } else {
-                report.skipped(&shown, "special file");
-            }
-        }
-        if !has_subfolder {
-            plan.remote_leaves.push(remote);
-        }
-    }
-    // Breadth-first order of discovery is depth-first reversed; files go in name order.
-    plan.transfers.sort_by(|a, b| match (a, b) {
-        (Transfer::Put { local: a, .. }, Transfer::Put { local: b, .. }) => a.cmp(b),
-        _ => std::cmp::Ordering::Equal,
-    });
-}
-
 /// `get SRC… [DEST]`.
 pub async fn get(
     client: &mut Client,
@@ -295,47 +209,6 @@ pub async fn get(
     Ok(plan)
 }
 
-/// Adds every file under the remote folder `root` to the plan, to land under `local`.
-async fn walk_remote(
-    client: &mut Client,
-    root: &Entry,
-    local: PathBuf,
-    plan: &mut Plan,
-    report: &mut Report,
-) -> Result<(), ClientError> {
-    let mut pending = VecDeque::from([(root.path.to_string(), local)]);
-    while let Some((folder, local)) = pending.pop_front() {
-        let listing = client.ls(Some(&folder)).await?;
-        plan.local_dirs.push(local.clone());
-        for entry in listing.entries {
-            let shown = entry.path.to_string();
-            let Some(name) = safe_name(&entry.name) else {
-                report.failed(
-                    &shown,
-                    &refused("invalid_path", "has a name unfit for a local file"),
-                );
-                continue;
-            };
-            match entry.kind {
-                EntryKind::File => plan.transfers.push(fetch(&entry, local.join(name))),
-                EntryKind::Dir => pending.push_back((shown, local.join(name))),
-                EntryKind::Symlink => report.skipped(&shown, "symbolic link"),
-                EntryKind::Other => report.skipped(&shown, "special file"),
-            }
-        }
-    }
-    Ok(())
-}
-
-fn fetch(entry: &Entry, local: PathBuf) -> Transfer {
-    Transfer::Get {
-        remote: entry.path.to_string(),
-        local,
-        size: entry.size,
-        md5: entry.md5.map(|m| m.to_string()),
-    }
-}
-
 impl Plan {
     /// Creates the remote folders of the sent trees: with `strict` (`--no-parents`) each
     /// tree's top folder first without its parents, then every leaf with its parents.
@@ -385,12 +258,6 @@ fn local_name(path: &Path) -> Option<String> {
     name.into_string().ok()
 }
 
-/// A remote entry's name if it is safe as one local path component.
-fn safe_name(name: &str) -> Option<&str> {
-    let bad = name.is_empty() || name == "." || name == ".." || name.contains(['/', '\\', '\0']);
-    (!bad).then_some(name)
-}
-
 fn utf8(path: &Path) -> Result<&str, ClientError> {
     path.to_str().ok_or_else(|| ClientError::Refused {
         code: "invalid_path",
@@ -398,7 +265,7 @@ fn utf8(path: &Path) -> Result<&str, ClientError> {
     })
 }
 
-fn refused(code: &'static str, what: &str) -> ClientError {
+pub(super) fn refused(code: &'static str, what: &str) -> ClientError {
     ClientError::Refused {
         code,
         message: what.to_string(),
@@ -420,58 +287,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn remote_names_that_would_leave_the_folder_are_refused() {
-        for bad in ["", ".", "..", "a/b", "a\\b", "a\0b"] {
-            assert_eq!(safe_name(bad), None, "{bad:?}");
-        }
-        assert_eq!(safe_name("a.txt"), Some("a.txt"));
-        assert_eq!(safe_name("..a"), Some("..a"));
-    }
-
-    #[test]
     fn a_folder_named_dot_is_sent_under_its_real_name() {
         let dir = tempfile::tempdir().unwrap();
         let inner = dir.path().join("photos");
         std::fs::create_dir(&inner).unwrap();
         assert_eq!(local_name(&inner.join(".")).as_deref(), Some("photos"));
         assert_eq!(local_name(&inner).as_deref(), Some("photos"));
-    }
-
-    #[test]
-    fn a_walk_keeps_the_tree_follows_inner_links_and_skips_the_rest() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().join("tree");
-        std::fs::create_dir_all(root.join("sub/empty")).unwrap();
-        std::fs::write(root.join("a.txt"), b"a").unwrap();
-        std::fs::write(root.join("sub/b.txt"), b"bb").unwrap();
-        std::fs::write(dir.path().join("outside.txt"), b"secret").unwrap();
-        std::os::unix::fs::symlink(root.join("a.txt"), root.join("inner-link")).unwrap();
-        std::os::unix::fs::symlink(dir.path().join("outside.txt"), root.join("out-link")).unwrap();
-        std::os::unix::fs::symlink(&root, root.join("sub/loop")).unwrap();
-        let mut plan = Plan::default();
-        let mut report = Report::new("put", false);
-        walk_local(&root, "dest/".into(), &mut plan, &mut report);
-        let mut sent: Vec<(String, String)> = plan
-            .transfers
-            .iter()
-            .map(|t| match t {
-                Transfer::Put { local, remote, .. } => (
-                    local.strip_prefix(&root).unwrap().display().to_string(),
-                    remote.clone(),
-                ),
-                Transfer::Get { .. } => unreachable!(),
-            })
-            .collect();
-        sent.sort();
-        assert_eq!(
-            sent,
-            [
-                ("a.txt".into(), "dest/".into()),
-                ("inner-link".into(), "dest/".into()),
-                ("sub/b.txt".into(), "dest/sub/".into()),
-            ]
-        );
-        assert_eq!(plan.remote_leaves, ["dest/sub/empty/"]);
-        assert_eq!(report.skipped_count(), 2, "the outside link and the loop");
     }
 }
