@@ -210,24 +210,40 @@ pub async fn run(cmd: UserCommand) -> anyhow::Result<()> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&users)?);
             } else {
-                for u in users {
-                    let quota = u
-                        .quota
-                        .map_or("unlimited".to_string(), |q| format!("{q} bytes"));
-                    let max = u
-                        .exec_max_timeout_secs
-                        .map(|s| format!(" (max {s} s)"))
-                        .unwrap_or_default();
-                    let role = if u.admin { " admin" } else { "" };
-                    println!(
-                        "{:<32} quota {quota:<20} exec {}{max}{role}",
-                        u.name, u.exec
-                    );
+                use crate::cli::{size::format_size, table::format_time};
+                let rows = users.iter().map(|u| {
+                    [
+                        u.name.to_string(),
+                        u.quota.map_or_else(|| "none".to_string(), format_size),
+                        u.exec.to_string(),
+                        u.exec_max_timeout_secs
+                            .map_or_else(|| "-".to_string(), |s| format!("{s} s")),
+                        format_time(u.created),
+                        if u.admin { "admin" } else { "-" }.to_string(),
+                    ]
+                });
+                for line in user_table(rows) {
+                    println!("{line}");
                 }
             }
         }
     }
     Ok(())
+}
+
+/// `user list` as aligned columns under a header: one row of cells per account.
+fn user_table(rows: impl Iterator<Item = [String; 6]>) -> Vec<String> {
+    let header = [
+        "NAME",
+        "QUOTA",
+        "EXEC",
+        "EXEC LIMIT",
+        "CREATED (UTC)",
+        "ROLE",
+    ];
+    let mut cells = vec![header.map(str::to_string).to_vec()];
+    cells.extend(rows.map(|row| row.to_vec()));
+    crate::cli::table::align(&cells, &[false, true, false, true, false, false])
 }
 
 fn read_password(from_stdin: bool, prompt: &str) -> anyhow::Result<String> {

@@ -19,7 +19,7 @@ pub struct Args {
     /// Tiny sizes and counts, for CI: every transfer is still verified, no timing is judged.
     #[arg(long)]
     pub smoke: bool,
-    /// Run only these groups (comma-separated): raw, http, resume, concurrency, idle, small,
+    /// Run only these groups (comma-separated): raw, http, resume, concurrency, idle, small, tree,
     /// wrk, rss, peers, durable. The references always run.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
@@ -45,6 +45,7 @@ pub const GROUPS: &[&str] = &[
     "rss",
     "peers",
     "durable",
+    "tree",
 ];
 
 /// What one run does: sizes and counts derived from the options.
@@ -64,6 +65,9 @@ pub struct Plan {
     pub small_bytes: u64,
     /// Small uploads in parallel: connections.
     pub parallel: usize,
+    /// The big folder `ferry put -r` sends: files, and bytes each.
+    pub tree_files: usize,
+    pub tree_bytes: u64,
     pub wrk: Duration,
     pub rss_check: Option<u64>,
     only: Vec<String>,
@@ -98,6 +102,8 @@ impl Plan {
             small_files: if args.smoke { 50 } else { 2000 },
             small_bytes: 4096,
             parallel: 8,
+            tree_files: if args.smoke { 4 } else { 20 },
+            tree_bytes: if args.smoke { 1 << 20 } else { 50 << 20 },
             wrk: Duration::from_secs_f64(secs),
             rss_check: args.rss_check,
             only,

@@ -8,7 +8,8 @@
 //!   `/proc` figures; [`data`]: test files and their MD5; [`report`]: rows, table, JSON.
 //! - [`refs`]: the references; [`raw`], [`http`]: big transfers per door; [`resume`]: an
 //!   interrupted upload picked up again; [`concurrency`]: many uploads at once and many idle
-//!   connections; [`small`]: many 4 KiB uploads; [`wrk`]: request rates under a load generator;
+//!   connections; [`small`]: many 4 KiB uploads; [`tree`]: `ferry put -r` of whole folders,
+//!   one file at a time against `--jobs 8`; [`wrk`]: request rates under a load generator;
 //!   [`peers`]: nginx serving the same file and folder; [`durable`]: the durable-write
 //!   reference loop against small uploads.
 
@@ -25,6 +26,7 @@ mod resume;
 mod server;
 mod small;
 mod tls;
+mod tree;
 mod wrk;
 
 use std::path::PathBuf;
@@ -158,6 +160,7 @@ async fn run(args: Args) -> Result<ExitCode> {
             "rss" => raw::rss_check(&mut ctx).await,
             "peers" => peers::run(&mut ctx).await,
             "durable" => durable::run(&mut ctx).await,
+            "tree" => tree::run(&mut ctx).await,
             other => unreachable!("group {other} has no runner"),
         };
         if let Err(e) = result.with_context(|| format!("group {group}")) {

@@ -187,6 +187,6 @@ pub async fn rss_check(ctx: &mut Ctx) -> Result<()> {
 pub fn put_options() -> PutOptions {
     PutOptions {
         overwrite: true,
-        retries: 0,
+        ..PutOptions::default()
     }
 }

@@ -152,6 +152,7 @@ pub async fn create_upload(
         size,
         md5: Some(md5.to_string()),
         overwrite: true,
+        parents: true,
     };
     let created = request(conn, create).await?;
     Ok(created.fields["upload"]["id"]

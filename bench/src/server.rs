@@ -104,6 +104,11 @@ pub struct Probe {
 }
 
 impl Server {
+    /// The `ferry` binary this server runs (also the CLI the `tree` rows time).
+    pub fn bin(&self) -> &Path {
+        &self.bin
+    }
+
     /// Starts `ferry serve` on ephemeral loopback ports with `data` as its data folder.
     pub fn start(bin: &Path, data: &Path) -> Result<Server> {
         Server::start_with(bin, data, &[])

@@ -73,7 +73,7 @@ pub async fn raw(ctx: &Ctx, files: &Files, folder: &str, conns: usize) -> Result
     clients[0].mkdir(&format!("/{folder}"), true).await?;
     let options = PutOptions {
         overwrite: false,
-        retries: 0,
+        ..PutOptions::default()
     };
     let started = Instant::now();
     let jobs = clients

@@ -94,16 +94,36 @@ pub struct LinkOptions {
     pub limit_rate: Option<u64>,
 }
 
+/// What `put` and `get` take beyond the files: folders, parallelism, output for scripts.
+#[derive(Debug, Clone, Args)]
+pub struct BatchOptions {
+    /// Send or fetch folders and everything in them (structure kept; symbolic links are
+    /// followed only inside the folder, special files skipped with a warning).
+    #[arg(short, long)]
+    pub recursive: bool,
+    /// Files in flight at once when there are several, each on its own connection.
+    #[arg(short, long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
+    /// Print one JSON object per file and a summary object, one per line, instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
 // The arguments of `put`; the command's help is on its `ClientCommand` variant.
 #[derive(Debug, Clone, Args)]
 pub struct PutArgs {
-    /// Local file to send.
-    pub local: PathBuf,
-    /// Remote file or folder.
-    pub remote: Option<String>,
+    /// Local files or folders to send, then the remote file or folder they go to.
+    #[arg(required = true, value_name = "SRC… [DEST]")]
+    pub paths: Vec<PathBuf>,
     /// Replace a different remote file that is already there.
     #[arg(long)]
     pub overwrite: bool,
+    /// Refuse to create missing remote folders above DEST (uploads create them by default,
+    /// as `mkdir -p`).
+    #[arg(long)]
+    pub no_parents: bool,
+    #[command(flatten)]
+    pub batch: BatchOptions,
     #[command(flatten)]
     pub link: LinkOptions,
 }
@@ -111,13 +131,14 @@ pub struct PutArgs {
 // The arguments of `get`; the command's help is on its `ClientCommand` variant.
 #[derive(Debug, Clone, Args)]
 pub struct GetArgs {
-    /// Remote file to fetch.
-    pub remote: String,
-    /// Local file or directory.
-    pub local: Option<PathBuf>,
+    /// Remote files or folders to fetch, then the local file or directory they go to.
+    #[arg(required = true, value_name = "SRC… [DEST]")]
+    pub paths: Vec<String>,
     /// Replace an existing local file.
     #[arg(long)]
     pub overwrite: bool,
+    #[command(flatten)]
+    pub batch: BatchOptions,
     #[command(flatten)]
     pub link: LinkOptions,
 }
@@ -149,25 +170,50 @@ pub struct ShareArgs {
 /// The file commands of the client, run against a server.
 #[derive(Debug, Clone, Subcommand)]
 pub enum ClientCommand {
-    /// Upload a file, resuming an interrupted upload of it; an identical remote file is left
-    /// alone.
+    /// Upload files or folders (as scp does), resuming interrupted uploads; an identical
+    /// remote file is left alone.
     ///
-    /// REMOTE defaults to the local file's name in the current remote folder; an existing
-    /// folder, or a path ending in `/`, receives the file under its local name. Prints one
-    /// summary line on success.
+    /// With one SRC, DEST defaults to the current remote folder and may name the file itself.
+    /// An existing folder, or a DEST ending in `/`, receives each SRC under its local name
+    /// (missing folders are created unless --no-parents); several SRCs need such a folder.
+    /// With -r a folder SRC is sent whole; a DEST that does not exist becomes its copy.
+    ///
+    /// Prints one line per file, and a summary (files, bytes, skipped, failed) when there are
+    /// several; exits 1 if any file failed.
+    #[command(
+        after_help = "Examples:\n  ferry put movie.mkv /videos/\n  ferry put *.jpg /photos/2026/\n  ferry put -r --jobs 8 photos /backup/"
+    )]
     Put(PutArgs),
-    /// Download a file via LOCAL.part, resuming it if it exists, and check its MD5.
+    /// Download files or folders (as scp does) via NAME.part, resuming them, each MD5-checked.
     ///
-    /// LOCAL defaults to the remote file's name in the current directory; an existing
-    /// directory receives the file under its remote name. Prints one summary line on success.
+    /// With one SRC, DEST defaults to the current directory and may name the file itself. An
+    /// existing directory, or a DEST ending in `/` (created if missing), receives each SRC
+    /// under its remote name; several SRCs need such a directory. With -r a remote folder is
+    /// fetched whole; a DEST that does not exist becomes its copy. A local file that already
+    /// holds the remote content is left alone.
+    ///
+    /// Prints one line per file, and a summary when there are several; exits 1 if any failed.
     Get(GetArgs),
     /// List a remote folder (the current one by default): kind, size, modified (UTC), name.
+    #[command(disable_help_flag = true)]
     Ls {
         /// Remote folder.
         path: Option<String>,
+        /// Long listing: kind, size, modified (UTC) and name in aligned columns (the default).
+        #[arg(short, long)]
+        long: bool,
+        /// Sizes in human units (KiB, MiB…), the default.
+        #[arg(short = 'h', long, conflicts_with = "bytes")]
+        human: bool,
+        /// Sizes as exact byte counts.
+        #[arg(long)]
+        bytes: bool,
         /// Print one JSON document `{"path":…,"entries":[…]}` instead of a table.
         #[arg(long)]
         json: bool,
+        /// Print help (`-h` is --human here, as in ls).
+        #[arg(long, action = clap::ArgAction::Help)]
+        help: Option<bool>,
     },
     /// Create a remote folder.
     Mkdir {

@@ -7,7 +7,7 @@ use serde_json::json;
 use super::ClientCommand;
 use super::args::{GetArgs, PutArgs, ShareArgs};
 use super::progress::{Bar, transfer_stats};
-use super::table::{Row, render_quota};
+use super::table::{Row, render_quota, render_rows};
 use ferry_client::{Client, ClientError, GetOptions, PutOptions};
 
 /// Runs one transfer at `limit_rate` under a progress bar, cleared before the outcome is
@@ -25,17 +25,37 @@ async fn with_bar<T>(
     Ok((result?, started.elapsed()))
 }
 
-/// `put`: one summary line, or "already up to date" when nothing had to be sent.
+/// `put`: one file as it always was, several files and folders as a batch.
 async fn put(client: &mut Client, args: PutArgs) -> Result<(), ClientError> {
+    // A folder without -r is refused there too, with the code it always had.
+    let one_file = args.paths.len() <= 2 && !(args.batch.recursive && args.paths[0].is_dir());
+    if !one_file || args.batch.json {
+        return super::batch::put(client, args).await;
+    }
     let PutArgs {
-        local,
-        remote,
+        paths,
         overwrite,
+        no_parents,
         link,
+        batch: _,
     } = args;
+    let local = paths[0].clone();
+    let remote = paths
+        .get(1)
+        .map(|r| {
+            r.to_str()
+                .map(str::to_string)
+                .ok_or_else(|| ClientError::Refused {
+                    code: "invalid_path",
+                    message: format!("{} is not UTF-8", r.display()),
+                })
+        })
+        .transpose()?;
     let options = PutOptions {
         overwrite,
         retries: link.retries,
+        parents: !no_parents,
+        assume_absent: false,
     };
     let (done, took) = with_bar(client, link.limit_rate, async |client, bar| {
         client.put(&local, remote.as_deref(), options, bar).await
@@ -58,16 +78,19 @@ async fn put(client: &mut Client, args: PutArgs) -> Result<(), ClientError> {
     Ok(())
 }
 
-/// `get`: one summary line with the transfer's statistics and MD5.
+/// `get`: one file as it always was, several files and folders as a batch.
 async fn get(client: &mut Client, args: GetArgs) -> Result<(), ClientError> {
+    if args.paths.len() > 2 || args.batch.recursive || args.batch.json {
+        return super::batch::get(client, args).await;
+    }
     let options = GetOptions {
         overwrite: args.overwrite,
         retries: args.link.retries,
     };
+    let remote = &args.paths[0];
+    let local = args.paths.get(1).map(std::path::PathBuf::from);
     let (done, took) = with_bar(client, args.link.limit_rate, async |client, bar| {
-        client
-            .get(&args.remote, args.local.as_deref(), options, bar)
-            .await
+        client.get(remote, local.as_deref(), options, bar).await
     })
     .await?;
     println!(
@@ -109,14 +132,22 @@ pub async fn execute(client: &mut Client, command: ClientCommand) -> Result<(), 
     match command {
         ClientCommand::Put(args) => put(client, args).await?,
         ClientCommand::Get(args) => get(client, args).await?,
-        ClientCommand::Ls { path, json } => {
+        ClientCommand::Ls {
+            path,
+            json,
+            bytes,
+            long: _,
+            human: _,
+            help: _,
+        } => {
             let listing = client.ls(path.as_deref()).await?;
             if json {
                 let doc = json!({ "path": listing.path, "entries": listing.entries });
                 println!("{doc}");
             } else {
-                for entry in &listing.entries {
-                    println!("{}", Row::from_entry(entry).render());
+                let rows: Vec<Row> = listing.entries.iter().map(Row::from_entry).collect();
+                for line in render_rows(&rows, !bytes) {
+                    println!("{line}");
                 }
             }
         }

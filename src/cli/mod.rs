@@ -3,18 +3,20 @@
 //! - [`ConnArgs`], [`ClientCommand`]: clap definitions the binary flattens into its own.
 //! - [`run`]: connect, log in, run one command, print `error[CODE]: message` on failure.
 //! - `shell`: many commands on one connection, read line by line.
+//! - `batch`: `put`/`get` of several files and folders (`-r`, `--jobs`), with a summary.
 //! - `exec`: a remote command's output streamed to the local stdout and stderr, its ending
 //!   turned into an exit status.
 //! - [`size`]: `64MiB`-style sizes, parsed and shown (also used by `ferry user`).
 
 mod args;
+mod batch;
 mod commands;
 mod exec;
 mod password;
 mod progress;
 mod shell;
 pub mod size;
-mod table;
+pub mod table;
 mod words;
 
 use std::process::ExitCode;

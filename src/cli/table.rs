@@ -33,17 +33,65 @@ impl Row {
             name: format!("{}{suffix}", entry.name),
         }
     }
+}
 
-    /// `d   -   2024-05-01 12:00  name/`, columns aligned across rows.
-    pub fn render(&self) -> String {
-        let size = self.size.map_or_else(|| "-".to_string(), format_size);
-        format!(
-            "{} {size:>10}  {}  {}",
-            self.kind,
-            format_time(self.modified),
-            self.name
-        )
-    }
+/// Rows as aligned lines: `d  -  2024-05-01 12:00  name/`, the size column as wide as its
+/// widest value, in human units (`1.5 KiB`) or, without `human`, exact bytes.
+pub fn render_rows(rows: &[Row], human: bool) -> Vec<String> {
+    let sizes: Vec<String> = rows
+        .iter()
+        .map(|r| match r.size {
+            None => "-".to_string(),
+            Some(n) if human => format_size(n),
+            Some(n) => n.to_string(),
+        })
+        .collect();
+    let width = sizes.iter().map(|s| s.chars().count()).max().unwrap_or(1);
+    rows.iter()
+        .zip(sizes)
+        .map(|(r, size)| {
+            format!(
+                "{} {size:>width$}  {}  {}",
+                r.kind,
+                format_time(r.modified),
+                r.name
+            )
+        })
+        .collect()
+}
+
+/// Cells as lines of columns, each as wide as its widest cell (`right`: right-aligned, for
+/// numbers), two spaces apart, with no trailing blanks.
+pub fn align(cells: &[Vec<String>], right: &[bool]) -> Vec<String> {
+    let columns = cells.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..columns)
+        .map(|c| {
+            cells
+                .iter()
+                .filter_map(|row| row.get(c))
+                .map(|cell| cell.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    cells
+        .iter()
+        .map(|row| {
+            let line: Vec<String> = row
+                .iter()
+                .enumerate()
+                .map(|(c, cell)| {
+                    let w = widths[c];
+                    if right.get(c).copied().unwrap_or(false) {
+                        format!("{cell:>w$}")
+                    } else {
+                        format!("{cell:<w$}")
+                    }
+                })
+                .collect();
+            line.join("  ").trim_end().to_string()
+        })
+        .collect()
 }
 
 /// Unix seconds as `YYYY-MM-DD HH:MM` in UTC.
@@ -110,21 +158,55 @@ mod tests {
     }
 
     #[test]
-    fn rows_mark_folders_and_show_sizes_for_files() {
-        let file = Row {
-            kind: '-',
-            size: Some(1536),
+    fn listing_columns_are_as_wide_as_their_widest_size() {
+        let row = |kind, size, name: &str| Row {
+            kind,
+            size,
             modified: 0,
-            name: "a.txt".into(),
+            name: name.into(),
         };
-        assert_eq!(file.render(), "-    1.5 KiB  1970-01-01 00:00  a.txt");
-        let dir = Row {
-            kind: 'd',
-            size: None,
-            modified: 0,
-            name: "sub/".into(),
-        };
-        assert_eq!(dir.render(), "d          -  1970-01-01 00:00  sub/");
+        let rows = [
+            row('d', None, "sub/"),
+            row('-', Some(5), "a"),
+            row('-', Some(123_456_789), "b"),
+        ];
+        assert_eq!(
+            render_rows(&rows, false),
+            [
+                "d         -  1970-01-01 00:00  sub/",
+                "-         5  1970-01-01 00:00  a",
+                "- 123456789  1970-01-01 00:00  b",
+            ]
+        );
+        assert_eq!(
+            render_rows(&rows, true)[2],
+            "- 117.7 MiB  1970-01-01 00:00  b"
+        );
+        assert_eq!(
+            render_rows(&rows[1..2], true),
+            ["- 5 B  1970-01-01 00:00  a"]
+        );
+    }
+
+    #[test]
+    fn aligned_cells_pad_to_the_widest_and_right_align_numbers() {
+        let cells = vec![
+            vec!["NAME".to_string(), "QUOTA".to_string(), "EXEC".to_string()],
+            vec![
+                "alice".to_string(),
+                "10.0 GiB".to_string(),
+                "off".to_string(),
+            ],
+            vec!["bo".to_string(), "none".to_string(), "".to_string()],
+        ];
+        assert_eq!(
+            align(&cells, &[false, true, false]),
+            [
+                "NAME      QUOTA  EXEC",
+                "alice  10.0 GiB  off",
+                "bo         none"
+            ]
+        );
     }
 
     #[test]

@@ -144,6 +144,7 @@ fn user_add_refuses_invalid_names_and_existing_users() {
     let listed = ok(&user(&server.data, &["list"], ""));
     let mut users: Vec<&str> = listed
         .lines()
+        .skip(1)
         .filter_map(|l| l.split_whitespace().next())
         .collect();
     users.sort_unstable();

@@ -139,6 +139,7 @@ fn paths_leaving_the_home_are_refused_by_every_spelling() {
         size: 1,
         md5: None,
         overwrite: false,
+        parents: true,
     });
     assert_eq!(code(&h), "path_outside_home");
     assert_eq!(r.request(Request::Pwd)["cwd"], "/");
@@ -154,6 +155,7 @@ fn wrong_offsets_checksums_and_crcs_get_codes_and_commit_nothing() {
         size: 10,
         md5: None,
         overwrite: false,
+        parents: true,
     });
     let id = h["upload"]["id"].as_str().unwrap().to_string();
     let crc = |b: &[u8]| crc32c::crc32c(b);

@@ -2,6 +2,7 @@
 
 mod accounts;
 mod admin;
+mod batch;
 mod caches;
 mod cli;
 mod disconnects;
@@ -12,7 +13,9 @@ mod hostile;
 mod http_client;
 mod http_parity;
 mod lifecycle;
+mod not_ferry;
 mod operating;
+mod parents;
 mod shares;
 mod startups;
 mod streamed_chunks;

@@ -25,6 +25,7 @@ fn create(r: &mut Raw, path: &str, size: usize) -> String {
         size: size as u64,
         md5: None,
         overwrite: false,
+        parents: true,
     });
     h["upload"]["id"].as_str().unwrap().to_string()
 }

@@ -10,7 +10,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio_util::codec::Framed;
 
-use super::ClientError;
+use super::{ClientError, not_ferry};
 use crate::tls::TlsClient;
 
 /// The stream under the frames: a `TcpStream`, or a TLS session over one.
@@ -23,6 +23,8 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug> Stream for T {}
 pub struct Connection {
     framed: Framed<Box<dyn Stream>, FrameCodec>,
     timeout: Duration,
+    /// `HOST:PORT` as dialled, to name the peer in errors.
+    addr: String,
 }
 
 impl Connection {
@@ -64,6 +66,7 @@ impl Connection {
         Ok(Connection {
             framed: Framed::new(stream, FrameCodec::default()),
             timeout,
+            addr: addr.to_string(),
         })
     }
 
@@ -76,7 +79,7 @@ impl Connection {
     pub async fn send(&mut self, frame: Frame) -> Result<(), ClientError> {
         let secs = self.timeout.as_secs();
         match tokio::time::timeout(self.timeout, self.framed.send(frame)).await {
-            Ok(result) => result.map_err(frame_error),
+            Ok(result) => result.map_err(|e| frame_error(e, &self.addr)),
             Err(_) => Err(ClientError::Timeout(secs)),
         }
     }
@@ -86,7 +89,7 @@ impl Connection {
         let frame = match tokio::time::timeout(wait, self.framed.next()).await {
             Err(_) => return Err(ClientError::Timeout(wait.as_secs())),
             Ok(None) => return Err(ClientError::ConnectionLost(None)),
-            Ok(Some(frame)) => frame.map_err(frame_error)?,
+            Ok(Some(frame)) => frame.map_err(|e| frame_error(e, &self.addr))?,
         };
         let response = Response::from_header(frame.header)
             .map_err(|e| ClientError::protocol(format!("bad response header: {e}")))?;
@@ -106,9 +109,17 @@ impl Connection {
     }
 }
 
-fn frame_error(e: FrameError) -> ClientError {
+fn frame_error(e: FrameError, addr: &str) -> ClientError {
     match e {
         FrameError::Io(io) => ClientError::ConnectionLost(Some(io)),
+        // The peer's first bytes, read as a length: most likely not a Ferry server at all.
+        FrameError::HeaderTooLarge { len, .. } => {
+            let first = u32::try_from(len).map(u32::to_be_bytes);
+            match first.ok().and_then(|b| not_ferry::describe(b, addr)) {
+                Some(what) => ClientError::protocol(what),
+                None => ClientError::protocol(format!("framing error: {e}")),
+            }
+        }
         other => ClientError::protocol(format!("framing error: {other}")),
     }
 }

@@ -19,6 +19,12 @@ pub async fn md5_prefix(path: &Path, limit: Option<u64>) -> Result<(Md5, u64), C
         .map_err(|e| ClientError::io("hashing task failed", std::io::Error::other(e)))?
 }
 
+/// The MD5 of a whole local file, 32 lowercase hex digits (to tell an up-to-date copy).
+pub async fn file_md5(path: &Path) -> Result<String, ClientError> {
+    let (hasher, _) = md5_prefix(path, None).await?;
+    Ok(hex::encode(hasher.finalize()))
+}
+
 fn hash_blocking(path: &Path, limit: Option<u64>) -> Result<(Md5, u64), ClientError> {
     let reading = |e| ClientError::io(format!("cannot read {}", path.display()), e);
     let file = std::fs::File::open(path).map_err(reading)?;

@@ -10,6 +10,8 @@
 //!   `download`: [`Client::get`], resumable into a `.part` file (`part`) and MD5-verified;
 //!   `retry`: reconnect-and-resume between attempts; `target`: where a transfer lands.
 //! - `exec`: [`Client::exec`], a remote command whose output arrives as it is produced.
+//! - `sibling`: [`Client::sibling`], one more connection like this one, for transfers in
+//!   parallel; `not_ferry`: what answered when the peer does not speak the protocol.
 //! - [`Connection`]: the framed TCP stream with timeouts; [`ClientError`]: codes like the
 //!   server's; [`Progress`]: how transfers report what the server acknowledged.
 
@@ -19,12 +21,15 @@ mod error;
 mod exec;
 mod hash;
 mod hash_behind;
+mod not_ferry;
 mod ops;
 mod part;
 mod pipeline;
 mod progress;
+mod put_options;
 mod rate;
 mod retry;
+mod sibling;
 mod target;
 #[cfg(test)]
 mod tests;
@@ -48,11 +53,12 @@ use ferry_proto::message::{
 pub use connection::Connection;
 pub use download::{GetOptions, GetOutcome};
 pub use error::ClientError;
+pub use hash::file_md5;
 pub use progress::{NoProgress, Progress};
+pub use put_options::{PutOptions, PutOutcome};
 pub use rate::RateLimit;
 pub use target::{local_target, remote_target};
 pub use tls::{TlsClient, parse_fingerprint};
-pub use upload::{PutOptions, PutOutcome};
 
 /// The name this client gives in `hello`.
 pub const CLIENT_NAME: &str = concat!("ferry-cli/", env!("CARGO_PKG_VERSION"));

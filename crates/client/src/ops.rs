@@ -1,8 +1,7 @@
 //! Typed wrappers for the one-request operations: session, listing, metadata, quota, uploads.
 
-use ferry_core::HomePath;
-use ferry_core::ShareInfo;
 use ferry_core::model::{Entry, Listing, QuotaInfo, UploadInfo};
+use ferry_core::{CreateOptions, HomePath, ShareInfo};
 use ferry_proto::message::{
     CwdReply, EmptyReply, EntryReply, Request, ShareReply, SharesReply, UploadReply, UploadsReply,
 };
@@ -184,19 +183,22 @@ impl Client {
         Ok(self.call::<UploadReply>(request).await?.upload)
     }
 
-    /// Starts an upload of `size` bytes to `path`.
+    /// Starts an upload of `size` bytes to `path`; `options` say whether a file there is
+    /// replaced at the end and whether missing parent folders are created.
     pub async fn upload_create(
         &mut self,
         path: &HomePath,
         size: u64,
         md5: Option<String>,
-        overwrite: bool,
+        options: CreateOptions,
     ) -> Result<UploadInfo, ClientError> {
+        let CreateOptions { overwrite, parents } = options;
         let request = Request::UploadCreate {
             path: path.to_string(),
             size,
             md5,
             overwrite,
+            parents,
         };
         Ok(self.call::<UploadReply>(request).await?.upload)
     }

@@ -11,13 +11,13 @@
 use std::path::Path;
 use std::time::SystemTime;
 
-use ferry_core::HomePath;
 use ferry_core::model::{Entry, UploadInfo};
+use ferry_core::{CreateOptions, HomePath};
 
 use super::retry::Retrier;
 use super::upload_md5::UploadMd5;
 use super::upload_target::Target;
-use super::{Client, ClientError, Progress};
+use super::{Client, ClientError, Progress, PutOptions, PutOutcome};
 
 /// How often `upload_incomplete` at finish sends us back to writing before we give up.
 const MAX_REFINISHES: u32 = 2;
@@ -26,35 +26,11 @@ const MAX_REFINISHES: u32 = 2;
 pub(crate) const STARTING_AGAIN: &str =
     "the partial upload on the server did not match this file; starting again";
 
-/// How [`Client::put`] behaves.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct PutOptions {
-    /// Replace a different file already at the target.
-    pub overwrite: bool,
-    /// Reconnect-and-resume attempts after a dropped connection.
-    pub retries: u32,
-}
-
-/// What [`Client::put`] did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PutOutcome {
-    /// The file on the server now.
-    pub entry: Entry,
-    /// MD5 of the local file, 32 lowercase hex digits.
-    pub md5: String,
-    /// Size of the local file.
-    pub size: u64,
-    /// Bytes this call had to move: `size` less what the server already held when it began.
-    pub sent: u64,
-    /// The target already held this exact content; nothing was sent.
-    pub up_to_date: bool,
-}
-
 /// Everything a put needs across attempts.
 struct Job<'a> {
     local: &'a Path,
     remote: Option<&'a str>,
-    overwrite: bool,
+    create: CreateOptions,
     size: u64,
     /// When the local file was last modified as the put began, to notice changes meanwhile.
     modified: Option<SystemTime>,
@@ -65,6 +41,8 @@ struct Job<'a> {
     first_offset: Option<u64>,
     /// A `checksum_mismatch` sent us back to the start once already; a second one is final.
     started_over: bool,
+    /// [`PutOptions::assume_absent`], until the server says otherwise.
+    assume_absent: bool,
 }
 
 impl Client {
@@ -86,13 +64,23 @@ impl Client {
         if !meta.is_file() {
             return Err(ClientError::Refused {
                 code: "is_a_directory",
-                message: format!("{} is not a regular file", local.display()),
+                message: if meta.is_dir() {
+                    format!(
+                        "{} is a folder (`ferry put -r` sends folders)",
+                        local.display()
+                    )
+                } else {
+                    format!("{} is not a regular file", local.display())
+                },
             });
         }
         let mut job = Job {
             local,
             remote,
-            overwrite: options.overwrite,
+            create: CreateOptions {
+                overwrite: options.overwrite,
+                parents: options.parents,
+            },
             size: meta.len(),
             modified: meta.modified().ok(),
             md5: UploadMd5::new(local, meta.len()),
@@ -100,6 +88,7 @@ impl Client {
             upload_id: None,
             first_offset: None,
             started_over: false,
+            assume_absent: options.assume_absent,
         };
         let mut retrier = Retrier::new(options.retries);
         loop {
@@ -117,6 +106,11 @@ impl Client {
                         up_to_date,
                     });
                 }
+                // Something was there after all: start again, asking this time.
+                Err(e) if job.assume_absent && e.code() == "already_exists" => {
+                    job.assume_absent = false;
+                    job.target = None;
+                }
                 Err(error) => retrier.recover(self, error).await?,
             }
         }
@@ -133,7 +127,13 @@ impl Client {
         let target = match &job.target {
             Some(target) => target.clone(),
             None => match self
-                .put_target(job.local, job.remote, job.overwrite, &mut job.md5)
+                .put_target(
+                    job.local,
+                    job.remote,
+                    job.create.overwrite,
+                    job.assume_absent,
+                    &mut job.md5,
+                )
                 .await?
             {
                 Target::Send(target) => target,
@@ -173,7 +173,7 @@ impl Client {
             job.first_offset = Some(0);
             let md5 = job.md5.known().map(str::to_string);
             upload = self
-                .upload_create(&target, job.size, md5, job.overwrite)
+                .upload_create(&target, job.size, md5, job.create)
                 .await?;
         }
     }
@@ -243,6 +243,16 @@ impl Client {
         target: &HomePath,
         progress: &mut dyn Progress,
     ) -> Result<UploadInfo, ClientError> {
+        if job.assume_absent {
+            return self
+                .upload_create(
+                    target,
+                    job.size,
+                    job.md5.known().map(str::to_string),
+                    job.create,
+                )
+                .await;
+        }
         let unfinished = self.upload_list().await?;
         let resumable = unfinished
             .into_iter()
@@ -262,7 +272,6 @@ impl Client {
             return Ok(upload);
         }
         let md5 = job.md5.known().map(str::to_string);
-        self.upload_create(target, job.size, md5, job.overwrite)
-            .await
+        self.upload_create(target, job.size, md5, job.create).await
     }
 }

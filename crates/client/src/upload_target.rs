@@ -18,12 +18,14 @@ pub(super) enum Target {
 }
 
 impl Client {
-    /// Decides the target path, and whether anything needs sending there.
+    /// Decides the target path, and whether anything needs sending there (without asking
+    /// when the caller knows the target is free and the remote names a folder or nothing).
     pub(super) async fn put_target(
         &mut self,
         local: &Path,
         remote: Option<&str>,
         overwrite: bool,
+        assume_absent: bool,
         md5: &mut UploadMd5,
     ) -> Result<Target, ClientError> {
         let name =
@@ -40,6 +42,9 @@ impl Client {
         };
         let remote_is_dir = matches!(&remote_stat, Some(Some(e)) if e.kind == EntryKind::Dir);
         let target = self.resolve(&remote_target(name, remote, remote_is_dir))?;
+        if assume_absent && remote_stat.is_none() {
+            return Ok(Target::Send(target));
+        }
         let existing = match remote_stat {
             // A remote that is not a folder is the target itself: no second `stat` (one round
             // trip fewer per file, which shows on many small files).

@@ -34,9 +34,10 @@ pub use exec::{
 };
 pub use path::HomePath;
 pub use service::{
-    AccountChange, AccountSummary, Admin, AppendOptions, Commit, Config, Download, Ferry,
-    LoginPending, NewAccount, NewUpload, Profile, PublicShare, Session, ShareAccess, ShareInfo,
-    ShareOptions, ShareSecret, ShareState, SharedFile, TokenGrant, UploadState, UserUsage,
+    AccountChange, AccountSummary, Admin, AppendOptions, Commit, Config, CreateOptions, Download,
+    Ferry, LoginPending, NewAccount, NewUpload, Profile, PublicShare, Session, ShareAccess,
+    ShareInfo, ShareOptions, ShareSecret, ShareState, SharedFile, TokenGrant, UploadState,
+    UserUsage,
 };
 pub use upload_id::UploadId;
 pub use username::Username;

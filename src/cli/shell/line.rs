@@ -136,17 +136,19 @@ mod tests {
     #[test]
     fn put_in_the_shell_takes_the_one_shot_options() {
         let Parsed::Command(ShellCommand::Remote(ClientCommand::Put(PutArgs {
-            local,
-            remote,
+            paths,
             overwrite,
             link,
-        }))) = parse_line("put --overwrite a.bin docs/")
+            batch,
+            ..
+        }))) = parse_line("put --overwrite -r --jobs 2 a.bin docs/")
         else {
             panic!("put did not parse");
         };
-        assert_eq!(local, PathBuf::from("a.bin"));
-        assert_eq!(remote.as_deref(), Some("docs/"));
+        assert_eq!(paths, [PathBuf::from("a.bin"), PathBuf::from("docs/")]);
         assert!(overwrite);
+        assert!(batch.recursive);
+        assert_eq!(batch.jobs, 2);
         assert_eq!(link.retries, 3);
     }
 }

@@ -15,6 +15,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use super::table::render_rows;
 use super::{commands, render_error};
 use ferry_client::{Client, ClientError};
 use line::{Parsed, ShellCommand, parse_line};
@@ -98,8 +99,9 @@ async fn execute(client: &mut Client, command: ShellCommand) -> Result<(), Clien
                 .map_err(|e| ClientError::io(format!("cannot change to {}", dir.display()), e))?;
         }
         ShellCommand::Lls { path } => {
-            for row in local_rows(path.as_deref().unwrap_or(Path::new(".")))? {
-                println!("{}", row.render());
+            let rows = local_rows(path.as_deref().unwrap_or(Path::new(".")))?;
+            for line in render_rows(&rows, true) {
+                println!("{line}");
             }
         }
         ShellCommand::Lpwd => {

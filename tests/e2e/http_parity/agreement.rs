@@ -50,6 +50,7 @@ fn uploads_listings_and_errors_agree_on_both_doors() {
         size,
         md5: None,
         overwrite: false,
+        parents: true,
     };
     let cases: Vec<(&str, Request, Reply)> = vec![
         (
@@ -170,6 +171,7 @@ fn a_quota_overrun_is_quota_exceeded_on_both_doors_and_leaves_nothing() {
         size: 2 * 1024 * 1024,
         md5: None,
         overwrite: false,
+        parents: true,
     });
     let r = http.json(
         "POST",

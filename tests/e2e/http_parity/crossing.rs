@@ -29,6 +29,7 @@ fn an_upload_started_on_tcp_finishes_over_http_from_the_offset_http_reports() {
         size: data.len() as u64,
         md5: Some(md5_hex(&data)),
         overwrite: false,
+        parents: true,
     });
     let id = h["upload"]["id"]
         .as_str()

@@ -64,7 +64,7 @@ async fn a_newer_session_ends_an_older_ones_read_and_keeps_its_bytes() {
 async fn a_deferred_length_reserves_the_quota_left_until_it_is_stated() {
     let (_tmp, _ferry, mut s) = start("bob").await;
     let new = NewUpload::default();
-    let up = s.upload_create_with("d.bin", new).await.unwrap();
+    let up = s.upload_create_new("d.bin", new).await.unwrap();
     let id = up.id.to_string();
     assert!(up.length_deferred);
     assert_eq!(s.quota().await.unwrap().reserved, 1000, "bob's whole quota");
@@ -84,7 +84,7 @@ async fn a_deferred_length_reserves_the_quota_left_until_it_is_stated() {
 
     // Finished without ever stating it: the bytes held are the file.
     let id = s
-        .upload_create_with("e.bin", NewUpload::default())
+        .upload_create_new("e.bin", NewUpload::default())
         .await
         .unwrap()
         .id
@@ -108,12 +108,7 @@ async fn a_sha256_announced_at_create_is_verified_at_commit() {
             sha256: Some(sha.into()),
             ..NewUpload::default()
         };
-        let id = s
-            .upload_create_with(name, new)
-            .await
-            .unwrap()
-            .id
-            .to_string();
+        let id = s.upload_create_new(name, new).await.unwrap().id.to_string();
         s.upload_write(&id, 0, &body[..], None).await.unwrap();
         let finished = s.upload_finish(&id, Some(&md5_hex(&body))).await;
         assert_eq!(finished.is_ok(), ok, "{name}: {finished:?}");

@@ -16,6 +16,7 @@ use crate::error::{ApiError, HttpError};
 use crate::extract::{ApiPath, ApiQuery};
 use crate::headers::parse_content_md5;
 use crate::routes::download::{self, Method};
+use crate::routes::parents::ParentsQuery;
 use crate::routes::tus::target::Target;
 use crate::routes::{entry_response, file_location, header_text, home_path, resumable, whole_md5};
 use crate::state::AppState;
@@ -100,11 +101,13 @@ pub async fn head(
 /// (`422 checksum_mismatch` otherwise). `If-None-Match: *` refuses to replace a file (`412`).
 /// With `Upload-Complete` (`?1`: this is the whole file, `?0`: more follows) the PUT creates a
 /// resumable upload instead, as `POST /api/v1/resumable/?path=PATH` does: the answer's
-/// `Location` is the upload resource to resume or continue at.
+/// `Location` is the upload resource to resume or continue at. Missing parent folders are
+/// created (as `mkdir -p`) unless `parents=false`.
 #[utoipa::path(
     put, path = "/api/v1/files/{path}", operation_id = "put_file", tag = FILES,
     params(
         ("path" = String, Path, min_length = 1, pattern = r"^[^\u0000-\u001f\u007f-\u009f\\]*$", description = "Target file path inside the home"),
+        ParentsQuery,
         ("Content-MD5" = Option<String>, Header, nullable = false, pattern = r"^[A-Za-z0-9+/]{22}==$", description = "Expected MD5 of the whole file, base64 (16 bytes)"),
         ("Repr-Digest" = Option<String>, Header, nullable = false, pattern = r"^md5=:[A-Za-z0-9+/]{22}==:$", description = "Expected MD5 as `md5=:BASE64:` (RFC 9530)"),
         ("If-None-Match" = Option<String>, Header, nullable = false, description = "`*`: never replace an existing file"),
@@ -127,6 +130,7 @@ pub async fn put(
     State(state): State<AppState>,
     mut auth: Authed,
     ApiPath(path): ApiPath<String>,
+    ApiQuery(q): ApiQuery<ParentsQuery>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
@@ -154,7 +158,7 @@ pub async fn put(
     let reader = body::reader(body, state.limits.body_idle_timeout, probe.clone());
     let result = auth
         .session
-        .put_file(&path, size, reader, md5.as_deref(), !keep)
+        .put_file_with(&path, size, reader, md5.as_deref(), q.options(!keep))
         .await;
     let entry = match result {
         Ok(e) => e,

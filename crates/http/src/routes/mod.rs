@@ -11,6 +11,7 @@ pub mod download;
 pub mod exec;
 pub mod files;
 pub mod me;
+pub mod parents;
 pub mod password;
 pub mod public;
 pub mod resumable;

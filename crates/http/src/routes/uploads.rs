@@ -32,12 +32,13 @@ use crate::api_doc::{
 use crate::auth::Authed;
 use crate::body::{self, BodyProbe};
 use crate::error::{ApiError, HttpError};
-use crate::extract::{ApiJson, ApiPath};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::headers::{
     ChunkDigestValue, ContentRange, format_held_range, parse_content_md5, parse_content_range,
     parse_digest_field, pick_chunk_digest,
 };
 use crate::routes::files::content_length;
+use crate::routes::parents::ParentsQuery;
 use crate::routes::{append_limit, entry_response, file_location, header_text, whole_md5};
 use crate::state::AppState;
 
@@ -91,9 +92,11 @@ fn info_response(status: StatusCode, info: &UploadInfo) -> Response {
     resp
 }
 
-/// Start a resumable upload; quota is reserved for its whole size.
+/// Start a resumable upload; quota is reserved for its whole size. Missing parent folders of
+/// `path` are created (as `mkdir -p`) unless `parents=false`.
 #[utoipa::path(
     post, path = "/api/v1/uploads", operation_id = "create_upload", tag = UPLOADS,
+    params(ParentsQuery),
     request_body = CreateUpload,
     responses(
         (status = 201, description = "Created; send chunks to `Location`", body = UploadInfo, headers(
@@ -106,11 +109,13 @@ fn info_response(status: StatusCode, info: &UploadInfo) -> Response {
 )]
 pub async fn create(
     mut auth: Authed,
+    ApiQuery(q): ApiQuery<ParentsQuery>,
     ApiJson(req): ApiJson<CreateUpload>,
 ) -> Result<Response, ApiError> {
+    let options = q.options(req.overwrite);
     let info = auth
         .session
-        .upload_create(&req.path, req.size, req.md5.as_deref(), req.overwrite)
+        .upload_create_with(&req.path, req.size, req.md5.as_deref(), options)
         .await?;
     let mut resp = info_response(StatusCode::CREATED, &info);
     resp.headers_mut()

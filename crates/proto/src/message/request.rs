@@ -103,6 +103,11 @@ pub enum Request {
         /// Replace an existing file at `path` when the upload completes.
         #[serde(default)]
         overwrite: bool,
+        /// Create missing parent folders of `path` (as `mkdir -p`); `false` refuses them with
+        /// `not_found`. Absent means `true`, and `true` is not written, so clients older and
+        /// newer than the field agree.
+        #[serde(default = "yes", skip_serializing_if = "is_true")]
+        parents: bool,
     },
     /// This user's unfinished uploads. Answered by [`UploadsReply`](super::UploadsReply).
     UploadList,
@@ -302,3 +307,14 @@ impl RequestError {
 
 #[cfg(test)]
 mod tests;
+
+/// The default of a flag that is on unless turned off.
+fn yes() -> bool {
+    true
+}
+
+/// Whether a flag has its "on" default (and so need not be written).
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's `skip_serializing_if` passes a reference
+fn is_true(flag: &bool) -> bool {
+    *flag
+}

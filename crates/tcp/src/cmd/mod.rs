@@ -19,7 +19,7 @@ mod files;
 pub(crate) mod upload;
 
 use bytes::Bytes;
-use ferry_core::{Error, Session};
+use ferry_core::{CreateOptions, Error, Session};
 use ferry_proto::{Frame, Op, Request};
 
 use crate::reply;
@@ -58,7 +58,11 @@ async fn run(session: &mut Session, request: Request, payload: Bytes) -> Result<
             size,
             md5,
             overwrite,
-        } => upload::create(session, &path, size, md5, overwrite).await,
+            parents,
+        } => {
+            let options = CreateOptions { overwrite, parents };
+            upload::create(session, &path, size, md5, options).await
+        }
         Request::UploadList => upload::list(session).await,
         Request::UploadStatus { id } => upload::status(session, &id).await,
         Request::UploadWrite { id, offset, crc32c } => {

@@ -5,22 +5,23 @@
 //! API touches the door here and nowhere else.
 
 use bytes::Bytes;
-use ferry_core::{AppendOptions, ChunkDigest, Commit, Error, Session};
+use ferry_core::{AppendOptions, ChunkDigest, Commit, CreateOptions, Error, Session};
 use ferry_proto::{EmptyReply, EntryReply, Frame, OffsetReply, UploadReply, UploadsReply};
 use tokio::io::AsyncRead;
 
 use crate::reply;
 
-/// `upload_create`: starts an upload, reserving `size` bytes of quota.
+/// `upload_create`: starts an upload, reserving `size` bytes of quota (and creating missing
+/// parent folders unless `options` refuse them).
 pub async fn create(
     session: &mut Session,
     path: &str,
     size: u64,
     md5: Option<String>,
-    overwrite: bool,
+    options: CreateOptions,
 ) -> Result<Frame, Error> {
     let upload = session
-        .upload_create(path, size, md5.as_deref(), overwrite)
+        .upload_create_with(path, size, md5.as_deref(), options)
         .await?;
     Ok(reply::ok(&UploadReply { upload }))
 }

@@ -11,6 +11,7 @@
 //! as the length. The trade-off: while the length is open, that user's other uploads see the
 //! quota as taken.
 
+use super::CreateOptions;
 use super::writer::Writer;
 use crate::model::UploadInfo;
 use crate::service::{Inner, Session};
@@ -27,8 +28,9 @@ pub struct NewUpload {
     pub md5: Option<String>,
     /// The whole file's expected SHA-256, verified at commit.
     pub sha256: Option<[u8; 32]>,
-    /// Replace an existing file at the target when committing.
-    pub overwrite: bool,
+    /// Whether a file at the target is replaced and missing parent folders are created
+    /// (by default: no, yes).
+    pub options: CreateOptions,
 }
 
 impl Inner {

@@ -2,7 +2,7 @@
 
 use std::sync::atomic::Ordering;
 
-use super::NewUpload;
+use super::{CreateOptions, NewUpload};
 use crate::md5hex::Md5Digest;
 use crate::model::{EntryKind, UploadInfo, unix_now};
 use crate::service::{Inner, Session, lock, metrics};
@@ -75,27 +75,28 @@ impl Inner {
 }
 
 impl Session {
-    /// Creates an upload of `size` bytes to `input`, reserving quota.
-    pub async fn upload_create(
+    /// Creates an upload of `size` bytes to `input`, reserving quota; `options` say whether a
+    /// file there is replaced and missing parent folders created.
+    pub async fn upload_create_with(
         &mut self,
         input: &str,
         size: u64,
         md5: Option<&str>,
-        overwrite: bool,
+        options: CreateOptions,
     ) -> Result<UploadInfo> {
         let new = NewUpload {
             size: Some(size),
             md5: md5.map(str::to_string),
-            overwrite,
+            options,
             ..NewUpload::default()
         };
-        self.upload_create_with(input, new).await
+        self.upload_create_new(input, new).await
     }
 
     /// Creates an upload to `input` as `new` describes, reserving quota for its size (or, with
     /// the length deferred, for the most it may grow to).
-    pub async fn upload_create_with(&mut self, input: &str, new: NewUpload) -> Result<UploadInfo> {
-        let overwrite = new.overwrite;
+    pub async fn upload_create_new(&mut self, input: &str, new: NewUpload) -> Result<UploadInfo> {
+        let CreateOptions { overwrite, parents } = new.options;
         let path = self.resolve(input)?;
         if path.is_root() {
             return Err(Error::IsADirectory("/".into()));
@@ -110,10 +111,7 @@ impl Session {
             return Err(Error::UploadTooLarge { size, max });
         }
         let user = self.user.clone();
-        let parent = inner.files.stat(&user, &path.parent()).await?;
-        if parent.kind != EntryKind::Dir {
-            return Err(Error::NotADirectory(path.parent().to_string()));
-        }
+        inner.ensure_parent(&user, &path, parents).await?;
         match inner.files.stat(&user, &path).await {
             Ok(e) if e.kind == EntryKind::Dir => return Err(Error::IsADirectory(path.to_string())),
             Ok(_) if !overwrite => return Err(Error::AlreadyExists(path.to_string())),

@@ -30,6 +30,7 @@
 //! - [`length`]: uploads whose length is stated after creation.
 //! - [`completed`]: uploads committed lately, still answerable for a while.
 //! - [`repr_digest`]: the whole file's SHA-256, when one was announced.
+//! - [`parents`]: the target's parent folder, created as `mkdir -p` unless refused.
 
 mod append;
 mod claim;
@@ -37,6 +38,7 @@ mod commit;
 mod completed;
 mod length;
 mod lifecycle;
+mod parents;
 mod preempt;
 mod put;
 mod registry;
@@ -46,6 +48,7 @@ mod writer;
 
 pub use append::{AppendOptions, Commit};
 pub use length::NewUpload;
+pub use parents::CreateOptions;
 pub(super) use registry::{Registry, Slot};
 pub(super) use running_md5::HashBehind;
 

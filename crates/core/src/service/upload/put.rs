@@ -10,6 +10,7 @@ use std::sync::atomic::Ordering;
 
 use tokio::io::AsyncRead;
 
+use super::CreateOptions;
 use super::append::{AppendOptions, Commit};
 use crate::md5hex::Md5Digest;
 use crate::model::Entry;
@@ -19,7 +20,7 @@ use crate::{Error, Result};
 
 impl Session {
     /// Stores `body`, exactly `size` bytes long, at `input` (replacing a file there only with
-    /// `overwrite`). With `md5`, the bytes must hash to it (`checksum_mismatch`, nothing
+    /// `overwrite`; missing parent folders are created). With `md5`, the bytes must hash to it (`checksum_mismatch`, nothing
     /// committed); without, the file is committed with the MD5 computed while receiving. A
     /// body that ends early fails with `upload_incomplete`, a longer one with `size_exceeded`;
     /// either way nothing remains: no file, no unfinished upload, no reserved quota.
@@ -31,8 +32,25 @@ impl Session {
         md5: Option<&str>,
         overwrite: bool,
     ) -> Result<Entry> {
+        let options = CreateOptions {
+            overwrite,
+            parents: true,
+        };
+        self.put_file_with(input, size, body, md5, options).await
+    }
+
+    /// [`Session::put_file`], with `options` saying also whether missing parent folders are
+    /// created (they are by default) or refused.
+    pub async fn put_file_with<R: AsyncRead + Unpin>(
+        &mut self,
+        input: &str,
+        size: u64,
+        body: R,
+        md5: Option<&str>,
+        options: CreateOptions,
+    ) -> Result<Entry> {
         let expected = md5.map(Md5Digest::parse).transpose()?;
-        let info = self.upload_create(input, size, md5, overwrite).await?;
+        let info = self.upload_create_with(input, size, md5, options).await?;
         let uid = info.id;
         let result = self.put_body(uid, body, expected).await;
         if let Err(e) = &result {

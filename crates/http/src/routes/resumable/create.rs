@@ -106,9 +106,12 @@ pub async fn begin(
         size: length,
         md5,
         sha256: repr.sha256,
-        overwrite: target.overwrite,
+        options: ferry_core::CreateOptions {
+            overwrite: target.overwrite,
+            parents: true,
+        },
     };
-    let info = session.upload_create_with(&target.path, new).await?;
+    let info = session.upload_create_new(&target.path, new).await?;
     let id = info.id.to_string();
     let appended = match complete || has_body(headers, declared) {
         true => append(state, &mut session, &id, 0, complete, headers, body).await,

@@ -100,9 +100,12 @@ pub async fn create(
                 size,
                 md5: t.md5,
                 sha256: None,
-                overwrite: t.overwrite,
+                options: ferry_core::CreateOptions {
+                    overwrite: t.overwrite,
+                    parents: true,
+                },
             };
-            session.upload_create_with(&t.path, new).await?
+            session.upload_create_new(&t.path, new).await?
         }
     };
     let id = info.id.to_string();

@@ -48,6 +48,7 @@ fn sample(op: Op) -> Request {
             size: 1,
             md5: None,
             overwrite: false,
+            parents: true,
         },
         Op::UploadList => Request::UploadList,
         Op::UploadStatus => Request::UploadStatus { id: id() },
