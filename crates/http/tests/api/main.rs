@@ -10,6 +10,7 @@ mod downloads;
 mod exec;
 mod files;
 mod inputs;
+mod last_byte;
 mod live;
 mod me;
 mod newer_wins;
