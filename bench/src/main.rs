@@ -7,7 +7,8 @@
 //! - [`args`]: options and the [`args::Plan`] of sizes; [`server`]: the child process and its
 //!   `/proc` figures; [`data`]: test files and their MD5; [`report`]: rows, table, JSON.
 //! - [`refs`]: the references; [`raw`], [`http`]: big transfers per door; [`resume`]: an
-//!   interrupted upload picked up again; [`concurrency`]: many uploads at once and many idle
+//!   interrupted upload picked up again; [`tus`]: tus and the IETF draft, and tus
+//!   concatenation; [`concurrency`]: many uploads at once and many idle
 //!   connections; [`small`]: many 4 KiB uploads; [`wrk`]: request rates under a load generator;
 //!   [`peers`]: nginx serving the same file and folder; [`durable`]: the durable-write
 //!   reference loop against small uploads.
@@ -25,6 +26,7 @@ mod resume;
 mod server;
 mod small;
 mod tls;
+mod tus;
 mod wrk;
 
 use std::path::PathBuf;
@@ -152,6 +154,7 @@ async fn run(args: Args) -> Result<ExitCode> {
             "wrk" => wrk::run(&mut ctx).await,
             "raw" => raw::run(&mut ctx).await,
             "http" => http::run(&mut ctx).await,
+            "tus" => tus::run(&mut ctx).await,
             "tls" => tls::run(&mut ctx).await,
             "resume" => resume::run(&mut ctx).await,
             "concurrency" => concurrency::uploads(&mut ctx).await,
