@@ -19,6 +19,11 @@ use crate::auth::Authed;
 use crate::extract::ApiPath;
 
 /// An upload's offset, length, metadata and expiry.
+///
+/// An upload that holds every byte but is not committed (its commit was refused earlier) is
+/// committed now, so `Upload-Offset == Upload-Length` always means the file exists; if the
+/// commit is refused again, its error is the answer (`409 already_exists`, `413
+/// quota_exceeded`, `422 checksum_mismatch`…).
 #[utoipa::path(
     head, path = "/api/v1/tus/{id}", tag = TUS, operation_id = "tusHead",
     params(("id" = String, Path, description = "Upload id"), TusResumable),
