@@ -2,7 +2,8 @@
 //! file, in every HTTP dialect: the commit runs in a task of its own, so the request being
 //! dropped (hyper ends a request whose connection reached end of input) does not stop it. And
 //! a tus `HEAD` never reports a complete-but-uncommitted upload as done: it commits it, or
-//! answers why it cannot.
+//! answers why it cannot. A final concatenation whose client leaves at once is joined
+//! whole all the same.
 
 use std::time::{Duration, Instant};
 
@@ -105,6 +106,45 @@ async fn ietf_patch_whose_client_leaves_at_the_last_byte_is_committed() {
     );
     send_and_leave(&live, head, &file).await;
     assert_lands(&live, "ietf.bin", &file).await;
+}
+
+#[tokio::test]
+async fn tus_final_concatenation_whose_client_leaves_at_once_is_joined_whole() {
+    let live = Live::start(Limits::default(), None).await;
+    let file = data(2 * SIZE, 25);
+    let mut urls = Vec::new();
+    for part in file.chunks(SIZE) {
+        let r = live
+            .req("POST", "/api/v1/tus/")
+            .header("tus-resumable", "1.0.0")
+            .header("upload-length", part.len().to_string())
+            .header("upload-concat", "partial")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED, "{r:?}");
+        let url = r.headers()["location"].to_str().unwrap().to_string();
+        let r = live
+            .req("PATCH", &url)
+            .header("tus-resumable", "1.0.0")
+            .header("content-type", "application/offset+octet-stream")
+            .header("upload-offset", "0")
+            .body(part.to_vec())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NO_CONTENT, "{r:?}");
+        urls.push(url);
+    }
+    use base64::Engine;
+    let name = base64::engine::general_purpose::STANDARD.encode("joined.bin");
+    let head = format!(
+        "POST /api/v1/tus/ HTTP/1.1\r\ntus-resumable: 1.0.0\r\n\
+         upload-concat: final;{}\r\nupload-metadata: filename {name}\r\ncontent-length: 0",
+        urls.join(" ")
+    );
+    send_and_leave(&live, head, b"").await;
+    assert_lands(&live, "joined.bin", &file).await;
 }
 
 #[tokio::test]
