@@ -1,6 +1,6 @@
 //! Resumable uploads over HTTP, driven by `Content-Range` (the shape curl scripts and generated
 //! clients use). The same upload ids, offsets, one-writer rule and running MD5 as the TCP door:
-//! this file only translates. One file of ~340 lines, most of it the utoipa declarations: the
+//! this file only translates. One file of ~360 lines, most of it the utoipa declarations: the
 //! five routes of one resource read as one protocol, with the exchange below.
 //!
 //! ```text
