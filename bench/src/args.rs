@@ -19,7 +19,8 @@ pub struct Args {
     /// Tiny sizes and counts, for CI: every transfer is still verified, no timing is judged.
     #[arg(long)]
     pub smoke: bool,
-    /// Run only these groups (comma-separated): raw, http, resume, concurrency, idle, small, tree,
+    /// Run only these groups (comma-separated): raw, http, tus, resume, concurrency, idle, small,
+    /// tree,
     /// wrk, rss, peers, durable. The references always run.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
@@ -39,6 +40,7 @@ pub const GROUPS: &[&str] = &[
     "wrk",
     "raw",
     "http",
+    "tus",
     "tls",
     "resume",
     "concurrency",

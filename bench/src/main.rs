@@ -7,7 +7,8 @@
 //! - [`args`]: options and the [`args::Plan`] of sizes; [`server`]: the child process and its
 //!   `/proc` figures; [`data`]: test files and their MD5; [`report`]: rows, table, JSON.
 //! - [`refs`]: the references; [`raw`], [`http`]: big transfers per door; [`resume`]: an
-//!   interrupted upload picked up again; [`concurrency`]: many uploads at once and many idle
+//!   interrupted upload picked up again; [`tus`]: tus and the IETF draft, and tus
+//!   concatenation; [`concurrency`]: many uploads at once and many idle
 //!   connections; [`small`]: many 4 KiB uploads; [`tree`]: `ferry put -r` of whole folders,
 //!   one file at a time against `--jobs 8`; [`wrk`]: request rates under a load generator;
 //!   [`peers`]: nginx serving the same file and folder; [`durable`]: the durable-write
@@ -27,6 +28,7 @@ mod server;
 mod small;
 mod tls;
 mod tree;
+mod tus;
 mod wrk;
 
 use std::path::PathBuf;
@@ -154,6 +156,7 @@ async fn run(args: Args) -> Result<ExitCode> {
             "wrk" => wrk::run(&mut ctx).await,
             "raw" => raw::run(&mut ctx).await,
             "http" => http::run(&mut ctx).await,
+            "tus" => tus::run(&mut ctx).await,
             "tls" => tls::run(&mut ctx).await,
             "resume" => resume::run(&mut ctx).await,
             "concurrency" => concurrency::uploads(&mut ctx).await,

@@ -61,6 +61,13 @@ impl Report {
         self.plain(name, value, unit);
     }
 
+    /// Makes the last row named `name` a reference that later rows divide by.
+    pub fn also_reference(&mut self, name: &str) {
+        if let Some(row) = self.rows.iter().rev().find(|r| r.name == name) {
+            self.refs.insert(name.to_string(), row.value);
+        }
+    }
+
     /// A figure without a target.
     pub fn plain(&mut self, name: &str, value: f64, unit: &str) {
         self.push(name, value, unit, None, None);

@@ -40,12 +40,13 @@ async function freePort() {
 }
 
 /**
- * A running `ferry serve`; `kill()` is SIGKILL, `start()` again reuses ports and data. Suites
+ * A running `ferry serve` (with `args` after the ports); `kill()` is SIGKILL, `start()` again reuses ports and data. Suites
  * extend it with their own `api(method, url, …)`, which `md5Of` uses for a plain GET.
  */
 export class FerryServer {
-  constructor({ data, bin = BIN, prefix = 'ferry-test-data-' } = {}) {
+  constructor({ data, bin = BIN, prefix = 'ferry-test-data-', args = [] } = {}) {
     this.bin = bin;
+    this.args = args;
     this.data = data || tempDir(prefix);
     this.log = [];
   }
@@ -59,7 +60,16 @@ export class FerryServer {
     this.tcpPort ??= await freePort();
     this.proc = spawn(
       this.bin,
-      ['serve', '--data', this.data, '--tcp', `127.0.0.1:${this.tcpPort}`, '--http', `127.0.0.1:${this.httpPort}`],
+      [
+        'serve',
+        '--data',
+        this.data,
+        '--tcp',
+        `127.0.0.1:${this.tcpPort}`,
+        '--http',
+        `127.0.0.1:${this.httpPort}`,
+        ...this.args,
+      ],
       { env: { ...process.env, FERRY_ADMIN_PASSWORD: PASSWORD, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     for (const s of [this.proc.stdout, this.proc.stderr]) s.on('data', (d) => this.log.push(String(d)));

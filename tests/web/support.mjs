@@ -19,8 +19,8 @@ fs.mkdirSync(ARTIFACTS, { recursive: true });
 
 /** The real server, with what the page tests add: `ferry user …` and JSON API calls. */
 export class Server extends FerryServer {
-  constructor({ data, bin = BIN } = {}) {
-    super({ data, bin, prefix: 'ferry-web-data-' });
+  constructor({ data, bin = BIN, args = [] } = {}) {
+    super({ data, bin, args, prefix: 'ferry-web-data-' });
   }
 
   /** `ferry user …` against this data folder. */

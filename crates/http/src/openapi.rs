@@ -6,6 +6,7 @@
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+use crate::api_doc::optional_body::OptionalBodies;
 use crate::api_doc::tags;
 use crate::routes;
 
@@ -107,7 +108,7 @@ impl Modify for Security {
         routes::resumable::delete::delete,
     ),
     components(schemas(crate::error::Problem)),
-    modifiers(&Security),
+    modifiers(&Security, &OptionalBodies),
     tags(
         (name = tags::AUTH, description = "Bearer tokens for the web page and generated clients; who am I"),
         (name = tags::FILES, description = "Download, whole-body upload, delete"),

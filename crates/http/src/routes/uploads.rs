@@ -1,6 +1,6 @@
 //! Resumable uploads over HTTP, driven by `Content-Range` (the shape curl scripts and generated
 //! clients use). The same upload ids, offsets, one-writer rule and running MD5 as the TCP door:
-//! this file only translates. One file of ~340 lines, most of it the utoipa declarations: the
+//! this file only translates. One file of ~360 lines, most of it the utoipa declarations: the
 //! five routes of one resource read as one protocol, with the exchange below.
 //!
 //! ```text
@@ -18,8 +18,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use ferry_core::md5hex::Md5Digest;
-use ferry_core::model::UploadInfo;
-use ferry_core::{AppendOptions, Commit, Session};
+use ferry_core::model::{Entry, UploadInfo};
+use ferry_core::{AppendOptions, Commit, Session, UploadState};
 use http::header;
 use serde::Deserialize;
 use tokio::io::AsyncReadExt;
@@ -262,14 +262,29 @@ pub async fn chunk(
         .into());
     }
     let probe = BodyProbe::default();
-    let mut reader = body::reader(body, state.limits.body_idle_timeout, probe.clone()).take(len);
+    let reader = body::reader(body, state.limits.body_idle_timeout, probe.clone()).take(len);
+    // With a `Content-Length` equal to the range no byte can follow it, so the last chunk
+    // commits in the same append, which the engine owns and runs in a task of its own: a
+    // client that leaves right after its last byte still gets its file. A body of unknown
+    // length is first checked for bytes past its range, then committed by a second append.
+    let exact = declared == Some(len);
     let opts = AppendOptions {
         offset: Some(first),
         chunk: check,
+        commit: match exact {
+            true => Commit::IfComplete { md5 },
+            false => Commit::Later,
+        },
         ..AppendOptions::default()
     };
-    let offset = match session.append(&id, &mut reader, opts).await {
-        Ok(appended) => appended.info.offset,
+    let (offset, reader) = match session.append_owned(&id, reader, opts).await {
+        Ok((
+            UploadState {
+                entry: Some(entry), ..
+            },
+            _,
+        )) => return Ok(created(&entry)),
+        Ok((appended, reader)) => (appended.info.offset, reader),
         Err(e) => {
             if probe.broken() {
                 let kept = session.upload_status(&id).await.ok().map(|i| i.offset);
@@ -285,7 +300,7 @@ pub async fn chunk(
         }
         .into());
     }
-    if declared.is_some_and(|cl| cl > len) || has_more(reader.into_inner()).await {
+    if !exact && (declared.is_some_and(|cl| cl > len) || has_more(reader.into_inner()).await) {
         return Err(HttpError::BodyExceedsRange { kept: len, offset }.into());
     }
     finish_if_complete(session, &id, md5).await
@@ -303,14 +318,19 @@ async fn finish_if_complete(
         commit: Commit::IfComplete { md5 },
         ..AppendOptions::default()
     };
-    let state = session.append(id, tokio::io::empty(), opts).await?;
-    let Some(entry) = state.entry else {
-        return Ok(info_response(StatusCode::PERMANENT_REDIRECT, &state.info));
-    };
-    let mut resp = entry_response(StatusCode::CREATED, &entry);
+    let (state, _) = session.append_owned(id, tokio::io::empty(), opts).await?;
+    match state.entry {
+        Some(entry) => Ok(created(&entry)),
+        None => Ok(info_response(StatusCode::PERMANENT_REDIRECT, &state.info)),
+    }
+}
+
+/// `201` with the committed file.
+fn created(entry: &Entry) -> Response {
+    let mut resp = entry_response(StatusCode::CREATED, entry);
     resp.headers_mut()
         .insert(header::LOCATION, file_location(&entry.path.to_string()));
-    Ok(resp)
+    resp
 }
 
 /// Whether the body still has data after its range was read.

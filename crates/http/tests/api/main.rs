@@ -11,6 +11,7 @@ mod downloads;
 mod exec;
 mod files;
 mod inputs;
+mod last_byte;
 mod live;
 mod logs;
 mod me;

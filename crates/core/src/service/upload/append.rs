@@ -3,13 +3,15 @@
 
 use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt};
+use tracing::Instrument;
 
+use super::job::Job;
 use super::preempt::{Preemptible, superseded};
 use super::{BLOCK, UploadState};
 use crate::chunk_digest::ChunkDigest;
 use crate::md5hex::Md5Digest;
 use crate::model::Entry;
-use crate::service::{Session, metrics};
+use crate::service::Session;
 use crate::upload_id::UploadId;
 use crate::{Error, Result};
 
@@ -57,142 +59,81 @@ pub struct AppendOptions {
 
 impl Session {
     /// Appends everything `body` yields to upload `id` and returns its state (with the
-    /// committed entry when `opts.commit` committed it).
+    /// committed entry when `opts.commit` committed it). Runs in the caller's future: a commit
+    /// stops if that future is dropped. Doors whose request may be dropped when the client
+    /// leaves use [`append_owned`](Self::append_owned).
     pub async fn append<R: AsyncRead + Unpin>(
         &mut self,
         id: &str,
         body: R,
         opts: AppendOptions,
     ) -> Result<UploadState> {
-        let block = opts.block.unwrap_or(BLOCK).clamp(1, BLOCK);
         let token = self.preempt_token();
-        let body = Preemptible::new(body, token.clone());
-        let result = self.append_from(id, Reader { body, block }, opts).await;
+        let mut body = Reader::new(Preemptible::new(body, token.clone()), &opts);
+        let result = self.run_in_place(id, &mut body, opts).await;
         self.completed_or(superseded(result, &token, id), id)
     }
 
-    /// The append loop over any source of blocks.
-    async fn append_from<S: Blocks>(
+    /// Locks upload `id` and runs the append on it in the caller's future.
+    async fn run_in_place<S: Blocks>(
         &mut self,
         id: &str,
-        mut body: S,
+        body: &mut S,
         opts: AppendOptions,
     ) -> Result<UploadState> {
         let uid = UploadId::parse(id)?;
-        let inner = self.ferry.inner.clone();
-        let (slot, mut guard) = self.lock_writer(uid).await?;
-        let w = guard.as_mut().ok_or_else(|| uid.not_found())?;
-        let size = w.record.size;
-        let start = w.offset();
-        if let Some(offset) = opts.offset
-            && offset != w.offset()
-        {
-            return Err(Error::OffsetMismatch {
-                expected: w.offset(),
-                got: offset,
-            });
-        }
-        if opts
-            .len
-            .is_some_and(|len| w.offset().saturating_add(len) > size)
-        {
-            return Err(Error::SizeExceeded { size });
-        }
-        let mut digest = opts.chunk.as_ref().map(ChunkDigest::start);
-        let mut result = Ok(());
-        let (mut data, mut read) = body.next_block().await;
-        loop {
-            let room = size - w.written();
-            let over = data.len() as u64 > room;
-            if over {
-                data.truncate(room as usize);
+        let (slot, guard) = self.lock_writer(uid).await?;
+        let result = Job::of(self, slot.clone()).run(guard, body, opts).await;
+        self.forget_if_closed(&uid, &slot);
+        result
+    }
+
+    /// [`append`](Self::append) of a body the engine may own: when `opts` may commit, the
+    /// body is read, written and committed in a task of its own (see [`job`](super::job)), so
+    /// a client that sends its last byte and leaves at once still gets its file. Returns the
+    /// body too, for checks of what follows the bytes taken.
+    pub async fn append_owned<R: AsyncRead + Unpin + Send + 'static>(
+        &mut self,
+        id: &str,
+        body: R,
+        opts: AppendOptions,
+    ) -> Result<(UploadState, R)> {
+        let token = self.preempt_token();
+        let mut body = Reader::new(Preemptible::new(body, token.clone()), &opts);
+        let uid = UploadId::parse(id)?;
+        let result = match self.lock_writer(uid).await {
+            Ok((slot, guard)) => {
+                let job = Job::of(self, slot.clone());
+                let result = match opts.commit {
+                    Commit::Later => job.run(guard, &mut body, opts).await.map(|s| (s, body)),
+                    // In the request's span, so its log and audit lines name the door and
+                    // the request as before.
+                    Commit::IfComplete { .. } | Commit::Now { .. } => tokio::spawn(
+                        async move {
+                            let state = job.run(guard, &mut body, opts).await?;
+                            Ok((state, body))
+                        }
+                        .instrument(tracing::Span::current()),
+                    )
+                    .await
+                    .map_err(Error::internal)
+                    .and_then(|r| r),
+                };
+                self.forget_if_closed(&uid, &slot);
+                result
             }
-            if let Some(d) = digest.as_mut() {
-                d.update(&data);
-            }
-            // The next block is received while this one is hashed and written: a block then
-            // costs max(receive, hash) rather than their sum.
-            let more = matches!(read, Ok(true)) && !over;
-            // Without a chunk digest every block is accepted as it lands, so a crash or a cut
-            // connection keeps what arrived, checkpoints fall on block boundaries and status
-            // answers from here without waiting for the write to end.
-            let accept_each = opts.chunk.is_none();
-            let appending = async {
-                if data.is_empty() {
-                    return Ok(());
-                }
-                w.append(data).await?;
-                if accept_each {
-                    w.accept(&inner).await?;
-                    slot.set_info(w.info());
-                }
-                Ok(())
-            };
-            let reading = async {
-                if more {
-                    Some(body.next_block().await)
-                } else {
-                    None
-                }
-            };
-            let (appended, next_block) = tokio::join!(appending, reading);
-            if let Err(e) = appended {
-                result = Err(e);
-                break;
-            }
-            if over {
-                result = Err(Error::SizeExceeded { size });
-                break;
-            }
-            match (read, next_block) {
-                (Ok(true), Some((next, next_read))) => {
-                    data = next;
-                    read = next_read;
-                }
-                (Ok(_), _) => break,
-                (Err(e), _) => {
-                    result = Err(e);
-                    break;
-                }
-            }
-        }
-        let mismatch = result.is_ok()
-            && match (&opts.chunk, digest) {
-                (Some(expected), Some(d)) => d.finish() != *expected,
-                _ => false,
-            };
-        let failed_write = matches!(&result, Err(e) if !matches!(e, Error::SizeExceeded { .. }) && opts.chunk.is_some());
-        if mismatch || failed_write {
-            // A chunk with a digest is kept whole or not at all.
-            w.rollback().await?;
-            if mismatch {
-                result = Err(Error::ChunkChecksumMismatch);
-            }
-        } else if let Err(e) = w.accept(&inner).await {
-            let _ = w.rollback().await;
-            result = result.and(Err(e));
-        }
-        slot.set_info(w.info());
-        metrics::upload_received(w.offset().saturating_sub(start));
-        result?;
-        let info = w.info();
-        let commit = match opts.commit {
-            Commit::Later => None,
-            Commit::IfComplete { md5 } if info.offset == info.size => Some((md5, false)),
-            Commit::IfComplete { .. } => None,
-            Commit::Now { md5 } => Some((md5, true)),
+            Err(e) => Err(e),
         };
-        let Some((md5, strict)) = commit else {
-            return Ok(UploadState { info, entry: None });
-        };
-        let entry = self.commit(&slot, guard, md5, strict).await?;
-        Ok(UploadState {
-            info: crate::model::UploadInfo {
-                offset: info.size,
-                ..info
-            },
-            entry: Some(entry),
-        })
+        let result = result.map(|(state, body)| (state, body.body.into_inner()));
+        self.completed_or(superseded(result, &token, id), id)
+    }
+
+    /// Forgets this session's claim on an upload a job committed or discarded (the job
+    /// released it already).
+    fn forget_if_closed(&mut self, id: &UploadId, slot: &std::sync::Arc<super::registry::Slot>) {
+        if slot.is_closed() {
+            self.drop_claim(id, slot);
+        }
     }
 }
 
@@ -233,11 +174,8 @@ impl Session {
         };
         // Handed over as one block, not copied through a reader: a TCP chunk is written
         // from the frame's own buffer.
-        Ok(self
-            .append_from(id, Chunk(Some(data)), opts)
-            .await?
-            .info
-            .offset)
+        let state = self.run_in_place(id, &mut Chunk(Some(data)), opts).await?;
+        Ok(state.info.offset)
     }
 
     /// Commits a complete upload, verified against `md5` or the MD5 given at create
@@ -248,15 +186,31 @@ impl Session {
             commit: Commit::Now { md5 },
             ..AppendOptions::default()
         };
-        self.append(id, tokio::io::empty(), opts)
+        self.append_owned(id, tokio::io::empty(), opts)
             .await?
+            .0
             .entry
             .ok_or_else(|| Error::internal("a commit returned no entry"))
     }
 }
 
+impl Session {
+    /// Commits upload `id` if it holds every byte (verified against the MD5 given at create,
+    /// or with the one computed while receiving); its state either way. For a status query in
+    /// a dialect where a full offset means "done" (tus `HEAD`): an upload stranded complete,
+    /// its commit refused earlier, is committed now or answers why not, rather than looking
+    /// done with no file.
+    pub async fn upload_commit_held(&mut self, id: &str) -> Result<UploadState> {
+        let opts = AppendOptions {
+            commit: Commit::IfComplete { md5: None },
+            ..AppendOptions::default()
+        };
+        Ok(self.append_owned(id, tokio::io::empty(), opts).await?.0)
+    }
+}
+
 /// Where an append's bytes come from, one block at a time.
-trait Blocks {
+pub(super) trait Blocks {
     /// The next block (at most [`BLOCK`] bytes), and whether more may follow: `Ok(false)` at
     /// the end of input, an error after the bytes that arrived before it.
     async fn next_block(&mut self) -> (Bytes, Result<bool>);
@@ -266,6 +220,14 @@ trait Blocks {
 struct Reader<R> {
     body: R,
     block: usize,
+}
+
+impl<R> Reader<R> {
+    /// `body` in blocks of the size `opts` asks for (at most [`BLOCK`]).
+    fn new(body: R, opts: &AppendOptions) -> Self {
+        let block = opts.block.unwrap_or(BLOCK).clamp(1, BLOCK);
+        Reader { body, block }
+    }
 }
 
 impl<R: AsyncRead + Unpin> Blocks for Reader<R> {

@@ -3,29 +3,26 @@
 //! partial file, and an upload whose commit is refused (the name is taken, the quota was
 //! lowered) keeps every byte, so it can be committed later from any door.
 
-use std::sync::Arc;
-
 use super::claim::Locked;
-use super::registry::Slot;
+use super::job::Job;
 use crate::md5hex::Md5Digest;
 use crate::model::{Entry, EntryKind};
-use crate::service::{Session, metrics};
+use crate::service::metrics;
 use crate::store::QuotaCommit;
 use crate::{Error, Result};
 
-impl Session {
+impl Job {
     /// Commits the locked upload. With `strict` it must be complete and an MD5 known (given or
     /// announced at create); without, a complete upload with no MD5 anywhere is committed with
     /// the MD5 computed while receiving. On `checksum_mismatch` the upload is discarded and
     /// nothing appears at the target.
     pub(super) async fn commit(
-        &mut self,
-        slot: &Arc<Slot>,
+        &self,
         mut guard: Locked,
         given: Option<Md5Digest>,
         strict: bool,
     ) -> Result<Entry> {
-        let inner = self.ferry.inner.clone();
+        let (inner, slot) = (self.inner.clone(), &self.slot);
         let w = guard.as_mut().ok_or_else(|| slot.id.not_found())?;
         if strict && w.record.deferred {
             // Finishing an upload whose length was never stated: the bytes held are the file.
@@ -62,7 +59,7 @@ impl Session {
             w.log("checksum_mismatch");
             w.end(&inner).await;
             drop(guard);
-            self.finished(&slot.id, slot);
+            self.finished();
             discarded?;
             tracing::info!(user = user.as_str(), upload = %slot.id, "upload discarded: checksum mismatch");
             return Err(mismatch);
@@ -114,12 +111,12 @@ impl Session {
         w.log("committed");
         w.end(&inner).await;
         drop(guard);
-        self.finished(&slot.id, slot);
+        self.finished();
         removed?;
         crate::audit::audit!(
             action = "upload",
             user = user.as_str(),
-            source = self.source_text().as_str(),
+            source = self.source.as_str(),
             upload = %slot.id,
             path = entry.path.to_string().as_str(),
             bytes = size,

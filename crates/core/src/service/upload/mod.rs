@@ -24,6 +24,7 @@
 //! - [`writer`]: the open staging handle with its running MD5 and lease.
 //! - [`running_md5`]: the MD5 hashed one block behind the bytes, so hashing never waits.
 //! - [`append`]: the one append call.
+//! - [`job`]: an append owned, run in a task of its own when it may commit.
 //! - [`commit`]: verification and the atomic commit.
 //! - [`put`]: a whole file in one call, never left behind.
 //! - [`lifecycle`]: create, list, status, cancel, expiry.
@@ -36,6 +37,7 @@ mod append;
 mod claim;
 mod commit;
 mod completed;
+mod job;
 mod length;
 mod lifecycle;
 mod parents;

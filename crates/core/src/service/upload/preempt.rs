@@ -102,6 +102,11 @@ impl<R> Preemptible<R> {
             cancelled: Box::pin(token.cancelled_owned()),
         }
     }
+
+    /// The reader, once the append is done with it.
+    pub(super) fn into_inner(self) -> R {
+        self.inner
+    }
 }
 
 impl<R: AsyncRead + Unpin> AsyncRead for Preemptible<R> {

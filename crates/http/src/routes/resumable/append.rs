@@ -5,8 +5,8 @@
 //! `Upload-Complete: ?1` with a `Content-Length`), then streams its body through the engine's
 //! one append call. `?0` never commits, even when every byte is held: the draft lets only the
 //! client say the upload is complete. `?1` commits once the body is in, MD5-verified (and
-//! SHA-256-verified when one was announced), in a task of its own: once every byte arrived the
-//! upload is complete, whether or not the client waits for the answer.
+//! SHA-256-verified when one was announced), in a task of its own (the engine's): once every
+//! byte arrived the upload is complete, whether or not the client waits for the answer.
 
 use axum::body::Body;
 use axum::extract::State;
@@ -34,6 +34,8 @@ pub enum Appended {
     Incomplete(UploadInfo),
     /// Every byte is in and the client said so: commit, checked against this MD5 if given.
     Complete(Option<Md5Digest>),
+    /// The append committed the upload.
+    Committed(UploadState),
 }
 
 /// Append bytes at `Upload-Offset`; `Upload-Complete: ?1` ends the upload.
@@ -128,37 +130,46 @@ pub async fn append(
     append_limit::check_declared(&state.limits, declared)?;
     let chunk = content_digest(headers)?;
     let md5 = repr_digest(headers)?.md5;
-    let held = session.upload_status_latest(id).await?.offset;
-    if held != offset {
+    let mut info = session.upload_status_latest(id).await?;
+    if info.offset != offset {
         return Err(Error::OffsetMismatch {
-            expected: held,
+            expected: info.offset,
             got: offset,
         }
         .into());
     }
     if let Some(len) = int_field(headers, "upload-length")? {
-        session.upload_set_length(id, len).await?;
+        info = session.upload_set_length(id, len).await?;
     }
     if complete && let Some(len) = declared {
-        session.upload_set_length(id, offset + len).await?;
+        info = session.upload_set_length(id, offset + len).await?;
     }
     let probe = BodyProbe::default();
     let reader = body::reader(body, state.limits.body_idle_timeout, probe.clone());
-    let mut reader = append_limit::capped(&state.limits, reader);
+    let reader = append_limit::capped(&state.limits, reader);
+    // `?1` with the length known commits in this append, which the engine owns and runs in a
+    // task of its own: a client that leaves right after its last byte still gets its file.
+    // With the length still deferred it is stated first, then committed by a second append.
     let opts = AppendOptions {
         offset: Some(offset),
         len: declared,
         chunk,
-        commit: Commit::Later,
+        commit: match complete && !info.length_deferred {
+            true => Commit::IfComplete { md5 },
+            false => Commit::Later,
+        },
         block: None,
     };
-    let appended = session
-        .append(id, &mut reader, opts)
+    let (appended, reader) = session
+        .append_owned(id, reader, opts)
         .await
         .map_err(|e| probe.explain(state.limits.body_idle_timeout, e))?;
     append_limit::check_rest(&state.limits, reader).await?;
     if !complete {
         return Ok(Appended::Incomplete(appended.info));
+    }
+    if appended.entry.is_some() {
+        return Ok(Appended::Committed(appended));
     }
     let info = match appended.info.length_deferred {
         true => session.upload_set_length(id, appended.info.offset).await?,
@@ -181,11 +192,11 @@ pub async fn respond(
     id: &str,
     appended: Appended,
 ) -> Result<(Response, UploadInfo), ApiError> {
-    let md5 = match appended {
+    let state = match appended {
         Appended::Incomplete(info) => return Ok((StatusCode::NO_CONTENT.into_response(), info)),
-        Appended::Complete(md5) => md5,
+        Appended::Complete(md5) => finish(session, id.to_string(), md5).await?,
+        Appended::Committed(state) => state,
     };
-    let state = finish(session, id.to_string(), md5).await?;
     let entry = state
         .entry
         .ok_or_else(|| Error::internal("a complete upload was not committed"))?;
@@ -197,20 +208,18 @@ pub async fn respond(
     Ok((resp, state.info))
 }
 
-/// Commits upload `id` in a task of its own, so that a client leaving now does not stop it.
+/// Commits upload `id`; the engine runs a commit in a task of its own, so a client leaving
+/// now does not stop it.
 async fn finish(
     mut session: Session,
     id: String,
     md5: Option<Md5Digest>,
 ) -> Result<UploadState, ApiError> {
-    let task = tokio::spawn(async move {
-        let opts = AppendOptions {
-            commit: Commit::IfComplete { md5 },
-            ..AppendOptions::default()
-        };
-        session.append(&id, tokio::io::empty(), opts).await
-    });
-    Ok(task.await.map_err(Error::internal)??)
+    let opts = AppendOptions {
+        commit: Commit::IfComplete { md5 },
+        ..AppendOptions::default()
+    };
+    Ok(session.append_owned(&id, tokio::io::empty(), opts).await?.0)
 }
 
 /// This request's own digest (`Content-Digest`), if it carries one Ferry checks.

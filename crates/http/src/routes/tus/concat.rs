@@ -17,6 +17,7 @@ use ferry_core::model::{Entry, EntryKind};
 use ferry_core::{AppendOptions, Commit, Session};
 use futures::stream;
 use tokio_util::io::StreamReader;
+use tracing::Instrument;
 
 use super::error::{Tus, TusError};
 use super::headers::Metadata;
@@ -37,7 +38,23 @@ fn final_url(path: &str) -> HeaderValue {
 }
 
 /// Joins the complete parts `ids` into the target `meta` names; `201` with the final's URL.
+///
+/// In a task of its own: a client that leaves while the parts are being joined would
+/// otherwise stop the join half-way, the parts joined so far removed and the target neither
+/// committed nor cancelled.
 pub async fn create_final(
+    mut session: Session,
+    ids: Vec<String>,
+    meta: Metadata,
+) -> Result<Response, Tus> {
+    let join = async move { join_final(&mut session, &ids, &meta).await };
+    tokio::spawn(join.instrument(tracing::Span::current()))
+        .await
+        .map_err(ferry_core::Error::internal)?
+}
+
+/// [`create_final`]'s work.
+async fn join_final(
     session: &mut Session,
     ids: &[String],
     meta: &Metadata,

@@ -61,7 +61,7 @@ pub async fn create(
         .transpose()?;
     let meta = parse_metadata(text(&headers, "upload-metadata")?.unwrap_or_default())?;
     if let Some(Concat::Final(parts)) = concat {
-        return concat::create_final(&mut auth.session, &parts, &meta).await;
+        return concat::create_final(auth.session, parts, meta).await;
     }
     let deferred = match text(&headers, "upload-defer-length")? {
         None => false,

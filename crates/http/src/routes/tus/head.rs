@@ -1,4 +1,11 @@
 //! `HEAD`: where to resume.
+//!
+//! To a tus client `Upload-Offset == Upload-Length` means "done", so a `HEAD` never says so of
+//! an upload that holds every byte but is not committed (its commit was refused: the name was
+//! taken, the quota lowered). It commits the upload then and answers as for any committed
+//! upload, or answers the commit's error (`409 name_taken`, `413 quota_exceeded`, `460
+//! checksum_mismatch`…), so the client stops instead of reporting success with no file. A part
+//! of a concatenation and an upload whose length is still deferred are never committed here.
 
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -12,6 +19,11 @@ use crate::auth::Authed;
 use crate::extract::ApiPath;
 
 /// An upload's offset, length, metadata and expiry.
+///
+/// An upload that holds every byte but is not committed (its commit was refused earlier) is
+/// committed now, so `Upload-Offset == Upload-Length` always means the file exists; if the
+/// commit is refused again, its error is the answer (`409 already_exists`, `413
+/// quota_exceeded`, `422 checksum_mismatch`…).
 #[utoipa::path(
     head, path = "/api/v1/tus/{id}", tag = TUS, operation_id = "tusHead",
     params(("id" = String, Path, description = "Upload id"), TusResumable),
@@ -35,13 +47,21 @@ pub async fn head(
 ) -> Result<Response, Tus> {
     // Ends an older request still writing this upload first (newer request wins); an upload
     // committed lately answers with its whole length held.
-    let info = match auth.session.upload_status_latest(&id).await {
-        Err(Error::UploadNotFound(e)) => auth
-            .session
+    let session = &mut auth.session;
+    let mut info = match session.upload_status_latest(&id).await {
+        Err(Error::UploadNotFound(e)) => session
             .upload_completed(&id)
             .ok_or(Error::UploadNotFound(e))?,
         other => other?,
     };
+    let stranded = info.offset == info.size && !info.length_deferred && !is_partial(&info);
+    if stranded && session.upload_completed(&id).is_none() {
+        info = match session.upload_commit_held(&id).await {
+            Err(Error::UploadCompleted(_)) => session.upload_completed(&id),
+            other => Some(other?.info),
+        }
+        .ok_or_else(|| Error::internal("a committed upload has no state"))?;
+    }
     let mut resp = StatusCode::OK.into_response();
     let h = resp.headers_mut();
     state_headers(h, &info);

@@ -61,7 +61,7 @@ pub async fn append_body(
     };
     let probe = BodyProbe::default();
     let reader = body::reader(body, state.limits.body_idle_timeout, probe.clone());
-    let mut reader = append_limit::capped(&state.limits, reader);
+    let reader = append_limit::capped(&state.limits, reader);
     let opts = AppendOptions {
         offset: Some(offset),
         len: declared,
@@ -69,7 +69,8 @@ pub async fn append_body(
         commit,
         block: None,
     };
-    let appended = match session.append(id, &mut reader, opts).await {
+    // Owned by the engine: the last byte commits even if the client leaves right after it.
+    let (appended, reader) = match session.append_owned(id, reader, opts).await {
         Ok(appended) => appended,
         Err(e) => {
             if probe.broken() {
