@@ -12,6 +12,7 @@ mod http_client;
 mod http_parity;
 mod lifecycle;
 mod operating;
+mod several_nodes;
 mod startups;
 mod streamed_chunks;
 mod support;
