@@ -126,3 +126,35 @@ fn print_config_masks_the_database_password() {
     );
     assert!(!text.contains("hunter2"), "{text}");
 }
+
+#[test]
+fn an_abandoned_upload_is_swept_by_the_one_janitor_and_its_quota_released() {
+    let url = fresh_database();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let fast = [
+        "--meta",
+        &url,
+        "--upload-ttl",
+        "1",
+        "--sweep-interval",
+        "0.2",
+    ];
+    let a = Server::start_on(&data, free_port(), &fast);
+    let b = Server::start_on(&data, free_port(), &fast);
+    let admin = Http::new(&b, "admin", PASSWORD);
+    let created = admin.json(
+        "POST",
+        "/api/v1/uploads",
+        json!({"path": "/abandoned.bin", "size": 1000}),
+    );
+    assert_eq!(created.status, 201, "{created:?}");
+    let id = created.json()["id"].as_str().unwrap().to_string();
+    // Watched through the quota on the other node: asking for the upload itself would touch it.
+    let on_a = Http::new(&a, "admin", PASSWORD);
+    crate::support::wait_for(20, "the expired upload to be swept", || {
+        on_a.get("/api/v1/quota").json()["reserved"] == 0
+    });
+    let gone = admin.get(&format!("/api/v1/uploads/{id}"));
+    assert_eq!(gone.code(), "upload_not_found", "{gone:?}");
+}

@@ -1,5 +1,5 @@
 -- Ferry's metadata, version 1: the server secret, accounts, bearer tokens, upload records with
--- their leases, quota ledgers. Every table is prefixed `ferry_` so the database may be shared.
+-- their leases, quota ledgers, the janitor's lease. Every table is prefixed `ferry_` so the database may be shared.
 
 CREATE TABLE ferry_secret (
     id smallint PRIMARY KEY CHECK (id = 1),
@@ -46,4 +46,11 @@ CREATE TABLE ferry_quota (
     reserved bigint NOT NULL CHECK (reserved >= 0),
     pending integer NOT NULL CHECK (pending >= 0),
     generation bigint NOT NULL
+);
+
+-- Which node runs the expiry sweeps: one row, taken when free, expired or already the holder's.
+CREATE TABLE ferry_janitor (
+    id smallint PRIMARY KEY CHECK (id = 1),
+    holder text NOT NULL,
+    until timestamptz NOT NULL
 );

@@ -7,6 +7,8 @@
 //! matches; the other matches nothing and is told `upload_busy`. A record write
 //! (`save_upload`) names its fence in its own `WHERE`, so a writer that stalled while another
 //! took over writes nothing.
+//!
+//! The janitor's lease (which node sweeps) is one row of its own, taken the same way.
 
 use std::time::Duration;
 
@@ -70,4 +72,17 @@ pub(crate) async fn release(store: &PgMetaStore, lease: &Lease) -> Result<()> {
         .execute(sql, &[&key, &big(lease.fence), &lease.holder])
         .await
         .map(drop)
+}
+
+/// `true` when `holder` now holds the janitor's lease.
+pub(crate) async fn janitor_take(store: &PgMetaStore, holder: &str, ttl: Duration) -> Result<bool> {
+    let sql = "INSERT INTO ferry_janitor AS j (id, holder, until)
+               VALUES (1, $1, now() + $2::bigint * interval '1 microsecond')
+               ON CONFLICT (id) DO UPDATE SET holder = EXCLUDED.holder, until = EXCLUDED.until
+               WHERE j.holder = EXCLUDED.holder OR j.until < now()
+               RETURNING holder";
+    Ok(store
+        .query_opt(sql, &[&holder, &micros(ttl)])
+        .await?
+        .is_some())
 }

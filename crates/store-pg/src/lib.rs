@@ -13,7 +13,7 @@
 //! - [`store`]: [`PgMetaStore`]: the connection pool, opening (migrations, the secret) and the
 //!   statement helpers;
 //! - `meta`: the trait implementation: accounts, tokens, upload records;
-//! - `lease`: upload leases with their fence;
+//! - `lease`: upload leases with their fence, and the janitor's lease;
 //! - `quota`: the quota ledgers;
 //! - `migrate`: the schema, as numbered SQL files applied at open;
 //! - [`testing`] (feature `testing`): a fresh database on a test server.

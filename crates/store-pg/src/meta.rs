@@ -163,6 +163,10 @@ impl MetaStore for PgMetaStore {
         crate::lease::release(self, lease).await
     }
 
+    async fn janitor_take(&self, holder: &str, ttl: Duration) -> Result<bool> {
+        crate::lease::janitor_take(self, holder, ttl).await
+    }
+
     async fn quota_get(&self, user: &Username) -> Result<Option<Ledger>> {
         crate::quota::get(self, user).await
     }

@@ -139,3 +139,29 @@ async fn two_nodes_spending_the_last_bytes_of_a_quota_at_once_exactly_one_succee
         assert_eq!((ledger.used, ledger.reserved), (600, 400));
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_nodes_asking_to_sweep_at_once_get_exactly_one_janitor() {
+    let (a, b) = two_nodes().await;
+    let (a, b): (Arc<dyn MetaStore>, Arc<dyn MetaStore>) = (a, b);
+    let (ra, rb) = at_once(&a, &b, |s, node| async move {
+        s.janitor_take(node, SHORT_LEASE).await.unwrap()
+    })
+    .await;
+    assert!(ra != rb, "exactly one janitor: {ra} / {rb}");
+    let (janitor, other, other_name) = if ra {
+        (&a, &b, "node-b/1")
+    } else {
+        (&b, &a, "node-a/1")
+    };
+    let name = if ra { "node-a/1" } else { "node-b/1" };
+    assert!(
+        janitor.janitor_take(name, SHORT_LEASE).await.unwrap(),
+        "renewed"
+    );
+    assert!(!other.janitor_take(other_name, SHORT_LEASE).await.unwrap());
+    // The janitor stops renewing (its node died): the other node takes over.
+    tokio::time::sleep(SHORT_LEASE + Duration::from_millis(50)).await;
+    assert!(other.janitor_take(other_name, SHORT_LEASE).await.unwrap());
+    assert!(!janitor.janitor_take(name, SHORT_LEASE).await.unwrap());
+}
