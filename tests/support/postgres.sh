@@ -13,10 +13,11 @@ cmd="${1:?usage: postgres.sh start|stop DIR}"
 dir="${2:?usage: postgres.sh start|stop DIR}"
 USER_NAME="${FERRY_PG_USER:-ferry-pg}"
 
+# The newest installed server's programs (Debian keeps them off PATH); empty when none is.
 bindir() {
   local initdb
   initdb="$(ls -d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -n 1 || true)"
-  [ -n "$initdb" ] && dirname "$initdb"
+  if [ -n "$initdb" ]; then dirname "$initdb"; fi
 }
 
 # The server refuses to run as root: switch to a system user of our own (made if missing).
