@@ -18,6 +18,10 @@ pub struct DataArg {
     /// Make DATA a new data folder if it is not one yet.
     #[arg(long)]
     init: bool,
+    /// The PostgreSQL database the servers keep their metadata in (`ferry serve --meta`):
+    /// accounts are changed there, and DATA need not be a data folder yet.
+    #[arg(long, env = "FERRY_META", value_name = "URL", value_parser = crate::stores::parse_meta)]
+    meta: Option<String>,
     /// Fewest characters a new password may have.
     #[arg(long, env = "FERRY_MIN_PASSWORD_LENGTH", default_value_t = ferry_core::service::DEFAULT_MIN_PASSWORD_LENGTH)]
     min_password_length: usize,
@@ -104,7 +108,7 @@ pub enum UserCommand {
 }
 
 async fn open(data: &DataArg) -> anyhow::Result<Ferry> {
-    if !data.init && !is_data_folder(&data.data) {
+    if !data.init && data.meta.is_none() && !is_data_folder(&data.data) {
         bail!(
             "{} is not a Ferry data folder (it has no state/secret); name the server's with \
              --data or FERRY_DATA, or pass --init to make a new one there",
@@ -113,7 +117,7 @@ async fn open(data: &DataArg) -> anyhow::Result<Ferry> {
     }
     std::fs::create_dir_all(&data.data)
         .with_context(|| format!("cannot create the data folder {}", data.data.display()))?;
-    Ok(ferry_store_local::open(Config::new(&data.data)).await?)
+    crate::stores::open(Config::new(&data.data), data.meta.as_deref()).await
 }
 
 fn parse_quota(s: Option<&str>) -> anyhow::Result<Option<u64>> {

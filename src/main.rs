@@ -5,6 +5,7 @@ mod admin;
 mod args;
 mod cli;
 mod serve;
+mod stores;
 mod version;
 
 use std::process::ExitCode;

@@ -25,7 +25,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let metrics = args.metrics.addr.map(metrics::Metrics::start).transpose()?;
     std::fs::create_dir_all(&args.data)
         .with_context(|| format!("cannot create the data folder {}", args.data.display()))?;
-    let ferry = ferry_store_local::open(args.core_config()?).await?;
+    let ferry = crate::stores::open(args.core_config()?, args.meta.as_deref()).await?;
     log::set_node(ferry.node());
     if metrics.is_some() {
         ferry.count_unfinished_uploads().await?;
@@ -53,6 +53,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         shutdown.clone(),
     ));
     println!("ferry: data folder {}", args.data.display());
+    if let Some(url) = &args.meta {
+        println!(
+            "ferry: metadata in PostgreSQL {}, node {}",
+            crate::stores::mask_password(url),
+            ferry.node()
+        );
+    }
     doors_tls.announce();
     // Both lines keep their shape with TLS on (scripts read the address from them); only the
     // HTTP door's scheme says so.

@@ -12,6 +12,16 @@ echo "== format and lint"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+# The PostgreSQL metadata store's tests (crates/store-pg, tests/e2e/several_nodes.rs) run
+# against a real server: installed from Debian's packages if missing, started as a non-root
+# user on 127.0.0.1 at a free port, stopped at exit.
+echo "== PostgreSQL for the metadata-store tests"
+PG_DIR="$(mktemp -d)"
+trap 'tests/support/postgres.sh stop "$PG_DIR"' EXIT
+FERRY_TEST_PG_URL="$(tests/support/postgres.sh start "$PG_DIR")"
+export FERRY_TEST_PG_URL
+echo "   $FERRY_TEST_PG_URL"
+
 echo "== rust tests"
 cargo test --workspace --locked
 echo "== exec isolation tests as a non-root server user"; ./tests/nonroot.sh

@@ -16,6 +16,12 @@ pub struct ServeArgs {
     /// Data folder: homes and server state (created if missing).
     #[arg(long, env = "FERRY_DATA", default_value = "ferry-data")]
     pub(super) data: PathBuf,
+    /// Keep the metadata (accounts, tokens, upload records, leases, quota) in this PostgreSQL
+    /// database (`postgres://USER:PASSWORD@HOST:PORT/DB`) instead of the data folder, so that
+    /// several nodes share it; the schema is made or migrated at start. File bytes stay in the
+    /// data folder.
+    #[arg(long, env = "FERRY_META", value_name = "URL", value_parser = crate::stores::parse_meta)]
+    pub(super) meta: Option<String>,
     /// Address of the framed TCP door.
     #[arg(long, default_value = "127.0.0.1:7070")]
     pub(super) tcp: SocketAddr,

@@ -37,6 +37,9 @@ const NOT_KEYS: &[&str] = &["config", "print-config", "help", "version"];
 /// Keys whose values are secrets, masked by `--print-config`.
 const SECRET_KEYS: &[&str] = &[];
 
+/// Keys whose values are database URLs: `--print-config` shows them with the password masked.
+const URL_KEYS: &[&str] = &["meta"];
+
 /// What a config file adds to the command line.
 #[derive(Debug, Default)]
 pub struct FromFile {
@@ -246,6 +249,10 @@ pub fn render(serve: &Command, matches: &ArgMatches, from_file: &BTreeSet<String
         let value = value.map(|v| {
             if SECRET_KEYS.contains(&key) {
                 toml::Value::String("********".into())
+            } else if URL_KEYS.contains(&key)
+                && let toml::Value::String(url) = &v
+            {
+                toml::Value::String(crate::stores::mask_password(url))
             } else {
                 v
             }

@@ -16,6 +16,7 @@ mod lifecycle;
 mod not_ferry;
 mod operating;
 mod parents;
+mod several_nodes;
 mod shares;
 mod startups;
 mod streamed_chunks;

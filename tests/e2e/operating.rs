@@ -31,6 +31,7 @@ fn serve_cmd() -> Command {
     for var in [
         "FERRY_CONFIG",
         "FERRY_DATA",
+        "FERRY_META",
         "FERRY_TRUSTED_PROXY",
         "FERRY_CORS_ORIGIN",
         "FERRY_LOG_FORMAT",

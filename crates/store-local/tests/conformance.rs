@@ -44,3 +44,9 @@ async fn file_store_tree() {
     let dir = tempfile::tempdir().unwrap();
     conformance::file_tree(blobs(&dir)).await;
 }
+
+#[tokio::test]
+async fn meta_store_shares() {
+    let dir = tempfile::tempdir().unwrap();
+    conformance::meta_shares(meta(&dir)).await;
+}

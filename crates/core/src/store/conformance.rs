@@ -11,7 +11,8 @@ use bytes::Bytes;
 use md5::{Digest, Md5};
 
 use super::{
-    Account, FileStore, ListPage, Listed, MetaStore, Move, QuotaCommit, UploadRecord, UploadStore,
+    Account, FileStore, ListPage, Listed, MetaStore, Move, QuotaCommit, ShareRecord, UploadRecord,
+    UploadStore,
 };
 use crate::auth::credentials::ScramCredentials;
 use crate::exec::ExecPolicy;
@@ -116,6 +117,75 @@ pub async fn meta_records(meta: Arc<dyn MetaStore>) {
     meta.remove_account(&a.name).await.expect("remove account");
     let twice = meta.remove_account(&a.name).await.expect_err("twice");
     assert_eq!(twice.code(), "user_not_found");
+}
+
+/// Share links: stored once per key, counted until exhausted, revoked, listed per owner.
+pub async fn meta_shares(meta: Arc<dyn MetaStore>) {
+    let key = "ab".repeat(32);
+    let other = "cd".repeat(32);
+    let share = ShareRecord {
+        owner: Username::try_from("conf-s").expect("name"),
+        path: HomePath::resolve(&HomePath::root(), "/f.bin").expect("path"),
+        folder: false,
+        seed: "00".repeat(16),
+        created: unix_now(),
+        expires: None,
+        password: None,
+        max_downloads: Some(2),
+        downloads: 0,
+        upload: false,
+        revoked: false,
+    };
+    assert!(meta.share(&key).await.expect("read").is_none());
+    meta.create_share(&key, &share).await.expect("create");
+    meta.create_share(&key, &share)
+        .await
+        .expect_err("a key is stored once");
+    assert_eq!(
+        meta.count_share_download(&key)
+            .await
+            .expect("1st")
+            .downloads,
+        1
+    );
+    assert_eq!(
+        meta.count_share_download(&key)
+            .await
+            .expect("2nd")
+            .downloads,
+        2
+    );
+    let third = meta.count_share_download(&key).await.expect_err("3rd");
+    assert_eq!(third.code(), "share_exhausted");
+    assert_eq!(
+        meta.share(&key)
+            .await
+            .expect("read")
+            .expect("kept")
+            .downloads,
+        2
+    );
+    let unlimited = ShareRecord {
+        max_downloads: None,
+        ..share.clone()
+    };
+    meta.create_share(&other, &unlimited).await.expect("create");
+    meta.revoke_share(&other).await.expect("revoke");
+    let revoked = meta
+        .count_share_download(&other)
+        .await
+        .expect_err("revoked");
+    assert_eq!(revoked.code(), "share_revoked");
+    let gone = meta
+        .revoke_share(&"ef".repeat(32))
+        .await
+        .expect_err("absent");
+    assert_eq!(gone.code(), "share_not_found");
+    let mut mine = meta.shares_of(&share.owner).await.expect("list");
+    mine.sort_by(|a, b| a.0.cmp(&b.0));
+    let keys: Vec<&str> = mine.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(keys, [key.as_str(), other.as_str()]);
+    assert!(mine[1].1.revoked);
 }
 
 /// Leases: one holder at a time, a fence that grows with every new holder, stale fences

@@ -142,6 +142,13 @@ pub trait MetaStore: Send + Sync + fmt::Debug {
     async fn lease_renew(&self, lease: &Lease, ttl: Duration) -> Result<()>;
     /// Gives a lease up (a stale one is ignored).
     async fn lease_release(&self, lease: &Lease) -> Result<()>;
+    /// Takes or renews the janitor's lease for `holder`: `true` when `holder` is the one
+    /// process that runs the expiry sweeps for the next `ttl` (free, expired or already its
+    /// own), `false` while another holder's runs. A store that serves one process only (the
+    /// embedded one) always answers `true`.
+    async fn janitor_take(&self, _holder: &str, _ttl: Duration) -> Result<bool> {
+        Ok(true)
+    }
 
     /// The user's ledger, if one was initialised.
     async fn quota_get(&self, user: &Username) -> Result<Option<Ledger>>;

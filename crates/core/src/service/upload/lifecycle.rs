@@ -41,13 +41,14 @@ impl Inner {
         self.quota_release(&record.user, record.size).await
     }
 
-    /// Discards expired uploads that no writer here has open. Returns how many.
-    pub(in crate::service) async fn sweep_uploads(&self, now: i64) -> Result<usize> {
-        let mut n = 0;
+    /// Closes this process's writers of expired uploads that no session claims (a claimed
+    /// writer renews the expiry at every checkpoint), each giving its lease up, so that the
+    /// janitor, on this node or another, can discard them. Returns the expired uploads not
+    /// claimed here.
+    async fn close_expired_writers(&self, now: i64) -> Result<Vec<UploadRecord>> {
+        let mut expired = Vec::new();
         for record in self.meta.expired_uploads(now).await? {
             if self.writers.contains(&record.id) {
-                // Open here: expired only if no session claims it (a claimed writer renews
-                // the expiry at every checkpoint). Its writer gives its lease up first.
                 let Some(slot) = self.writers.take_unclaimed(&record.id) else {
                     continue;
                 };
@@ -55,6 +56,21 @@ impl Inner {
                     w.end(self).await;
                 }
             }
+            expired.push(record);
+        }
+        Ok(expired)
+    }
+
+    /// Closes this process's idle writers of expired uploads; on the janitor (`janitor`) also
+    /// discards every expired upload that no writer anywhere holds. Returns how many it
+    /// discarded.
+    pub(in crate::service) async fn sweep_uploads(&self, now: i64, janitor: bool) -> Result<usize> {
+        let expired = self.close_expired_writers(now).await?;
+        if !janitor {
+            return Ok(0);
+        }
+        let mut n = 0;
+        for record in expired {
             // Take the lease so nobody, here or on another node, writes while we delete.
             let holder = format!("{}/sweep", self.node);
             let Ok(lease) = self

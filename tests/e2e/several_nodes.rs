@@ -1,0 +1,160 @@
+//! Two `ferry serve` nodes over one PostgreSQL database (`--meta`, a fresh database on the
+//! test server, see `ferry_store_pg::testing`) and one data folder: an account made by
+//! `ferry user … --meta` logs in on both, the quota ledger is one, an upload one node is
+//! writing is busy on the other, and the other finishes it once the first has stopped.
+
+use std::process::Command;
+
+use md5::{Digest, Md5};
+use serde_json::json;
+
+use crate::http_client::{Http, random_bytes};
+use crate::support::{PASSWORD, Server, bin, free_port, ok, output_with_stdin};
+
+fn fresh_database() -> String {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(ferry_store_pg::testing::fresh_database())
+}
+
+#[test]
+fn two_nodes_on_one_database_share_accounts_quota_and_uploads() {
+    let url = fresh_database();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let mut a = Server::start_on(&data, free_port(), &["--meta", &url]);
+    let b = Server::start_on(&data, free_port(), &["--meta", &url]);
+    assert!(
+        a.stdout()
+            .iter()
+            .any(|l| l.contains("metadata in PostgreSQL")),
+        "{:?}",
+        a.stdout()
+    );
+
+    // `ferry user` changes the database; no data folder is needed for that.
+    let elsewhere = tmp.path().join("admin-machine");
+    let mut add = Command::new(bin());
+    add.args(["user", "add", "bob", "--password-stdin", "--meta", &url])
+        .arg("--data")
+        .arg(&elsewhere);
+    ok(&output_with_stdin(
+        &mut add,
+        format!("{PASSWORD}\n").as_bytes(),
+    ));
+    let list = Command::new(bin())
+        .args(["user", "list"])
+        .arg("--data")
+        .arg(&elsewhere)
+        .env("FERRY_META", &url)
+        .output()
+        .unwrap();
+    assert!(ok(&list).contains("bob"));
+    for node in [&a, &b] {
+        ok(&node.cli_as("bob", PASSWORD, &["ls", "/"]));
+    }
+
+    let bytes = random_bytes(300_000, 11);
+    let half = bytes.len() / 2;
+    let (on_a, on_b) = (
+        Http::new(&a, "bob", PASSWORD),
+        Http::new(&b, "bob", PASSWORD),
+    );
+    let created = on_a.json(
+        "POST",
+        "/api/v1/uploads",
+        json!({"path": "/shared.bin", "size": bytes.len(), "md5": hex::encode(Md5::digest(&bytes))}),
+    );
+    assert_eq!(created.status, 201, "{created:?}");
+    let id = created.json()["id"].as_str().unwrap().to_string();
+    let first = on_a.send(
+        "PUT",
+        &format!("/api/v1/uploads/{id}"),
+        &[(
+            "content-range",
+            format!("bytes 0-{}/{}", half - 1, bytes.len()),
+        )],
+        Some(bytes[..half].to_vec()),
+    );
+    assert_eq!(first.status, 308, "{first:?}");
+    let quota = on_b.get("/api/v1/quota").json();
+    assert_eq!(quota["reserved"], bytes.len(), "one ledger: {quota}");
+
+    // Node A keeps the upload's writer, and its lease, between requests: B may not write.
+    let range = format!("bytes {half}-{}/{}", bytes.len() - 1, bytes.len());
+    let busy = on_b.send(
+        "PUT",
+        &format!("/api/v1/uploads/{id}"),
+        &[("content-range", range)],
+        Some(bytes[half..].to_vec()),
+    );
+    assert_eq!(busy.code(), "upload_busy", "{busy:?}");
+
+    // A stops (its writers checkpoint and give their leases up); B finishes the upload.
+    a.terminate();
+    assert!(a.wait_exit(30).success());
+    assert_eq!(on_b.offset(&id), half as u64);
+    let done = on_b.put_rest(&id, &bytes, half);
+    assert_eq!(done.status, 201, "{done:?}");
+    let got = on_b.get("/api/v1/files/shared.bin");
+    assert_eq!(got.status, 200);
+    assert!(
+        got.body == bytes,
+        "the file is the bytes both nodes received"
+    );
+}
+
+#[test]
+fn print_config_masks_the_database_password() {
+    let out = Command::new(bin())
+        .args(["serve", "--print-config"])
+        .env_remove("FERRY_CONFIG")
+        .env(
+            "FERRY_META",
+            "postgres://ferry:hunter2-secret@db.example:5432/ferry",
+        )
+        .output()
+        .unwrap();
+    let text = ok(&out);
+    assert!(
+        text.contains(
+            r#"meta = "postgres://ferry:********@db.example:5432/ferry"  # environment FERRY_META"#
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("hunter2"), "{text}");
+}
+
+#[test]
+fn an_abandoned_upload_is_swept_by_the_one_janitor_and_its_quota_released() {
+    let url = fresh_database();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let fast = [
+        "--meta",
+        &url,
+        "--upload-ttl",
+        "1",
+        "--sweep-interval",
+        "0.2",
+    ];
+    let a = Server::start_on(&data, free_port(), &fast);
+    let b = Server::start_on(&data, free_port(), &fast);
+    let admin = Http::new(&b, "admin", PASSWORD);
+    let created = admin.json(
+        "POST",
+        "/api/v1/uploads",
+        json!({"path": "/abandoned.bin", "size": 1000}),
+    );
+    assert_eq!(created.status, 201, "{created:?}");
+    let id = created.json()["id"].as_str().unwrap().to_string();
+    // Watched through the quota on the other node: asking for the upload itself would touch it.
+    let on_a = Http::new(&a, "admin", PASSWORD);
+    crate::support::wait_for(20, "the expired upload to be swept", || {
+        on_a.get("/api/v1/quota").json()["reserved"] == 0
+    });
+    let gone = admin.get(&format!("/api/v1/uploads/{id}"));
+    assert_eq!(gone.code(), "upload_not_found", "{gone:?}");
+}
