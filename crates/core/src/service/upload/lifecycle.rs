@@ -214,12 +214,26 @@ impl Session {
             if slot.owner != self.user {
                 return Err(id.not_found());
             }
-            if !slot.is_closing() {
+            // A slot answers for the upload only while its writer is open (and so holds the
+            // lease): an idle one is a cache, and another node's janitor may have discarded the
+            // upload meanwhile.
+            let writing = slot.writer.try_lock().map_or(true, |w| w.is_some());
+            if writing && !slot.is_closing() {
                 return Ok(slot.info());
             }
-            inner.settle(&self.user).await;
+            if slot.is_closing() {
+                inner.settle(&self.user).await;
+            }
         }
-        let r = inner.record_of(&self.user, &id).await?;
+        let r = match inner.record_of(&self.user, &id).await {
+            Ok(r) => r,
+            Err(e) => {
+                if open.is_some() {
+                    inner.writers.take_unclaimed(&id);
+                }
+                return Err(e);
+            }
+        };
         let offset = inner.uploads.len(&id).await?;
         let info = Inner::info_of(&r, offset);
         if open.is_none() {
