@@ -35,7 +35,7 @@ pub use exec::{
 pub use path::HomePath;
 pub use service::{
     AccountChange, AccountSummary, Admin, AppendOptions, Commit, Config, CreateOptions, Download,
-    Ferry, LoginPending, NewAccount, NewUpload, Profile, PublicShare, Session, ShareAccess,
+    Ferry, LoginPending, NewAccount, NewUpload, Profile, PublicShare, Put, Session, ShareAccess,
     ShareInfo, ShareOptions, ShareSecret, ShareState, SharedFile, TokenGrant, UploadState,
     UserUsage,
 };

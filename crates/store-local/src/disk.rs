@@ -42,10 +42,10 @@ use ferry_core::upload_id::UploadId;
 use ferry_core::username::Username;
 use ferry_core::{Error, Result};
 
-use crate::digests::Digests;
+use crate::digests::{Digests, RECORD_MIN};
 use crate::dir_sync::DirSyncs;
 use crate::listings::Listings;
-use crate::names::{located, on_disk};
+use crate::names::{Lookup, located, on_disk};
 
 /// Homes, staging and digests under a data folder: the blocking operations, which
 /// [`crate::LocalBlobStore`] runs on the blocking pool.
@@ -114,18 +114,45 @@ impl Disk {
         self.homes_made().remove(user)
     }
 
+    /// The MD5 of the file version `meta` describes, found at `rel` under `dir` (symlinks
+    /// followed, within `dir`): remembered, or for a small file hashed now.
+    fn digest_at(&self, dir: &Dir, rel: &Path, meta: &cap_std::fs::Metadata) -> Option<Md5Digest> {
+        let version = version_of(meta);
+        if meta.len() >= RECORD_MIN {
+            return self.recall_digest(&version).ok().flatten();
+        }
+        self.digests.recall_small(&version, || {
+            let mut opts = OpenOptions::new();
+            opts.read(true)
+                .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
+            let file = dir.open_with(rel, &opts).ok()?.into_std();
+            hash_small(&file, &version)
+        })
+    }
+
+    /// [`Self::digest_at`] for a file already open.
+    fn digest_of(&self, file: &stdfs::File, meta: &cap_std::fs::Metadata) -> Option<Md5Digest> {
+        let version = version_of(meta);
+        if meta.len() >= RECORD_MIN {
+            return self.recall_digest(&version).ok().flatten();
+        }
+        self.digests
+            .recall_small(&version, || hash_small(file, &version))
+    }
+
     fn entry(&self, home: &Dir, path: &HomePath, follow: bool) -> Result<Entry> {
         let (rel, found) = located(home, path);
         // The lookup's own `stat` answers unless a symlink must be followed.
         let meta = match found {
-            Some(meta) if !(follow && meta.file_type().is_symlink()) => Ok(meta),
+            Lookup::Found(meta) if !(follow && meta.file_type().is_symlink()) => Ok(meta),
+            Lookup::Missing(e) => Err(e),
             _ if follow => home.metadata(&rel),
             _ => home.symlink_metadata(&rel),
         }
         .map_err(|e| io_err(e, path))?;
         let mut entry = entry_from(path, &meta);
         if entry.kind == EntryKind::File {
-            entry.md5 = self.recall_digest(&version_of(&meta)).ok().flatten();
+            entry.md5 = self.digest_at(home, &rel, &meta);
         }
         Ok(entry)
     }
@@ -151,6 +178,28 @@ fn version_of(meta: &cap_std::fs::Metadata) -> String {
         meta.ctime(),
         meta.ctime_nsec()
     )
+}
+
+/// The MD5 of `file` (under [`RECORD_MIN`] bytes) if it is still `version` once read, so a
+/// file changed while it is read is never given a digest.
+fn hash_small(file: &stdfs::File, version: &str) -> Option<Md5Digest> {
+    use md5::Digest as _;
+    use std::os::unix::fs::FileExt as _;
+    let mut buf = vec![0; RECORD_MIN as usize];
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read_at(&mut buf[filled..], filled as u64) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+    let after = cap_std::fs::Metadata::from_just_metadata(file.metadata().ok()?);
+    if version_of(&after) != version || filled as u64 != after.len() {
+        return None;
+    }
+    Some(Md5Digest(md5::Md5::digest(&buf[..filled]).into()))
 }
 
 fn kind_of(ft: cap_std::fs::FileType) -> EntryKind {
@@ -306,8 +355,9 @@ impl Disk {
                 Ok(meta) => {
                     let mut entry = entry_from(path, &meta);
                     if entry.kind == EntryKind::File {
-                        // Listings show the MD5 where Ferry already knows it; never computed here.
-                        entry.md5 = self.recall_digest(&version_of(&meta)).ok().flatten();
+                        // Listings show the MD5 where Ferry knows it; computed here only for
+                        // small files (see `digests::RECORD_MIN`).
+                        entry.md5 = self.digest_at(&d, Path::new(name), &meta);
                     }
                     out.push(entry);
                     if out.len() == limit {
@@ -393,6 +443,7 @@ impl Disk {
         .map_err(|e| io_err(e.into(), to))?;
         // A rename changes ctime, so the known MD5 moves to the file's new version.
         if src_meta.is_file()
+            && src_meta.len() >= RECORD_MIN
             && let Ok(Some(md5)) = self.recall_digest(&version_of(&src_meta))
             && let Ok(new) = dst_dir.symlink_metadata(dst_name)
         {
@@ -411,7 +462,8 @@ impl Disk {
         // the confined, following `metadata` (three more calls: open, stat, close).
         let (rel, found) = located(&home, path);
         let meta = match found {
-            Some(meta) if !meta.is_symlink() => meta,
+            Lookup::Found(meta) if !meta.is_symlink() => meta,
+            Lookup::Missing(e) => return Err(io_err(e, path)),
             _ => home.metadata(&rel).map_err(|e| io_err(e, path))?,
         };
         if meta.is_dir() {
@@ -431,8 +483,9 @@ impl Disk {
         }
         let version = version_of(&meta);
         let mut entry = entry_from(path, &meta);
-        entry.md5 = self.recall_digest(&version)?;
-        Ok((file.into_std(), entry, version))
+        let file = file.into_std();
+        entry.md5 = self.digest_of(&file, &meta);
+        Ok((file, entry, version))
     }
 
     pub(crate) fn remember_digest(
@@ -462,6 +515,29 @@ impl Disk {
                 _ => Error::from_io(e, ""),
             })?;
         Ok(file.into_std())
+    }
+
+    /// Uploads whose staging file was last modified before `cutoff` (other names skipped).
+    pub(crate) fn staged_before(&self, cutoff: std::time::SystemTime) -> Result<Vec<UploadId>> {
+        let mut out = Vec::new();
+        for dent in self.staging.entries().map_err(Error::internal)? {
+            let dent = dent.map_err(Error::internal)?;
+            let name = dent.file_name();
+            let Some(id) = name.to_str().and_then(|n| n.strip_suffix(".part")) else {
+                continue;
+            };
+            let Ok(id) = UploadId::parse(id) else {
+                continue;
+            };
+            // Gone meanwhile (committed or discarded): not an orphan.
+            let Ok(modified) = dent.metadata().and_then(|m| m.modified()) else {
+                continue;
+            };
+            if modified.into_std() < cutoff {
+                out.push(id);
+            }
+        }
+        Ok(out)
     }
 
     pub(crate) fn remove_staging(&self, id: &UploadId) -> Result<()> {

@@ -195,6 +195,9 @@ impl MetaStore for LocalMetaStore {
     }
 
     async fn upload(&self, id: &UploadId) -> Result<Option<UploadRecord>> {
+        if let Some(record) = self.volatile().transient.get(id) {
+            return Ok(Some(record.clone()));
+        }
         read_json(&self.upload_file(id))
     }
 
@@ -206,15 +209,32 @@ impl MetaStore for LocalMetaStore {
         Ok(())
     }
 
+    async fn create_transient_upload(&self, record: &UploadRecord) -> Result<()> {
+        // Memory only (see `Volatile`); the index counts durable records, `upload_count`
+        // adds these.
+        let mut volatile = self.volatile();
+        volatile.transient.insert(record.id, record.clone());
+        Ok(())
+    }
+
     async fn save_upload(&self, record: &UploadRecord, lease: &Lease) -> Result<()> {
-        let current = self.volatile().fence(&record.id);
-        if current != Some(lease.fence) {
-            return Err(Error::UploadBusy(record.id.to_string()));
+        {
+            let mut volatile = self.volatile();
+            if volatile.fence(&record.id) != Some(lease.fence) {
+                return Err(Error::UploadBusy(record.id.to_string()));
+            }
+            if let Some(kept) = volatile.transient.get_mut(&record.id) {
+                *kept = record.clone();
+                return Ok(());
+            }
         }
         self.create_upload(record).await
     }
 
     async fn remove_upload(&self, id: &UploadId) -> Result<()> {
+        if self.volatile().transient.remove(id).is_some() {
+            return Ok(());
+        }
         let path = self.upload_file(id);
         match fs::remove_file(path) {
             Err(e) if e.kind() == ErrorKind::NotFound => {}
@@ -232,20 +252,29 @@ impl MetaStore for LocalMetaStore {
                 out.push(record);
             }
         }
+        out.extend(self.volatile().transient_of(user));
         Ok(out)
     }
 
     async fn upload_count(&self, user: &Username) -> Result<usize> {
-        self.index.count_of(&self.uploads, user)
+        let durable = self.index.count_of(&self.uploads, user)?;
+        Ok(durable + self.volatile().transient_count(user))
     }
 
     async fn expired_uploads(&self, now: i64) -> Result<Vec<UploadRecord>> {
         let dir = self.uploads.clone();
-        blocking(move || {
+        let mut expired = blocking(move || {
             let all: Vec<UploadRecord> = read_all(&dir)?;
-            Ok(all.into_iter().filter(|r| r.expires < now).collect())
+            Ok(all
+                .into_iter()
+                .filter(|r| r.expires < now)
+                .collect::<Vec<_>>())
         })
-        .await
+        .await?;
+        let volatile = self.volatile();
+        let transient = volatile.transient.values().filter(|r| r.expires < now);
+        expired.extend(transient.cloned());
+        Ok(expired)
     }
 
     async fn lease_take(&self, id: &UploadId, holder: &str, ttl: Duration) -> Result<Lease> {

@@ -21,17 +21,33 @@ pub(crate) fn on_disk(home: &Dir, path: &HomePath) -> PathBuf {
     located(home, path).0
 }
 
-/// [`on_disk`], with the metadata (symlinks not followed) of the entry when its NFC spelling
-/// exists: the `stat` that found it, for a caller that needs it anyway (a download's open).
-pub(crate) fn located(home: &Dir, path: &HomePath) -> (PathBuf, Option<Metadata>) {
+/// What the lookup of a path's NFC spelling found (see [`located`]).
+#[derive(Debug)]
+pub(crate) enum Lookup {
+    /// The NFC spelling exists: its metadata (symlinks not followed), the `stat` that found
+    /// it, for a caller that needs it anyway (a download's open).
+    Found(Metadata),
+    /// No spelling exists: the NFC lookup's error stands, so the caller need not look again.
+    Missing(std::io::Error),
+    /// Found under another spelling (or the home itself): the caller looks the path up.
+    Elsewhere,
+}
+
+/// [`on_disk`], with what looking up the NFC spelling found.
+pub(crate) fn located(home: &Dir, path: &HomePath) -> (PathBuf, Lookup) {
     let nfc = path.to_relative();
     if path.is_root() {
-        return (nfc, None);
+        return (nfc, Lookup::Elsewhere);
     }
-    if let Ok(meta) = home.symlink_metadata(&nfc) {
-        return (nfc, Some(meta));
+    let err = match home.symlink_metadata(&nfc) {
+        Ok(meta) => return (nfc, Lookup::Found(meta)),
+        Err(e) => e,
+    };
+    let real = spelled_on_disk(home, nfc.clone());
+    match real == nfc {
+        true => (real, Lookup::Missing(err)),
+        false => (real, Lookup::Elsewhere),
     }
-    (spelled_on_disk(home, nfc), None)
 }
 
 /// The path on disk of `nfc` (relative, NFC), found missing as spelled: component by component.

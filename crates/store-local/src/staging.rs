@@ -10,6 +10,7 @@ use std::fs::File;
 use std::io::Write;
 use std::num::NonZeroU64;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -156,5 +157,9 @@ impl UploadStore for LocalBlobStore {
     async fn discard(&self, id: &UploadId) -> Result<()> {
         let id = *id;
         self.run(move |d| d.remove_staging(&id)).await
+    }
+
+    async fn staged_before(&self, cutoff: SystemTime) -> Result<Vec<UploadId>> {
+        self.run(move |d| d.staged_before(cutoff)).await
     }
 }

@@ -1,15 +1,18 @@
-//! The part of [`crate::LocalMetaStore`] that lives in memory: quota ledgers and upload
-//! leases, each operation one critical section under the store's mutex.
+//! The part of [`crate::LocalMetaStore`] that lives in memory: quota ledgers, upload leases
+//! and the records of transient uploads, each operation one critical section under the
+//! store's mutex.
 //!
 //! Why memory is enough here: a data folder has one server, the only process that writes
 //! uploads (the admin commands change accounts only). Ledgers are rebuilt from the homes and the
 //! upload records at first use after a start; leases start free, since no writer outlives its
-//! process.
+//! process; a transient upload (a whole-file `PUT`) ends with the request that carries it, so
+//! its record is not needed after a restart either: its staged bytes, if a crash left any,
+//! are swept as an orphan.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use ferry_core::store::{Lease, Ledger, QuotaCommit};
+use ferry_core::store::{Lease, Ledger, QuotaCommit, UploadRecord};
 use ferry_core::upload_id::UploadId;
 use ferry_core::username::Username;
 use ferry_core::{Error, Result};
@@ -19,6 +22,8 @@ use ferry_core::{Error, Result};
 pub(crate) struct Volatile {
     pub(crate) ledgers: HashMap<Username, Ledger>,
     leases: HashMap<UploadId, LeaseState>,
+    /// Records of transient uploads (see `MetaStore::create_transient_upload`).
+    pub(crate) transient: HashMap<UploadId, UploadRecord>,
 }
 
 #[derive(Debug, Clone)]
@@ -29,6 +34,17 @@ struct LeaseState {
 }
 
 impl Volatile {
+    /// How many transient uploads `user` has.
+    pub(crate) fn transient_count(&self, user: &Username) -> usize {
+        self.transient.values().filter(|r| &r.user == user).count()
+    }
+
+    /// `user`'s transient upload records.
+    pub(crate) fn transient_of(&self, user: &Username) -> Vec<UploadRecord> {
+        let mine = self.transient.values().filter(|r| &r.user == user);
+        mine.cloned().collect()
+    }
+
     fn ledger<T>(
         &mut self,
         user: &Username,

@@ -39,7 +39,7 @@ pub use share::{
     PublicShare, ShareAccess, ShareInfo, ShareOptions, ShareSecret, ShareState, SharedFile,
 };
 pub use token::TokenGrant;
-pub use upload::{AppendOptions, Commit, CreateOptions, NewUpload, UploadState};
+pub use upload::{AppendOptions, Commit, CreateOptions, NewUpload, Put, UploadState};
 
 use crate::auth::throttle::Throttle;
 use crate::store::{FileStore, MetaStore, UploadStore};

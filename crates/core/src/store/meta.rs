@@ -119,6 +119,15 @@ pub trait MetaStore: Send + Sync + fmt::Debug {
     async fn upload(&self, id: &UploadId) -> Result<Option<UploadRecord>>;
     /// Creates an upload record (an id is never reused).
     async fn create_upload(&self, record: &UploadRecord) -> Result<()>;
+    /// Creates the record of a *transient* upload: one that lives only as long as the request
+    /// carrying it (a whole-file `PUT`). Nobody resumes it, and that request discards it on any
+    /// failure, so a store may keep its record in memory only (the embedded store does: one
+    /// file fewer to create and delete per small upload). The other methods see it like any
+    /// record while it lives. Staged bytes a crash leaves without a record are swept as
+    /// orphans (see `UploadStore::staged_before`). By default it is stored like any record.
+    async fn create_transient_upload(&self, record: &UploadRecord) -> Result<()> {
+        self.create_upload(record).await
+    }
     /// Replaces an upload record, only while `lease` is the upload's current lease (a stale
     /// fence is refused with `upload_busy` and writes nothing).
     async fn save_upload(&self, record: &UploadRecord, lease: &Lease) -> Result<()>;

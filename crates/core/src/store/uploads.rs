@@ -9,6 +9,7 @@
 //! offset (as in tusd's file store).
 
 use std::fmt;
+use std::time::SystemTime;
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -61,4 +62,8 @@ pub trait UploadStore: Send + Sync + fmt::Debug {
     async fn commit(&self, upload: &UploadRecord, md5: &Md5Digest) -> Result<(Entry, u64)>;
     /// Deletes an upload's bytes (absent is fine).
     async fn discard(&self, id: &UploadId) -> Result<()>;
+    /// Uploads whose bytes were last written before `cutoff`: the janitor discards those that
+    /// have no record (a transient upload's bytes left by a crash, see
+    /// `MetaStore::create_transient_upload`).
+    async fn staged_before(&self, cutoff: SystemTime) -> Result<Vec<UploadId>>;
 }

@@ -42,3 +42,64 @@ async fn file_operations_report_their_codes() {
     let page = s.list(Some("/"), Some("g".into()), Some(1)).await.unwrap();
     assert_eq!((page.entries[0].name.as_str(), page.next), ("z", None));
 }
+
+#[tokio::test]
+async fn small_files_have_no_digest_record_and_their_md5_is_always_current() {
+    let tmp = tempfile::tempdir().unwrap();
+    let digests = tmp.path().join("state/digests");
+    let records = || std::fs::read_dir(&digests).unwrap().count();
+    let small = vec![7u8; 4096];
+    let large = vec![9u8; 64 * 1024];
+    {
+        let ferry = crate::support::setup(tmp.path(), |_| {}).await;
+        let mut s = crate::support::session(&ferry, "alice").await;
+        s.put_file("small", 4096, &small[..], None, false)
+            .await
+            .unwrap();
+        assert_eq!(records(), 0, "a small upload writes no digest record");
+        s.put_file("large", large.len() as u64, &large[..], None, false)
+            .await
+            .unwrap();
+        assert_eq!(records(), 1, "a large one does");
+    }
+    // After a restart the small file's MD5 is hashed again, not lost.
+    let ferry = ferry_store_local::open(ferry_core::Config::new(tmp.path()))
+        .await
+        .unwrap();
+    let s = crate::support::session(&ferry, "alice").await;
+    let md5_of = |e: ferry_core::model::Entry| e.md5.map(|m| m.to_string());
+    let stat = s.stat("small", false).await.unwrap();
+    assert_eq!(md5_of(stat), Some(md5_hex(&small)));
+    assert_eq!(
+        md5_of(s.stat("large", false).await.unwrap()),
+        Some(md5_hex(&large))
+    );
+
+    // Rewritten behind Ferry's back, same size, mtime put back: the new bytes' MD5.
+    let home = tmp.path().join("homes/alice");
+    let mtime = std::fs::metadata(home.join("small"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    let changed = vec![8u8; 4096];
+    std::fs::write(home.join("small"), &changed).unwrap();
+    let f = std::fs::File::options()
+        .write(true)
+        .open(home.join("small"))
+        .unwrap();
+    f.set_modified(mtime).unwrap();
+    assert_eq!(
+        md5_of(s.stat("small", false).await.unwrap()),
+        Some(md5_hex(&changed))
+    );
+
+    // A small file made outside Ferry is listed with its MD5.
+    std::fs::write(home.join("made"), b"by a command").unwrap();
+    let listing = s.list(None, None, None).await.unwrap();
+    let made = listing
+        .entries
+        .into_iter()
+        .find(|e| e.name == "made")
+        .unwrap();
+    assert_eq!(md5_of(made), Some(md5_hex(b"by a command")));
+}

@@ -93,3 +93,101 @@ async fn expired_uploads_are_swept_and_release_their_reservation() {
     );
     s.upload_create("b", 900, None, false).await.unwrap();
 }
+
+/// Names of the files in `dir`.
+fn names(dir: &std::path::Path) -> Vec<String> {
+    let mut out: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn a_whole_file_put_keeps_its_record_in_memory_and_is_listed_while_it_runs() {
+    use tokio::io::AsyncWriteExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let ferry = setup(tmp.path(), |_| {}).await;
+    let (mut tx, rx) = tokio::io::duplex(64);
+    let mut s = session(&ferry, "alice").await;
+    let put = tokio::spawn(async move { s.put_file("f", 10, rx, None, false).await });
+    tx.write_all(b"abcde").await.unwrap();
+    let staging = tmp.path().join("state/staging");
+    while names(&staging).is_empty() {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // No record file: the put's record lives in memory, and is seen like any other.
+    assert_eq!(
+        names(&tmp.path().join("state/uploads")),
+        Vec::<String>::new()
+    );
+    let listed = session(&ferry, "alice").await.upload_list().await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].size, 10);
+    assert!(
+        session(&ferry, "bob")
+            .await
+            .upload_list()
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    tx.write_all(b"fghij").await.unwrap();
+    drop(tx);
+    let entry = put.await.unwrap().unwrap();
+    assert_eq!(
+        entry.md5.map(|m| m.to_string()),
+        Some(md5_hex(b"abcdefghij"))
+    );
+    assert!(names(&staging).is_empty());
+    assert!(
+        session(&ferry, "alice")
+            .await
+            .upload_list()
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn staged_bytes_without_a_record_are_swept_once_old() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ferry = setup(tmp.path(), |_| {}).await;
+    let staging = tmp.path().join("state/staging");
+    let age = |name: &str, secs: u64| {
+        let f = std::fs::File::options()
+            .write(true)
+            .open(staging.join(name))
+            .unwrap();
+        let then = std::time::SystemTime::now() - Duration::from_secs(secs);
+        f.set_modified(then).unwrap();
+    };
+    // What a crash leaves of a whole-file put: bytes, no record.
+    let orphan = "0123456789abcdef0123456789abcdef.part";
+    let fresh = "fedcba9876543210fedcba9876543210.part";
+    for name in [orphan, fresh, "not-an-upload.part"] {
+        std::fs::write(staging.join(name), b"left").unwrap();
+    }
+    age(orphan, 16 * 60);
+    age("not-an-upload.part", 16 * 60);
+    // A resumable upload left alone as long keeps its bytes: it has a record.
+    let mut s = session(&ferry, "alice").await;
+    let up = s.upload_create("kept", 10, None, false).await.unwrap();
+    let id = up.id.to_string();
+    s.upload_write(&id, 0, &b"abc"[..], None).await.unwrap();
+    drop(s);
+    age(&format!("{id}.part"), 16 * 60);
+
+    assert_eq!(ferry.sweep_expired().await.unwrap(), 1);
+    let mut left = vec![
+        fresh.to_string(),
+        format!("{id}.part"),
+        "not-an-upload.part".into(),
+    ];
+    left.sort();
+    assert_eq!(names(&staging), left);
+    let s = session(&ferry, "alice").await;
+    assert_eq!(s.upload_status(&id).await.unwrap().offset, 3);
+}

@@ -153,15 +153,14 @@ pub async fn put(
     }
     let size = content_length(&headers)?.ok_or(HttpError::LengthRequired)?;
     let md5 = whole_md5(&headers, true)?;
-    let existed = auth.session.stat(&path, false).await.is_ok();
     let probe = BodyProbe::default();
     let reader = body::reader(body, state.limits.body_idle_timeout, probe.clone());
     let result = auth
         .session
         .put_file_with(&path, size, reader, md5.as_deref(), q.options(!keep))
         .await;
-    let entry = match result {
-        Ok(e) => e,
+    let put = match result {
+        Ok(put) => put,
         Err(Error::AlreadyExists(p)) if keep => {
             return Err(HttpError::PreconditionFailed(format!("{p} exists")).into());
         }
@@ -170,11 +169,11 @@ pub async fn put(
             return Err(probe.explain(state.limits.body_idle_timeout, e));
         }
     };
-    let status = if existed && !keep {
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
+    let status = match put.replaced {
+        true => StatusCode::OK,
+        false => StatusCode::CREATED,
     };
+    let entry = put.entry;
     let mut resp = entry_response(status, &entry);
     resp.headers_mut()
         .insert(header::LOCATION, file_location(&entry.path.to_string()));

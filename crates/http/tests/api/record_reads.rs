@@ -50,6 +50,9 @@ impl MetaStore for Counting {
     async fn create_upload(&self, record: &UploadRecord) -> Result<()> {
         self.inner.create_upload(record).await
     }
+    async fn create_transient_upload(&self, record: &UploadRecord) -> Result<()> {
+        self.inner.create_transient_upload(record).await
+    }
     async fn save_upload(&self, record: &UploadRecord, lease: &Lease) -> Result<()> {
         self.inner.save_upload(record, lease).await
     }

@@ -31,6 +31,9 @@ pub struct NewUpload {
     /// Whether a file at the target is replaced and missing parent folders are created
     /// (by default: no, yes).
     pub options: CreateOptions,
+    /// The upload ends with the request that carries it, committed or discarded (a whole-file
+    /// put): its record may live in memory only (`MetaStore::create_transient_upload`).
+    pub transient: bool,
 }
 
 impl Inner {

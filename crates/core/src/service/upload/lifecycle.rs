@@ -86,7 +86,7 @@ impl Inner {
             tracing::info!(upload = %record.id, user = record.user.as_str(), "expired upload discarded");
             n += 1;
         }
-        Ok(n)
+        Ok(n + self.sweep_orphans().await?)
     }
 }
 
@@ -112,6 +112,16 @@ impl Session {
     /// Creates an upload to `input` as `new` describes, reserving quota for its size (or, with
     /// the length deferred, for the most it may grow to).
     pub async fn upload_create_new(&mut self, input: &str, new: NewUpload) -> Result<UploadInfo> {
+        Ok(self.create_upload(input, new).await?.0)
+    }
+
+    /// [`Self::upload_create_new`], also saying whether a file was at the target then (so a
+    /// whole-file put answers "replaced" without looking again).
+    pub(super) async fn create_upload(
+        &mut self,
+        input: &str,
+        new: NewUpload,
+    ) -> Result<(UploadInfo, bool)> {
         let CreateOptions { overwrite, parents } = new.options;
         let path = self.resolve(input)?;
         if path.is_root() {
@@ -128,12 +138,13 @@ impl Session {
         }
         let user = self.user.clone();
         inner.ensure_parent(&user, &path, parents).await?;
-        match inner.files.stat(&user, &path).await {
+        let existed = match inner.files.stat(&user, &path).await {
             Ok(e) if e.kind == EntryKind::Dir => return Err(Error::IsADirectory(path.to_string())),
             Ok(_) if !overwrite => return Err(Error::AlreadyExists(path.to_string())),
-            Ok(_) | Err(Error::NotFound(_)) => {}
+            Ok(_) => true,
+            Err(Error::NotFound(_)) => false,
             Err(e) => return Err(e),
-        }
+        };
         let open = inner.meta.upload_count(&user).await?;
         if open >= inner.config.max_uploads_per_user {
             metrics::limit_refused("max_uploads_per_user");
@@ -163,6 +174,10 @@ impl Session {
             sha256: new.sha256.map(hex::encode),
         };
         let created = match inner.uploads.create(&record.id).await {
+            Ok(handle) if new.transient => {
+                let created = inner.meta.create_transient_upload(&record).await;
+                created.map(|()| handle)
+            }
             Ok(handle) => inner.meta.create_upload(&record).await.map(|()| handle),
             Err(e) => Err(e),
         };
@@ -182,7 +197,7 @@ impl Session {
         let slot = inner.writers.get_or_insert(record.id, &user, info.clone());
         *lock(&slot.handle) = Some(handle);
         *lock(&slot.record) = Some(record);
-        Ok(info)
+        Ok((info, existed))
     }
 
     /// This user's unfinished uploads with their current offsets.

@@ -40,6 +40,7 @@ mod completed;
 mod job;
 mod length;
 mod lifecycle;
+mod orphans;
 mod parents;
 mod preempt;
 mod put;
@@ -51,6 +52,7 @@ mod writer;
 pub use append::{AppendOptions, Commit};
 pub use length::NewUpload;
 pub use parents::CreateOptions;
+pub use put::Put;
 pub(super) use registry::{Registry, Slot};
 pub(super) use running_md5::HashBehind;
 

@@ -4,19 +4,29 @@
 //! It is an ordinary upload (quota reserved, staged, hashed, committed atomically) that is
 //! never left behind: on any failure — short or long body, read error, wrong MD5, quota — it is
 //! discarded, and so it is if the call's future is dropped half-way (the client went away):
-//! the upload is marked ephemeral, and the session's end discards it.
+//! the upload is marked ephemeral, and the session's end discards it. Being transient, its
+//! record may live in memory only (`MetaStore::create_transient_upload`).
 
 use std::sync::atomic::Ordering;
 
 use tokio::io::AsyncRead;
 
-use super::CreateOptions;
 use super::append::{AppendOptions, Commit};
+use super::{CreateOptions, NewUpload};
 use crate::md5hex::Md5Digest;
 use crate::model::Entry;
 use crate::service::Session;
 use crate::upload_id::UploadId;
 use crate::{Error, Result};
+
+/// What a whole-file put did.
+#[derive(Debug, Clone)]
+pub struct Put {
+    /// The file as committed.
+    pub entry: Entry,
+    /// A file was at the target when the put began (and `overwrite` allowed replacing it).
+    pub replaced: bool,
+}
 
 impl Session {
     /// Stores `body`, exactly `size` bytes long, at `input` (replacing a file there only with
@@ -36,7 +46,10 @@ impl Session {
             overwrite,
             parents: true,
         };
-        self.put_file_with(input, size, body, md5, options).await
+        Ok(self
+            .put_file_with(input, size, body, md5, options)
+            .await?
+            .entry)
     }
 
     /// [`Session::put_file`], with `options` saying also whether missing parent folders are
@@ -48,15 +61,25 @@ impl Session {
         body: R,
         md5: Option<&str>,
         options: CreateOptions,
-    ) -> Result<Entry> {
+    ) -> Result<Put> {
         let expected = md5.map(Md5Digest::parse).transpose()?;
-        let info = self.upload_create_with(input, size, md5, options).await?;
+        let new = NewUpload {
+            size: Some(size),
+            md5: md5.map(str::to_string),
+            options,
+            transient: true,
+            ..NewUpload::default()
+        };
+        let (info, replaced) = self.create_upload(input, new).await?;
         let uid = info.id;
         let result = self.put_body(uid, body, expected).await;
         if let Err(e) = &result {
             self.abandon(uid, e.code()).await;
         }
-        result
+        Ok(Put {
+            entry: result?,
+            replaced,
+        })
     }
 
     async fn put_body<R: AsyncRead + Unpin>(

@@ -110,6 +110,7 @@ pub async fn begin(
             overwrite: target.overwrite,
             parents: true,
         },
+        transient: false,
     };
     let info = session.upload_create_new(&target.path, new).await?;
     let id = info.id.to_string();

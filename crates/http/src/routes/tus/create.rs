@@ -104,6 +104,7 @@ pub async fn create(
                     overwrite: t.overwrite,
                     parents: true,
                 },
+                transient: false,
             };
             session.upload_create_new(&t.path, new).await?
         }
