@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import * as tus from 'tus-js-client';
 
-import { AUTH, MiB, Server, cuttingProxy, md5, random, sleep } from './support.mjs';
+import { AUTH, MiB, Server, cutAndResume, md5, random, upload as uploadTo } from './support.mjs';
 
 const PROTOCOLS = ['ietf-draft-03', 'ietf-draft-05'];
 
@@ -23,20 +23,8 @@ after(async () => server?.stop());
 
 const endpoint = () => server.url + '/api/v1/resumable/';
 
-/** Runs one upload to its end; resolves with the Upload, rejects with the client's error. */
-function upload(data, options) {
-  return new Promise((resolve, reject) => {
-    const u = new tus.Upload(data, {
-      endpoint: endpoint(),
-      headers: { Authorization: AUTH },
-      retryDelays: [100, 300, 1000],
-      ...options,
-      onSuccess: () => resolve(u),
-      onError: reject,
-    });
-    u.start();
-  });
-}
+/** Runs one upload to its end (see `support.mjs`). */
+const upload = (data, options) => uploadTo(endpoint(), data, options);
 
 /** Starts an upload and aborts it once `stopAt` bytes are accepted; resolves with its URL. */
 function begun(data, stopAt, options) {
@@ -83,43 +71,18 @@ for (const protocol of PROTOCOLS) {
   });
 
   test(`${protocol}: an upload whose connection is cut resumes from the server offset`, async () => {
-    const data = random(48 * MiB);
-    const proxy = await cuttingProxy(server.httpPort, 12 * MiB);
-    let first;
-    try {
-      const err = await new Promise((resolve) => {
-        first = new tus.Upload(data, {
-          protocol,
-          endpoint: proxy.url + '/api/v1/resumable/',
-          headers: { Authorization: AUTH },
-          metadata: { filename: `${protocol}-cut.bin`, folder: '/ietf' },
-          retryDelays: null,
-          onSuccess: () => resolve(null),
-          onError: resolve,
-        });
-        first.start();
-      });
-      assert.ok(err, 'the upload finished although its connection was cut');
-      assert.ok(proxy.cut, 'the proxy did not cut the connection');
-    } finally {
-      proxy.close();
-    }
-    const url = server.url + new URL(first.url).pathname;
-    await sleep(300);
-    const head = await fetch(url, { method: 'HEAD', headers: { Authorization: AUTH } });
-    assert.equal(head.headers.get('upload-complete'), '?0');
-    const held = Number(head.headers.get('upload-offset'));
-    assert.ok(held > 0 && held < data.length, `held ${held}`);
-    let resumedFrom = null;
-    await upload(data, {
-      protocol,
-      uploadUrl: url,
-      onAfterResponse: (req, res) => {
-        if (req.getMethod() === 'HEAD') resumedFrom = Number(res.getHeader('Upload-Offset'));
+    await cutAndResume(server, {
+      data: random(48 * MiB),
+      path: '/api/v1/resumable/',
+      options: { protocol },
+      metadata: { filename: `${protocol}-cut.bin`, folder: '/ietf' },
+      heldAt: async (url) => {
+        const head = await fetch(url, { method: 'HEAD', headers: { Authorization: AUTH } });
+        assert.equal(head.headers.get('upload-complete'), '?0');
+        return Number(head.headers.get('upload-offset'));
       },
+      file: `/ietf/${protocol}-cut.bin`,
     });
-    assert.ok(resumedFrom >= held, `resumed from ${resumedFrom}, held ${held}`);
-    assert.equal(await server.md5Of(`/ietf/${protocol}-cut.bin`), md5(data));
   });
 }
 

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import * as tus from 'tus-js-client';
 
-import { AUTH, MiB, Server, cuttingProxy, md5, random, sleep } from './support.mjs';
+import { AUTH, MiB, Server, cutAndResume, md5, random, upload as uploadTo } from './support.mjs';
 
 let server;
 before(async () => {
@@ -18,20 +18,8 @@ before(async () => {
 });
 after(async () => server?.stop());
 
-/** Runs one tus upload to its end; resolves with the Upload, rejects with the client's error. */
-function upload(data, options) {
-  return new Promise((resolve, reject) => {
-    const u = new tus.Upload(data, {
-      endpoint: server.tus,
-      headers: { Authorization: AUTH },
-      retryDelays: [100, 300, 1000],
-      ...options,
-      onSuccess: () => resolve(u),
-      onError: reject,
-    });
-    u.start();
-  });
-}
+/** Runs one tus upload to its end (see `support.mjs`). */
+const upload = (data, options) => uploadTo(server.tus, data, options);
 
 test('a plain upload lands byte-exact where its metadata says', async () => {
   const data = random(5 * MiB + 17);
@@ -41,39 +29,13 @@ test('a plain upload lands byte-exact where its metadata says', async () => {
 });
 
 test('an upload whose connection is cut resumes from the server offset with a new client', async () => {
-  const data = random(48 * MiB);
-  const proxy = await cuttingProxy(server.httpPort, 12 * MiB);
-  let first;
-  try {
-    const err = await new Promise((resolve) => {
-      first = new tus.Upload(data, {
-        endpoint: proxy.url + '/api/v1/tus/',
-        headers: { Authorization: AUTH },
-        metadata: { filename: 'cut.bin', folder: '/in' },
-        retryDelays: null,
-        onSuccess: () => resolve(null),
-        onError: resolve,
-      });
-      first.start();
-    });
-    assert.ok(err, 'the upload finished although its connection was cut');
-    assert.ok(proxy.cut, 'the proxy did not cut the connection');
-  } finally {
-    proxy.close();
-  }
-  const url = server.url + new URL(first.url).pathname;
-  await sleep(300);
-  const held = await server.offsetOf(url);
-  assert.ok(held > 0 && held < data.length, `held ${held}`);
-  let resumedFrom = null;
-  await upload(data, {
-    uploadUrl: url,
-    onAfterResponse: (req, res) => {
-      if (req.getMethod() === 'HEAD') resumedFrom = Number(res.getHeader('Upload-Offset'));
-    },
+  await cutAndResume(server, {
+    data: random(48 * MiB),
+    path: '/api/v1/tus/',
+    metadata: { filename: 'cut.bin', folder: '/in' },
+    heldAt: (url) => server.offsetOf(url),
+    file: '/in/cut.bin',
   });
-  assert.ok(resumedFrom >= held, `resumed from ${resumedFrom}, held ${held}`);
-  assert.equal(await server.md5Of('/in/cut.bin'), md5(data));
 });
 
 test('an upload resumes after the server is killed with -9 and restarted on the same data', async () => {

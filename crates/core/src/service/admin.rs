@@ -43,7 +43,7 @@ impl From<Account> for AccountSummary {
 /// The audit line of an account change. These calls act on the data folder directly (the
 /// `ferry user` commands, first-run bootstrap), hence `source = local`.
 fn account_audit(action: &str, name: &Username) {
-    crate::audit::audit!(action, user = name.as_str(), source = "local");
+    crate::audit::audit!(action, name.as_str(), "local");
 }
 
 /// The fewest characters a password may have unless configured otherwise.
@@ -124,9 +124,9 @@ impl Ferry {
         })
         .await?;
         crate::audit::audit!(
-            action = "account_exec",
-            user = name.as_str(),
-            source = "local",
+            "account_exec",
+            name.as_str(),
+            "local",
             policy = shown.as_str()
         );
         Ok(())
@@ -195,12 +195,7 @@ impl Ferry {
         if purge {
             inner.files.remove_home(&name).await?;
         }
-        crate::audit::audit!(
-            action = "account_remove",
-            user = name.as_str(),
-            source = "local",
-            purge
-        );
+        crate::audit::audit!("account_remove", name.as_str(), "local", purge);
         Ok(())
     }
 

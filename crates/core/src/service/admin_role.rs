@@ -4,7 +4,7 @@
 //! [`super::admin`], which the offline `ferry user` commands use too.
 
 use super::admin::AccountSummary;
-use super::{Ferry, Session, audit};
+use super::{Ferry, Session};
 use crate::exec::ExecPolicy;
 use crate::model::{QuotaInfo, UploadInfo};
 use crate::username::Username;
@@ -15,6 +15,8 @@ use crate::{Error, Result};
 pub struct Admin {
     ferry: Ferry,
     actor: Username,
+    /// The client's address (`local` without one), which the audit lines carry.
+    source: String,
 }
 
 /// What an admin sees of one account: its settings, its space and its unfinished uploads.
@@ -65,11 +67,22 @@ impl Session {
         Ok(Admin {
             ferry: self.ferry.clone(),
             actor: self.user.clone(),
+            source: self.source_text(),
         })
     }
 }
 
 impl Admin {
+    /// The audit line of `action` done by this admin to `target` (a user name, `*`).
+    fn audit(&self, action: &str, target: &str) {
+        crate::audit::audit!(
+            action,
+            tracing::field::display(&self.actor),
+            self.source.as_str(),
+            target
+        );
+    }
+
     /// The acting admin.
     pub fn actor(&self) -> &Username {
         &self.actor
@@ -77,7 +90,7 @@ impl Admin {
 
     /// Every account.
     pub async fn list(&self) -> Result<Vec<AccountSummary>> {
-        audit::record(&self.actor, "user_list", "*");
+        self.audit("user_list", "*");
         self.ferry.list_users().await
     }
 
@@ -85,7 +98,7 @@ impl Admin {
     pub async fn add(&self, new: NewAccount) -> Result<AccountSummary> {
         self.ferry.check_new_password(&new.password)?;
         let name = new.name.clone();
-        audit::record(&self.actor, "user_add", name.as_str());
+        self.audit("user_add", name.as_str());
         let ferry = &self.ferry;
         ferry
             .add_user(name.clone(), new.password, new.quota)
@@ -108,7 +121,7 @@ impl Admin {
         } else {
             "user_remove"
         };
-        audit::record(&self.actor, action, name.as_str());
+        self.audit(action, name.as_str());
         self.ferry.remove_user(name, purge).await
     }
 
@@ -123,19 +136,19 @@ impl Admin {
         // Checked before anything changes, so a change to an unknown user changes nothing.
         self.summary(&name).await?;
         if let Some(quota) = change.quota {
-            audit::record(&self.actor, "user_set_quota", name.as_str());
+            self.audit("user_set_quota", name.as_str());
             ferry.set_quota(name.clone(), quota).await?;
         }
         if let Some(exec) = change.exec {
-            audit::record(&self.actor, "user_set_exec", name.as_str());
+            self.audit("user_set_exec", name.as_str());
             ferry.set_exec(name.clone(), exec).await?;
         }
         if let Some(secs) = change.exec_max_timeout_secs {
-            audit::record(&self.actor, "user_set_exec_max_timeout", name.as_str());
+            self.audit("user_set_exec_max_timeout", name.as_str());
             ferry.set_exec_max_timeout(name.clone(), secs).await?;
         }
         if let Some(admin) = change.admin {
-            audit::record(&self.actor, "user_set_admin", name.as_str());
+            self.audit("user_set_admin", name.as_str());
             ferry.set_admin(name.clone(), admin).await?;
         }
         self.summary(&name).await
@@ -151,13 +164,13 @@ impl Admin {
             ));
         }
         self.ferry.check_new_password(&password)?;
-        audit::record(&self.actor, "user_reset_password", name.as_str());
+        self.audit("user_reset_password", name.as_str());
         self.ferry.set_password(name, password).await
     }
 
     /// An account's settings, space and unfinished uploads.
     pub async fn usage(&self, name: Username) -> Result<UserUsage> {
-        audit::record(&self.actor, "user_usage", name.as_str());
+        self.audit("user_usage", name.as_str());
         let account = self.summary(&name).await?;
         let session = Session::trusted(&self.ferry, name).await?;
         Ok(UserUsage {

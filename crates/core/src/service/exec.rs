@@ -60,9 +60,9 @@ impl Session {
             drop(slot);
             let _in_span = span.enter();
             crate::audit::audit!(
-                action = "exec",
-                user = user.as_str(),
-                source = source.as_str(),
+                "exec",
+                user.as_str(),
+                source.as_str(),
                 argv = ?argv,
                 exit_code = exit.code,
                 signal = exit.signal,

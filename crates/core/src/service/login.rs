@@ -105,13 +105,23 @@ impl Ferry {
                 self.inner
                     .throttle
                     .record_failure(source, &name, Instant::now());
-                crate::audit::audit!(action = "login", user = name.as_str(), %source, result = "auth_failed");
+                crate::audit::audit!(
+                    "login",
+                    name.as_str(),
+                    tracing::field::display(source),
+                    result = "auth_failed"
+                );
                 return Err(Error::AuthFailed);
             }
         };
         self.inner.throttle.record_success(source, &name);
         self.inner.files.create_home(&user).await?;
-        crate::audit::audit!(action = "login", user = user.as_str(), %source, result = "ok");
+        crate::audit::audit!(
+            "login",
+            user.as_str(),
+            tracing::field::display(source),
+            result = "ok"
+        );
         let mut session = Session::new(self.clone(), user);
         session.set_source(source);
         Ok((session, server_final))

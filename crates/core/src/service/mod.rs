@@ -7,7 +7,6 @@
 
 mod admin;
 mod admin_role;
-pub mod audit;
 mod config;
 mod download;
 mod exec;

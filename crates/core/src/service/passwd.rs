@@ -4,7 +4,7 @@
 
 use std::net::IpAddr;
 
-use super::{Ferry, Session, audit, blocking, check_password_length, token};
+use super::{Ferry, Session, blocking, check_password_length, token};
 use crate::auth::credentials::ScramCredentials;
 use crate::{Error, Result};
 
@@ -50,7 +50,12 @@ impl Session {
                 inner.meta.remove_token(&hash).await?;
             }
         }
-        audit::record(&self.user, "password_change", self.user.as_str());
+        crate::audit::audit!(
+            "password_change",
+            tracing::field::display(&self.user),
+            self.source_text().as_str(),
+            target = self.user.as_str()
+        );
         Ok(())
     }
 }

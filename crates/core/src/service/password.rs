@@ -134,7 +134,12 @@ impl Ferry {
             self.inner
                 .throttle
                 .record_failure(source, name, Instant::now());
-            crate::audit::audit!(action = "login", user = name, %source, result = "auth_failed");
+            crate::audit::audit!(
+                "login",
+                name,
+                tracing::field::display(source),
+                result = "auth_failed"
+            );
             return Err(Error::AuthFailed);
         };
         self.inner.throttle.record_success(source, name);
@@ -143,7 +148,12 @@ impl Ferry {
             // Basic auth repeats the login on every request: one info line per real check.
             tracing::debug!(user = user.as_str(), %source, result = "ok", cached, "login");
         } else {
-            crate::audit::audit!(action = "login", user = user.as_str(), %source, result = "ok");
+            crate::audit::audit!(
+                "login",
+                user.as_str(),
+                tracing::field::display(source),
+                result = "ok"
+            );
         }
         let mut session = Session::new(self.clone(), user);
         session.set_source(source);

@@ -167,9 +167,9 @@ impl Session {
             .mkdir(&self.user, &path, parents)
             .await?;
         audit!(
-            action = "mkdir",
-            user = self.user.as_str(),
-            source = self.source_text().as_str(),
+            "mkdir",
+            self.user.as_str(),
+            self.source_text().as_str(),
             path = path.to_string().as_str()
         );
         Ok(entry)
@@ -185,9 +185,9 @@ impl Session {
         let op = inner.files.remove(&self.user, &path, recursive);
         inner.freeing(&self.user, op, |freed| *freed).await?;
         audit!(
-            action = "delete",
-            user = self.user.as_str(),
-            source = self.source_text().as_str(),
+            "delete",
+            self.user.as_str(),
+            self.source_text().as_str(),
             path = path.to_string().as_str(),
             recursive
         );
@@ -207,9 +207,9 @@ impl Session {
             .freeing(&self.user, op, |(_, replaced)| *replaced)
             .await?;
         audit!(
-            action = "move",
-            user = self.user.as_str(),
-            source = self.source_text().as_str(),
+            "move",
+            self.user.as_str(),
+            self.source_text().as_str(),
             from = m.from.to_string().as_str(),
             to = m.to.to_string().as_str(),
             overwrite

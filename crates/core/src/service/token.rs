@@ -94,11 +94,7 @@ impl Session {
     /// writes the audit line.
     pub async fn logout(&self, token: &str) -> Result<()> {
         self.ferry.token_revoke(token).await?;
-        crate::audit::audit!(
-            action = "logout",
-            user = self.user.as_str(),
-            source = self.source_text().as_str()
-        );
+        crate::audit::audit!("logout", self.user.as_str(), self.source_text().as_str());
         Ok(())
     }
 }

@@ -5,6 +5,7 @@
 //! with slashes need. `tests` checks that every documented operation is routed.
 
 pub mod admin;
+pub mod append;
 pub mod append_limit;
 pub mod dirs;
 pub mod download;

@@ -11,17 +11,15 @@ use ferry_http::Limits;
 use reqwest::StatusCode;
 
 use crate::live::Live;
+use crate::support::dialect::{
+    content_range_create, content_range_put_head, ietf_create, ietf_patch_head, send_and_leave,
+    tus_create, tus_patch, tus_patch_head,
+};
 use crate::support::{data, md5_hex};
 
 /// Large enough that the commit (last block hashed, synced, renamed) is still running when
 /// the server sees the connection close.
 const SIZE: usize = 3 << 20;
-
-/// Sends `head` and `body` on a new connection and closes it without reading the answer.
-async fn send_and_leave(live: &Live, head: String, body: &[u8]) {
-    let s = live.raw(&head, body).await;
-    drop(s);
-}
 
 /// Waits for `path` to appear in alice's home, and checks it is `file` (size and MD5).
 async fn assert_lands(live: &Live, path: &str, file: &[u8]) {
@@ -36,35 +34,12 @@ async fn assert_lands(live: &Live, path: &str, file: &[u8]) {
     assert_eq!(md5_hex(&got), md5_hex(file), "{path}: MD5");
 }
 
-async fn tus_create(live: &Live, path: &str, size: usize) -> String {
-    use base64::Engine;
-    let name = base64::engine::general_purpose::STANDARD.encode(path);
-    let r = live
-        .req("POST", "/api/v1/tus/")
-        .header("tus-resumable", "1.0.0")
-        .header("upload-length", size.to_string())
-        .header("upload-metadata", format!("filename {name}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED, "{r:?}");
-    r.headers()["location"].to_str().unwrap().to_string()
-}
-
-fn tus_patch_head(url: &str, offset: usize, len: usize) -> String {
-    format!(
-        "PATCH {url} HTTP/1.1\r\ntus-resumable: 1.0.0\r\n\
-         content-type: application/offset+octet-stream\r\nupload-offset: {offset}\r\n\
-         content-length: {len}"
-    )
-}
-
 #[tokio::test]
 async fn tus_patch_whose_client_leaves_at_the_last_byte_is_committed() {
     let live = Live::start(Limits::default(), None).await;
     let file = data(SIZE, 21);
     let url = tus_create(&live, "tus.bin", SIZE).await;
-    send_and_leave(&live, tus_patch_head(&url, 0, SIZE), &file).await;
+    send_and_leave(&live, &tus_patch_head(&url, 0, SIZE), &file).await;
     assert_lands(&live, "tus.bin", &file).await;
 }
 
@@ -72,19 +47,9 @@ async fn tus_patch_whose_client_leaves_at_the_last_byte_is_committed() {
 async fn content_range_chunk_whose_client_leaves_at_the_last_byte_is_committed() {
     let live = Live::start(Limits::default(), None).await;
     let file = data(SIZE, 22);
-    let r = live
-        .req("POST", "/api/v1/uploads")
-        .json(&serde_json::json!({"path": "/cr.bin", "size": SIZE, "md5": md5_hex(&file)}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED, "{r:?}");
-    let url = r.headers()["location"].to_str().unwrap().to_string();
-    let head = format!(
-        "PUT {url} HTTP/1.1\r\ncontent-range: bytes 0-{}/{SIZE}\r\ncontent-length: {SIZE}",
-        SIZE - 1
-    );
-    send_and_leave(&live, head, &file).await;
+    let doc = serde_json::json!({"path": "/cr.bin", "size": SIZE, "md5": md5_hex(&file)});
+    let url = content_range_create(&live, &doc).await;
+    send_and_leave(&live, &content_range_put_head(&url, SIZE), &file).await;
     assert_lands(&live, "cr.bin", &file).await;
 }
 
@@ -92,19 +57,8 @@ async fn content_range_chunk_whose_client_leaves_at_the_last_byte_is_committed()
 async fn ietf_patch_whose_client_leaves_at_the_last_byte_is_committed() {
     let live = Live::start(Limits::default(), None).await;
     let file = data(SIZE, 23);
-    let r = live
-        .req("POST", "/api/v1/resumable/?path=/ietf.bin")
-        .header("upload-complete", "?0")
-        .header("upload-length", SIZE.to_string())
-        .send()
-        .await
-        .unwrap();
-    let url = r.headers()["location"].to_str().unwrap().to_string();
-    let head = format!(
-        "PATCH {url} HTTP/1.1\r\ncontent-type: application/partial-upload\r\n\
-         upload-offset: 0\r\nupload-complete: ?1\r\ncontent-length: {SIZE}"
-    );
-    send_and_leave(&live, head, &file).await;
+    let url = ietf_create(&live, "/ietf.bin", &[("upload-length", SIZE.to_string())]).await;
+    send_and_leave(&live, &ietf_patch_head(&url, 0, true, SIZE), &file).await;
     assert_lands(&live, "ietf.bin", &file).await;
 }
 
@@ -124,15 +78,7 @@ async fn tus_final_concatenation_whose_client_leaves_at_once_is_joined_whole() {
             .unwrap();
         assert_eq!(r.status(), StatusCode::CREATED, "{r:?}");
         let url = r.headers()["location"].to_str().unwrap().to_string();
-        let r = live
-            .req("PATCH", &url)
-            .header("tus-resumable", "1.0.0")
-            .header("content-type", "application/offset+octet-stream")
-            .header("upload-offset", "0")
-            .body(part.to_vec())
-            .send()
-            .await
-            .unwrap();
+        let r = tus_patch(&live, &url, 0, part).await;
         assert_eq!(r.status(), StatusCode::NO_CONTENT, "{r:?}");
         urls.push(url);
     }
@@ -143,7 +89,7 @@ async fn tus_final_concatenation_whose_client_leaves_at_once_is_joined_whole() {
          upload-concat: final;{}\r\nupload-metadata: filename {name}\r\ncontent-length: 0",
         urls.join(" ")
     );
-    send_and_leave(&live, head, b"").await;
+    send_and_leave(&live, &head, b"").await;
     assert_lands(&live, "joined.bin", &file).await;
 }
 
@@ -163,13 +109,7 @@ async fn tus_head_on_a_complete_upload_whose_commit_was_refused_commits_it_or_sa
         "another file takes the name meanwhile: {r:?}"
     );
     let tus = |method: &str| live.req(method, &url).header("tus-resumable", "1.0.0");
-    let r = tus("PATCH")
-        .header("content-type", "application/offset+octet-stream")
-        .header("upload-offset", "0")
-        .body(file.clone())
-        .send()
-        .await
-        .unwrap();
+    let r = tus_patch(&live, &url, 0, &file).await;
     assert_eq!(r.status(), StatusCode::CONFLICT, "the name is taken: {r:?}");
     let r = tus("HEAD").send().await.unwrap();
     assert_eq!(

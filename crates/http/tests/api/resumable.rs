@@ -1,7 +1,7 @@
 //! The IETF resumable-upload draft over real sockets: creation, offset retrieval, append and
 //! cancellation, the sf-boolean `Upload-Complete`, the draft's problem types, `Upload-Limit`,
 //! digests, lengths stated late, and an upload begun here and finished with Content-Range.
-//! Over 300 lines: every case shares the request helpers at the top.
+//! Over 300 lines: every case shares the request helpers of [`crate::support::dialect`].
 
 use ferry_http::Limits;
 use reqwest::{Response, StatusCode};
@@ -9,6 +9,9 @@ use serde_json::Value;
 use sha2::Digest;
 
 use crate::live::Live;
+use crate::support::dialect::{
+    content_range_put, get_json, header, ietf_create, ietf_patch, ietf_patch_head,
+};
 use crate::support::{b64, data, md5_hex};
 
 const MISMATCHING_OFFSET: &str =
@@ -17,41 +20,11 @@ const INCONSISTENT_LENGTH: &str =
     "https://iana.org/assignments/http-problem-types#inconsistent-upload-length";
 const COMPLETED: &str = "https://iana.org/assignments/http-problem-types#completed-upload";
 
-fn header<'a>(r: &'a Response, name: &str) -> Option<&'a str> {
-    r.headers().get(name).and_then(|v| v.to_str().ok())
-}
-
 async fn problem(r: Response, status: u16, code: &str) -> Value {
     assert_eq!(r.status().as_u16(), status, "{r:?}");
     let doc: Value = r.json().await.unwrap();
     assert_eq!(doc["code"], code, "{doc}");
     doc
-}
-
-/// `POST /api/v1/resumable/?path=PATH` with `Upload-Complete: ?0` and `extra` headers; the
-/// upload's path (`/api/v1/resumable/ID`).
-async fn create(live: &Live, path: &str, extra: &[(&str, String)]) -> String {
-    let mut req = live
-        .req("POST", &format!("/api/v1/resumable/?path={path}"))
-        .header("upload-complete", "?0");
-    for (k, v) in extra {
-        req = req.header(*k, v);
-    }
-    let r = req.send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::CREATED, "{r:?}");
-    assert_eq!(header(&r, "upload-complete"), Some("?0"));
-    header(&r, "location").unwrap().to_string()
-}
-
-async fn patch(live: &Live, url: &str, offset: usize, complete: bool, body: &[u8]) -> Response {
-    live.req("PATCH", url)
-        .header("content-type", "application/partial-upload")
-        .header("upload-offset", offset.to_string())
-        .header("upload-complete", if complete { "?1" } else { "?0" })
-        .body(body.to_vec())
-        .send()
-        .await
-        .unwrap()
 }
 
 #[tokio::test]
@@ -69,9 +42,9 @@ async fn the_careful_flow_creates_appends_retrieves_the_offset_and_completes() {
     assert!(header(&r, "upload-limit").unwrap().starts_with("max-size="));
 
     let file = data(300_000, 1);
-    let url = create(&live, "/a.bin", &[("upload-length", "300000".into())]).await;
+    let url = ietf_create(&live, "/a.bin", &[("upload-length", "300000".into())]).await;
     assert!(url.starts_with("/api/v1/resumable/"), "{url}");
-    let r = patch(&live, &url, 0, false, &file[..100_000]).await;
+    let r = ietf_patch(&live, &url, 0, false, &file[..100_000]).await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     assert_eq!(header(&r, "upload-offset"), Some("100000"));
     assert_eq!(header(&r, "upload-complete"), Some("?0"));
@@ -92,7 +65,7 @@ async fn the_careful_flow_creates_appends_retrieves_the_offset_and_completes() {
         "no cap by default: {limit}"
     );
 
-    let r = patch(&live, &url, 100_000, true, &file[100_000..]).await;
+    let r = ietf_patch(&live, &url, 100_000, true, &file[100_000..]).await;
     assert_eq!(r.status(), StatusCode::CREATED, "{r:?}");
     assert_eq!(header(&r, "upload-complete"), Some("?1"));
     assert_eq!(header(&r, "content-location"), Some("/api/v1/files/a.bin"));
@@ -104,7 +77,7 @@ async fn the_careful_flow_creates_appends_retrieves_the_offset_and_completes() {
     let r = live.req("HEAD", &url).send().await.unwrap();
     assert_eq!(header(&r, "upload-complete"), Some("?1"));
     assert_eq!(header(&r, "upload-offset"), Some("300000"));
-    let r = patch(&live, &url, 300_000, true, b"").await;
+    let r = ietf_patch(&live, &url, 300_000, true, b"").await;
     assert_eq!(problem(r, 400, "upload_completed").await["type"], COMPLETED);
 }
 
@@ -131,8 +104,8 @@ async fn upload_complete_must_be_an_sf_boolean() {
 #[tokio::test]
 async fn a_wrong_offset_is_409_mismatching_upload_offset_with_both_offsets() {
     let live = Live::start(Limits::default(), None).await;
-    let url = create(&live, "/c.bin", &[("upload-length", "10".into())]).await;
-    let r = patch(&live, &url, 4, false, b"abc").await;
+    let url = ietf_create(&live, "/c.bin", &[("upload-length", "10".into())]).await;
+    let r = ietf_patch(&live, &url, 4, false, b"abc").await;
     assert_eq!(header(&r, "upload-offset"), Some("0"));
     let doc = problem(r, 409, "offset_mismatch").await;
     assert_eq!(doc["type"], MISMATCHING_OFFSET);
@@ -148,7 +121,7 @@ async fn a_wrong_offset_is_409_mismatching_upload_offset_with_both_offsets() {
 #[tokio::test]
 async fn a_length_that_changes_or_does_not_add_up_is_inconsistent_upload_length() {
     let live = Live::start(Limits::default(), None).await;
-    let url = create(&live, "/d.bin", &[("upload-length", "10".into())]).await;
+    let url = ietf_create(&live, "/d.bin", &[("upload-length", "10".into())]).await;
     let r = live
         .req("PATCH", &url)
         .header("content-type", "application/partial-upload")
@@ -164,7 +137,7 @@ async fn a_length_that_changes_or_does_not_add_up_is_inconsistent_upload_length(
         INCONSISTENT_LENGTH
     );
     // `?1` with 3 bytes at offset 0 says the length is 3, not 10.
-    let r = patch(&live, &url, 0, true, b"abc").await;
+    let r = ietf_patch(&live, &url, 0, true, b"abc").await;
     assert_eq!(
         problem(r, 400, "size_mismatch").await["type"],
         INCONSISTENT_LENGTH
@@ -203,8 +176,8 @@ async fn a_whole_file_in_the_creation_is_committed_after_its_digests_match() {
 
     // A SHA-256 announced at creation is checked when the last bytes arrive.
     let wrong = format!("sha-256=:{}:", b64(&sha2::Sha256::digest(b"other")));
-    let url = create(&live, "/f.bin", &[("repr-digest", wrong)]).await;
-    let r = patch(&live, &url, 0, true, &file).await;
+    let url = ietf_create(&live, "/f.bin", &[("repr-digest", wrong)]).await;
+    let r = ietf_patch(&live, &url, 0, true, &file).await;
     problem(r, 422, "checksum_mismatch").await;
     assert!(live.file("f.bin").is_none(), "nothing is committed");
 
@@ -231,23 +204,15 @@ async fn a_whole_file_in_the_creation_is_committed_after_its_digests_match() {
 #[tokio::test]
 async fn an_upload_of_unknown_length_reserves_the_quota_left_and_gives_back_the_rest() {
     let live = Live::start(Limits::default(), Some(1_000_000)).await;
-    let quota = async || -> Value {
-        live.req("GET", "/api/v1/quota")
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
-    };
-    let url = create(&live, "/h.bin", &[]).await;
+    let quota = async || get_json(&live, "/api/v1/quota").await;
+    let url = ietf_create(&live, "/h.bin", &[]).await;
     assert_eq!(quota().await["reserved"], 1_000_000);
     let r = live.req("HEAD", &url).send().await.unwrap();
     assert_eq!(header(&r, "upload-length"), None);
     let file = data(5000, 3);
-    let r = patch(&live, &url, 0, false, &file[..2000]).await;
+    let r = ietf_patch(&live, &url, 0, false, &file[..2000]).await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
-    let r = patch(&live, &url, 2000, true, &file[2000..]).await;
+    let r = ietf_patch(&live, &url, 2000, true, &file[2000..]).await;
     assert_eq!(r.status(), StatusCode::CREATED, "{r:?}");
     assert_eq!(live.file("h.bin").unwrap(), file);
     let q = quota().await;
@@ -268,7 +233,7 @@ async fn interop_versions_5_to_8_are_spoken_and_6_on_need_partial_upload() {
         .await
         .unwrap();
     problem(r, 400, "interop_version_unsupported").await;
-    let url = create(
+    let url = ietf_create(
         &live,
         "/i.bin",
         &[("upload-draft-interop-version", "5".into())],
@@ -312,23 +277,11 @@ async fn a_put_with_upload_complete_becomes_a_resumable_upload_finished_with_con
         .unwrap()
         .to_string();
     // Listed with the rest, and finished in another spelling.
-    let list: Value = live
-        .req("GET", "/api/v1/uploads")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = get_json(&live, "/api/v1/uploads").await;
     assert_eq!(list[0]["id"], id.as_str());
     assert_eq!(list[0]["offset"], 10_000);
-    let r = live
-        .req("PUT", &format!("/api/v1/uploads/{id}"))
-        .header("content-range", "bytes 10000-63999/64000")
-        .body(file[10_000..].to_vec())
-        .send()
-        .await
-        .unwrap();
+    let url = format!("/api/v1/uploads/{id}");
+    let r = content_range_put(&live, &url, 10_000, 64_000, &file[10_000..]).await;
     assert_eq!(r.status(), StatusCode::CREATED, "{r:?}");
     assert_eq!(live.file("j.bin").unwrap(), file);
 }
@@ -343,7 +296,7 @@ async fn over_the_append_cap_is_413_with_upload_limit_before_any_body_is_read() 
         None,
     )
     .await;
-    let url = create(&live, "/k.bin", &[("upload-length", "5000".into())]).await;
+    let url = ietf_create(&live, "/k.bin", &[("upload-length", "5000".into())]).await;
     let r = live.req("HEAD", &url).send().await.unwrap();
     assert!(
         header(&r, "upload-limit")
@@ -351,10 +304,7 @@ async fn over_the_append_cap_is_413_with_upload_limit_before_any_body_is_read() 
             .contains("max-append-size=1000")
     );
     // `Expect: 100-continue`: the refusal comes instead of `100 Continue`.
-    let head = format!(
-        "PATCH {url} HTTP/1.1\r\ncontent-type: application/partial-upload\r\n\
-         upload-offset: 0\r\nupload-complete: ?0\r\ncontent-length: 2000\r\nexpect: 100-continue"
-    );
+    let head = ietf_patch_head(&url, 0, false, 2000) + "\r\nexpect: 100-continue";
     let mut s = live.raw(&head, b"").await;
     let answer = crate::live::read_some(&mut s, std::time::Duration::from_secs(5)).await;
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
@@ -363,14 +313,14 @@ async fn over_the_append_cap_is_413_with_upload_limit_before_any_body_is_read() 
         "{answer}"
     );
     assert!(answer.contains("chunk_too_large"), "{answer}");
-    let r = patch(&live, &url, 0, false, &[7u8; 1000]).await;
+    let r = ietf_patch(&live, &url, 0, false, &[7u8; 1000]).await;
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
 }
 
 #[tokio::test]
 async fn cancellation_deletes_the_upload() {
     let live = Live::start(Limits::default(), None).await;
-    let url = create(&live, "/l.bin", &[("upload-length", "10".into())]).await;
+    let url = ietf_create(&live, "/l.bin", &[("upload-length", "10".into())]).await;
     let r = live.req("DELETE", &url).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
     let r = live.req("HEAD", &url).send().await.unwrap();

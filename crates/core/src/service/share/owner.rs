@@ -4,7 +4,7 @@ use super::link::{id_of, key_of};
 use super::{ShareInfo, ShareOptions, ShareState};
 use crate::auth::credentials::{ScramCredentials, fill_random};
 use crate::model::{EntryKind, unix_now};
-use crate::service::{Inner, Session, audit, blocking};
+use crate::service::{Inner, Session, blocking};
 use crate::store::ShareRecord;
 use crate::{Error, Result};
 
@@ -56,7 +56,12 @@ impl Session {
         let id = id_of(&inner.secret, &record.seed)?;
         let key = key_of(&id).ok_or_else(|| Error::internal("a made id does not parse"))?;
         inner.meta.create_share(&key, &record).await?;
-        audit::record(&self.user, "share_create", &share_target(&key, &record));
+        crate::audit::audit!(
+            "share_create",
+            tracing::field::display(&self.user),
+            self.source_text().as_str(),
+            target = share_target(&key, &record).as_str()
+        );
         inner.share_info(&id, &record)
     }
 
@@ -79,7 +84,12 @@ impl Session {
         match inner.meta.share(&key).await? {
             Some(r) if r.owner == self.user => {
                 inner.meta.revoke_share(&key).await?;
-                audit::record(&self.user, "share_revoke", &share_target(&key, &r));
+                crate::audit::audit!(
+                    "share_revoke",
+                    tracing::field::display(&self.user),
+                    self.source_text().as_str(),
+                    target = share_target(&key, &r).as_str()
+                );
                 Ok(())
             }
             _ => Err(Error::ShareNotFound),

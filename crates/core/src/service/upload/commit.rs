@@ -114,9 +114,9 @@ impl Job {
         self.finished();
         removed?;
         crate::audit::audit!(
-            action = "upload",
-            user = user.as_str(),
-            source = self.source.as_str(),
+            "upload",
+            user.as_str(),
+            self.source.as_str(),
             upload = %slot.id,
             path = entry.path.to_string().as_str(),
             bytes = size,

@@ -19,12 +19,11 @@ use ferry_core::{AppendOptions, ChunkDigest, Commit, Error, Session, UploadState
 use super::{Interop, fields, int_field, state_headers, upload_complete};
 use crate::api_doc::{Binary, ResumableErrors, tags::RESUMABLE};
 use crate::auth::Authed;
-use crate::body::{self, BodyProbe};
 use crate::error::{ApiError, HttpError};
 use crate::extract::ApiPath;
 use crate::headers::{ChunkDigestValue, parse_digest_field, pick_chunk_digest};
 use crate::routes::files::content_length;
-use crate::routes::{append_limit, entry_response, file_location, header_text};
+use crate::routes::{append, append_limit, entry_response, file_location, header_text};
 use crate::state::AppState;
 
 /// What an append left to do.
@@ -144,9 +143,6 @@ pub async fn append(
     if complete && let Some(len) = declared {
         info = session.upload_set_length(id, offset + len).await?;
     }
-    let probe = BodyProbe::default();
-    let reader = body::reader(body, state.limits.body_idle_timeout, probe.clone());
-    let reader = append_limit::capped(&state.limits, reader);
     // `?1` with the length known commits in this append, which the engine owns and runs in a
     // task of its own: a client that leaves right after its last byte still gets its file.
     // With the length still deferred it is stated first, then committed by a second append.
@@ -160,11 +156,7 @@ pub async fn append(
         },
         block: None,
     };
-    let (appended, reader) = session
-        .append_owned(id, reader, opts)
-        .await
-        .map_err(|e| probe.explain(state.limits.body_idle_timeout, e))?;
-    append_limit::check_rest(&state.limits, reader).await?;
+    let appended = append::body(state, session, id, opts, body).await?;
     if !complete {
         return Ok(Appended::Incomplete(appended.info));
     }

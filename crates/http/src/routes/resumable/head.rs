@@ -5,13 +5,13 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use ferry_core::Error;
 
 use super::{Interop, state_headers};
 use crate::api_doc::{ResumableErrors, tags::RESUMABLE};
 use crate::auth::Authed;
 use crate::error::ApiError;
 use crate::extract::ApiPath;
+use crate::routes::append;
 use crate::state::AppState;
 
 /// Where to resume: the offset, whether the upload is complete, its length and limits.
@@ -39,14 +39,7 @@ pub async fn head(
     mut auth: Authed,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
-    let (info, complete) = match auth.session.upload_status_latest(&id).await {
-        Ok(info) => (info, false),
-        Err(Error::UploadNotFound(e)) => match auth.session.upload_completed(&id) {
-            Some(info) => (info, true),
-            None => return Err(Error::UploadNotFound(e).into()),
-        },
-        Err(e) => return Err(e.into()),
-    };
+    let (info, complete) = append::latest(&mut auth.session, &id).await?;
     let mut resp = StatusCode::NO_CONTENT.into_response();
     state_headers(resp.headers_mut(), &state, &info, complete);
     Ok(resp)

@@ -17,6 +17,7 @@ use super::{is_partial, state_headers, target};
 use crate::api_doc::{TusErrors, tags::TUS};
 use crate::auth::Authed;
 use crate::extract::ApiPath;
+use crate::routes::append;
 
 /// An upload's offset, length, metadata and expiry.
 ///
@@ -45,15 +46,9 @@ pub async fn head(
     mut auth: Authed,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, Tus> {
-    // Ends an older request still writing this upload first (newer request wins); an upload
-    // committed lately answers with its whole length held.
+    // An upload committed lately answers with its whole length held.
     let session = &mut auth.session;
-    let mut info = match session.upload_status_latest(&id).await {
-        Err(Error::UploadNotFound(e)) => session
-            .upload_completed(&id)
-            .ok_or(Error::UploadNotFound(e))?,
-        other => other?,
-    };
+    let (mut info, _) = append::latest(session, &id).await?;
     let stranded = info.offset == info.size && !info.length_deferred && !is_partial(&info);
     if stranded && session.upload_completed(&id).is_none() {
         info = match session.upload_commit_held(&id).await {

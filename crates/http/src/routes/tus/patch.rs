@@ -14,11 +14,10 @@ use super::version::TusResumable;
 use super::{is_partial, number, state_headers, text};
 use crate::api_doc::{Binary, TusErrors, tags::TUS};
 use crate::auth::Authed;
-use crate::body::{self, BodyProbe};
 use crate::error::HttpError;
 use crate::extract::ApiPath;
-use crate::routes::append_limit;
 use crate::routes::files::content_length;
+use crate::routes::{append, append_limit};
 use crate::state::AppState;
 
 /// The body type tus appends carry.
@@ -59,9 +58,6 @@ pub async fn append_body(
         true => Commit::Later,
         false => Commit::IfComplete { md5: None },
     };
-    let probe = BodyProbe::default();
-    let reader = body::reader(body, state.limits.body_idle_timeout, probe.clone());
-    let reader = append_limit::capped(&state.limits, reader);
     let opts = AppendOptions {
         offset: Some(offset),
         len: declared,
@@ -70,18 +66,7 @@ pub async fn append_body(
         block: None,
     };
     // Owned by the engine: the last byte commits even if the client leaves right after it.
-    let (appended, reader) = match session.append_owned(id, reader, opts).await {
-        Ok(appended) => appended,
-        Err(e) => {
-            if probe.broken() {
-                let kept = session.upload_status(id).await.ok().map(|i| i.offset);
-                probe.log_disconnect(kept);
-            }
-            return Err(probe.explain(state.limits.body_idle_timeout, e).into());
-        }
-    };
-    append_limit::check_rest(&state.limits, reader).await?;
-    Ok(appended)
+    Ok(append::body(state, session, id, opts, body).await?)
 }
 
 /// Append bytes at `Upload-Offset`.

@@ -1,4 +1,7 @@
-//! The app over a core in a temp folder, requests built with Basic auth, replies read whole.
+//! The app over a core in a temp folder, requests built with Basic auth, replies read whole;
+//! [`dialect`]: the upload dialects' requests over a real socket.
+
+pub mod dialect;
 
 use std::path::PathBuf;
 
