@@ -190,7 +190,13 @@ impl Session {
             }
         };
         metrics::upload_created(size);
-        tracing::info!(user = user.as_str(), upload = %record.id, path = record.path.to_string().as_str(), size, "upload created");
+        let path = record.path.to_string();
+        if new.transient {
+            // Its commit is audited, its failure logged: one line per small put, not three.
+            tracing::debug!(user = user.as_str(), upload = %record.id, path = path.as_str(), size, "upload created");
+        } else {
+            tracing::info!(user = user.as_str(), upload = %record.id, path = path.as_str(), size, "upload created");
+        }
         let info = Inner::info_of(&record, 0);
         // Kept for the first write, which usually follows at once: it then opens the writer
         // without reading the record or reopening the staging bytes.
