@@ -21,9 +21,19 @@ impl Md5Digest {
 /// with [`crate::UploadId`], which has the same 16-byte hex form but its own parse rules.
 macro_rules! hex_text {
     ($t:ty) => {
+        impl $t {
+            /// The 32 hex digits, on the stack (a listing shows one per entry).
+            fn hex_digits(&self) -> [u8; 32] {
+                let mut out = [0u8; 32];
+                hex::encode_to_slice(self.0, &mut out).expect("32 digits for 16 bytes");
+                out
+            }
+        }
+
         impl std::fmt::Display for $t {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(&hex::encode(self.0))
+                let digits = self.hex_digits();
+                f.write_str(std::str::from_utf8(&digits).expect("hex is ASCII"))
             }
         }
 
@@ -32,7 +42,8 @@ macro_rules! hex_text {
                 &self,
                 s: S,
             ) -> std::result::Result<S::Ok, S::Error> {
-                s.collect_str(self)
+                let digits = self.hex_digits();
+                s.serialize_str(std::str::from_utf8(&digits).expect("hex is ASCII"))
             }
         }
 

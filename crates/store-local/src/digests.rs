@@ -23,6 +23,8 @@ use cap_std::fs::Dir;
 use ferry_core::md5hex::Md5Digest;
 use ferry_core::{Error, Result};
 
+use crate::version::{Check, FileKey, Version};
+
 /// Versions kept in memory; past this the memory copy is emptied and refilled from disk.
 const MAX_KNOWN: usize = 1 << 16;
 
@@ -37,15 +39,20 @@ pub(crate) const RECORD_MIN: u64 = 64 * 1024;
 #[derive(Debug)]
 pub(crate) struct Digests {
     dir: Dir,
-    /// `DEV-INO` -> (check, MD5 if one is recorded). `None` remembers that no record exists
-    /// for that check, so a listing of files never hashed reads no file either.
-    known: Mutex<HashMap<String, (String, Option<Md5Digest>)>>,
+    /// File -> (check, MD5 if one is recorded). `None` remembers that no record exists for
+    /// that check, so a listing of files never hashed reads no file either.
+    known: Mutex<HashMap<FileKey, (Check, Option<Md5Digest>)>>,
 }
 
 #[derive(serde::Serialize, serde::Deserialize)]
 struct DigestRecord {
     check: String,
     md5: Md5Digest,
+}
+
+/// The record's file name: `DEV-INO.json`.
+fn record_name(file: FileKey) -> String {
+    format!("{}-{}.json", file.0, file.1)
 }
 
 impl Digests {
@@ -56,32 +63,29 @@ impl Digests {
         }
     }
 
-    fn known(&self) -> std::sync::MutexGuard<'_, HashMap<String, (String, Option<Md5Digest>)>> {
+    fn known(&self) -> std::sync::MutexGuard<'_, HashMap<FileKey, (Check, Option<Md5Digest>)>> {
         // Single inserts and lookups: a panic cannot leave the map half-changed.
         self.known
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// The MD5 remembered for `version` (`KEY:CHECK`, see `disk::version_of`), if any.
-    pub(crate) fn recall(&self, version: &str) -> Result<Option<Md5Digest>> {
-        let Some((key, check)) = version.split_once(':') else {
-            return Ok(None);
-        };
-        if let Some((known_check, md5)) = self.known().get(key)
-            && known_check == check
+    /// The MD5 remembered for `version`, if any.
+    pub(crate) fn recall(&self, version: &Version) -> Result<Option<Md5Digest>> {
+        if let Some((known_check, md5)) = self.known().get(&version.file)
+            && *known_check == version.check
         {
             return Ok(*md5);
         }
-        let found = match self.dir.read_to_string(format!("{key}.json")) {
+        let found = match self.dir.read_to_string(record_name(version.file)) {
             Ok(text) => serde_json::from_str::<DigestRecord>(&text)
                 .ok()
-                .filter(|rec| rec.check == check)
+                .filter(|rec| Check::parse(&rec.check) == Some(version.check))
                 .map(|rec| rec.md5),
             Err(e) if e.kind() == ErrorKind::NotFound => None,
             Err(e) => return Err(Error::internal(e)),
         };
-        self.keep(key, check, found);
+        self.keep(version, found);
         Ok(found)
     }
 
@@ -89,57 +93,51 @@ impl Digests {
     /// `hash` (which reads the file and hashes it if it is still that version) now.
     pub(crate) fn recall_small(
         &self,
-        version: &str,
+        version: &Version,
         hash: impl FnOnce() -> Option<Md5Digest>,
     ) -> Option<Md5Digest> {
-        let (key, check) = version.split_once(':')?;
-        if let Some((known_check, md5)) = self.known().get(key)
-            && known_check == check
-            && md5.is_some()
+        if let Some((known_check, Some(md5))) = self.known().get(&version.file)
+            && *known_check == version.check
         {
-            return *md5;
+            return Some(*md5);
         }
         let md5 = hash()?;
-        self.keep(key, check, Some(md5));
+        self.keep(version, Some(md5));
         Some(md5)
     }
 
     /// Remembers `md5` for `version`: on disk first (temp + rename, so a reader never sees a
     /// torn record) unless the file is small, then in memory.
-    pub(crate) fn remember(&self, version: &str, md5: &Md5Digest) -> Result<()> {
-        let Some((key, check)) = version.split_once(':') else {
-            return Ok(());
-        };
-        // The check starts with the file's size (see `disk::version_of`).
-        let size = check.split('-').next().and_then(|s| s.parse::<u64>().ok());
-        if size.is_some_and(|size| size < RECORD_MIN) {
-            self.keep(key, check, Some(*md5));
+    pub(crate) fn remember(&self, version: &Version, md5: &Md5Digest) -> Result<()> {
+        if version.check.size < RECORD_MIN {
+            self.keep(version, Some(*md5));
             return Ok(());
         }
         let rec = DigestRecord {
-            check: check.to_string(),
+            check: version.check.to_string(),
             md5: *md5,
         };
         let text = serde_json::to_vec(&rec).map_err(Error::internal)?;
-        let tmp = format!(".{key}.tmp");
+        let name = record_name(version.file);
+        let tmp = format!(".{name}.tmp");
         let written = self
             .dir
             .write(&tmp, &text)
-            .and_then(|()| self.dir.rename(&tmp, &self.dir, format!("{key}.json")));
+            .and_then(|()| self.dir.rename(&tmp, &self.dir, &name));
         if let Err(e) = written {
             // The disk copy may be old or missing: memory must not claim more than it.
-            self.known().remove(key);
+            self.known().remove(&version.file);
             return Err(Error::internal(e));
         }
-        self.keep(key, check, Some(*md5));
+        self.keep(version, Some(*md5));
         Ok(())
     }
 
-    fn keep(&self, key: &str, check: &str, md5: Option<Md5Digest>) {
+    fn keep(&self, version: &Version, md5: Option<Md5Digest>) {
         let mut known = self.known();
-        if known.len() >= MAX_KNOWN && !known.contains_key(key) {
+        if known.len() >= MAX_KNOWN && !known.contains_key(&version.file) {
             known.clear();
         }
-        known.insert(key.to_owned(), (check.to_owned(), md5));
+        known.insert(version.file, (version.check, md5));
     }
 }

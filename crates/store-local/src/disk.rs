@@ -46,6 +46,7 @@ use crate::digests::{Digests, RECORD_MIN};
 use crate::dir_sync::DirSyncs;
 use crate::listings::Listings;
 use crate::names::{Lookup, located, on_disk};
+use crate::version::Version;
 
 /// Homes, staging and digests under a data folder: the blocking operations, which
 /// [`crate::LocalBlobStore`] runs on the blocking pool.
@@ -117,9 +118,9 @@ impl Disk {
     /// The MD5 of the file version `meta` describes, found at `rel` under `dir` (symlinks
     /// followed, within `dir`): remembered, or for a small file hashed now.
     fn digest_at(&self, dir: &Dir, rel: &Path, meta: &cap_std::fs::Metadata) -> Option<Md5Digest> {
-        let version = version_of(meta);
+        let version = Version::of(meta);
         if meta.len() >= RECORD_MIN {
-            return self.recall_digest(&version).ok().flatten();
+            return self.digests.recall(&version).ok().flatten();
         }
         self.digests.recall_small(&version, || {
             let mut opts = OpenOptions::new();
@@ -132,9 +133,9 @@ impl Disk {
 
     /// [`Self::digest_at`] for a file already open.
     fn digest_of(&self, file: &stdfs::File, meta: &cap_std::fs::Metadata) -> Option<Md5Digest> {
-        let version = version_of(meta);
+        let version = Version::of(meta);
         if meta.len() >= RECORD_MIN {
-            return self.recall_digest(&version).ok().flatten();
+            return self.digests.recall(&version).ok().flatten();
         }
         self.digests
             .recall_small(&version, || hash_small(file, &version))
@@ -156,33 +157,11 @@ impl Disk {
         }
         Ok(entry)
     }
-
-    fn recall_digest(&self, version: &str) -> Result<Option<Md5Digest>> {
-        self.digests.recall(version)
-    }
-}
-
-/// `DEV-INO:SIZE-MTIME_NS`: the inode names the file (renames keep it), size and mtime say
-/// whether its bytes are still the ones hashed.
-/// The version a remembered MD5 (and so the ETag) is keyed by. ctime is in it because size and
-/// mtime can be put back by anyone who rewrites a file (`touch -r`), but ctime only the kernel
-/// sets: a rewrite in place always gives a new version.
-fn version_of(meta: &cap_std::fs::Metadata) -> String {
-    format!(
-        "{}-{}:{}-{}.{}-{}.{}",
-        meta.dev(),
-        meta.ino(),
-        meta.size(),
-        meta.mtime(),
-        meta.mtime_nsec(),
-        meta.ctime(),
-        meta.ctime_nsec()
-    )
 }
 
 /// The MD5 of `file` (under [`RECORD_MIN`] bytes) if it is still `version` once read, so a
 /// file changed while it is read is never given a digest.
-fn hash_small(file: &stdfs::File, version: &str) -> Option<Md5Digest> {
+fn hash_small(file: &stdfs::File, version: &Version) -> Option<Md5Digest> {
     use md5::Digest as _;
     use std::os::unix::fs::FileExt as _;
     let mut buf = vec![0; RECORD_MIN as usize];
@@ -196,7 +175,7 @@ fn hash_small(file: &stdfs::File, version: &str) -> Option<Md5Digest> {
         }
     }
     let after = cap_std::fs::Metadata::from_just_metadata(file.metadata().ok()?);
-    if version_of(&after) != version || filled as u64 != after.len() {
+    if Version::of(&after) != *version || filled as u64 != after.len() {
         return None;
     }
     Some(Md5Digest(md5::Md5::digest(&buf[..filled]).into()))
@@ -444,10 +423,10 @@ impl Disk {
         // A rename changes ctime, so the known MD5 moves to the file's new version.
         if src_meta.is_file()
             && src_meta.len() >= RECORD_MIN
-            && let Ok(Some(md5)) = self.recall_digest(&version_of(&src_meta))
+            && let Ok(Some(md5)) = self.digests.recall(&Version::of(&src_meta))
             && let Ok(new) = dst_dir.symlink_metadata(dst_name)
         {
-            let _ = self.remember_digest(user, &version_of(&new), &md5);
+            let _ = self.digests.remember(&Version::of(&new), &md5);
         }
         Ok((self.entry(&home, to, false)?, replaced))
     }
@@ -481,11 +460,10 @@ impl Disk {
         if !meta.is_file() {
             return Err(Error::SpecialFile(path.to_string()));
         }
-        let version = version_of(&meta);
         let mut entry = entry_from(path, &meta);
         let file = file.into_std();
         entry.md5 = self.digest_of(&file, &meta);
-        Ok((file, entry, version))
+        Ok((file, entry, Version::of(&meta).to_string()))
     }
 
     pub(crate) fn remember_digest(
@@ -494,7 +472,10 @@ impl Disk {
         version: &str,
         md5: &Md5Digest,
     ) -> Result<()> {
-        self.digests.remember(version, md5)
+        match Version::parse(version) {
+            Some(version) => self.digests.remember(&version, md5),
+            None => Ok(()),
+        }
     }
 
     pub(crate) fn usage(&self, user: &Username) -> Result<u64> {
@@ -591,7 +572,7 @@ impl Disk {
             .sync(&dir, folder.dev(), folder.ino())
             .map_err(Error::internal)?;
         let meta = dir.symlink_metadata(name).map_err(|e| io_err(e, path))?;
-        let _ = self.remember_digest(user, &version_of(&meta), md5);
+        let _ = self.digests.remember(&Version::of(&meta), md5);
         let mut entry = entry_from(path, &meta);
         entry.md5 = Some(*md5);
         Ok((entry, replaced))

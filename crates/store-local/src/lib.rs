@@ -25,6 +25,7 @@ mod records;
 mod shares;
 pub mod staging;
 mod upload_index;
+mod version;
 mod volatile;
 
 use std::sync::Arc;
