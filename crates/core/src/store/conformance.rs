@@ -11,8 +11,8 @@ use bytes::Bytes;
 use md5::{Digest, Md5};
 
 use super::{
-    Account, FileStore, ListPage, Listed, MetaStore, Move, QuotaCommit, ShareRecord, UploadRecord,
-    UploadStore,
+    Account, FileStore, Lease, ListPage, Listed, MetaStore, Move, QuotaCommit, ShareRecord,
+    UploadRecord, UploadStore,
 };
 use crate::auth::credentials::ScramCredentials;
 use crate::exec::ExecPolicy;
@@ -114,9 +114,44 @@ pub async fn meta_records(meta: Arc<dyn MetaStore>) {
     meta.save_upload(&old, &lease).await.expect("save");
     let expired = meta.expired_uploads(unix_now()).await.expect("expired");
     assert!(expired.iter().any(|r| r.id == old.id));
+    transient_records(&*meta, &a.name).await;
     meta.remove_account(&a.name).await.expect("remove account");
     let twice = meta.remove_account(&a.name).await.expect_err("twice");
     assert_eq!(twice.code(), "user_not_found");
+}
+
+/// A transient upload's record (a whole-file put's) is an upload like any other while it
+/// lives, wherever the store keeps it.
+async fn transient_records(meta: &dyn MetaStore, owner: &Username) {
+    let before = meta.upload_count(owner).await.expect("count");
+    let put = record(owner.as_str(), 10);
+    meta.create_transient_upload(&put)
+        .await
+        .expect("create transient");
+    let read = meta.upload(&put.id).await.expect("read").expect("exists");
+    assert_eq!(read, put);
+    assert_eq!(meta.upload_count(owner).await.expect("count"), before + 1);
+    let listed = meta.uploads_of(owner).await.expect("uploads_of");
+    assert!(listed.iter().any(|r| r.id == put.id), "listed");
+    let held = meta
+        .lease_take(&put.id, "conf", Duration::from_secs(5))
+        .await
+        .expect("lease");
+    let mut saved = put.clone();
+    saved.hashed = 4;
+    meta.save_upload(&saved, &held).await.expect("save");
+    let read = meta.upload(&put.id).await.expect("read").expect("exists");
+    assert_eq!(read.hashed, 4, "a checkpoint is kept");
+    let stale = Lease {
+        fence: held.fence + 1,
+        ..held.clone()
+    };
+    let refused = meta.save_upload(&saved, &stale).await.expect_err("stale");
+    assert_eq!(refused.code(), "upload_busy");
+    meta.lease_release(&held).await.expect("release");
+    meta.remove_upload(&put.id).await.expect("remove");
+    assert!(meta.upload(&put.id).await.expect("read").is_none());
+    assert_eq!(meta.upload_count(owner).await.expect("count"), before);
 }
 
 /// Share links: stored once per key, counted until exhausted, revoked, listed per owner.
