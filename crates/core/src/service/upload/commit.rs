@@ -107,9 +107,10 @@ impl Job {
         let mut done = w.info();
         done.offset = size;
         done.md5 = Some(actual);
-        inner.writers.completed.insert(&user, done);
         if !slot.is_ephemeral() {
-            // A one-request put's whole story is the audit line below (and the access line).
+            // A one-request put's id was never given out, so nobody can ask for it later; and
+            // its whole story is the audit line below (and the access line).
+            inner.writers.completed.insert(&user, done);
             w.log("committed");
         }
         w.end(&inner).await;
