@@ -9,6 +9,8 @@ import * as api from './api.js';
 import { bytes, date, el, join, parentOf } from './format.js';
 import { confirmText, promptText } from './ask.js';
 import { share } from './sharing.js';
+import { kindOf, previewable } from './kinds.js';
+import { closePreview, preview } from './preview.js';
 
 export class Browser {
   constructor() {
@@ -26,6 +28,8 @@ export class Browser {
       const input = e.target.elements.name;
       this.mkdir(input.value).then((ok) => ok && (input.value = ''));
     });
+    document.getElementById('preview-close').addEventListener('click', closePreview);
+    document.getElementById('preview-dialog').addEventListener('close', closePreview);
   }
 
   say(text, bad = false) {
@@ -113,12 +117,18 @@ export class Browser {
   row(entry) {
     const path = join(this.dir, entry.name);
     const isDir = entry.kind === 'dir';
+    const kind = kindOf(entry);
     const name = isDir
       ? el('button', { type: 'button', onclick: () => this.open(path) }, entry.name + '/')
       : el('a', { href: api.fileUrl(path), download: entry.name }, entry.name);
+    const icon = el('span', { class: 'icon', 'aria-hidden': 'true', 'data-kind': kind });
+    const view = previewable(kind)
+      ? el('button', { type: 'button', onclick: () => preview(path, entry, kind), 'aria-label': 'Preview ' + entry.name }, 'Preview')
+      : null;
     const actions = el(
       'div',
       { class: 'row-actions' },
+      view,
       el('button', { type: 'button', onclick: () => share(path, entry), 'aria-label': 'Share ' + entry.name }, 'Share'),
       el('button', { type: 'button', onclick: () => this.rename(entry, path), 'aria-label': 'Rename ' + entry.name }, 'Rename'),
       el('button', { type: 'button', onclick: () => this.remove(entry, path), 'aria-label': 'Delete ' + entry.name }, 'Delete'),
@@ -126,7 +136,7 @@ export class Browser {
     return el(
       'tr',
       { 'data-name': entry.name },
-      el('td', { class: 'name' }, name),
+      el('td', { class: 'name' }, icon, name),
       el('td', { class: 'num' }, isDir ? '' : bytes(entry.size)),
       el('td', { class: 'date' }, date(entry.modified)),
       el('td', {}, actions),

@@ -17,6 +17,7 @@ use crate::extract::{ApiPath, ApiQuery};
 use crate::headers::parse_content_md5;
 use crate::routes::download::{self, Method};
 use crate::routes::parents::ParentsQuery;
+use crate::routes::preview::{self, ViewQuery};
 use crate::routes::tus::target::Target;
 use crate::routes::{entry_response, file_location, header_text, home_path, resumable, whole_md5};
 use crate::state::AppState;
@@ -35,6 +36,7 @@ use crate::state::AppState;
         ("Range" = Option<String>, Header, nullable = false, description = "One byte range, e.g. `bytes=100-` or `bytes=-500`"),
         ("If-Range" = Option<String>, Header, nullable = false, description = "Serve the range only if the ETag still matches"),
         ("If-None-Match" = Option<String>, Header, nullable = false, description = "`304` if the ETag matches"),
+        ViewQuery,
     ),
     responses(
         (status = 200, description = "The whole file", content_type = "application/octet-stream", body = Binary, headers(
@@ -44,7 +46,8 @@ use crate::state::AppState;
             ("Accept-Ranges" = String, description = "`bytes`"),
             ("Content-Length" = u64, description = "Bytes in the body"),
             ("Last-Modified" = String, description = "HTTP date"),
-            ("Content-Disposition" = String, description = "`attachment` with the file name"),
+            ("Content-Disposition" = String, description = "`attachment` with the file name (`inline` for a view)"),
+            ("Content-Security-Policy" = String, description = "`sandbox`"),
         )),
         (status = 206, description = "The requested range", content_type = "application/octet-stream", body = Binary, headers(
             ("Content-Range" = String, description = "`bytes FIRST-LAST/SIZE`"),
@@ -62,15 +65,19 @@ use crate::state::AppState;
 pub async fn download(
     auth: Authed,
     ApiPath(path): ApiPath<String>,
+    ApiQuery(view): ApiQuery<ViewQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    download::respond(&auth.session, &home_path(&path), &headers, Method::Get).await
+    let mut resp =
+        download::respond(&auth.session, &home_path(&path), &headers, Method::Get).await?;
+    preview::shape(resp.headers_mut(), file_name(&path), view.inline);
+    Ok(resp)
 }
 
 /// File metadata as headers: like `GET` without the body.
 #[utoipa::path(
     head, path = "/api/v1/files/{path}", operation_id = "head_file", tag = FILES,
-    params(("path" = String, Path, min_length = 1, pattern = r"^[^\u0000-\u001f\u007f-\u009f\\]*$", description = "File path inside the home")),
+    params(("path" = String, Path, min_length = 1, pattern = r"^[^\u0000-\u001f\u007f-\u009f\\]*$", description = "File path inside the home"), ViewQuery),
     responses(
         (status = 200, description = "The file exists", headers(
             ("ETag" = String, description = "The MD5 in quotes"),
@@ -87,9 +94,21 @@ pub async fn download(
 pub async fn head(
     auth: Authed,
     ApiPath(path): ApiPath<String>,
+    ApiQuery(view): ApiQuery<ViewQuery>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    download::respond(&auth.session, &home_path(&path), &headers, Method::Head).await
+    let mut resp =
+        download::respond(&auth.session, &home_path(&path), &headers, Method::Head).await?;
+    preview::shape(resp.headers_mut(), file_name(&path), view.inline);
+    Ok(resp)
+}
+
+/// The last segment of a path: the name the type is guessed from.
+fn file_name(path: &str) -> &str {
+    path.trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(path)
 }
 
 /// Upload a whole file in one request (`curl -T FILE URL`).

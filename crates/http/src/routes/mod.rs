@@ -13,6 +13,7 @@ pub mod files;
 pub mod me;
 pub mod parents;
 pub mod password;
+pub mod preview;
 pub mod public;
 pub mod resumable;
 pub mod session;
