@@ -5,6 +5,7 @@
 import { Admin } from './account.js';
 import * as api from './api.js';
 import { Browser } from './browse.js';
+import { Search } from './search.js';
 import { Console } from './exec.js';
 import { bytes, el, join } from './format.js';
 import { fromDrop, fromInput } from './pick.js';
@@ -14,6 +15,7 @@ import * as store from './store.js';
 const $ = (id) => document.getElementById(id);
 
 const browser = new Browser();
+const search = new Search(browser);
 const admin = new Admin();
 const console_ = new Console(() => browser.dir);
 const queue = new Queue({
@@ -40,6 +42,7 @@ async function showApp() {
   $('app-view').hidden = false;
   $('logout').hidden = false;
   $('who').textContent = api.currentUser();
+  search.clear();
   await browser.open('/');
   renderUnfinished();
   try {

@@ -72,6 +72,7 @@ impl Modify for Security {
         routes::dirs::stat,
         routes::dirs::move_entry,
         routes::dirs::quota,
+        routes::search::search,
         routes::uploads::create,
         routes::uploads::list,
         routes::uploads::chunk,
@@ -112,7 +113,7 @@ impl Modify for Security {
     tags(
         (name = tags::AUTH, description = "Bearer tokens for the web page and generated clients; who am I"),
         (name = tags::FILES, description = "Download, whole-body upload, delete"),
-        (name = tags::DIRS, description = "List, create, stat, move, quota"),
+        (name = tags::DIRS, description = "List, create, stat, move, quota, search by name"),
         (name = tags::UPLOADS, description = "Resumable uploads driven by Content-Range"),
         (name = tags::EXEC, description = "Commands run on the server under the user's exec policy"),
         (name = tags::ADMIN, description = "Account administration, for users with the admin role; every action is audited"),

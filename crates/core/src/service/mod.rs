@@ -17,6 +17,7 @@ mod passwd;
 mod password;
 mod profile;
 mod quota;
+mod search;
 mod session;
 pub mod share;
 mod sweep;
@@ -34,6 +35,7 @@ pub use config::Config;
 pub use download::Download;
 pub use login::LoginPending;
 pub use profile::Profile;
+pub use search::MAX_PATTERN_CHARS;
 pub use session::Session;
 pub use share::{
     PublicShare, ShareAccess, ShareInfo, ShareOptions, ShareSecret, ShareState, SharedFile,

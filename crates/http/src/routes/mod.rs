@@ -16,6 +16,7 @@ pub mod password;
 pub mod preview;
 pub mod public;
 pub mod resumable;
+pub mod search;
 pub mod session;
 pub mod share;
 pub mod shares;
@@ -64,6 +65,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/stat/{*path}", get(dirs::stat))
         .route("/api/v1/move", post(dirs::move_entry))
         .route("/api/v1/quota", get(dirs::quota))
+        .route("/api/v1/search", get(search::search))
         .route("/api/v1/exec", post(exec::exec))
         .route("/api/v1/uploads", post(uploads::create).get(uploads::list))
         .route(

@@ -83,6 +83,7 @@ pub static ASSETS: &[Asset] = &[
     js!("pick.js"),
     js!("preview.js"),
     js!("queue.js"),
+    js!("search.js"),
     js!("dropbox.js"),
     js!("sharing.js"),
     js!("store.js"),

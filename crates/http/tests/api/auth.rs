@@ -52,6 +52,7 @@ const PROTECTED: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/stat/{path}", "/api/v1/stat/a.txt"),
     ("POST", "/api/v1/move", "/api/v1/move"),
     ("GET", "/api/v1/quota", "/api/v1/quota"),
+    ("GET", "/api/v1/search", "/api/v1/search?q=a"),
     ("POST", "/api/v1/uploads", "/api/v1/uploads"),
     ("GET", "/api/v1/uploads", "/api/v1/uploads"),
     ("PUT", "/api/v1/uploads/{id}", "/api/v1/uploads/ID"),
