@@ -62,6 +62,7 @@ impl Modify for Security {
         routes::admin::update,
         routes::admin::remove,
         routes::admin::reset_password,
+        routes::files::zip_home,
         routes::files::download,
         routes::files::head,
         routes::files::put,

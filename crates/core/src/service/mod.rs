@@ -23,6 +23,7 @@ pub mod share;
 mod sweep;
 mod token;
 mod upload;
+mod zip_walk;
 
 use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
@@ -42,6 +43,7 @@ pub use share::{
 };
 pub use token::TokenGrant;
 pub use upload::{AppendOptions, Commit, CreateOptions, NewUpload, UploadState};
+pub use zip_walk::{MAX_ZIP_ENTRIES, ZipItem, ZipPlan};
 
 use crate::auth::throttle::Throttle;
 use crate::store::{FileStore, MetaStore, UploadStore};

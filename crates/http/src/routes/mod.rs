@@ -9,6 +9,7 @@ pub mod append_limit;
 pub mod dirs;
 pub mod download;
 pub mod exec;
+pub mod file_query;
 pub mod files;
 pub mod me;
 pub mod parents;
@@ -23,6 +24,7 @@ pub mod shares;
 pub mod tus;
 pub mod uploads;
 pub mod web;
+pub mod zip;
 
 use axum::Json;
 use axum::Router;
@@ -52,6 +54,7 @@ pub fn router() -> Router<AppState> {
             "/api/v1/admin/users/{name}/password",
             put(admin::reset_password),
         )
+        .route("/api/v1/files/", get(files::zip_home))
         .route(
             "/api/v1/files/{*path}",
             get(files::download)

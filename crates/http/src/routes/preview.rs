@@ -11,25 +11,12 @@
 //!   `X-Content-Type-Options: nosniff` every answer has keeps browsers from guessing.
 
 use axum::http::{HeaderMap, HeaderValue, header};
-use serde::Deserialize;
-use utoipa::IntoParams;
 
 use crate::routes::download::content_disposition;
 
 /// The policy of every file answer: no script, no forms, no plugins, an opaque origin. No
 /// fetch directives: a browser's own image and media documents must still load the file.
 pub const FILE_CSP: &str = "sandbox";
-
-/// How a download is to be shown. Unknown parameters are ignored, as they were before this
-/// one existed (links with a cache-busting parameter keep working).
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ViewQuery {
-    /// `true`: show the file in the browser when its kind allows (images, audio, video, PDF,
-    /// plain text); any other file, HTML and SVG included, is still an attachment.
-    #[serde(default)]
-    pub inline: bool,
-}
 
 /// The `Content-Type` a file named `name` is shown inline with, or `None` when it must stay
 /// an attachment.

@@ -84,6 +84,7 @@ pub static ASSETS: &[Asset] = &[
     js!("preview.js"),
     js!("queue.js"),
     js!("search.js"),
+    js!("select.js"),
     js!("dropbox.js"),
     js!("sharing.js"),
     js!("store.js"),

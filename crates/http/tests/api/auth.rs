@@ -41,6 +41,7 @@ const PROTECTED: &[(&str, &str, &str)] = &[
         "/api/v1/admin/users/{name}/password",
         "/api/v1/admin/users/bob/password",
     ),
+    ("GET", "/api/v1/files/", "/api/v1/files/?zip=true"),
     ("GET", "/api/v1/files/{path}", "/api/v1/files/a.txt"),
     ("HEAD", "/api/v1/files/{path}", "/api/v1/files/a.txt"),
     ("PUT", "/api/v1/files/{path}", "/api/v1/files/a.txt"),

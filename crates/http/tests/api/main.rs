@@ -30,3 +30,4 @@ mod tus_defer;
 mod upload_size;
 mod uploads;
 mod web;
+mod zips;
