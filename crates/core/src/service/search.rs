@@ -55,22 +55,22 @@ struct Needle {
 
 impl Needle {
     fn parse(pattern: &str) -> Result<Needle> {
-        let trimmed = pattern.trim();
-        if trimmed.is_empty() {
+        // Taken as given, spaces too: a name may contain them.
+        if pattern.is_empty() {
             return Err(Error::InvalidSearchPattern("the pattern is empty".into()));
         }
-        if trimmed.chars().count() > MAX_PATTERN_CHARS {
+        if pattern.chars().count() > MAX_PATTERN_CHARS {
             return Err(Error::InvalidSearchPattern(format!(
                 "the pattern is longer than {MAX_PATTERN_CHARS} characters"
             )));
         }
-        if trimmed.contains('/') || trimmed.chars().any(char::is_control) {
+        if pattern.contains('/') || pattern.chars().any(char::is_control) {
             return Err(Error::InvalidSearchPattern(
                 "a name pattern has no '/' and no control characters".into(),
             ));
         }
         Ok(Needle {
-            lowered: trimmed.to_lowercase(),
+            lowered: pattern.to_lowercase(),
         })
     }
 
@@ -169,12 +169,13 @@ impl Session {
 
     /// The walk's stack just after `cursor`, an entry below `root`: each folder on the way
     /// resumes after the next name on the path, and the entry itself, if a folder, from
-    /// its start.
+    /// its start. The cursor is a path like any other (`invalid_path`, `path_outside_home`);
+    /// `root` itself means "from the start"; anything else not below `root` is
+    /// `invalid_search_cursor`.
     async fn resume(&self, root: &HomePath, cursor: &str) -> Result<Vec<Frame>> {
-        let invalid = || Error::InvalidSearchCursor(cursor.to_string());
-        let at = HomePath::resolve(&HomePath::root(), cursor).map_err(|_| invalid())?;
-        if !at.starts_with(root) || at == *root {
-            return Err(invalid());
+        let at = HomePath::resolve(&HomePath::root(), cursor)?;
+        if !at.starts_with(root) {
+            return Err(Error::InvalidSearchCursor(cursor.to_string()));
         }
         let below = &at.parts()[root.parts().len()..];
         let mut stack = Vec::with_capacity(below.len() + 1);

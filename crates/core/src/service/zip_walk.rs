@@ -72,9 +72,10 @@ impl Session {
     }
 
     /// The zip of the folder `dir` (`names` empty), or of the entries of `dir` called
-    /// `names` (each a single name: no `/`, `.` or `..`; repeats count once), folders with
-    /// everything in them. The names of a selection can only name something in `dir`, so
-    /// the archive's paths never collide and never lead out of the home.
+    /// `names`, folders with everything in them; repeats count once. Each is a single name:
+    /// one with `/` is `invalid_path`, and `.` or `..` is `path_outside_home` (a selection
+    /// is of what is inside the folder). So the archive's paths never collide and never
+    /// lead out of the home.
     pub async fn zip_plan(&self, dir: &str, names: &[String]) -> Result<ZipPlan> {
         let dir = self.resolve(dir)?;
         let entry = self.ferry.inner.files.stat(&self.user, &dir).await?;
@@ -89,10 +90,14 @@ impl Session {
         }
         let mut seen = std::collections::BTreeSet::new();
         for n in names {
-            if n.is_empty() || n.contains('/') || n == "." || n == ".." {
+            if n.is_empty() || n.contains('/') {
                 return Err(Error::InvalidPath(format!(
                     "{n:?} is not a name in the folder"
                 )));
+            }
+            // The folder itself or its parent: not something inside the folder.
+            if n == "." || n == ".." {
+                return Err(Error::PathOutsideHome);
             }
             if !seen.insert(n.as_str()) {
                 continue;

@@ -18,8 +18,8 @@ pub struct FileQuery {
     /// everything in it, or of the entries named by `name`.
     pub zip: Option<bool>,
     /// With `zip=true`: an entry of the folder to put in the zip (a name, not a path);
-    /// repeat for several. Folders go in with everything in them.
-    #[param(style = Form, explode)]
+    /// repeat for several. Folders go in with everything in them. Ignored without `zip`.
+    #[param(style = Form, explode, pattern = r"^[^/\u0000-\u001f\u007f-\u009f\\]+$")]
     pub name: Option<Vec<String>>,
 }
 
@@ -35,8 +35,9 @@ pub struct FileRequest {
 }
 
 impl FileRequest {
-    /// Reads the raw query string; `bad_request` for a malformed flag, or `name` without
-    /// `zip=true`, or `inline` and `zip` together.
+    /// Reads the raw query string; `bad_request` for a flag other than `true` or `false`.
+    /// `zip` wins over `inline` (a zip is never shown inline); `name` without `zip` is
+    /// ignored, as unknown parameters are.
     pub fn parse(raw: Option<&str>) -> Result<FileRequest, ApiError> {
         let mut q = FileRequest::default();
         for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
@@ -47,12 +48,10 @@ impl FileRequest {
                 _ => {}
             }
         }
-        if !q.names.is_empty() && !q.zip {
-            return Err(bad("name selects entries of a zip: add zip=true"));
+        if !q.zip {
+            q.names.clear();
         }
-        if q.inline && q.zip {
-            return Err(bad("inline and zip do not go together"));
-        }
+        q.inline &= !q.zip;
         Ok(q)
     }
 }
@@ -61,12 +60,10 @@ fn flag(key: &str, value: &str) -> Result<bool, ApiError> {
     match value {
         "true" => Ok(true),
         "false" => Ok(false),
-        _ => Err(bad(&format!("{key} must be true or false"))),
+        _ => Err(
+            HttpError::BadBody(format!("invalid query string: {key} must be true or false")).into(),
+        ),
     }
-}
-
-fn bad(why: &str) -> ApiError {
-    HttpError::BadBody(format!("invalid query string: {why}")).into()
 }
 
 #[cfg(test)]
@@ -80,7 +77,13 @@ mod tests {
         assert!(q.zip && !q.inline);
         assert!(FileRequest::parse(Some("inline=true")).unwrap().inline);
         assert_eq!(FileRequest::parse(None).unwrap(), FileRequest::default());
-        for bad in ["inline=maybe", "zip=1", "name=a", "inline=true&zip=true"] {
+        assert_eq!(
+            FileRequest::parse(Some("name=a")).unwrap(),
+            FileRequest::default()
+        );
+        let both = FileRequest::parse(Some("inline=true&zip=true")).unwrap();
+        assert!(both.zip && !both.inline, "a zip is never inline");
+        for bad in ["inline=maybe", "zip=1", "zip="] {
             assert!(FileRequest::parse(Some(bad)).is_err(), "{bad}");
         }
     }

@@ -16,12 +16,18 @@ use crate::extract::ApiQuery;
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SearchQuery {
-    /// Part of the name to find, any case (1–255 characters, no `/`).
-    #[param(min_length = 1, max_length = 255)]
+    /// Part of the name to find, any case, spaces included (1–255 characters, no `/`).
+    #[param(
+        min_length = 1,
+        max_length = 255,
+        pattern = r"^[^/\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub q: String,
     /// The folder to search below (default: the home).
+    #[param(pattern = r"^[^\u0000-\u001f\u007f-\u009f\\]*$")]
     pub under: Option<String>,
     /// The `next` of the previous page.
+    #[param(min_length = 1, pattern = r"^[^\u0000-\u001f\u007f-\u009f\\]*$")]
     pub cursor: Option<String>,
     /// Matches per page (1–1000, default 100).
     #[param(minimum = 1, maximum = 1000)]

@@ -108,8 +108,16 @@ async fn zip_requests_that_leave_the_folder_or_name_nothing_are_refused() {
     tree(&app).await;
     std::os::unix::fs::symlink("/etc", app.home().join("docs/escape")).unwrap();
     let cases: &[(&str, u16, &str)] = &[
-        ("/api/v1/files/docs?zip=true&name=..", 400, "invalid_path"),
-        ("/api/v1/files/docs?zip=true&name=.", 400, "invalid_path"),
+        (
+            "/api/v1/files/docs?zip=true&name=..",
+            403,
+            "path_outside_home",
+        ),
+        (
+            "/api/v1/files/docs?zip=true&name=.",
+            403,
+            "path_outside_home",
+        ),
         (
             "/api/v1/files/docs?zip=true&name=sub%2F..%2F..%2Fother",
             400,
@@ -128,18 +136,21 @@ async fn zip_requests_that_leave_the_folder_or_name_nothing_are_refused() {
             403,
             "path_outside_home",
         ),
-        ("/api/v1/files/docs?name=a.txt", 400, "bad_request"),
+        ("/api/v1/files/docs?name=a.txt", 409, "is_a_directory"),
         ("/api/v1/files/docs?zip=yes", 400, "bad_request"),
-        (
-            "/api/v1/files/docs?zip=true&inline=true",
-            400,
-            "bad_request",
-        ),
         ("/api/v1/files/", 409, "is_a_directory"),
     ];
     for (uri, status, code) in cases {
         get(&app, uri).await.assert_problem(*status, code);
     }
+    // `zip` wins over `inline`: a zip is never shown.
+    let r = get(&app, "/api/v1/files/docs?zip=true&inline=true").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.header("content-disposition")
+            .unwrap()
+            .starts_with("attachment")
+    );
     // A symlink inside the folder is left out of a whole-folder zip.
     let r = get(&app, "/api/v1/files/docs?zip=true").await;
     assert!(
