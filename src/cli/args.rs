@@ -215,6 +215,18 @@ pub enum ClientCommand {
         #[arg(long, action = clap::ArgAction::Help)]
         help: Option<bool>,
     },
+    /// Find files and folders by name below a remote folder (the current one by default):
+    /// every entry whose name contains PATTERN, ignoring case, one path a line (folders end
+    /// in `/`). The server searches in bounded steps; this follows them to the end.
+    Find {
+        /// Part of the name to find.
+        pattern: String,
+        /// Remote folder to search below.
+        path: Option<String>,
+        /// Print each match as one JSON entry a line instead.
+        #[arg(long)]
+        json: bool,
+    },
     /// Create a remote folder.
     Mkdir {
         /// Remote folder to create.

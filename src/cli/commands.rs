@@ -151,6 +151,36 @@ pub async fn execute(client: &mut Client, command: ClientCommand) -> Result<(), 
                 }
             }
         }
+        ClientCommand::Find {
+            pattern,
+            path,
+            json,
+        } => {
+            let mut page = client.find_page(&pattern, path.as_deref(), None).await?;
+            // Later pages search below the folder the first page reported, whatever the
+            // spelling of `path` (the cursor is only valid there).
+            let under = page.under.to_string();
+            loop {
+                for e in &page.entries {
+                    if json {
+                        println!("{}", json!(e));
+                    } else {
+                        let slash = if e.kind == ferry_core::model::EntryKind::Dir {
+                            "/"
+                        } else {
+                            ""
+                        };
+                        println!("{}{slash}", e.path);
+                    }
+                }
+                let Some(cursor) = page.next.take() else {
+                    break;
+                };
+                page = client
+                    .find_page(&pattern, Some(&under), Some(cursor))
+                    .await?;
+            }
+        }
         ClientCommand::Mkdir { path, parents } => {
             client.mkdir(&path, parents).await?;
         }

@@ -47,6 +47,7 @@ SHARDS = {
     "login": r"^/(api/v1/login|healthz)$",
     "files": r"^/api/v1/(files/|logout$)",
     "folders": r"^/api/v1/(dirs|stat/|move$|quota$)",
+    "search": r"^/api/v1/search$",
     "uploads": r"^/api/v1/uploads",
     "account": r"^/api/v1/(exec|me)$",
     "password": r"^/api/v1/password$",

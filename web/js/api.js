@@ -6,10 +6,27 @@
 const TOKEN_KEY = 'ferry.token';
 const USER_KEY = 'ferry.user';
 
+import { bytes } from './format.js';
+
+/**
+ * What a person is told for a problem: sizes in human units for the space and size refusals
+ * (the server's own detail counts bytes), the server's detail otherwise.
+ */
+function explain(status, problem) {
+  const n = (v) => typeof v === 'number';
+  if (problem.code === 'quota_exceeded' && n(problem.needed) && n(problem.available)) {
+    return `Not enough space: this needs ${bytes(problem.needed)} and ${bytes(problem.available)} is left of your quota.`;
+  }
+  if (problem.code === 'upload_too_large' && n(problem.max)) {
+    return `Too large: this server takes files of at most ${bytes(problem.max)}.`;
+  }
+  return problem.detail || problem.title || `HTTP ${status}`;
+}
+
 /** An API error: an HTTP status with the problem document's stable `code`. */
 export class ApiError extends Error {
   constructor(status, problem, retryAfter) {
-    super(problem.detail || problem.title || `HTTP ${status}`);
+    super(explain(status, problem));
     this.status = status;
     this.code = problem.code || 'http_' + status;
     this.offset = problem.offset;
@@ -108,4 +125,8 @@ export const remove = (path, recursive) =>
 export const move = (from, to) => request('POST', '/api/v1/move', { json: { from, to, overwrite: false } });
 export const quota = async () => (await request('GET', '/api/v1/quota')).json();
 export const me = async () => (await request('GET', '/api/v1/me')).json();
-export const stat = async (path) => (await request('GET', '/api/v1/stat/' + encodePath(path))).json();
+export const stat = async (path, digest = false) =>
+  (await request('GET', '/api/v1/stat/' + encodePath(path) + (digest ? '?digest=true' : ''))).json();
+/** Unfinished uploads the server holds for this user, from any browser, device or client. */
+export const uploads = async () => (await request('GET', '/api/v1/uploads')).json();
+export const discardUpload = (id) => request('DELETE', '/api/v1/uploads/' + encodeURIComponent(id));

@@ -9,6 +9,9 @@ import * as api from './api.js';
 import { bytes, date, el, join, parentOf } from './format.js';
 import { confirmText, promptText } from './ask.js';
 import { share } from './sharing.js';
+import { kindOf, previewable } from './kinds.js';
+import { closePreview, preview } from './preview.js';
+import { Selection } from './select.js';
 
 export class Browser {
   constructor() {
@@ -26,6 +29,9 @@ export class Browser {
       const input = e.target.elements.name;
       this.mkdir(input.value).then((ok) => ok && (input.value = ''));
     });
+    this.selection = new Selection(this);
+    document.getElementById('preview-close').addEventListener('click', closePreview);
+    document.getElementById('preview-dialog').addEventListener('close', closePreview);
   }
 
   say(text, bad = false) {
@@ -35,6 +41,7 @@ export class Browser {
 
   async open(dir) {
     this.dir = dir;
+    this.selection.reset();
     await this.refresh();
   }
 
@@ -43,6 +50,7 @@ export class Browser {
       this.entries = await api.listDir(this.dir);
       this.renderCrumbs();
       this.render();
+      this.selection.update();
     } catch (err) {
       this.say(err.message, true);
       if (err.status === 404 && this.dir !== '/') return this.open(parentOf(this.dir));
@@ -103,22 +111,32 @@ export class Browser {
     const rows = this.sorted().map((e) => this.row(e));
     if (this.dir !== '/') {
       rows.unshift(
-        el('tr', {}, el('td', { class: 'name', colSpan: 4 }, el('button', { type: 'button', onclick: () => this.open(parentOf(this.dir)) }, '.. (up)'))),
+        el('tr', {}, el('td', { class: 'name', colSpan: 5 }, el('button', { type: 'button', onclick: () => this.open(parentOf(this.dir)) }, '.. (up)'))),
       );
     }
-    if (!this.entries.length) rows.push(el('tr', {}, el('td', { colSpan: 4, class: 'hint' }, 'This folder is empty.')));
+    if (!this.entries.length) rows.push(el('tr', {}, el('td', { colSpan: 5, class: 'hint' }, 'This folder is empty.')));
     this.body.replaceChildren(...rows);
   }
 
   row(entry) {
     const path = join(this.dir, entry.name);
     const isDir = entry.kind === 'dir';
+    const kind = kindOf(entry);
     const name = isDir
       ? el('button', { type: 'button', onclick: () => this.open(path) }, entry.name + '/')
       : el('a', { href: api.fileUrl(path), download: entry.name }, entry.name);
+    const icon = el('span', { class: 'icon', 'aria-hidden': 'true', 'data-kind': kind });
+    const view = previewable(kind)
+      ? el('button', { type: 'button', onclick: () => preview(path, entry, kind), 'aria-label': 'Preview ' + entry.name }, 'Preview')
+      : null;
+    const zip = isDir
+      ? el('a', { class: 'button', href: api.fileUrl(path) + '?zip=true', download: entry.name + '.zip', 'aria-label': 'Download ' + entry.name + ' as zip' }, 'Zip')
+      : null;
     const actions = el(
       'div',
       { class: 'row-actions' },
+      view,
+      zip,
       el('button', { type: 'button', onclick: () => share(path, entry), 'aria-label': 'Share ' + entry.name }, 'Share'),
       el('button', { type: 'button', onclick: () => this.rename(entry, path), 'aria-label': 'Rename ' + entry.name }, 'Rename'),
       el('button', { type: 'button', onclick: () => this.remove(entry, path), 'aria-label': 'Delete ' + entry.name }, 'Delete'),
@@ -126,7 +144,8 @@ export class Browser {
     return el(
       'tr',
       { 'data-name': entry.name },
-      el('td', { class: 'name' }, name),
+      el('td', { class: 'pick' }, this.selection.box(entry)),
+      el('td', { class: 'name' }, icon, name),
       el('td', { class: 'num' }, isDir ? '' : bytes(entry.size)),
       el('td', { class: 'date' }, date(entry.modified)),
       el('td', {}, actions),

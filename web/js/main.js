@@ -5,8 +5,10 @@
 import { Admin } from './account.js';
 import * as api from './api.js';
 import { Browser } from './browse.js';
+import { Search } from './search.js';
 import { Console } from './exec.js';
 import { bytes, el, join } from './format.js';
+import { confirmText } from './ask.js';
 import { fromDrop, fromInput } from './pick.js';
 import { Queue } from './queue.js';
 import * as store from './store.js';
@@ -14,6 +16,7 @@ import * as store from './store.js';
 const $ = (id) => document.getElementById(id);
 
 const browser = new Browser();
+const search = new Search(browser);
 const admin = new Admin();
 const console_ = new Console(() => browser.dir);
 const queue = new Queue({
@@ -40,6 +43,7 @@ async function showApp() {
   $('app-view').hidden = false;
   $('logout').hidden = false;
   $('who').textContent = api.currentUser();
+  search.clear();
   await browser.open('/');
   renderUnfinished();
   try {
@@ -103,20 +107,48 @@ for (const id of ['file-input', 'folder-input']) {
   });
 }
 
-// Files chosen again after a reload continue their saved upload; others are ignored here.
+// Files chosen again continue an unfinished upload: one saved in this browser (matched by
+// name, size and modification time, with its MD5 state), else one the server holds from any
+// browser or client (matched by name and size; hashed again from the local file).
 $('resume-input').addEventListener('change', (e) => {
   const user = api.currentUser();
   const taken = new Set(queue.uploads.map((u) => u.id).filter(Boolean));
+  let unmatched = 0;
   for (const file of e.target.files) {
-    const record = store.matchFile(user, file, taken);
+    const record = store.matchFile(user, file, taken) || serverRecord(file, taken);
     if (record) {
       taken.add(record.id);
       queue.add(user, file, record.path, record);
+    } else {
+      unmatched++;
     }
   }
   e.target.value = '';
+  $('unfinished-message').textContent = unmatched ? `${unmatched} chosen file${unmatched === 1 ? ' matches' : 's match'} no unfinished upload (same name and size).` : '';
   renderUnfinished();
 });
+
+/** The server's last list of unfinished uploads (`renderUnfinished` keeps it). */
+let onServer = [];
+
+/** A record for `file` from an upload the server holds under its name and size. */
+function serverRecord(file, taken) {
+  const u = onServer.find((u) => !taken.has(u.id) && !u.length_deferred && u.size === file.size && u.path.split('/').pop() === file.name);
+  return u ? { id: u.id, path: u.path, name: file.name, size: u.size, lastModified: file.lastModified, hashed: 0, md5State: null } : null;
+}
+
+async function discard(u) {
+  if (!(await confirmText(`Discard the unfinished upload of ${u.path}? The ${bytes(u.offset)} received are deleted and its space is freed.`, 'Discard'))) return;
+  try {
+    await api.discardUpload(u.id);
+    store.forget(api.currentUser(), u.id);
+    $('unfinished-message').textContent = `Discarded the upload of ${u.path}.`;
+  } catch (err) {
+    $('unfinished-message').textContent = err.message;
+  }
+  await renderUnfinished();
+  browser.refreshQuota();
+}
 
 const zone = $('drop-zone');
 zone.addEventListener('dragover', (e) => {
@@ -130,26 +162,35 @@ zone.addEventListener('drop', async (e) => {
   enqueue(await fromDrop(e.dataTransfer));
 });
 
-/** Saved uploads no running upload continues; dropped when the server no longer has them. */
+/**
+ * Unfinished uploads as the server lists them (from this or any other browser, device or
+ * client), less those running here; local records the server no longer has are dropped.
+ */
 async function renderUnfinished() {
   const user = api.currentUser();
   if (!user) return;
   const inQueue = new Set(queue.uploads.map((u) => u.id));
-  let saved = Object.values(store.loadAll(user)).filter((r) => !inQueue.has(r.id));
-  if (saved.length) {
-    try {
-      const live = new Map((await (await api.request('GET', '/api/v1/uploads')).json()).map((u) => [u.id, u]));
-      for (const r of saved) if (!live.has(r.id)) store.forget(user, r.id);
-      saved = saved.filter((r) => live.has(r.id)).map((r) => ({ ...r, offset: live.get(r.id).offset }));
-    } catch {
-      /* keep showing them; the server may be restarting */
-    }
+  const saved = store.loadAll(user);
+  try {
+    onServer = await api.uploads();
+  } catch {
+    return; // keep what is shown; the server may be restarting
   }
-  $('unfinished').hidden = !saved.length;
+  const live = new Set(onServer.map((u) => u.id));
+  for (const id of Object.keys(saved)) if (!live.has(id)) store.forget(user, id);
+  const shown = onServer.filter((u) => !inQueue.has(u.id));
+  $('unfinished').hidden = !shown.length;
   $('unfinished-list').replaceChildren(
-    ...saved.map((r) =>
-      el('li', { 'data-id': r.id }, `${r.path} — ${bytes(r.offset)} of ${bytes(r.size)} on the server (file ${r.name})`),
-    ),
+    ...shown.map((u) => {
+      const here = saved[u.id] ? ` (started in this browser, file ${saved[u.id].name})` : '';
+      const size = u.length_deferred ? `up to ${bytes(u.size)}` : bytes(u.size);
+      return el(
+        'li',
+        { 'data-id': u.id, 'data-path': u.path },
+        el('span', {}, `${u.path} — ${bytes(u.offset)} of ${size} on the server${here}`),
+        el('button', { type: 'button', onclick: () => discard(u), 'aria-label': 'Discard the upload of ' + u.path }, 'Discard'),
+      );
+    }),
   );
 }
 

@@ -95,7 +95,14 @@ export class Upload extends EventTarget {
     this.errorCode = null;
     try {
       if (this.size === 0) return await this.putEmpty();
-      if (!this.id) await this.create();
+      if (!this.id) {
+        try {
+          await this.create();
+        } catch (err) {
+          if (err instanceof ApiError && err.code === 'already_exists' && (await this.sameAsThere())) return this.upToDate();
+          throw err;
+        }
+      }
       if (!this.hasher) {
         // A state from an older page (not a base64 string) is dropped: the file is hashed
         // again from its start.
@@ -266,19 +273,51 @@ export class Upload extends EventTarget {
     this.persist();
   }
 
+  /**
+   * Whether the file already at the path is this one (same size and MD5), as the CLI checks
+   * before it reports "up to date": then there is nothing to send and nothing failed.
+   */
+  async sameAsThere() {
+    let there;
+    try {
+      there = await stat(this.path, true);
+    } catch {
+      return false;
+    }
+    if (there.kind !== 'file' || there.size !== this.size || !there.md5) return false;
+    if (this.size === 0) return true;
+    this.set('sending', 'comparing with the file on the server');
+    const hasher = new Hasher(null, 0);
+    try {
+      await hasher.ready;
+      await hasher.advance(this.file, this.size);
+      const raw = atob(await hasher.digest());
+      const hex = [...raw].map((c) => c.charCodeAt(0).toString(16).padStart(2, '0')).join('');
+      return hex === there.md5;
+    } finally {
+      hasher.close();
+    }
+  }
+
+  upToDate() {
+    this.offset = this.size;
+    this.inflight = 0;
+    this.set('done', 'already up to date');
+  }
+
   async putEmpty() {
     this.set('sending');
-    await check(
-      await fetch('/api/v1/files/' + encodePath(this.path), {
-        method: 'PUT',
-        headers: {
-          Authorization: authHeader(),
-          'X-Requested-With': 'ferry-web',
-          ...(this.overwrite ? {} : { 'If-None-Match': '*' }),
-        },
-        body: new Blob([]),
-      }),
-    );
+    const resp = await fetch('/api/v1/files/' + encodePath(this.path), {
+      method: 'PUT',
+      headers: {
+        Authorization: authHeader(),
+        'X-Requested-With': 'ferry-web',
+        ...(this.overwrite ? {} : { 'If-None-Match': '*' }),
+      },
+      body: new Blob([]),
+    });
+    if (resp.status === 412 && (await this.sameAsThere())) return this.upToDate();
+    await check(resp);
     this.finish();
   }
 

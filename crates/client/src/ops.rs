@@ -1,6 +1,6 @@
 //! Typed wrappers for the one-request operations: session, listing, metadata, quota, uploads.
 
-use ferry_core::model::{Entry, Listing, QuotaInfo, UploadInfo};
+use ferry_core::model::{Entry, Listing, QuotaInfo, SearchPage, UploadInfo};
 use ferry_core::{CreateOptions, HomePath, ShareInfo};
 use ferry_proto::message::{
     CwdReply, EmptyReply, EntryReply, Request, ShareReply, SharesReply, UploadReply, UploadsReply,
@@ -162,6 +162,23 @@ impl Client {
             overwrite,
         };
         self.entry(request).await
+    }
+
+    /// One page of the entries below `path` (the current folder when `None`) whose name
+    /// contains `pattern`, ignoring case; pass the page's `next` as `cursor` for the next.
+    pub async fn find_page(
+        &mut self,
+        pattern: &str,
+        path: Option<&str>,
+        cursor: Option<String>,
+    ) -> Result<SearchPage, ClientError> {
+        let request = Request::Find {
+            pattern: pattern.to_string(),
+            path: path.map(str::to_string),
+            cursor,
+            limit: None,
+        };
+        self.call(request).await
     }
 
     /// Bytes used, reserved and allowed.

@@ -71,6 +71,12 @@ pub enum Error {
     /// A path that no file name can have (NUL, control characters, backslash, too long).
     #[error("invalid path: {0}")]
     InvalidPath(String),
+    /// A search pattern that is empty, too long, or not a name fragment.
+    #[error("invalid search pattern: {0}")]
+    InvalidSearchPattern(String),
+    /// A search cursor that is no entry below the folder searched (not a page's `next`).
+    #[error("invalid search cursor: {0}")]
+    InvalidSearchCursor(String),
     /// A path that would leave the home folder, by `..`, absolute spelling or a symlink.
     #[error("path leads outside the home folder")]
     PathOutsideHome,
@@ -229,6 +235,8 @@ impl Error {
             Error::UserExists(_) => "user_exists",
             Error::UserNotFound(_) => "user_not_found",
             Error::InvalidPath(_) => "invalid_path",
+            Error::InvalidSearchPattern(_) => "invalid_search_pattern",
+            Error::InvalidSearchCursor(_) => "invalid_search_cursor",
             Error::PathOutsideHome => "path_outside_home",
             Error::NotFound(_) => "not_found",
             Error::AlreadyExists(_) => "already_exists",

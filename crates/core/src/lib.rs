@@ -37,7 +37,7 @@ pub use service::{
     AccountChange, AccountSummary, Admin, AppendOptions, Commit, Config, CreateOptions, Download,
     Ferry, LoginPending, NewAccount, NewUpload, Profile, PublicShare, Put, Session, ShareAccess,
     ShareInfo, ShareOptions, ShareSecret, ShareState, SharedFile, TokenGrant, UploadState,
-    UserUsage,
+    UserUsage, ZipItem, ZipPlan,
 };
 pub use upload_id::UploadId;
 pub use username::Username;

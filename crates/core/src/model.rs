@@ -55,6 +55,25 @@ pub struct Listing {
     pub next: Option<String>,
 }
 
+/// One page of a search by name (`Session::search`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SearchPage {
+    /// The folder searched below.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "/docs"))]
+    pub under: HomePath,
+    /// Matching entries, in walk order: each folder's entries by name, a folder's contents
+    /// right after it.
+    pub entries: Vec<Entry>,
+    /// Pass as `cursor` to continue; `None` when the whole tree was searched.
+    pub next: Option<String>,
+    /// The page ended early because the request's budget (entries visited or time) ran out,
+    /// not because it was full; `next` continues where it stopped.
+    pub truncated: bool,
+    /// Entries looked at for this page.
+    pub visited: u64,
+}
+
 /// A user's space.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -18,6 +18,11 @@ pub struct Config {
     pub checkpoint_bytes: u64,
     /// Largest page a listing returns (default 1000).
     pub list_page_max: usize,
+    /// Entries one search request may visit before it answers with what it found and a
+    /// cursor (default 100 000): bounds the work a single request can ask for.
+    pub search_max_visits: usize,
+    /// How long one search request may walk before it answers the same way (default 2 s).
+    pub search_max_time: Duration,
     /// Unfinished uploads one user may have (default 64).
     pub max_uploads_per_user: usize,
     /// Failed-login slow-down.
@@ -50,6 +55,8 @@ impl Config {
             upload_ttl: Duration::from_secs(24 * 3600),
             checkpoint_bytes: 8 * 1024 * 1024,
             list_page_max: 1000,
+            search_max_visits: 100_000,
+            search_max_time: Duration::from_secs(2),
             max_uploads_per_user: 64,
             throttle: ThrottleConfig::default(),
             token_ttl: Duration::from_secs(24 * 3600),

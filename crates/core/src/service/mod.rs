@@ -16,11 +16,13 @@ mod passwd;
 mod password;
 mod profile;
 mod quota;
+mod search;
 mod session;
 pub mod share;
 mod sweep;
 mod token;
 mod upload;
+mod zip_walk;
 
 use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
@@ -33,12 +35,14 @@ pub use config::Config;
 pub use download::Download;
 pub use login::LoginPending;
 pub use profile::Profile;
+pub use search::MAX_PATTERN_CHARS;
 pub use session::Session;
 pub use share::{
     PublicShare, ShareAccess, ShareInfo, ShareOptions, ShareSecret, ShareState, SharedFile,
 };
 pub use token::TokenGrant;
 pub use upload::{AppendOptions, Commit, CreateOptions, NewUpload, Put, UploadState};
+pub use zip_walk::{MAX_ZIP_ENTRIES, ZipItem, ZipPlan};
 
 use crate::auth::throttle::Throttle;
 use crate::store::{FileStore, MetaStore, UploadStore};

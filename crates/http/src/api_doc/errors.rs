@@ -134,6 +134,16 @@ error_set!(
 );
 
 error_set!(
+    /// `GET /api/v1/search`.
+    SearchErrors: [
+        ("400", "A malformed query (`bad_request`), folder or cursor (`invalid_path`), pattern (`invalid_search_pattern`), a cursor not below the folder (`invalid_search_cursor`), or Authorization header (`bad_header`)"),
+        AUTH_401, PATH_READ_403, NOT_FOUND_404,
+        ("409", "The folder is a file, or a part of its path is (`not_a_directory`)"),
+        THROTTLED_429, HEAD_431, INTERNAL_500,
+    ]
+);
+
+error_set!(
     /// `GET` and `HEAD /api/v1/files/{path}` (besides `416`, listed with its header).
     DownloadErrors: [
         BAD_PATH_400, AUTH_401, PATH_READ_403, NOT_FOUND_404,

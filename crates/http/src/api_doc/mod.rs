@@ -16,4 +16,4 @@ pub use errors::{
     LogoutErrors, MkdirErrors, MoveErrors, PasswordErrors, PathReadErrors, PublicErrors,
     PutFileErrors, UploadReadErrors,
 };
-pub use errors::{CreateShareErrors, RevokeShareErrors, ShareLinkErrors};
+pub use errors::{CreateShareErrors, RevokeShareErrors, SearchErrors, ShareLinkErrors};

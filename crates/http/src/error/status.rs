@@ -90,6 +90,8 @@ fn core_status(e: &Error) -> StatusCode {
         | Error::UnsupportedVersion(_)
         | Error::InvalidUsername(_)
         | Error::InvalidPath(_)
+        | Error::InvalidSearchPattern(_)
+        | Error::InvalidSearchCursor(_)
         | Error::Md5Required
         | Error::UploadCompleted(_)
         | Error::LengthMismatch { .. }

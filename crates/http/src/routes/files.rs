@@ -1,7 +1,7 @@
 //! `/api/v1/files/{path}`: download (GET, HEAD, with Range), whole-body upload (PUT), delete.
 
 use axum::body::Body;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use ferry_core::Error;
@@ -16,8 +16,11 @@ use crate::error::{ApiError, HttpError};
 use crate::extract::{ApiPath, ApiQuery};
 use crate::headers::parse_content_md5;
 use crate::routes::download::{self, Method};
+use crate::routes::file_query::{FileQuery, FileRequest};
 use crate::routes::parents::ParentsQuery;
+use crate::routes::preview;
 use crate::routes::tus::target::Target;
+use crate::routes::zip;
 use crate::routes::{entry_response, file_location, header_text, home_path, resumable, whole_md5};
 use crate::state::AppState;
 
@@ -35,16 +38,18 @@ use crate::state::AppState;
         ("Range" = Option<String>, Header, nullable = false, description = "One byte range, e.g. `bytes=100-` or `bytes=-500`"),
         ("If-Range" = Option<String>, Header, nullable = false, description = "Serve the range only if the ETag still matches"),
         ("If-None-Match" = Option<String>, Header, nullable = false, description = "`304` if the ETag matches"),
+        FileQuery,
     ),
     responses(
-        (status = 200, description = "The whole file", content_type = "application/octet-stream", body = Binary, headers(
+        (status = 200, description = "The whole file (with `zip=true`, the folder or the selection as a zip)", content_type = "application/octet-stream", body = Binary, headers(
             ("ETag" = String, description = "Strong validator: the MD5 in quotes"),
             ("Repr-Digest" = String, description = "RFC 9530: `md5=:BASE64:`"),
             ("Content-MD5" = String, description = "The MD5, base64 (legacy)"),
             ("Accept-Ranges" = String, description = "`bytes`"),
             ("Content-Length" = u64, description = "Bytes in the body"),
             ("Last-Modified" = String, description = "HTTP date"),
-            ("Content-Disposition" = String, description = "`attachment` with the file name"),
+            ("Content-Disposition" = String, description = "`attachment` with the file name (`inline` for a view)"),
+            ("Content-Security-Policy" = String, description = "`sandbox`"),
         )),
         (status = 206, description = "The requested range", content_type = "application/octet-stream", body = Binary, headers(
             ("Content-Range" = String, description = "`bytes FIRST-LAST/SIZE`"),
@@ -62,15 +67,23 @@ use crate::state::AppState;
 pub async fn download(
     auth: Authed,
     ApiPath(path): ApiPath<String>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    download::respond(&auth.session, &home_path(&path), &headers, Method::Get).await
+    let view = FileRequest::parse(query.as_deref())?;
+    if view.zip {
+        return zip_of(auth, &home_path(&path), &view.names, Method::Get).await;
+    }
+    let mut resp =
+        download::respond(&auth.session, &home_path(&path), &headers, Method::Get).await?;
+    preview::shape(resp.headers_mut(), file_name(&path), view.inline);
+    Ok(resp)
 }
 
 /// File metadata as headers: like `GET` without the body.
 #[utoipa::path(
     head, path = "/api/v1/files/{path}", operation_id = "head_file", tag = FILES,
-    params(("path" = String, Path, min_length = 1, pattern = r"^[^\u0000-\u001f\u007f-\u009f\\]*$", description = "File path inside the home")),
+    params(("path" = String, Path, min_length = 1, pattern = r"^[^\u0000-\u001f\u007f-\u009f\\]*$", description = "File path inside the home"), FileQuery),
     responses(
         (status = 200, description = "The file exists", headers(
             ("ETag" = String, description = "The MD5 in quotes"),
@@ -87,9 +100,63 @@ pub async fn download(
 pub async fn head(
     auth: Authed,
     ApiPath(path): ApiPath<String>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    download::respond(&auth.session, &home_path(&path), &headers, Method::Head).await
+    let view = FileRequest::parse(query.as_deref())?;
+    if view.zip {
+        return zip_of(auth, &home_path(&path), &view.names, Method::Head).await;
+    }
+    let mut resp =
+        download::respond(&auth.session, &home_path(&path), &headers, Method::Head).await?;
+    preview::shape(resp.headers_mut(), file_name(&path), view.inline);
+    Ok(resp)
+}
+
+/// Download the home folder, or entries of it, as one zip: `zip=true` as on a folder's path
+/// (without it the answer is `409 is_a_directory`, as for any folder).
+#[utoipa::path(
+    get, path = "/api/v1/files/", operation_id = "zip_home", tag = FILES,
+    params(FileQuery),
+    responses(
+        (status = 200, description = "The home or the selection as a zip", content_type = "application/octet-stream", body = Binary, headers(
+            ("Content-Disposition" = String, description = "`attachment` with the name `USER.zip`"),
+        )),
+        DownloadErrors,
+    ),
+    security(("basic" = []), ("bearer" = []), ("download_cookie" = []))
+)]
+pub async fn zip_home(auth: Authed, RawQuery(query): RawQuery) -> Result<Response, ApiError> {
+    let view = FileRequest::parse(query.as_deref())?;
+    if !view.zip {
+        return Err(Error::IsADirectory("/".into()).into());
+    }
+    zip_of(auth, "/", &view.names, Method::Get).await
+}
+
+/// The zip of the folder `dir` (or of its entries `names`): planned whole before the answer
+/// starts, so a refusal (a missing name, too many entries) has its status; then streamed.
+async fn zip_of(
+    auth: Authed,
+    dir: &str,
+    names: &[String],
+    method: Method,
+) -> Result<Response, ApiError> {
+    let plan = auth.session.zip_plan(dir, names).await?;
+    let mut resp = match method {
+        Method::Get => zip::respond(auth.session, plan.items, &plan.name),
+        Method::Head => zip::head(&plan.name),
+    };
+    preview::shape(resp.headers_mut(), "", false);
+    Ok(resp)
+}
+
+/// The last segment of a path: the name the type is guessed from.
+fn file_name(path: &str) -> &str {
+    path.trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(path)
 }
 
 /// Upload a whole file in one request (`curl -T FILE URL`).

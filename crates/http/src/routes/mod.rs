@@ -10,18 +10,22 @@ pub mod append_limit;
 pub mod dirs;
 pub mod download;
 pub mod exec;
+pub mod file_query;
 pub mod files;
 pub mod me;
 pub mod parents;
 pub mod password;
+pub mod preview;
 pub mod public;
 pub mod resumable;
+pub mod search;
 pub mod session;
 pub mod share;
 pub mod shares;
 pub mod tus;
 pub mod uploads;
 pub mod web;
+pub mod zip;
 
 use axum::Json;
 use axum::Router;
@@ -51,6 +55,7 @@ pub fn router() -> Router<AppState> {
             "/api/v1/admin/users/{name}/password",
             put(admin::reset_password),
         )
+        .route("/api/v1/files/", get(files::zip_home))
         .route(
             "/api/v1/files/{*path}",
             get(files::download)
@@ -64,6 +69,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/stat/{*path}", get(dirs::stat))
         .route("/api/v1/move", post(dirs::move_entry))
         .route("/api/v1/quota", get(dirs::quota))
+        .route("/api/v1/search", get(search::search))
         .route("/api/v1/exec", post(exec::exec))
         .route("/api/v1/uploads", post(uploads::create).get(uploads::list))
         .route(

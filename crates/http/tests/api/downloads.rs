@@ -145,3 +145,65 @@ async fn downloading_a_missing_file_or_a_folder_is_a_problem_not_a_body() {
     let r = app.send(empty(authed("GET", "/api/v1/files/dl"))).await;
     r.assert_problem(409, "is_a_directory");
 }
+
+#[tokio::test]
+async fn inline_views_show_media_and_text_with_their_type_but_markup_stays_an_attachment() {
+    let app = TestApp::new().await;
+    let script = b"<script>parent.document.title='owned'</script>";
+    for name in [
+        "p.png", "t.txt", "m.mp4", "d.pdf", "x.html", "s.svg", "b.bin",
+    ] {
+        app.put(&format!("v/{name}"), script).await;
+    }
+    let cases: &[(&str, &str, &str)] = &[
+        ("p.png", "image/png", "inline"),
+        ("t.txt", "text/plain; charset=utf-8", "inline"),
+        ("m.mp4", "video/mp4", "inline"),
+        ("d.pdf", "application/pdf", "inline"),
+        ("x.html", "application/octet-stream", "attachment"),
+        ("s.svg", "application/octet-stream", "attachment"),
+        ("b.bin", "application/octet-stream", "attachment"),
+    ];
+    for (name, kind, disposition) in cases {
+        for method in ["GET", "HEAD"] {
+            let uri = format!("/api/v1/files/v/{name}?inline=true");
+            let r = app.send(empty(authed(method, &uri))).await;
+            assert_eq!(r.status, StatusCode::OK, "{method} {name}: {r:?}");
+            assert_eq!(r.header("content-type"), Some(*kind), "{method} {name}");
+            let d = r.header("content-disposition").unwrap_or_default();
+            assert!(d.starts_with(disposition), "{method} {name}: {d}");
+            assert_eq!(
+                r.header("content-security-policy"),
+                Some("sandbox"),
+                "{name}"
+            );
+            assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+        }
+    }
+    // Without `inline` every file is a sandboxed attachment, as before.
+    let r = app
+        .send(empty(authed("GET", "/api/v1/files/v/p.png")))
+        .await;
+    assert_eq!(r.header("content-type"), Some("application/octet-stream"));
+    assert!(
+        r.header("content-disposition")
+            .unwrap_or_default()
+            .starts_with("attachment")
+    );
+    assert_eq!(r.header("content-security-policy"), Some("sandbox"));
+    // A view keeps Range (video seeks).
+    let r = get_range(&app, "/api/v1/files/v/m.mp4?inline=true", "bytes=0-3").await;
+    assert_eq!(r.status, StatusCode::PARTIAL_CONTENT, "{r:?}");
+    assert_eq!(&r.body[..], &script[..4]);
+    assert_eq!(r.header("content-type"), Some("video/mp4"));
+    // A malformed value is a problem with a code, not a silent download.
+    let r = app
+        .send(empty(authed("GET", "/api/v1/files/v/p.png?inline=maybe")))
+        .await;
+    r.assert_problem(400, "bad_request");
+}
+
+async fn get_range(app: &TestApp, uri: &str, range: &str) -> Reply {
+    app.send(empty(authed("GET", uri).header("range", range)))
+        .await
+}

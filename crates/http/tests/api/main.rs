@@ -1,5 +1,5 @@
 //! The HTTP door's tests: the router called in-process with `oneshot` over a core in a temp
-//! folder (auth, the download cookie, uploads, downloads, the namespace, who-am-I, the web
+//! folder (auth, the download cookie, uploads, downloads, the namespace, search by name, who-am-I, the web
 //! page, CORS), and the listener on real sockets (slow and oversized clients, shutdown, the
 //! IETF resumable-upload draft, newer request wins).
 
@@ -20,6 +20,7 @@ mod oracle;
 mod password;
 mod record_reads;
 mod resumable;
+mod search;
 mod shares;
 mod sockets;
 mod stranded;
@@ -29,3 +30,4 @@ mod tus_defer;
 mod upload_size;
 mod uploads;
 mod web;
+mod zips;

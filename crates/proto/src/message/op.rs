@@ -74,6 +74,8 @@ ops! {
     ShareList = "share_list",
     /// Revoke a share link.
     ShareRevoke = "share_revoke",
+    /// Find entries by name below a folder.
+    Find = "find",
     /// Polite close.
     Bye = "bye",
 }

@@ -7,7 +7,7 @@
 //! type says `skip_serializing_if`.
 
 use ferry_core::md5hex::Md5Digest;
-use ferry_core::model::{Entry, Listing, QuotaInfo, UploadInfo};
+use ferry_core::model::{Entry, Listing, QuotaInfo, SearchPage, UploadInfo};
 use ferry_core::{ExecExit, ExecStream, HomePath, ShareInfo, Username};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -201,6 +201,7 @@ macro_rules! replies {
 
 replies! {
     Ok: HelloReply, AuthStartReply, AuthFinishReply, CwdReply, EntryReply, Listing, QuotaInfo,
+        SearchPage,
         UploadReply, UploadsReply, OffsetReply, EmptyReply, DownloadHead, ExecReply, ShareReply,
         SharesReply;
     Error: ErrorReply;

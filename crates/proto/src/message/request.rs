@@ -53,6 +53,22 @@ pub enum Request {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         limit: Option<u32>,
     },
+    /// Entries below a folder whose name contains `pattern`, ignoring case, one page at a
+    /// time in a fixed walk order. Answered by a
+    /// [`SearchPage`](ferry_core::model::SearchPage).
+    Find {
+        /// Part of the name to find.
+        pattern: String,
+        /// Folder to search below; the current folder when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        path: Option<String>,
+        /// The previous page's `next`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cursor: Option<String>,
+        /// Matches per page; the server caps it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        limit: Option<u32>,
+    },
     /// Metadata of one entry. Answered by [`EntryReply`](super::EntryReply).
     Stat {
         /// Entry to describe.
@@ -222,6 +238,7 @@ impl Request {
             Request::Rm { .. } => Op::Rm,
             Request::Mv { .. } => Op::Mv,
             Request::Quota => Op::Quota,
+            Request::Find { .. } => Op::Find,
             Request::UploadCreate { .. } => Op::UploadCreate,
             Request::UploadList => Op::UploadList,
             Request::UploadStatus { .. } => Op::UploadStatus,

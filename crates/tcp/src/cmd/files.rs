@@ -1,6 +1,6 @@
-//! The file operations: `pwd`, `cd`, `ls`, `stat`, `mkdir`, `rm`, `mv`, `quota`.
+//! The file operations: `pwd`, `cd`, `ls`, `find`, `stat`, `mkdir`, `rm`, `mv`, `quota`.
 
-use ferry_core::model::Listing;
+use ferry_core::model::{Listing, SearchPage};
 use ferry_core::{Error, Session};
 use ferry_proto::{CwdReply, EmptyReply, EntryReply, Frame, MAX_HEADER_LEN};
 
@@ -57,6 +57,35 @@ pub async fn mv(session: &Session, from: &str, to: &str, overwrite: bool) -> Res
 /// `quota`: bytes used, reserved and allowed.
 pub async fn quota(session: &Session) -> Result<Frame, Error> {
     Ok(reply::ok(&session.quota().await?))
+}
+
+/// `find`: one page of entries found by name below a folder.
+pub async fn find(
+    session: &Session,
+    pattern: &str,
+    path: Option<String>,
+    cursor: Option<String>,
+    limit: Option<u32>,
+) -> Result<Frame, Error> {
+    let page = session
+        .search(path.as_deref(), pattern, cursor.as_deref(), limit)
+        .await?;
+    Ok(search_frame(page))
+}
+
+/// A search page as one frame, shortened like a listing until it fits. A shorter page
+/// continues after its last match: the cursor means "done up to and including this entry".
+fn search_frame(mut page: SearchPage) -> Frame {
+    loop {
+        let frame = reply::ok(&page);
+        let size = serde_json::to_vec(&frame.header).map_or(usize::MAX, |v| v.len());
+        if size <= MAX_HEADER_LEN - 64 || page.entries.len() <= 1 {
+            return frame;
+        }
+        let keep = page.entries.len() / 2;
+        page.entries.truncate(keep);
+        page.next = page.entries.last().map(|e| e.path.to_string());
+    }
 }
 
 /// A listing page as one frame. Names of up to 255 bytes can push a page past the header limit,

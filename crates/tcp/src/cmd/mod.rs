@@ -53,6 +53,12 @@ async fn run(session: &mut Session, request: Request, payload: Bytes) -> Result<
             overwrite,
         } => files::mv(session, &from, &to, overwrite).await,
         Request::Quota => files::quota(session).await,
+        Request::Find {
+            pattern,
+            path,
+            cursor,
+            limit,
+        } => files::find(session, &pattern, path, cursor, limit).await,
         Request::UploadCreate {
             path,
             size,

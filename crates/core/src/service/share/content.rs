@@ -10,12 +10,9 @@ use super::ShareAccess;
 use crate::model::{Entry, EntryKind, Listing};
 use crate::path::HomePath;
 use crate::service::Download;
-use crate::store::ListPage;
 use crate::{Error, Result};
 
-/// Most entries a zip of a shared folder may hold (files and folders); more is
-/// `limit_reached`, before anything is sent.
-pub const MAX_ZIP_ENTRIES: usize = 100_000;
+pub use crate::service::zip_walk::ZipItem as SharedFile;
 
 /// What a visitor is told about a link.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -33,16 +30,6 @@ pub struct PublicShare {
     pub downloads_left: Option<u64>,
     /// A drop box: uploads into the folder are accepted.
     pub upload: bool,
-}
-
-/// One file of a shared folder, for a zip: its path inside the share (`a/b.txt`) and its
-/// entry (`kind` `Dir` for a folder, which a zip lists too).
-#[derive(Debug, Clone)]
-pub struct SharedFile {
-    /// `/`-separated path inside the shared folder.
-    pub relative: String,
-    /// The file or folder.
-    pub entry: Entry,
 }
 
 impl ShareAccess {
@@ -147,7 +134,7 @@ impl ShareAccess {
 
     /// Every folder and file below the shared folder, parents before children, sorted by
     /// name within a folder; symlinks and special files left out. At most
-    /// [`MAX_ZIP_ENTRIES`] (`limit_reached` past it).
+    /// [`MAX_ZIP_ENTRIES`](crate::service::MAX_ZIP_ENTRIES) (`limit_reached` past it).
     pub async fn walk(&self) -> Result<Vec<SharedFile>> {
         if !self.record.folder {
             return Err(Error::ShareRefused(
@@ -155,37 +142,9 @@ impl ShareAccess {
             ));
         }
         let mut out = Vec::new();
-        let mut stack = vec![(self.root().clone(), String::new())];
-        let max = self.owner.ferry.inner.config.list_page_max;
-        let files = &self.owner.ferry.inner.files;
-        while let Some((dir, prefix)) = stack.pop() {
-            let mut after = None;
-            let mut folders = Vec::new();
-            loop {
-                let page = ListPage { after, limit: max };
-                let listed = files.list(&self.record.owner, &dir, page).await?;
-                after = listed.entries.last().map(|e| e.name.clone());
-                for entry in listed.entries {
-                    if !matches!(entry.kind, EntryKind::File | EntryKind::Dir) {
-                        continue;
-                    }
-                    let relative = format!("{prefix}{}", entry.name);
-                    if entry.kind == EntryKind::Dir {
-                        folders.push((entry.path.clone(), format!("{relative}/")));
-                    }
-                    out.push(SharedFile { relative, entry });
-                    if out.len() > MAX_ZIP_ENTRIES {
-                        return Err(Error::LimitReached(format!(
-                            "a zip holds at most {MAX_ZIP_ENTRIES} files and folders"
-                        )));
-                    }
-                }
-                if !listed.more {
-                    break;
-                }
-            }
-            stack.extend(folders.into_iter().rev());
-        }
+        self.owner
+            .walk_for_zip(self.root(), String::new(), &mut out)
+            .await?;
         Ok(out)
     }
 

@@ -8,7 +8,7 @@ use axum::response::IntoResponse;
 use ferry_core::Error;
 
 use super::failure::{Answer, ShareFailure};
-use super::{open, zip};
+use super::open;
 use crate::api_doc::{Binary, ShareLinkErrors, tags::SHARED};
 use crate::auth::Peer;
 use crate::body::{self, BodyProbe};
@@ -16,6 +16,7 @@ use crate::error::{ApiError, HttpError};
 use crate::extract::ApiPath;
 use crate::routes::download::{self as dl, Method};
 use crate::routes::files::content_length;
+use crate::routes::zip;
 use crate::state::AppState;
 
 /// A file of the link (`relative` "" for a file link), with Range, If-Range and
@@ -194,5 +195,9 @@ pub async fn zip_all(
     let access = open(&state, peer, &id, &req).await?;
     let fail = |e: ApiError| ShareFailure::new(e, &req, &id);
     let name = access.public().await.map_err(|e| fail(e.into()))?.name;
-    zip::respond(access, &name).await.map_err(fail)
+    // Walked and counted before the answer starts, so a link that is exhausted or too big is
+    // refused with its status.
+    let files = access.walk().await.map_err(|e| fail(e.into()))?;
+    access.count().await.map_err(|e| fail(e.into()))?;
+    Ok(zip::respond(access, files, &name))
 }

@@ -14,7 +14,6 @@
 mod failure;
 pub mod files;
 mod page;
-mod zip;
 
 use axum::Router;
 use axum::body::Body;

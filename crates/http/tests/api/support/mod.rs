@@ -32,10 +32,15 @@ impl TestApp {
     }
 
     pub async fn with_limits(limits: Limits) -> TestApp {
+        TestApp::with(limits, |_| {}).await
+    }
+
+    /// With the core's configuration changed by `tune` (small budgets for tests).
+    pub async fn with(limits: Limits, tune: impl FnOnce(&mut Config)) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
-        let ferry = ferry_store_local::open(Config::new(dir.path().join("data")))
-            .await
-            .unwrap();
+        let mut config = Config::new(dir.path().join("data"));
+        tune(&mut config);
+        let ferry = ferry_store_local::open(config).await.unwrap();
         ferry
             .add_user(USER.parse().unwrap(), PASSWORD.into(), None)
             .await

@@ -43,6 +43,12 @@ fn sample(op: Op) -> Request {
             overwrite: false,
         },
         Op::Quota => Request::Quota,
+        Op::Find => Request::Find {
+            pattern: "report".into(),
+            path: Some("/docs".into()),
+            cursor: Some("/docs/a".into()),
+            limit: Some(10),
+        },
         Op::UploadCreate => Request::UploadCreate {
             path: path(),
             size: 1,

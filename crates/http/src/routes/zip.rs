@@ -1,10 +1,15 @@
-//! A shared folder as one zip, streamed as it is made: no temporary file, memory bounded by
-//! one read chunk and the pipe between the writer task and the response body.
+//! A zip streamed as it is made — of a share link's folder, or of a user's folder or
+//! selection: no temporary file, memory bounded by one read chunk and the pipe between the
+//! writer task and the response body. What goes in is the core's ([`ferry_core::ZipPlan`],
+//! [`ferry_core::ShareAccess::walk`]); this module only writes it.
 //!
 //! Entries use the *store* method (no compression): the bytes leave as fast as they are read,
-//! the size is known to the byte (`sum(files) + headers`), and most shared files (media,
-//! archives, documents) are compressed already. Each entry is written with a data descriptor
-//! and ZIP64 fields, so files and archives past 4 GiB work (async_zip's stream writer).
+//! the size is known to the byte (`sum(files) + headers`), and most files (media, archives,
+//! documents) are compressed already. Each entry is written with a data descriptor and ZIP64
+//! fields, so files and archives past 4 GiB work (async_zip's stream writer). No `Range`: a
+//! zip made on the fly has no stable bytes to resume into.
+
+use std::future::Future;
 
 use async_zip::base::write::ZipFileWriter;
 use async_zip::{Compression, ZipDateTime, ZipDateTimeBuilder, ZipEntryBuilder};
@@ -12,12 +17,11 @@ use axum::body::Body;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use ferry_core::model::EntryKind;
-use ferry_core::{ShareAccess, SharedFile};
+use ferry_core::{Download, Session, ShareAccess, ZipItem};
 use futures::AsyncWriteExt as _;
 use tokio::io::DuplexStream;
 use tokio_util::io::ReaderStream;
 
-use crate::error::ApiError;
 use crate::routes::download::content_disposition;
 
 /// Bytes in flight between the zip writer and the response body.
@@ -26,20 +30,43 @@ const PIPE: usize = 256 * 1024;
 /// Bytes read from a file per write into the zip.
 const CHUNK: usize = 256 * 1024;
 
-/// The zip of the whole shared folder: walked (and counted as one download) before the
-/// answer starts, so a link that is exhausted or too big is refused with its status.
-pub async fn respond(access: ShareAccess, name: &str) -> Result<Response, ApiError> {
-    let files = access.walk().await?;
-    access.count().await?;
+/// Whoever may read the files of a zip: a share link, or the user's own session.
+pub trait ZipSource: Send + Sync + 'static {
+    /// Opens one item for reading.
+    fn open(&self, item: &ZipItem) -> impl Future<Output = ferry_core::Result<Download>> + Send;
+}
+
+impl ZipSource for ShareAccess {
+    fn open(&self, item: &ZipItem) -> impl Future<Output = ferry_core::Result<Download>> + Send {
+        self.open_walked(item)
+    }
+}
+
+impl ZipSource for Session {
+    fn open(&self, item: &ZipItem) -> impl Future<Output = ferry_core::Result<Download>> + Send {
+        self.open_zip_item(item)
+    }
+}
+
+/// `NAME.zip` of `items`, read through `source`, as a streamed `200` attachment. Whatever
+/// could be refused was refused before (the items are walked already).
+pub fn respond(source: impl ZipSource, items: Vec<ZipItem>, name: &str) -> Response {
     let (writer, reader) = tokio::io::duplex(PIPE);
     tokio::spawn(async move {
-        if let Err(e) = write_zip(&access, &files, writer).await {
+        if let Err(e) = write_zip(&source, &items, writer).await {
             // The client sees a cut-off body: the zip has no central directory and no
             // unzip tool takes it for whole.
-            tracing::warn!(error = %e, "share zip stopped");
+            tracing::warn!(error = %e, "zip stopped");
         }
     });
-    let mut resp = Response::new(Body::from_stream(ReaderStream::new(reader)));
+    let mut resp = head(name);
+    *resp.body_mut() = Body::from_stream(ReaderStream::new(reader));
+    resp
+}
+
+/// The headers of [`respond`]'s answer without a body (a `HEAD`; nothing is read).
+pub fn head(name: &str) -> Response {
+    let mut resp = Response::new(Body::empty());
     *resp.status_mut() = StatusCode::OK;
     let h = resp.headers_mut();
     // `application/octet-stream` rather than `application/zip`: the file name says zip, and
@@ -52,12 +79,12 @@ pub async fn respond(access: ShareAccess, name: &str) -> Result<Response, ApiErr
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(resp)
+    resp
 }
 
 async fn write_zip(
-    access: &ShareAccess,
-    files: &[SharedFile],
+    source: &impl ZipSource,
+    files: &[ZipItem],
     pipe: DuplexStream,
 ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let mut zip = ZipFileWriter::with_tokio(pipe);
@@ -73,7 +100,7 @@ async fn write_zip(
         let entry = ZipEntryBuilder::new(file.relative.clone().into(), Compression::Stored)
             .last_modification_date(modified);
         let mut out = zip.write_entry_stream(entry).await?;
-        let mut download = access.open_walked(file).await?;
+        let mut download = source.open(file).await?;
         while let Some(bytes) = download.next_chunk(CHUNK).await? {
             out.write_all(&bytes).await?;
         }
