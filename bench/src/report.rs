@@ -34,7 +34,7 @@ pub struct Row {
 
 /// Times and sizes are ceilings; rates are floors.
 pub fn lower_is_better(unit: &str) -> bool {
-    matches!(unit, "ms" | "s" | "MiB" | "s/GiB")
+    matches!(unit, "µs" | "ms" | "s" | "MiB" | "s/GiB")
 }
 
 /// All rows of a run, in order.
