@@ -61,6 +61,7 @@ pub async fn log(req: Request<Body>, next: Next) -> Response {
             Body::new(Counted {
                 inner: b,
                 count: count.clone(),
+                line: None,
             })
         }),
         None => req,
@@ -72,10 +73,9 @@ pub async fn log(req: Request<Body>, next: Next) -> Response {
     );
     let status = resp.status().as_u16();
     resp.map(|body| {
-        Body::new(Logged {
+        Body::new(Counted {
             inner: body,
-            bytes_out: 0,
-            complete: false,
+            count: Arc::default(),
             line: Some(Line {
                 span,
                 method,
@@ -100,10 +100,13 @@ impl std::fmt::Display for Source {
     }
 }
 
-/// A request body that counts the bytes taken from it.
+/// A body that counts the data bytes taken from it; a response body also writes the access
+/// line when it ends or is dropped (`line`).
 struct Counted {
     inner: Body,
     count: Arc<AtomicU64>,
+    /// The access line still to write: response bodies only.
+    line: Option<Line>,
 }
 
 impl HttpBody for Counted {
@@ -115,10 +118,14 @@ impl HttpBody for Counted {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
         let polled = Pin::new(&mut self.inner).poll_frame(cx);
-        if let Poll::Ready(Some(Ok(frame))) = &polled
-            && let Some(data) = frame.data_ref()
-        {
-            self.count.fetch_add(data.len() as u64, Ordering::Relaxed);
+        match &polled {
+            Poll::Ready(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    self.count.fetch_add(data.len() as u64, Ordering::Relaxed);
+                }
+            }
+            Poll::Ready(None) => self.write_line(true),
+            Poll::Ready(Some(Err(_))) | Poll::Pending => {}
         }
         polled
     }
@@ -143,50 +150,10 @@ struct Line {
     bytes_in: Option<Arc<AtomicU64>>,
 }
 
-/// A response body that counts what it sends and logs the access line when it ends or is
-/// dropped.
-struct Logged {
-    inner: Body,
-    bytes_out: u64,
-    complete: bool,
-    line: Option<Line>,
-}
-
-impl HttpBody for Logged {
-    type Data = Bytes;
-    type Error = axum::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
-        let polled = Pin::new(&mut self.inner).poll_frame(cx);
-        match &polled {
-            Poll::Ready(Some(Ok(frame))) => {
-                if let Some(data) = frame.data_ref() {
-                    self.bytes_out += data.len() as u64;
-                }
-            }
-            Poll::Ready(None) => {
-                self.complete = true;
-                self.write_line();
-            }
-            Poll::Ready(Some(Err(_))) | Poll::Pending => {}
-        }
-        polled
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
-    }
-}
-
-impl Logged {
-    fn write_line(&mut self) {
+impl Counted {
+    /// Writes the access line, if this body has one still to write; `complete`: the whole
+    /// body was sent.
+    fn write_line(&mut self, complete: bool) {
         let Some(line) = self.line.take() else {
             return;
         };
@@ -197,20 +164,18 @@ impl Logged {
             route = line.route.as_ref().map_or("-", MatchedPath::as_str),
             status = line.status,
             bytes_in = line.bytes_in.as_ref().map_or(0, |n| n.load(Ordering::Relaxed)),
-            bytes_out = self.bytes_out,
+            bytes_out = self.count.load(Ordering::Relaxed),
             duration_ms = line.started.elapsed().as_millis() as u64,
-            complete = self.complete,
+            complete,
             "access"
         );
     }
 }
 
-impl Drop for Logged {
+impl Drop for Counted {
     fn drop(&mut self) {
         // An empty body may be dropped without ever being polled to its end.
-        if self.inner.is_end_stream() {
-            self.complete = true;
-        }
-        self.write_line();
+        let complete = self.inner.is_end_stream();
+        self.write_line(complete);
     }
 }

@@ -101,29 +101,51 @@ impl Ferry {
         let (user, server_final) = match (verified, user) {
             (Ok(server_final), Some(user)) => (user, server_final),
             (Err(e @ Error::BadRequest(_)), _) => return Err(e),
-            _ => {
-                self.inner
-                    .throttle
-                    .record_failure(source, &name, Instant::now());
-                crate::audit::audit!(
-                    "login",
-                    name.as_str(),
-                    tracing::field::display(source),
-                    result = "auth_failed"
-                );
-                return Err(Error::AuthFailed);
-            }
+            _ => return Err(self.login_failed(source, &name)),
         };
-        self.inner.throttle.record_success(source, &name);
-        self.inner.files.create_home(&user).await?;
+        let session = self.login_succeeded(source, &name, user, true).await?;
+        Ok((session, server_final))
+    }
+
+    /// What every refused login does, whatever the method: counted by the throttle against
+    /// the pair (source, `name`), and audited. Returns the error to answer.
+    pub(super) fn login_failed(&self, source: IpAddr, name: &str) -> Error {
+        self.inner
+            .throttle
+            .record_failure(source, name, Instant::now());
         crate::audit::audit!(
             "login",
-            user.as_str(),
+            name,
             tracing::field::display(source),
-            result = "ok"
+            result = "auth_failed"
         );
+        Error::AuthFailed
+    }
+
+    /// What every accepted login does: the throttle forgets the pair's failures, the home is
+    /// made if missing, the login is audited (or, for a remembered Basic check, one debug line:
+    /// Basic repeats the login on every request), and the session is opened from `source`.
+    pub(super) async fn login_succeeded(
+        &self,
+        source: IpAddr,
+        name: &str,
+        user: Username,
+        audited: bool,
+    ) -> Result<Session> {
+        self.inner.throttle.record_success(source, name);
+        self.inner.files.create_home(&user).await?;
+        if audited {
+            crate::audit::audit!(
+                "login",
+                user.as_str(),
+                tracing::field::display(source),
+                result = "ok"
+            );
+        } else {
+            tracing::debug!(user = user.as_str(), %source, result = "ok", cached = true, "login");
+        }
         let mut session = Session::new(self.clone(), user);
         session.set_source(source);
-        Ok((session, server_final))
+        Ok(session)
     }
 }

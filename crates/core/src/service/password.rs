@@ -24,9 +24,9 @@ use subtle::ConstantTimeEq;
 
 use super::metrics::{self, LoginMethod};
 use super::{Ferry, Inner, Session, blocking, lock};
+use crate::Result;
 use crate::auth::credentials::{ScramCredentials, hmac_sha256};
 use crate::username::Username;
-use crate::{Error, Result};
 
 /// Most successful checks remembered at once.
 const CACHE_MAX: usize = 1024;
@@ -131,33 +131,9 @@ impl Ferry {
             }
         };
         let Some((user, cached)) = checked else {
-            self.inner
-                .throttle
-                .record_failure(source, name, Instant::now());
-            crate::audit::audit!(
-                "login",
-                name,
-                tracing::field::display(source),
-                result = "auth_failed"
-            );
-            return Err(Error::AuthFailed);
+            return Err(self.login_failed(source, name));
         };
-        self.inner.throttle.record_success(source, name);
-        self.inner.files.create_home(&user).await?;
-        if cached {
-            // Basic auth repeats the login on every request: one info line per real check.
-            tracing::debug!(user = user.as_str(), %source, result = "ok", cached, "login");
-        } else {
-            crate::audit::audit!(
-                "login",
-                user.as_str(),
-                tracing::field::display(source),
-                result = "ok"
-            );
-        }
-        let mut session = Session::new(self.clone(), user);
-        session.set_source(source);
-        Ok(session)
+        self.login_succeeded(source, name, user, !cached).await
     }
 }
 
