@@ -1,4 +1,8 @@
 //! The client's command-line arguments: connection options and the file commands.
+//!
+//! ~310 lines, kept in one file on purpose: it is one clap enum whose doc comments are the
+//! `--help` text of every client command, read best side by side; the code that runs each
+//! command lives in `commands.rs`.
 
 use std::path::PathBuf;
 
