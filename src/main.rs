@@ -12,6 +12,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// mimalloc instead of glibc's allocator: a request allocates and frees many small buffers on
+/// whichever worker thread runs it. With glibc's malloc that was ~7% of the server's CPU on
+/// 4 KiB GETs (`perf record` under `wrk`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Ferry moves files and runs commands for people, scripts and programs.
 ///
 /// The client's connection options are accepted here, before the command, as well as after

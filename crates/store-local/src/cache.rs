@@ -119,6 +119,17 @@ impl RecordCache {
         s.generation += 1;
     }
 
+    /// The token under `hash` and its user's account when both are in memory (after one
+    /// drain, as every lookup); `None` sends the caller to the one-by-one lookups.
+    pub(crate) fn token_with_account(&self, hash: &str) -> Option<(TokenRecord, Option<Account>)> {
+        let mut s = self.lock();
+        s.watch.as_ref()?;
+        s.drain();
+        let token = s.tokens.get(hash)?.clone();
+        let account = s.accounts.get(token.user.as_str())?.clone();
+        Some((token, Some(account)))
+    }
+
     /// The account or token stored under `key` (an account name, a token's hash), from memory
     /// or from `load` (which reads the file).
     pub(crate) fn get<V: Cached, E>(

@@ -332,8 +332,24 @@ impl MetaStore for LocalMetaStore {
     }
 
     async fn token(&self, hash: &str) -> Result<Option<TokenRecord>> {
-        let path = self.token_file(hash)?;
-        self.cache.get(hash, || read_json(&path))
+        // The file's path is made only on a miss: a hit (every request with a token, once the
+        // first has read it) costs no allocation.
+        self.cache.get(hash, || read_json(&self.token_file(hash)?))
+    }
+
+    async fn token_with_account(
+        &self,
+        hash: &str,
+    ) -> Result<Option<(TokenRecord, Option<Account>)>> {
+        // Both in memory: one look at the cache, one drain of its change queue.
+        if let Some(both) = self.cache.token_with_account(hash) {
+            return Ok(Some(both));
+        }
+        let Some(token) = self.token(hash).await? else {
+            return Ok(None);
+        };
+        let account = self.account(&token.user).await?;
+        Ok(Some((token, account)))
     }
 
     async fn put_token(&self, hash: &str, record: &TokenRecord) -> Result<()> {

@@ -71,3 +71,41 @@ async fn the_stores_own_writes_are_seen_at_once() {
     store.remove_account(&bob).await.unwrap();
     assert!(store.account(&bob).await.unwrap().is_none());
 }
+
+/// The lookup a request with a token makes (token and account at once, from memory when both
+/// are there) sees another store's changes to either at its next call.
+#[tokio::test]
+async fn a_token_with_its_account_follows_another_stores_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = LocalMetaStore::open(dir.path()).unwrap();
+    let admin = LocalMetaStore::open(dir.path()).unwrap();
+    let bob = "bob".parse().unwrap();
+    admin.create_account(&account("one", 1)).await.unwrap();
+    let record = TokenRecord {
+        user: "bob".parse().unwrap(),
+        created: 1,
+        expires: i64::MAX,
+    };
+    admin.put_token(HASH, &record).await.unwrap();
+    for _ in 0..3 {
+        let (token, a) = server.token_with_account(HASH).await.unwrap().unwrap();
+        assert_eq!(token, record);
+        assert_eq!(a.unwrap().credentials, account("one", 1).credentials);
+    }
+
+    admin.update_account(&account("two", 1)).await.unwrap();
+    let (_, a) = server.token_with_account(HASH).await.unwrap().unwrap();
+    assert_eq!(a.unwrap().credentials, account("two", 1).credentials);
+
+    admin.remove_account(&bob).await.unwrap();
+    let (token, a) = server.token_with_account(HASH).await.unwrap().unwrap();
+    assert_eq!(token, record);
+    assert!(a.is_none(), "the account was removed");
+
+    admin.create_account(&account("three", 2)).await.unwrap();
+    let (_, a) = server.token_with_account(HASH).await.unwrap().unwrap();
+    assert_eq!(a.unwrap().created, 2);
+
+    admin.remove_token(HASH).await.unwrap();
+    assert!(server.token_with_account(HASH).await.unwrap().is_none());
+}

@@ -67,12 +67,16 @@ impl Ferry {
     async fn token_check(&self, token: &str) -> Result<Session> {
         let hash = parse(token).ok_or(Error::TokenInvalid)?;
         let inner = &self.inner;
-        let record = inner.meta.token(&hash).await?.ok_or(Error::TokenInvalid)?;
+        let (record, account) = inner
+            .meta
+            .token_with_account(&hash)
+            .await?
+            .ok_or(Error::TokenInvalid)?;
         if record.expires <= unix_now() {
             inner.meta.remove_token(&hash).await?;
             return Err(Error::TokenInvalid);
         }
-        match inner.meta.account(&record.user).await? {
+        match account {
             Some(account) if account.created <= record.created => {}
             _ => return Err(Error::TokenInvalid),
         }

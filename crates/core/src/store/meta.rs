@@ -187,6 +187,19 @@ pub trait MetaStore: Send + Sync + fmt::Debug {
 
     /// The token stored under `hash` (64 lowercase hex digits of SHA-256), if any.
     async fn token(&self, hash: &str) -> Result<Option<TokenRecord>>;
+    /// The token stored under `hash` with its user's account (`None` if the account is gone):
+    /// what every request with a token needs. A store that can answer both at once (the
+    /// embedded one checks its cache once) overrides this.
+    async fn token_with_account(
+        &self,
+        hash: &str,
+    ) -> Result<Option<(TokenRecord, Option<Account>)>> {
+        let Some(token) = self.token(hash).await? else {
+            return Ok(None);
+        };
+        let account = self.account(&token.user).await?;
+        Ok(Some((token, account)))
+    }
     /// Creates or replaces a token.
     async fn put_token(&self, hash: &str, record: &TokenRecord) -> Result<()>;
     /// Removes a token (absent is fine).
