@@ -21,13 +21,12 @@
 //!   before this cache.
 
 use std::collections::HashMap;
-use std::mem::MaybeUninit;
-use std::os::fd::OwnedFd;
 use std::path::Path;
 use std::sync::Mutex;
 
 use ferry_core::store::{Account, TokenRecord};
-use rustix::fs::inotify::{self, CreateFlags, ReadFlags, WatchFlags};
+
+use crate::watch::{Change, FolderWatch, Health};
 
 /// Entries kept per kind; past this the kind is emptied (a simple bound: logins refill it).
 const MAX_ENTRIES: usize = 4096;
@@ -50,7 +49,7 @@ pub(crate) struct State {
 
 #[derive(Debug)]
 struct Watch {
-    fd: OwnedFd,
+    watch: FolderWatch,
     users: i32,
     tokens: i32,
 }
@@ -66,20 +65,14 @@ impl RecordCache {
     /// Watches `users` and `tokens`; caches nothing if the watch cannot be set up.
     pub(crate) fn new(users: &Path, tokens: &Path) -> Self {
         let watch = (|| {
-            let fd = inotify::init(CreateFlags::NONBLOCK | CreateFlags::CLOEXEC)?;
-            let flags = WatchFlags::CREATE
-                | WatchFlags::DELETE
-                | WatchFlags::MODIFY
-                | WatchFlags::ATTRIB
-                | WatchFlags::CLOSE_WRITE
-                | WatchFlags::MOVED_FROM
-                | WatchFlags::MOVED_TO
-                | WatchFlags::DELETE_SELF
-                | WatchFlags::MOVE_SELF
-                | WatchFlags::ONLYDIR;
-            let users = inotify::add_watch(&fd, users, flags)?;
-            let tokens = inotify::add_watch(&fd, tokens, flags)?;
-            Ok::<_, rustix::io::Errno>(Watch { fd, users, tokens })
+            let watch = FolderWatch::new()?;
+            let users = watch.add(users)?;
+            let tokens = watch.add(tokens)?;
+            Ok::<_, rustix::io::Errno>(Watch {
+                watch,
+                users,
+                tokens,
+            })
         })();
         let watch = match watch {
             Ok(w) => Some(w),
@@ -173,48 +166,21 @@ impl State {
             return;
         };
         let (users, tokens) = (watch.users, watch.tokens);
-        let mut buf = [MaybeUninit::<u8>::uninit(); 4096];
-        let mut reader = inotify::Reader::new(&watch.fd, &mut buf);
         let mut forget: Vec<(Kind, Option<String>)> = Vec::new();
-        let mut broken = false;
-        loop {
-            let event = match reader.next() {
-                Ok(e) => e,
-                Err(rustix::io::Errno::AGAIN) => break,
-                Err(rustix::io::Errno::INTR) => continue,
-                Err(e) => {
-                    tracing::warn!(error = %e, "reading the account folder watch failed; caching stops");
-                    broken = true;
-                    break;
+        let health = watch.watch.drain(|change| {
+            let (wd, key) = match change {
+                Change::Named { wd, name } => {
+                    (Some(wd), Some(name.strip_suffix(".json").unwrap_or(name)))
                 }
+                Change::All { wd } => (wd, None),
             };
-            let flags = event.events();
-            if flags.intersects(
-                ReadFlags::QUEUE_OVERFLOW
-                    | ReadFlags::IGNORED
-                    | ReadFlags::DELETE_SELF
-                    | ReadFlags::MOVE_SELF
-                    | ReadFlags::UNMOUNT,
-            ) {
-                broken |= !flags.contains(ReadFlags::QUEUE_OVERFLOW);
-                forget.push((Kind::Account, None));
-                forget.push((Kind::Token, None));
-                continue;
+            for (kind, kind_wd) in [(Kind::Account, users), (Kind::Token, tokens)] {
+                if wd.is_none_or(|wd| wd == kind_wd) {
+                    forget.push((kind, key.map(str::to_owned)));
+                }
             }
-            let kind = if event.wd() == users {
-                Kind::Account
-            } else if event.wd() == tokens {
-                Kind::Token
-            } else {
-                continue;
-            };
-            let stem = event
-                .file_name()
-                .and_then(|n| n.to_str().ok())
-                .map(|n| n.strip_suffix(".json").unwrap_or(n).to_owned());
-            forget.push((kind, stem));
-        }
-        if broken {
+        });
+        if health == Health::Broken {
             self.watch = None;
         }
         if forget.is_empty() {
@@ -236,7 +202,6 @@ impl State {
     }
 }
 
-/// A record kind and its map.
 /// A record kind the cache holds: accounts and tokens.
 pub(crate) trait Cached: Clone {
     fn map(state: &mut State) -> &mut HashMap<String, Self>;

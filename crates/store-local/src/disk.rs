@@ -27,7 +27,7 @@ use std::fs as stdfs;
 use std::io::{self, ErrorKind};
 use std::os::unix::fs::DirBuilderExt;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use cap_std::ambient_authority;
 use cap_std::fs::{Dir, DirBuilder, OpenOptions};
@@ -44,6 +44,7 @@ use ferry_core::{Error, Result};
 
 use crate::digests::{Digests, RECORD_MIN};
 use crate::dir_sync::DirSyncs;
+use crate::home_dirs::HomeDirs;
 use crate::listings::Listings;
 use crate::names::{Lookup, located, on_disk};
 use crate::version::Version;
@@ -62,6 +63,8 @@ pub(crate) struct Disk {
     /// Homes this process has made or found, so a request does not `mkdir` its home again;
     /// one found missing later (removed behind Ferry's back) is forgotten and made again.
     homes_made: Mutex<HashSet<Username>>,
+    /// Homes' directory handles, opened once.
+    home_dirs: HomeDirs,
 }
 
 impl Disk {
@@ -76,6 +79,7 @@ impl Disk {
             Dir::open_ambient_dir(p, ambient_authority()).map_err(Error::internal)
         };
         let homes = open(&data_dir.join("homes"))?;
+        let home_dirs = HomeDirs::new(&data_dir.join("homes"));
         Ok(Disk {
             homes,
             homes_path: stdfs::canonicalize(data_dir.join("homes")).map_err(Error::internal)?,
@@ -84,19 +88,24 @@ impl Disk {
             listings: Listings::default(),
             dir_syncs: DirSyncs::default(),
             homes_made: Mutex::new(HashSet::new()),
+            home_dirs,
         })
     }
 
-    fn home(&self, user: &Username) -> Result<Dir> {
-        let opened = match self.homes.open_dir(user.as_str()) {
-            // Made by this process for a logged-in account, then removed behind its back:
-            // made again, as the `mkdir` at every login used to.
-            Err(e) if e.kind() == ErrorKind::NotFound && self.forget_home(user) => {
-                self.create_home(user)?;
-                self.homes.open_dir(user.as_str())
+    /// The home's directory handle: kept from an earlier operation, or opened now (see
+    /// [`HomeDirs`] for how a kept one stays right).
+    fn home(&self, user: &Username) -> Result<Arc<Dir>> {
+        let opened = self.home_dirs.get(user.as_str(), || {
+            match self.homes.open_dir(user.as_str()) {
+                // Made by this process for a logged-in account, then removed behind its back:
+                // made again, as the `mkdir` at every login used to.
+                Err(e) if e.kind() == ErrorKind::NotFound && self.forget_home(user) => {
+                    self.create_home(user).map_err(io::Error::other)?;
+                    self.homes.open_dir(user.as_str())
+                }
+                other => other,
             }
-            other => other,
-        };
+        });
         opened.map_err(|e| match e.kind() {
             ErrorKind::NotFound => Error::internal(format!("home of {user} is missing")),
             _ => Error::internal(e),
@@ -297,6 +306,7 @@ impl Disk {
 
     pub(crate) fn remove_home(&self, user: &Username) -> Result<()> {
         self.forget_home(user);
+        self.home_dirs.forget(user.as_str());
         match self.homes.remove_dir_all(user.as_str()) {
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
             other => other.map_err(Error::internal),
@@ -304,12 +314,12 @@ impl Disk {
     }
 
     pub(crate) fn stat(&self, user: &Username, path: &HomePath) -> Result<Entry> {
-        self.entry(&self.home(user)?, path, true)
+        self.entry(&*self.home(user)?, path, true)
     }
 
     /// [`stat`](Self::stat) without following a symlink at the last component.
     pub(crate) fn lstat(&self, user: &Username, path: &HomePath) -> Result<Entry> {
-        self.entry(&self.home(user)?, path, false)
+        self.entry(&*self.home(user)?, path, false)
     }
 
     pub(crate) fn list(&self, user: &Username, dir: &HomePath, page: &ListPage) -> Result<Listed> {
@@ -479,7 +489,7 @@ impl Disk {
     }
 
     pub(crate) fn usage(&self, user: &Username) -> Result<u64> {
-        tree_size(&self.home(user)?).map_err(Error::internal)
+        tree_size(&*self.home(user)?).map_err(Error::internal)
     }
 
     pub(crate) fn staging(&self, id: &UploadId, create: bool) -> Result<stdfs::File> {

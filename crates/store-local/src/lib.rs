@@ -18,6 +18,7 @@ mod digests;
 mod dir_sync;
 pub mod disk;
 pub mod files;
+mod home_dirs;
 mod listings;
 pub mod meta;
 mod names;
@@ -27,6 +28,7 @@ pub mod staging;
 mod upload_index;
 mod version;
 mod volatile;
+mod watch;
 
 use std::sync::Arc;
 
