@@ -22,13 +22,13 @@ fn account(password: &str, created: i64) -> Account {
 
 const HASH: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 
-#[tokio::test]
-async fn another_stores_account_and_token_changes_are_seen_at_the_next_lookup() {
-    let dir = tempfile::tempdir().unwrap();
+/// Two stores on one folder (the server, and another process such as `ferry user`); the
+/// second has made Bob's account (password "one") and a token of his under [`HASH`].
+async fn bob_with_a_token(
+    dir: &tempfile::TempDir,
+) -> (LocalMetaStore, LocalMetaStore, TokenRecord) {
     let server = LocalMetaStore::open(dir.path()).unwrap();
     let admin = LocalMetaStore::open(dir.path()).unwrap();
-    let bob = "bob".parse().unwrap();
-
     admin.create_account(&account("one", 1)).await.unwrap();
     let record = TokenRecord {
         user: "bob".parse().unwrap(),
@@ -36,6 +36,14 @@ async fn another_stores_account_and_token_changes_are_seen_at_the_next_lookup() 
         expires: i64::MAX,
     };
     admin.put_token(HASH, &record).await.unwrap();
+    (server, admin, record)
+}
+
+#[tokio::test]
+async fn another_stores_account_and_token_changes_are_seen_at_the_next_lookup() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, admin, record) = bob_with_a_token(&dir).await;
+    let bob = "bob".parse().unwrap();
     for _ in 0..3 {
         let a = server.account(&bob).await.unwrap().unwrap();
         assert_eq!(a.credentials, account("one", 1).credentials);
@@ -77,16 +85,8 @@ async fn the_stores_own_writes_are_seen_at_once() {
 #[tokio::test]
 async fn a_token_with_its_account_follows_another_stores_changes() {
     let dir = tempfile::tempdir().unwrap();
-    let server = LocalMetaStore::open(dir.path()).unwrap();
-    let admin = LocalMetaStore::open(dir.path()).unwrap();
+    let (server, admin, record) = bob_with_a_token(&dir).await;
     let bob = "bob".parse().unwrap();
-    admin.create_account(&account("one", 1)).await.unwrap();
-    let record = TokenRecord {
-        user: "bob".parse().unwrap(),
-        created: 1,
-        expires: i64::MAX,
-    };
-    admin.put_token(HASH, &record).await.unwrap();
     for _ in 0..3 {
         let (token, a) = server.token_with_account(HASH).await.unwrap().unwrap();
         assert_eq!(token, record);
