@@ -2,7 +2,7 @@
 
 use ferry_core::store::{FileStore, ListPage, Move};
 
-use super::{fresh, path, pattern, put_file, user};
+use super::{fresh, md5_of, path, pattern, put_file, user};
 
 #[tokio::test]
 async fn a_read_of_a_file_replaced_meanwhile_fails_instead_of_mixing_versions() {
@@ -107,6 +107,11 @@ async fn a_folder_of_many_files_moves_and_is_removed_whole() {
         ferry_core::model::EntryKind::Dir
     );
     let moved = files.open(&owner, &path("/e/sub/g07")).await.unwrap();
+    assert_eq!(
+        moved.entry.md5,
+        Some(md5_of(&pattern(1007, 7))),
+        "a moved file keeps its MD5"
+    );
     assert_eq!(
         &moved.reader.read_at(0, 10_000).await.unwrap()[..],
         &pattern(1007, 7)[..]
