@@ -117,7 +117,7 @@ async fn open(data: &DataArg) -> anyhow::Result<Ferry> {
     }
     std::fs::create_dir_all(&data.data)
         .with_context(|| format!("cannot create the data folder {}", data.data.display()))?;
-    crate::stores::open(Config::new(&data.data), data.meta.as_deref()).await
+    crate::stores::open(Config::new(&data.data), data.meta.as_deref(), None).await
 }
 
 fn parse_quota(s: Option<&str>) -> anyhow::Result<Option<u64>> {

@@ -25,7 +25,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let metrics = args.metrics.addr.map(metrics::Metrics::start).transpose()?;
     std::fs::create_dir_all(&args.data)
         .with_context(|| format!("cannot create the data folder {}", args.data.display()))?;
-    let ferry = crate::stores::open(args.core_config()?, args.meta.as_deref()).await?;
+    let ferry = crate::stores::open(
+        args.core_config()?,
+        args.meta.as_deref(),
+        args.s3_store().as_ref(),
+    )
+    .await?;
     log::set_node(ferry.node());
     if metrics.is_some() {
         ferry.count_unfinished_uploads().await?;
@@ -59,6 +64,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             crate::stores::mask_password(url),
             ferry.node()
         );
+    }
+    if let Some(store) = &args.store {
+        println!("ferry: files in S3 {store}");
     }
     doors_tls.announce();
     // Both lines keep their shape with TLS on (scripts read the address from them); only the

@@ -1,6 +1,8 @@
 //! Which stores a command opens: the embedded ones on the data folder (the default), or, with
 //! `--meta postgres://…`, the metadata (accounts, tokens, upload records, leases, quota) in a
-//! PostgreSQL database that several nodes share, the bytes still in the data folder.
+//! PostgreSQL database that several nodes share, the bytes still in the data folder; with
+//! `--store s3://BUCKET` as well, the homes and unfinished uploads' bytes in an S3 bucket, so
+//! that nodes share no folder at all.
 
 use std::os::unix::fs::DirBuilderExt;
 use std::path::Path;
@@ -10,6 +12,49 @@ use anyhow::Context;
 use ferry_core::{Config, Ferry};
 use ferry_store_local::LocalBlobStore;
 use ferry_store_pg::PgMetaStore;
+use ferry_store_s3::{S3Config, S3FileStore, S3UploadStore};
+
+/// Where `--store s3://BUCKET[/PREFIX]` keeps the files, and how to reach it.
+#[derive(Debug, Clone)]
+pub struct S3Store {
+    /// `s3://BUCKET[/PREFIX]` as given.
+    pub url: String,
+    /// The endpoint (`--s3-endpoint`).
+    pub endpoint: String,
+    /// The region (`--s3-region`).
+    pub region: String,
+}
+
+/// Checks that `--store` names an S3 bucket; the value is kept as given.
+pub fn parse_store(s: &str) -> Result<String, String> {
+    match s.strip_prefix("s3://") {
+        Some(rest) if !rest.is_empty() && !rest.starts_with('/') => Ok(s.to_string()),
+        _ => Err("expected an S3 bucket: s3://BUCKET or s3://BUCKET/PREFIX".into()),
+    }
+}
+
+impl S3Store {
+    /// The stores' settings; the keys come from `AWS_ACCESS_KEY_ID` and
+    /// `AWS_SECRET_ACCESS_KEY`, as every S3 tool takes them.
+    fn config(&self) -> anyhow::Result<S3Config> {
+        let rest = self.url.strip_prefix("s3://").unwrap_or(&self.url);
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        let key = |name: &str| {
+            std::env::var(name)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .with_context(|| format!("--store s3://… needs the S3 key in {name}"))
+        };
+        Ok(S3Config {
+            endpoint: self.endpoint.clone(),
+            region: self.region.clone(),
+            bucket: bucket.to_string(),
+            key_id: key("AWS_ACCESS_KEY_ID")?,
+            secret: key("AWS_SECRET_ACCESS_KEY")?,
+            prefix: prefix.trim_end_matches('/').to_string(),
+        })
+    }
+}
 
 /// Checks that `--meta` names a PostgreSQL database; the value is kept as given.
 pub fn parse_meta(s: &str) -> Result<String, String> {
@@ -21,16 +66,34 @@ pub fn parse_meta(s: &str) -> Result<String, String> {
 }
 
 /// Opens the stores and the service over them. `config.data_dir` must exist.
-pub async fn open(config: Config, meta: Option<&str>) -> anyhow::Result<Ferry> {
+pub async fn open(
+    config: Config,
+    meta: Option<&str>,
+    s3: Option<&S3Store>,
+) -> anyhow::Result<Ferry> {
     let Some(url) = meta else {
+        if s3.is_some() {
+            anyhow::bail!(
+                "--store s3://… needs --meta postgres://…: nodes that share the files must \
+                 share the accounts, upload records and leases too"
+            );
+        }
         return Ok(ferry_store_local::open(config).await?);
     };
     state_dir(&config.data_dir)?;
-    let meta = PgMetaStore::connect(url)
-        .await
-        .context("cannot open the metadata database (--meta)")?;
+    let meta = Arc::new(
+        PgMetaStore::connect(url)
+            .await
+            .context("cannot open the metadata database (--meta)")?,
+    );
+    if let Some(s3) = s3 {
+        let s3 = s3.config()?;
+        let files = Arc::new(S3FileStore::new(&s3).context("cannot reach the S3 store")?);
+        let uploads = Arc::new(S3UploadStore::new(&s3).context("cannot reach the S3 store")?);
+        return Ok(Ferry::with_stores(config, meta, files, uploads).await?);
+    }
     let blobs = Arc::new(LocalBlobStore::open(&config.data_dir)?);
-    Ok(Ferry::with_stores(config, Arc::new(meta), blobs.clone(), blobs).await?)
+    Ok(Ferry::with_stores(config, meta, blobs.clone(), blobs).await?)
 }
 
 /// `DATA/state`, which the embedded metadata store would have made: the first run's admin
@@ -94,6 +157,15 @@ mod tests {
         for (given, shown) in cases {
             assert_eq!(mask_password(given), shown);
         }
+    }
+
+    #[test]
+    fn only_s3_buckets_are_file_stores() {
+        assert!(parse_store("s3://files").is_ok());
+        assert!(parse_store("s3://files/ferry/").is_ok());
+        assert!(parse_store("s3://").is_err());
+        assert!(parse_store("s3:///x").is_err());
+        assert!(parse_store("/srv/files").is_err());
     }
 
     #[test]

@@ -17,10 +17,29 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 # user on 127.0.0.1 at a free port, stopped at exit.
 echo "== PostgreSQL for the metadata-store tests"
 PG_DIR="$(mktemp -d)"
-trap 'tests/support/postgres.sh stop "$PG_DIR"' EXIT
+GARAGE_DIR=""
+# One trap stops every service started so far (a second `trap … EXIT` would replace it).
+stop_services() {
+  tests/support/postgres.sh stop "$PG_DIR"
+  if [ -n "$GARAGE_DIR" ]; then tests/support/garage.sh stop "$GARAGE_DIR"; fi
+}
+trap stop_services EXIT
 FERRY_TEST_PG_URL="$(tests/support/postgres.sh start "$PG_DIR")"
 export FERRY_TEST_PG_URL
 echo "   $FERRY_TEST_PG_URL"
+
+# The S3 stores' tests (crates/store-s3) run against a real three-node Garage cluster: built
+# from crates.io once per machine into ~/.cache/ferry-tools (about 15 CPU-minutes the first
+# time, nothing after), started as the current user on 127.0.0.1 at free ports, stopped at
+# exit.
+echo "== Garage (three nodes) for the S3 store tests"
+tests/support/garage.sh install
+GARAGE_DIR="$(mktemp -d)"
+GARAGE_ENV="$(tests/support/garage.sh start "$GARAGE_DIR")"
+while IFS= read -r line; do
+  export "${line?}"
+done <<<"$GARAGE_ENV"
+echo "   $FERRY_TEST_S3_ENDPOINT bucket $FERRY_TEST_S3_BUCKET"
 
 echo "== rust tests"
 cargo test --workspace --locked

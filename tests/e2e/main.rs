@@ -16,6 +16,7 @@ mod lifecycle;
 mod not_ferry;
 mod operating;
 mod parents;
+mod s3_store;
 mod several_nodes;
 mod shares;
 mod startups;

@@ -1,0 +1,17 @@
+//! The core's store conformance suites, the very functions the embedded store passes.
+
+use ferry_core::store::conformance;
+
+use super::fresh;
+
+#[tokio::test]
+async fn upload_store_bytes() {
+    let (_, uploads, files) = fresh();
+    conformance::upload_bytes(uploads, files).await;
+}
+
+#[tokio::test]
+async fn file_store_tree() {
+    let (_, _, files) = fresh();
+    conformance::file_tree(files).await;
+}
