@@ -266,7 +266,6 @@ impl ExecArgs {
 }
 
 impl ServeArgs {
-    /// The core's configuration for the data folder (which must exist by now).
     /// `--store`'s bucket with its endpoint and region, when given.
     pub(super) fn s3_store(&self) -> Option<crate::stores::S3Store> {
         Some(crate::stores::S3Store {
@@ -276,6 +275,7 @@ impl ServeArgs {
         })
     }
 
+    /// The core's configuration for the data folder (which must exist by now).
     pub(super) fn core_config(&self) -> anyhow::Result<Config> {
         self.validate_trusted_proxies()?;
         let mut config = Config::new(&self.data);

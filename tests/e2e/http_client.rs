@@ -130,6 +130,19 @@ impl Http {
         self.send(method, path, &headers, Some(doc.to_string().into_bytes()))
     }
 
+    /// Creates an upload of `data` at `path`, declaring its MD5; returns the upload id.
+    pub fn create_upload(&self, path: &str, data: &[u8]) -> String {
+        use md5::Digest as _;
+        let md5 = hex::encode(md5::Md5::digest(data));
+        let r = self.json(
+            "POST",
+            "/api/v1/uploads",
+            serde_json::json!({"path": path, "size": data.len(), "md5": md5}),
+        );
+        assert_eq!(r.status, 201, "{r:?}");
+        r.json()["id"].as_str().unwrap().to_string()
+    }
+
     /// `PUT /api/v1/uploads/ID` of `data[first..]`, retried while the other door still holds
     /// the upload (its connection's lease ends when the server sees it close).
     pub fn put_rest(&self, id: &str, data: &[u8], first: usize) -> Reply {

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde_json::json;
 
-use crate::http_client::{Http, Reply};
+use crate::http_client::Reply;
 use crate::support::{Raw, code};
 
 /// The error code of a TCP reply, `ok` on success.
@@ -51,15 +51,4 @@ fn tcp_write(r: &mut Raw, id: &str, data: &[u8], from: usize, to: usize) {
 
 fn read(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap()
-}
-
-/// Creates an upload of `data` at `path` over HTTP, declaring its MD5; returns the upload id.
-fn http_create(http: &Http, path: &str, data: &[u8]) -> String {
-    let r = http.json(
-        "POST",
-        "/api/v1/uploads",
-        json!({"path": path, "size": data.len(), "md5": md5_hex(data)}),
-    );
-    assert_eq!(r.status, 201, "{r:?}");
-    r.json()["id"].as_str().unwrap().to_string()
 }

@@ -6,9 +6,6 @@
 use std::path::Path;
 use std::process::Command;
 
-use md5::{Digest, Md5};
-use serde_json::json;
-
 use crate::http_client::{Http, random_bytes};
 use crate::support::{PASSWORD, Server, bin, free_port, ok, output_with_stdin};
 
@@ -66,13 +63,7 @@ fn a_file_uploaded_through_one_node_downloads_through_another_from_s3() {
         Http::new(&a, "bob", PASSWORD),
         Http::new(&b, "bob", PASSWORD),
     );
-    let created = on_a.json(
-        "POST",
-        "/api/v1/uploads",
-        json!({"path": "/s3.bin", "size": bytes.len(), "md5": hex::encode(Md5::digest(&bytes))}),
-    );
-    assert_eq!(created.status, 201, "{created:?}");
-    let id = created.json()["id"].as_str().unwrap().to_string();
+    let id = on_a.create_upload("/s3.bin", &bytes);
     let done = on_a.put_rest(&id, &bytes, 0);
     assert_eq!(done.status, 201, "{done:?}");
     let got = on_b.get("/api/v1/files/s3.bin");

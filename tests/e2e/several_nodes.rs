@@ -5,7 +5,6 @@
 
 use std::process::Command;
 
-use md5::{Digest, Md5};
 use serde_json::json;
 
 use crate::http_client::{Http, random_bytes};
@@ -62,13 +61,7 @@ fn two_nodes_on_one_database_share_accounts_quota_and_uploads() {
         Http::new(&a, "bob", PASSWORD),
         Http::new(&b, "bob", PASSWORD),
     );
-    let created = on_a.json(
-        "POST",
-        "/api/v1/uploads",
-        json!({"path": "/shared.bin", "size": bytes.len(), "md5": hex::encode(Md5::digest(&bytes))}),
-    );
-    assert_eq!(created.status, 201, "{created:?}");
-    let id = created.json()["id"].as_str().unwrap().to_string();
+    let id = on_a.create_upload("/shared.bin", &bytes);
     let first = on_a.send(
         "PUT",
         &format!("/api/v1/uploads/{id}"),

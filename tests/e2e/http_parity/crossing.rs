@@ -7,7 +7,7 @@ use std::net::TcpStream;
 use ferry_proto::Request;
 use serde_json::json;
 
-use super::{http_create, md5_hex, read, tcp_code, tcp_write};
+use super::{md5_hex, read, tcp_code, tcp_write};
 use crate::http_client::{Http, random_bytes};
 use crate::support::{PASSWORD, Raw, Server, wait_for};
 
@@ -50,7 +50,7 @@ fn an_upload_started_over_http_finishes_on_tcp_from_the_offset_tcp_reports() {
     let (server, http, data) = server_and_bytes(3 * 1024 * 1024 + 5, 4);
     let half = data.len() / 2;
 
-    let id = http_create(&http, "/back.bin", &data);
+    let id = http.create_upload("/back.bin", &data);
     let r = http.send(
         "PUT",
         &format!("/api/v1/uploads/{id}"),
@@ -78,7 +78,7 @@ fn an_upload_started_over_http_finishes_on_tcp_from_the_offset_tcp_reports() {
 #[test]
 fn a_kill_9_mid_http_upload_resumes_over_http_to_the_exact_file() {
     let (mut server, http, data) = server_and_bytes(8 * 1024 * 1024, 5);
-    let id = http_create(&http, "/killed.bin", &data);
+    let id = http.create_upload("/killed.bin", &data);
 
     // A whole-file chunk of which only the first 3 MiB ever arrive.
     let token = http.json(
