@@ -29,7 +29,7 @@ export FERRY_TEST_PG_URL
 echo "   $FERRY_TEST_PG_URL"
 
 # The S3 stores' tests (crates/store-s3) run against a real three-node Garage cluster: built
-# from crates.io once per machine into ~/.cache/ferry-tools (about 15 CPU-minutes the first
+# from crates.io once per machine into ~/.cache/ferry-tools (about 9 CPU-minutes the first
 # time, nothing after), started as the current user on 127.0.0.1 at free ports, stopped at
 # exit.
 echo "== Garage (three nodes) for the S3 store tests"

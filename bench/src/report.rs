@@ -83,8 +83,6 @@ impl Report {
         self.push(name, value, unit, Some(reference), Some(target));
     }
 
-    /// The server's resources over one transfer of `bytes`: peak RSS, RSS growth (at most
-    /// 16 MiB), CPU-seconds per GiB.
     /// A transfer of `bytes` in MB/s against `reference`, with the server's resource use for
     /// the same run: the pair of rows every transfer benchmark reports.
     pub fn transfer(
@@ -100,6 +98,8 @@ impl Report {
         self.usage(name, usage, bytes);
     }
 
+    /// The server's resources over one transfer of `bytes`: peak RSS, RSS growth (at most
+    /// 16 MiB), CPU-seconds per GiB.
     pub fn usage(&mut self, label: &str, usage: &Usage, bytes: u64) {
         self.usage_within(label, usage, bytes, Some(16.0));
     }
