@@ -200,12 +200,13 @@ impl Source<'_> {
     /// Reads exactly `len` bytes, which start at `offset`, and hands them to the MD5; a file
     /// that got shorter since the upload began is an error.
     async fn read(&mut self, offset: u64, len: u64) -> Result<Bytes, ClientError> {
-        let mut buf = vec![0u8; len as usize];
+        // Offset in its page: see `read_buffer` (a TLS stream copies it into its records).
+        let mut buf = ferry_core::read_buf::read_buffer(len as usize);
         self.file
             .read_exact(&mut buf)
             .await
             .map_err(|e| reading(self.path, e))?;
-        let chunk = Bytes::from(buf);
+        let chunk = buf.freeze();
         self.md5.feed(offset, &chunk).await;
         Ok(chunk)
     }

@@ -19,6 +19,7 @@ pub mod error;
 pub mod md5hex;
 pub mod model;
 pub mod path;
+pub mod read_buf;
 pub mod service;
 pub mod store;
 pub mod upload_id;

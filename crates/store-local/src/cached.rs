@@ -13,7 +13,7 @@
 use std::fs::File;
 use std::io::IoSliceMut;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use rustix::io::{Errno, ReadWriteFlags, preadv2};
 
 /// The most bytes read on the calling thread at once: the TCP door's 1 MiB download chunk. A
@@ -30,7 +30,7 @@ pub(crate) fn read(file: &File, offset: u64, max: usize) -> Option<Bytes> {
     if max > MAX {
         return None;
     }
-    let mut buf = BytesMut::zeroed(max);
+    let mut buf = ferry_core::read_buf::read_buffer(max);
     let mut filled = 0;
     while filled < max {
         let mut slice = [IoSliceMut::new(&mut buf[filled..])];

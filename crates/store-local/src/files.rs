@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use ferry_core::md5hex::Md5Digest;
 use ferry_core::model::Entry;
 use ferry_core::path::HomePath;
@@ -73,7 +73,7 @@ impl FileRead for LocalFile {
 
 /// Up to `max` bytes at `offset`, fewer only at the end of the file.
 pub(crate) fn read_at(file: &File, offset: u64, max: usize) -> Result<Bytes> {
-    let mut buf = BytesMut::zeroed(max);
+    let mut buf = ferry_core::read_buf::read_buffer(max);
     let mut filled = 0;
     while filled < max {
         match file.read_at(&mut buf[filled..], offset + filled as u64) {
