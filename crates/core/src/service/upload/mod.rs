@@ -22,7 +22,8 @@
 //! - [`claim`]: claiming an upload and locking its writer; closing writers.
 //! - [`preempt`]: newer request wins: a newer request ends an older one's body read.
 //! - [`writer`]: the open staging handle with its running MD5 and lease.
-//! - [`running_md5`]: the MD5 hashed one block behind the bytes, so hashing never waits.
+//! - [`running_md5`]: the MD5 hashed behind the bytes, so hashing never waits.
+//! - [`hash_stage`]: an upload's own hashing thread, fed by a bounded queue.
 //! - [`append`]: the one append call.
 //! - [`job`]: an append owned, run in a task of its own when it may commit.
 //! - [`commit`]: verification and the atomic commit.
@@ -37,6 +38,7 @@ mod append;
 mod claim;
 mod commit;
 mod completed;
+mod hash_stage;
 mod job;
 mod length;
 mod lifecycle;

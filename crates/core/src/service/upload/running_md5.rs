@@ -1,26 +1,23 @@
-//! An upload's running MD5, computed one block behind the bytes.
+//! An upload's running MD5, computed behind the bytes.
 //!
 //! MD5 is the bound of a verified upload (one core hashes about 600 MB/s here; receiving and
 //! writing a block costs a fraction of that), so the hashing core must never wait for the
-//! request around it. A block is handed to the blocking pool and the call returns at once;
-//! the next block's hash starts as soon as both the block and the previous hash are there.
-//! Receiving, checking and writing block N + 1, answering the client and checkpointing all
-//! overlap the hash of block N. (The previous shape hashed beside the write and joined both
-//! before answering, so hashing stopped for every answer and every next frame: 0.64× one
-//! core's MD5 on `ferry-bench`'s MD5-known raw upload.)
+//! request around it. An upload that gets a [`HashBehind`] permit hashes on a
+//! [`HashStage`] of its own: a thread fed by a bounded queue, so receiving, checking and
+//! writing the next blocks, answering the client and checkpointing all overlap the hash, and
+//! a hiccup in any of them does not stop it. At the end of each request the stage is closed:
+//! it finishes what is queued in the background and gives its permit back, so a writer kept
+//! open between requests holds no thread.
 //!
-//! A block hashed behind the caller stays in memory until its hash is done, so each one holds
-//! a permit of [`HashBehind`], a server-wide pool sized for this machine's cores. Without a
-//! permit (many uploads at once, every core busy anyway) the block is hashed in step, and an
-//! upload holds only the block in hand: memory stays bounded by the connections, not twice
-//! that.
+//! The permits are server-wide and sized for this machine's cores. Without one (many uploads
+//! at once, every core busy anyway) each block is hashed in step, beside its write, and an
+//! upload holds only the block in hand: memory stays bounded by the connections.
 //!
-//! Rolling back must undo provisional bytes in the hash too. The state at the last point
-//! where every byte was accepted is kept (`accepted`, a clone of ~100 bytes taken when the
-//! first provisional block arrives), and a rollback returns to it. That state trails the
-//! offset by at most the block being hashed, which is what a checkpoint saves: on a restart
-//! the writer re-hashes the few bytes after it, as it does for any bytes a checkpoint does not
-//! cover.
+//! Rolling back must undo provisional bytes in the hash too. In step, the state at the last
+//! point where every byte was accepted is kept (`accepted`, a clone of ~100 bytes) and a
+//! rollback returns to it; a stage keeps its own mark (see [`HashStage`]). What a checkpoint
+//! saves may trail the offset by the blocks still being hashed: on a restart the writer
+//! re-hashes the few bytes after it, as it does for any bytes a checkpoint does not cover.
 
 use std::sync::Arc;
 
@@ -29,39 +26,42 @@ use md5::{Digest, Md5};
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
+use super::hash_stage::{HashStage, Start};
 use crate::md5hex::Md5Digest;
 use crate::{Error, Result};
 
-/// Blocks at least this large are hashed on the blocking pool; below it the hop costs more
+/// Blocks at least this large are hashed off the calling thread; below it the hop costs more
 /// than it saves and the block is hashed in place.
 const POOL_MIN: usize = 64 * 1024;
 
-/// How many blocks, server-wide, may still be hashing after their append returned.
+/// How many uploads, server-wide, may hash on a stage of their own at once.
 #[derive(Debug, Clone)]
 pub(in crate::service) struct HashBehind(Arc<Semaphore>);
 
 impl HashBehind {
-    /// Two per core: enough for every core to hash while the blocks after them arrive; past
-    /// that, hashing behind gains no speed and only holds memory.
+    /// Two per core: enough for every core to hash while other uploads' stages wait on their
+    /// clients; past that a stage gains no speed and only holds memory and a thread.
     pub(in crate::service) fn for_this_machine() -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Self::new(2 * cores)
     }
 
-    pub(in crate::service) fn new(blocks: usize) -> Self {
-        HashBehind(Arc::new(Semaphore::new(blocks)))
+    pub(in crate::service) fn new(stages: usize) -> Self {
+        HashBehind(Arc::new(Semaphore::new(stages)))
     }
 }
 
-/// The running MD5 of an upload's bytes, possibly with one block still being hashed.
+/// The running MD5 of an upload's bytes, possibly still being hashed.
 #[derive(Debug)]
 pub(super) struct RunningMd5 {
     state: State,
     behind: HashBehind,
-    /// How many bytes `state` covers once settled.
+    /// How many bytes the hash covers once settled.
     len: u64,
-    /// The state at the last fully accepted point, and how many bytes it covers.
+    /// In step: the state at the last fully accepted point. On a stage it may be older (the
+    /// stage keeps the current mark).
     accepted: Md5,
+    /// The length at the last fully accepted point.
     accepted_len: u64,
     /// Bytes hashed (or being hashed) since that point: not yet accepted.
     provisional: u64,
@@ -70,12 +70,13 @@ pub(super) struct RunningMd5 {
 #[derive(Debug)]
 enum State {
     Ready(Md5),
-    /// A block being hashed; `behind` when it holds a [`HashBehind`] permit and may outlive
-    /// the request that appended it.
+    /// One block being hashed on the pool (`behind: false`, to be finished in step), or a
+    /// closed stage finishing its queue (`behind: true`, may outlive the request).
     Hashing {
-        hash: JoinHandle<Md5>,
+        hash: JoinHandle<Option<Md5>>,
         behind: bool,
     },
+    Stage(HashStage),
 }
 
 impl RunningMd5 {
@@ -91,37 +92,53 @@ impl RunningMd5 {
         }
     }
 
-    /// Adds `block` provisionally; returns as soon as its hash is started. Without a
-    /// [`HashBehind`] permit the caller must [`finish_in_step`](Self::finish_in_step) it before
-    /// its request ends.
+    /// Adds `block` provisionally. On a stage it returns once the block is queued; in step the
+    /// caller must [`finish_in_step`](Self::finish_in_step) it before its request ends.
     pub(super) async fn update(&mut self, block: Bytes) -> Result<()> {
-        let mut hasher = self.settle().await?;
-        if self.provisional == 0 {
-            self.accepted = hasher.clone();
-            self.accepted_len = self.len;
-        }
         let n = block.len() as u64;
-        self.state = if block.len() < POOL_MIN {
-            hasher.update(&block);
-            State::Ready(hasher)
+        if let State::Stage(stage) = &self.state {
+            stage.block(block).await?;
+        } else if let Some(permit) = (block.len() >= POOL_MIN)
+            .then(|| self.behind.0.clone().try_acquire_owned().ok())
+            .flatten()
+        {
+            // A stage starts where the hash stands, even if an earlier stage is still draining.
+            let start = match std::mem::replace(&mut self.state, State::Ready(Md5::new())) {
+                State::Ready(hasher) => Start::Ready(hasher),
+                State::Hashing { hash, .. } => Start::After(hash),
+                State::Stage(_) => unreachable!("matched above"),
+            };
+            let mark = (self.provisional > 0).then(|| (self.accepted.clone(), self.accepted_len));
+            let published = (self.accepted.clone(), self.accepted_len);
+            let stage = HashStage::start(start, self.len, mark, published, permit);
+            stage.block(block).await?;
+            self.state = State::Stage(stage);
         } else {
-            let permit = self.behind.0.clone().try_acquire_owned().ok();
-            let behind = permit.is_some();
-            let hash = tokio::task::spawn_blocking(move || {
+            let mut hasher = self.settle().await?;
+            if self.provisional == 0 {
+                self.accepted = hasher.clone();
+                self.accepted_len = self.len;
+            }
+            self.state = if block.len() < POOL_MIN {
                 hasher.update(&block);
-                // The block's memory goes with the permit, not later.
-                drop((block, permit));
-                hasher
-            });
-            State::Hashing { hash, behind }
-        };
+                State::Ready(hasher)
+            } else {
+                let hash = tokio::task::spawn_blocking(move || {
+                    hasher.update(&block);
+                    Some(hasher)
+                });
+                State::Hashing {
+                    hash,
+                    behind: false,
+                }
+            };
+        }
         self.len += n;
         self.provisional += n;
         Ok(())
     }
 
-    /// Waits for a block that is hashed in step (it got no [`HashBehind`] permit); one hashed
-    /// behind is left running.
+    /// Waits for a block that is hashed in step; a stage is left running.
     pub(super) async fn finish_in_step(&mut self) -> Result<()> {
         if matches!(self.state, State::Hashing { behind: false, .. }) {
             let hasher = self.settle().await?;
@@ -132,36 +149,76 @@ impl RunningMd5 {
 
     /// Makes every byte so far part of the accepted hash.
     pub(super) async fn accept(&mut self) -> Result<()> {
+        if self.provisional == 0 {
+            return Ok(());
+        }
         self.provisional = 0;
-        // A hash that has finished is taken at once, so checkpoints trail as little as they can;
-        // one still running is left running.
-        if matches!(&self.state, State::Hashing { hash, .. } if hash.is_finished()) {
-            let hasher = self.settle().await?;
-            self.accepted = hasher.clone();
-            self.accepted_len = self.len;
-            self.state = State::Ready(hasher);
-        } else if let State::Ready(hasher) = &self.state {
-            self.accepted = hasher.clone();
-            self.accepted_len = self.len;
+        match &self.state {
+            State::Stage(stage) => {
+                stage.mark(self.len).await?;
+                self.accepted_len = self.len;
+            }
+            // A hash that has finished is taken at once, so checkpoints trail as little as
+            // they can; one still running is left running.
+            State::Hashing { hash, .. } if hash.is_finished() => {
+                let hasher = self.settle().await?;
+                self.accepted = hasher.clone();
+                self.accepted_len = self.len;
+                self.state = State::Ready(hasher);
+            }
+            State::Ready(hasher) => {
+                self.accepted = hasher.clone();
+                self.accepted_len = self.len;
+            }
+            State::Hashing { .. } => {}
         }
         Ok(())
     }
 
     /// Drops the provisional bytes from the hash.
-    pub(super) fn rollback(&mut self) {
+    pub(super) async fn rollback(&mut self) -> Result<()> {
         if self.provisional == 0 {
-            return;
+            return Ok(());
         }
-        // A block still being hashed belongs to the dropped bytes: its result is not waited for.
-        self.state = State::Ready(self.accepted.clone());
+        if let State::Stage(stage) = &self.state {
+            // The stage returns to its last mark, which is where `accepted_len` was set.
+            stage.reset().await?;
+        } else {
+            // A block still being hashed belongs to the dropped bytes: its result is not
+            // waited for.
+            self.state = State::Ready(self.accepted.clone());
+        }
         self.len = self.accepted_len;
         self.provisional = 0;
+        Ok(())
+    }
+
+    /// Ends the request's stage, if any: it finishes its queue in the background and gives
+    /// its permit back. A stage with provisional bytes (a failed accept) is left as it is.
+    pub(super) fn pause(&mut self) {
+        if self.provisional != 0 || !matches!(self.state, State::Stage(_)) {
+            return;
+        }
+        let State::Stage(stage) = std::mem::replace(&mut self.state, State::Ready(Md5::new()))
+        else {
+            unreachable!("checked above");
+        };
+        let (mark, len) = stage.marked();
+        self.accepted = mark;
+        self.accepted_len = len;
+        self.state = State::Hashing {
+            hash: stage.close(),
+            behind: true,
+        };
     }
 
     /// The last accepted state that is settled, and how many bytes it covers: what a checkpoint
-    /// saves. It may trail the accepted bytes by the block still being hashed.
-    pub(super) fn checkpoint(&self) -> (&Md5, u64) {
-        (&self.accepted, self.accepted_len)
+    /// saves. It may trail the accepted bytes by the blocks still being hashed.
+    pub(super) fn checkpoint(&self) -> (Md5, u64) {
+        match &self.state {
+            State::Stage(stage) => stage.marked(),
+            _ => (self.accepted.clone(), self.accepted_len),
+        }
     }
 
     /// Waits for the hash of every accepted byte (nothing may be provisional).
@@ -180,13 +237,17 @@ impl RunningMd5 {
         Ok(Md5Digest(self.accepted.clone().finalize().into()))
     }
 
-    /// The state once the block being hashed is done, leaving `Ready` behind a placeholder the
-    /// caller replaces.
+    /// The state once every block is hashed (a stage is closed for it), leaving `Ready` behind
+    /// a placeholder the caller replaces.
     async fn settle(&mut self) -> Result<Md5> {
-        match std::mem::replace(&mut self.state, State::Ready(Md5::new())) {
-            State::Ready(hasher) => Ok(hasher),
-            State::Hashing { hash, .. } => hash.await.map_err(Error::internal),
-        }
+        let hash = match std::mem::replace(&mut self.state, State::Ready(Md5::new())) {
+            State::Ready(hasher) => return Ok(hasher),
+            State::Hashing { hash, .. } => hash,
+            State::Stage(stage) => stage.close(),
+        };
+        hash.await
+            .map_err(Error::internal)?
+            .ok_or_else(|| Error::internal("the upload's hashing stage failed"))
     }
 }
 
@@ -248,31 +309,75 @@ mod tests {
         run.accept().await.unwrap();
         run.update(bad.clone()).await.unwrap();
         run.update(bad).await.unwrap();
-        run.rollback();
+        run.rollback().await.unwrap();
         run.update(b.clone()).await.unwrap();
         run.accept().await.unwrap();
         assert_eq!(run.digest().await.unwrap(), md5_of(&[&a, &b]));
     }
 
-    #[tokio::test]
-    async fn the_checkpoint_covers_only_accepted_bytes_and_trails_by_at_most_one_block() {
-        let (a, b, c) = (block(1, 1 << 20), block(2, 1 << 20), block(3, 1 << 20));
-        let mut run = running(Md5::new(), 0);
-        run.update(a.clone()).await.unwrap();
-        run.accept().await.unwrap();
-        run.update(b.clone()).await.unwrap();
-        run.accept().await.unwrap();
-        run.update(c.clone()).await.unwrap();
-        // `c` is provisional: the checkpoint is the state before it, whole blocks only.
+    /// Whatever a checkpoint covers, its state is the hash of exactly that many bytes.
+    fn assert_consistent(run: &RunningMd5, data: &[u8], at_most: usize) {
         let (state, len) = run.checkpoint();
-        assert_eq!(len, 2 << 20);
-        assert_eq!(
-            Md5Digest(state.clone().finalize().into()),
-            md5_of(&[&a, &b])
+        assert!(
+            len as usize <= at_most,
+            "checkpoint at {len} covers provisional bytes"
         );
-        run.rollback();
-        let (_, len) = run.checkpoint();
-        assert_eq!(len, 2 << 20);
+        assert_eq!(
+            Md5Digest(state.finalize().into()),
+            md5_of(&[&data[..len as usize]])
+        );
+    }
+
+    #[tokio::test]
+    async fn the_checkpoint_covers_only_accepted_bytes_in_step_and_on_a_stage() {
+        for stages in [0, 2] {
+            let (a, b, c) = (block(1, 1 << 20), block(2, 1 << 20), block(3, 1 << 20));
+            let all = [&a[..], &b[..], &c[..]].concat();
+            let mut run = RunningMd5::new(Md5::new(), 0, HashBehind::new(stages));
+            run.update(a.clone()).await.unwrap();
+            run.finish_in_step().await.unwrap();
+            run.accept().await.unwrap();
+            run.update(b.clone()).await.unwrap();
+            run.finish_in_step().await.unwrap();
+            run.accept().await.unwrap();
+            run.update(c.clone()).await.unwrap();
+            run.finish_in_step().await.unwrap();
+            // `c` is provisional: the checkpoint is at most the state before it.
+            assert_consistent(&run, &all, 2 << 20);
+            if stages == 0 {
+                assert_eq!(run.checkpoint().1, 2 << 20, "in step nothing trails");
+            }
+            run.rollback().await.unwrap();
+            assert_consistent(&run, &all, 2 << 20);
+            assert_eq!(run.digest().await.unwrap(), md5_of(&[&a, &b]));
+            assert_eq!(run.checkpoint().1, 2 << 20, "settled: nothing trails");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_paused_stage_gives_its_permit_back_and_the_hash_goes_on() {
+        let (a, b) = (block(5, 3 << 20), block(6, 1 << 20));
+        let behind = HashBehind::new(1);
+        let mut run = RunningMd5::new(Md5::new(), 0, behind.clone());
+        run.update(a.clone()).await.unwrap();
+        assert!(matches!(run.state, State::Stage(_)), "a permit was free");
+        run.accept().await.unwrap();
+        assert_eq!(behind.0.available_permits(), 0);
+        run.pause();
+        assert_consistent(&run, &a, 3 << 20);
+        // The closed stage drains, then its thread ends and frees the permit.
+        for _ in 0..1000 {
+            if behind.0.available_permits() == 1 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
+        assert_eq!(behind.0.available_permits(), 1, "the permit came back");
+        // The next request takes a stage again and continues the same hash.
+        run.update(b.clone()).await.unwrap();
+        assert!(matches!(run.state, State::Stage(_)));
+        run.accept().await.unwrap();
+        assert_eq!(run.digest().await.unwrap(), md5_of(&[&a, &b]));
     }
 
     #[tokio::test]

@@ -18,7 +18,7 @@ use crate::{Error, Result};
 #[derive(Debug)]
 pub(in crate::service) struct Writer {
     handle: Box<dyn StagingHandle>,
-    /// MD5 of the bytes, one block behind them (see [`RunningMd5`]).
+    /// MD5 of the bytes, hashed behind them (see [`RunningMd5`]).
     md5: RunningMd5,
     pub(super) record: UploadRecord,
     lease: Lease,
@@ -158,7 +158,7 @@ impl Writer {
 
     /// Drops the provisional bytes and their share of the running MD5.
     pub(super) async fn rollback(&mut self) -> Result<()> {
-        self.md5.rollback();
+        self.md5.rollback().await?;
         self.provisional = 0;
         self.handle.rollback().await
     }
@@ -175,6 +175,12 @@ impl Writer {
         inner.meta.save_upload(&self.record, &self.lease).await?;
         self.saved = covered;
         Ok(())
+    }
+
+    /// The request's bytes are all in: the hashing stage, if any, finishes in the background
+    /// and frees its thread (a writer may stay open long after its request).
+    pub(super) fn pause_hashing(&mut self) {
+        self.md5.pause();
     }
 
     /// Renews the lease when a new request starts writing.
