@@ -110,6 +110,11 @@ impl RunningMd5 {
             };
             let mark = (self.provisional > 0).then(|| (self.accepted.clone(), self.accepted_len));
             let published = (self.accepted.clone(), self.accepted_len);
+            if self.provisional == 0 {
+                // Every byte so far is accepted: a rollback comes back here, where the stage's
+                // first mark is (`accepted_len` may trail after a pause).
+                self.accepted_len = self.len;
+            }
             let stage = HashStage::start(start, self.len, mark, published, permit);
             stage.block(block).await?;
             self.state = State::Stage(stage);
@@ -378,6 +383,26 @@ mod tests {
         assert!(matches!(run.state, State::Stage(_)));
         run.accept().await.unwrap();
         assert_eq!(run.digest().await.unwrap(), md5_of(&[&a, &b]));
+    }
+
+    #[tokio::test]
+    async fn a_rollback_on_a_stage_chained_after_a_pause_returns_to_the_accepted_bytes() {
+        let (a, bad, c) = (block(1, 3 << 20), block(9, 1 << 20), block(3, 1 << 20));
+        let mut run = running(Md5::new(), 0);
+        run.update(a.clone()).await.unwrap();
+        run.accept().await.unwrap();
+        // The mark may not be reached yet: what the pause keeps can trail `a`.
+        run.pause();
+        run.update(bad).await.unwrap();
+        assert!(matches!(run.state, State::Stage(_)), "a new stage, chained");
+        run.rollback().await.unwrap();
+        assert_eq!(run.len, a.len() as u64, "back to the accepted bytes");
+        run.update(c.clone()).await.unwrap();
+        run.accept().await.unwrap();
+        assert_eq!(run.digest().await.unwrap(), md5_of(&[&a, &c]));
+        let all = [&a[..], &c[..]].concat();
+        assert_consistent(&run, &all, all.len());
+        assert_eq!(run.checkpoint().1, all.len() as u64);
     }
 
     #[tokio::test]
