@@ -115,9 +115,10 @@ impl RunningMd5 {
                 // first mark is (`accepted_len` may trail after a pause).
                 self.accepted_len = self.len;
             }
-            let stage = HashStage::start(start, self.len, mark, published, permit);
+            // In place before the first send: if the stage failed, settling it reports that
+            // rather than a placeholder hash.
+            let stage = self.set_stage(HashStage::start(start, self.len, mark, published, permit));
             stage.block(block).await?;
-            self.state = State::Stage(stage);
         } else {
             let mut hasher = self.settle().await?;
             if self.provisional == 0 {
@@ -141,6 +142,15 @@ impl RunningMd5 {
         self.len += n;
         self.provisional += n;
         Ok(())
+    }
+
+    /// Makes `stage` the state and returns it.
+    fn set_stage(&mut self, stage: HashStage) -> &HashStage {
+        self.state = State::Stage(stage);
+        match &self.state {
+            State::Stage(stage) => stage,
+            _ => unreachable!("just set"),
+        }
     }
 
     /// Waits for a block that is hashed in step; a stage is left running.
