@@ -158,9 +158,12 @@ impl Writer {
 
     /// Drops the provisional bytes and their share of the running MD5.
     pub(super) async fn rollback(&mut self) -> Result<()> {
-        self.md5.rollback().await?;
+        // The staged bytes are cut back even if the hash cannot follow (its stage failed:
+        // then the upload cannot commit until reopened, which re-hashes from a checkpoint).
+        let hashed = self.md5.rollback().await;
         self.provisional = 0;
-        self.handle.rollback().await
+        self.handle.rollback().await?;
+        hashed
     }
 
     /// Saves the running MD5 with the record (under the lease, which it renews). The state
