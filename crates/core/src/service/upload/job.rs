@@ -191,7 +191,6 @@ async fn write_all<S: Blocks>(
         let _ = w.rollback().await;
         result = result.and(Err(e));
     }
-    w.pause_hashing();
     slot.set_info(w.info());
     result
 }

@@ -5,9 +5,10 @@
 //! request around it. An upload that gets a [`HashBehind`] permit hashes on a
 //! [`HashStage`] of its own: a thread fed by a bounded queue, so receiving, checking and
 //! writing the next blocks, answering the client and checkpointing all overlap the hash, and
-//! a hiccup in any of them does not stop it. At the end of each request the stage is closed:
-//! it finishes what is queued in the background and gives its permit back, so a writer kept
-//! open between requests holds no thread.
+//! a hiccup in any of them does not stop it. The stage lasts across the upload's requests;
+//! idle for [`LINGER`] it ends by itself and gives its permit back, so a writer kept open
+//! between requests holds no thread for long. The next block then starts a stage again from
+//! the state the last one ended with.
 //!
 //! The permits are server-wide and sized for this machine's cores. Without one (many uploads
 //! at once, every core busy anyway) each block is hashed in step, beside its write, and an
@@ -20,13 +21,14 @@
 //! re-hashes the few bytes after it, as it does for any bytes a checkpoint does not cover.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use md5::{Digest, Md5};
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
-use super::hash_stage::{HashStage, Start};
+use super::hash_stage::{Ended, HashStage, Start};
 use crate::md5hex::Md5Digest;
 use crate::{Error, Result};
 
@@ -34,9 +36,15 @@ use crate::{Error, Result};
 /// than it saves and the block is hashed in place.
 const POOL_MIN: usize = 64 * 1024;
 
-/// How many uploads, server-wide, may hash on a stage of their own at once.
+/// How long a stage waits, idle at an accepted point, for the upload's next request before its
+/// thread ends. Requests of one client follow each other within milliseconds; a second leaves
+/// room for a slow link and holds a permit only that long after the last byte.
+const LINGER: Duration = Duration::from_secs(1);
+
+/// How many uploads, server-wide, may hash on a stage of their own at once, and how long an
+/// idle stage lingers.
 #[derive(Debug, Clone)]
-pub(in crate::service) struct HashBehind(Arc<Semaphore>);
+pub(in crate::service) struct HashBehind(Arc<Semaphore>, Duration);
 
 impl HashBehind {
     /// Two per core: enough for every core to hash while other uploads' stages wait on their
@@ -47,7 +55,12 @@ impl HashBehind {
     }
 
     pub(in crate::service) fn new(stages: usize) -> Self {
-        HashBehind(Arc::new(Semaphore::new(stages)))
+        Self::lingering(stages, LINGER)
+    }
+
+    /// `stages` permits whose stages linger `linger` when idle.
+    pub(in crate::service) fn lingering(stages: usize, linger: Duration) -> Self {
+        HashBehind(Arc::new(Semaphore::new(stages)), linger)
     }
 }
 
@@ -70,12 +83,8 @@ pub(super) struct RunningMd5 {
 #[derive(Debug)]
 enum State {
     Ready(Md5),
-    /// One block being hashed on the pool (`behind: false`, to be finished in step), or a
-    /// closed stage finishing its queue (`behind: true`, may outlive the request).
-    Hashing {
-        hash: JoinHandle<Option<Md5>>,
-        behind: bool,
-    },
+    /// One block being hashed on the pool, to be finished in step.
+    Hashing(JoinHandle<Option<Md5>>),
     Stage(HashStage),
 }
 
@@ -96,66 +105,69 @@ impl RunningMd5 {
     /// caller must [`finish_in_step`](Self::finish_in_step) it before its request ends.
     pub(super) async fn update(&mut self, block: Bytes) -> Result<()> {
         let n = block.len() as u64;
-        if let State::Stage(stage) = &self.state {
-            stage.block(block).await?;
-        } else if let Some(permit) = (block.len() >= POOL_MIN)
-            .then(|| self.behind.0.clone().try_acquire_owned().ok())
-            .flatten()
-        {
-            // A stage starts where the hash stands, even if an earlier stage is still draining.
+        loop {
+            if let State::Stage(stage) = &self.state {
+                if stage.block(block.clone()).await.is_ok() {
+                    break;
+                }
+                // The stage ended while idle: go on from where it stood (or, if its hash
+                // failed, report that).
+                self.take_ended().await?;
+            }
+            let Some(permit) = (block.len() >= POOL_MIN)
+                .then(|| self.behind.0.clone().try_acquire_owned().ok())
+                .flatten()
+            else {
+                self.update_in_step(block).await?;
+                break;
+            };
+            // A stage starts where the hash stands, even if a block is still being hashed.
             let start = match std::mem::replace(&mut self.state, State::Ready(Md5::new())) {
                 State::Ready(hasher) => Start::Ready(hasher),
-                State::Hashing { hash, .. } => Start::After(hash),
-                State::Stage(_) => unreachable!("matched above"),
+                State::Hashing(hash) => Start::After(hash),
+                State::Stage(_) => unreachable!("taken above"),
             };
             let mark = (self.provisional > 0).then(|| (self.accepted.clone(), self.accepted_len));
             let published = (self.accepted.clone(), self.accepted_len);
             if self.provisional == 0 {
                 // Every byte so far is accepted: a rollback comes back here, where the stage's
-                // first mark is (`accepted_len` may trail after a pause).
+                // first mark is.
                 self.accepted_len = self.len;
             }
-            // In place before the first send: if the stage failed, settling it reports that
-            // rather than a placeholder hash.
-            let stage = self.set_stage(HashStage::start(start, self.len, mark, published, permit));
-            stage.block(block).await?;
-        } else {
-            let mut hasher = self.settle().await?;
-            if self.provisional == 0 {
-                self.accepted = hasher.clone();
-                self.accepted_len = self.len;
-            }
-            self.state = if block.len() < POOL_MIN {
-                hasher.update(&block);
-                State::Ready(hasher)
-            } else {
-                let hash = tokio::task::spawn_blocking(move || {
-                    hasher.update(&block);
-                    Some(hasher)
-                });
-                State::Hashing {
-                    hash,
-                    behind: false,
-                }
-            };
+            // In place before the first send (the loop's next turn): if the stage failed,
+            // settling it reports that rather than a placeholder hash.
+            let linger = self.behind.1;
+            self.state = State::Stage(HashStage::start(
+                start, self.len, mark, published, permit, linger,
+            ));
         }
         self.len += n;
         self.provisional += n;
         Ok(())
     }
 
-    /// Makes `stage` the state and returns it.
-    fn set_stage(&mut self, stage: HashStage) -> &HashStage {
-        self.state = State::Stage(stage);
-        match &self.state {
-            State::Stage(stage) => stage,
-            _ => unreachable!("just set"),
+    /// Hashes `block` beside the caller: in place if small, else on the pool, finished in step.
+    async fn update_in_step(&mut self, block: Bytes) -> Result<()> {
+        let mut hasher = self.settle().await?;
+        if self.provisional == 0 {
+            self.accepted = hasher.clone();
+            self.accepted_len = self.len;
         }
+        self.state = if block.len() < POOL_MIN {
+            hasher.update(&block);
+            State::Ready(hasher)
+        } else {
+            State::Hashing(tokio::task::spawn_blocking(move || {
+                hasher.update(&block);
+                Some(hasher)
+            }))
+        };
+        Ok(())
     }
 
     /// Waits for a block that is hashed in step; a stage is left running.
     pub(super) async fn finish_in_step(&mut self) -> Result<()> {
-        if matches!(self.state, State::Hashing { behind: false, .. }) {
+        if matches!(self.state, State::Hashing(_)) {
             let hasher = self.settle().await?;
             self.state = State::Ready(hasher);
         }
@@ -167,15 +179,17 @@ impl RunningMd5 {
         if self.provisional == 0 {
             return Ok(());
         }
+        if let State::Stage(stage) = &self.state
+            && stage.mark(self.len).await.is_err()
+        {
+            self.take_ended().await?;
+        }
         self.provisional = 0;
         match &self.state {
-            State::Stage(stage) => {
-                stage.mark(self.len).await?;
-                self.accepted_len = self.len;
-            }
+            State::Stage(_) => self.accepted_len = self.len,
             // A hash that has finished is taken at once, so checkpoints trail as little as
             // they can; one still running is left running.
-            State::Hashing { hash, .. } if hash.is_finished() => {
+            State::Hashing(hash) if hash.is_finished() => {
                 let hasher = self.settle().await?;
                 self.accepted = hasher.clone();
                 self.accepted_len = self.len;
@@ -185,7 +199,7 @@ impl RunningMd5 {
                 self.accepted = hasher.clone();
                 self.accepted_len = self.len;
             }
-            State::Hashing { .. } => {}
+            State::Hashing(_) => {}
         }
         Ok(())
     }
@@ -195,36 +209,19 @@ impl RunningMd5 {
         if self.provisional == 0 {
             return Ok(());
         }
-        if let State::Stage(stage) = &self.state {
-            // The stage returns to its last mark, which is where `accepted_len` was set.
-            stage.reset().await?;
-        } else {
-            // A block still being hashed belongs to the dropped bytes: its result is not
-            // waited for.
+        if let State::Stage(stage) = &self.state
+            && stage.reset().await.is_err()
+        {
+            self.take_ended().await?;
+        }
+        // A stage returns to its last mark, which is where `accepted_len` was set. In step, a
+        // block still being hashed belongs to the dropped bytes: its result is not waited for.
+        if !matches!(self.state, State::Stage(_)) {
             self.state = State::Ready(self.accepted.clone());
         }
         self.len = self.accepted_len;
         self.provisional = 0;
         Ok(())
-    }
-
-    /// Ends the request's stage, if any: it finishes its queue in the background and gives
-    /// its permit back. A stage with provisional bytes (a failed accept) is left as it is.
-    pub(super) fn pause(&mut self) {
-        if self.provisional != 0 || !matches!(self.state, State::Stage(_)) {
-            return;
-        }
-        let State::Stage(stage) = std::mem::replace(&mut self.state, State::Ready(Md5::new()))
-        else {
-            unreachable!("checked above");
-        };
-        let (mark, len) = stage.marked();
-        self.accepted = mark;
-        self.accepted_len = len;
-        self.state = State::Hashing {
-            hash: stage.close(),
-            behind: true,
-        };
     }
 
     /// The last accepted state that is settled, and how many bytes it covers: what a checkpoint
@@ -252,17 +249,41 @@ impl RunningMd5 {
         Ok(Md5Digest(self.accepted.clone().finalize().into()))
     }
 
-    /// The state once every block is hashed (a stage is closed for it), leaving `Ready` behind
+    /// The state once every block is hashed (a stage is ended for it), leaving `Ready` behind
     /// a placeholder the caller replaces.
     async fn settle(&mut self) -> Result<Md5> {
         let hash = match std::mem::replace(&mut self.state, State::Ready(Md5::new())) {
             State::Ready(hasher) => return Ok(hasher),
-            State::Hashing { hash, .. } => hash,
-            State::Stage(stage) => stage.close(),
+            State::Hashing(hash) => hash,
+            State::Stage(stage) => return Ok(stage.end().await?.hash),
         };
         hash.await
             .map_err(Error::internal)?
             .ok_or_else(|| Error::internal("the upload's hashing stage failed"))
+    }
+
+    /// A stage whose queue closed (it ended idle at a mark, or its hash failed) gives way to
+    /// the state it ended with, in step: its hash and, as the accepted point, its last mark,
+    /// which is where this side's accepted length stands (the stage got every mark and reset).
+    async fn take_ended(&mut self) -> Result<()> {
+        let State::Stage(stage) = std::mem::replace(&mut self.state, State::Ready(Md5::new()))
+        else {
+            return Ok(());
+        };
+        let Ended {
+            hash,
+            mark,
+            mark_len,
+        } = stage.end().await?;
+        debug_assert_eq!(
+            mark_len,
+            self.len - self.provisional,
+            "the stage's last mark"
+        );
+        self.accepted = mark;
+        self.accepted_len = mark_len;
+        self.state = State::Ready(hash);
+        Ok(())
     }
 }
 

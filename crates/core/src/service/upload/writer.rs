@@ -180,12 +180,6 @@ impl Writer {
         Ok(())
     }
 
-    /// The request's bytes are all in: the hashing stage, if any, finishes in the background
-    /// and frees its thread (a writer may stay open long after its request).
-    pub(super) fn pause_hashing(&mut self) {
-        self.md5.pause();
-    }
-
     /// Renews the lease when a new request starts writing.
     pub(super) async fn renew(&self, inner: &Inner) -> Result<()> {
         inner.meta.lease_renew(&self.lease, LEASE_TTL).await

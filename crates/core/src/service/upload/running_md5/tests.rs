@@ -1,5 +1,5 @@
 //! Tests of [`RunningMd5`](super::RunningMd5): in step and on a stage, accept, rollback,
-//! checkpoints and pauses.
+//! checkpoints and stages that end while idle.
 
 use super::*;
 
@@ -24,7 +24,7 @@ async fn without_a_permit_blocks_are_hashed_in_step() {
     let (a, b) = (block(1, 1 << 20), block(2, 1 << 20));
     let mut run = RunningMd5::new(Md5::new(), 0, HashBehind::new(0));
     run.update(a.clone()).await.unwrap();
-    assert!(matches!(run.state, State::Hashing { behind: false, .. }));
+    assert!(matches!(run.state, State::Hashing(_)));
     run.finish_in_step().await.unwrap();
     assert!(
         matches!(run.state, State::Ready(_)),
@@ -102,42 +102,63 @@ async fn the_checkpoint_covers_only_accepted_bytes_in_step_and_on_a_stage() {
     }
 }
 
+/// Waits until the idle stage's thread ended and gave its permit back.
+async fn wait_for_permits(behind: &HashBehind, n: usize) {
+    for _ in 0..2500 {
+        if behind.0.available_permits() == n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    panic!("the idle stage kept its permit");
+}
+
 #[tokio::test]
-async fn a_paused_stage_gives_its_permit_back_and_the_hash_goes_on() {
+async fn an_idle_stage_gives_its_permit_back_and_the_hash_goes_on() {
     let (a, b) = (block(5, 3 << 20), block(6, 1 << 20));
-    let behind = HashBehind::new(1);
+    let behind = HashBehind::lingering(1, Duration::from_millis(20));
     let mut run = RunningMd5::new(Md5::new(), 0, behind.clone());
     run.update(a.clone()).await.unwrap();
     assert!(matches!(run.state, State::Stage(_)), "a permit was free");
     run.accept().await.unwrap();
     assert_eq!(behind.0.available_permits(), 0);
-    run.pause();
+    wait_for_permits(&behind, 1).await;
     assert_consistent(&run, &a, 3 << 20);
-    // The closed stage drains, then its thread ends and frees the permit.
-    for _ in 0..1000 {
-        if behind.0.available_permits() == 1 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
-    }
-    assert_eq!(behind.0.available_permits(), 1, "the permit came back");
     // The next request takes a stage again and continues the same hash.
     run.update(b.clone()).await.unwrap();
     assert!(matches!(run.state, State::Stage(_)));
+    assert_eq!(behind.0.available_permits(), 0, "a new stage");
     run.accept().await.unwrap();
     assert_eq!(run.digest().await.unwrap(), md5_of(&[&a, &b]));
 }
 
 #[tokio::test]
-async fn a_rollback_on_a_stage_chained_after_a_pause_returns_to_the_accepted_bytes() {
+async fn a_busy_stage_is_not_ended_while_it_has_provisional_bytes() {
+    let (a, b) = (block(5, 1 << 20), block(6, 1 << 20));
+    let behind = HashBehind::lingering(1, Duration::from_millis(5));
+    let mut run = RunningMd5::new(Md5::new(), 0, behind.clone());
+    run.update(a).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(60)).await;
+    assert_eq!(behind.0.available_permits(), 0, "still running");
+    run.update(b.clone()).await.unwrap();
+    run.rollback().await.unwrap();
+    assert_eq!(run.len, 0);
+    run.update(b.clone()).await.unwrap();
+    run.accept().await.unwrap();
+    assert_eq!(run.digest().await.unwrap(), md5_of(&[&b]));
+}
+
+#[tokio::test]
+async fn a_rollback_after_the_stage_ended_idle_returns_to_the_accepted_bytes() {
     let (a, bad, c) = (block(1, 3 << 20), block(9, 1 << 20), block(3, 1 << 20));
-    let mut run = running(Md5::new(), 0);
+    let behind = HashBehind::lingering(2, Duration::from_millis(20));
+    let mut run = RunningMd5::new(Md5::new(), 0, behind.clone());
     run.update(a.clone()).await.unwrap();
     run.accept().await.unwrap();
-    // The mark may not be reached yet: what the pause keeps can trail `a`.
-    run.pause();
+    wait_for_permits(&behind, 2).await;
+    // Its stage is gone: this block starts the next one from what the last ended with.
     run.update(bad).await.unwrap();
-    assert!(matches!(run.state, State::Stage(_)), "a new stage, chained");
+    assert!(matches!(run.state, State::Stage(_)), "a new stage");
     run.rollback().await.unwrap();
     assert_eq!(run.len, a.len() as u64, "back to the accepted bytes");
     run.update(c.clone()).await.unwrap();
