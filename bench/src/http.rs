@@ -131,7 +131,7 @@ pub async fn run(ctx: &mut Ctx) -> Result<()> {
     let usage = timed_put(ctx, &http, &source, "/http-put.bin", &md5).await?;
     data::verify_file(&ctx.server.home().join("http-put.bin"), size, &md5)?;
     let name = "HTTP PUT whole body";
-    ctx.report.transfer(name, size, &usage, REF_MD5, 0.85);
+    ctx.report.transfer(name, size, &usage, REF_MD5, 0.90);
 
     // Resumable upload in 8 MiB chunks.
     let probe = ctx.server.probe()?;
@@ -139,7 +139,7 @@ pub async fn run(ctx: &mut Ctx) -> Result<()> {
     let usage = probe.finish(&ctx.server)?;
     data::verify_file(&ctx.server.home().join("http-chunked.bin"), size, &md5)?;
     let name = "HTTP resumable, 8 MiB chunks";
-    ctx.report.transfer(name, size, &usage, REF_MD5, 0.85);
+    ctx.report.transfer(name, size, &usage, REF_MD5, 0.90);
 
     // GET, hashed on another thread as it arrives (not stored: a local file would measure
     // this machine's page cache, which the page-cache reference row shows).
