@@ -46,6 +46,10 @@ pub fn tls_client() -> Result<reqwest::Client> {
         .build()?)
 }
 
+/// Row names the TLS rows are set against.
+pub const PUT_ROW: &str = "HTTP PUT whole body";
+pub const GET_ROW: &str = "HTTP GET";
+
 /// `http://ADDR/api/v1/…`, `https://` when the server speaks TLS.
 pub fn url(ctx: &Ctx, path: &str) -> String {
     let scheme = if ctx.server.fingerprint.is_some() {
@@ -130,7 +134,7 @@ pub async fn run(ctx: &mut Ctx) -> Result<()> {
 
     let usage = timed_put(ctx, &http, &source, "/http-put.bin", &md5).await?;
     data::verify_file(&ctx.server.home().join("http-put.bin"), size, &md5)?;
-    let name = "HTTP PUT whole body";
+    let name = PUT_ROW;
     ctx.report.transfer(name, size, &usage, REF_MD5, 0.90);
 
     // Resumable upload in 8 MiB chunks.
@@ -151,7 +155,7 @@ pub async fn run(ctx: &mut Ctx) -> Result<()> {
         "WRONG BYTES: HTTP GET gave {got_len} bytes hashing to {got_md5} (ETag {etag:?}), \
          expected {size} bytes with MD5 {md5}"
     );
-    let name = "HTTP GET";
+    let name = GET_ROW;
     ctx.report.transfer(name, size, &usage, REF_TCP, 0.6);
 
     // The same GET checked by CRC32C as it arrives: the door's own speed, which a client

@@ -68,6 +68,11 @@ impl Report {
         }
     }
 
+    /// Whether a row named `name` was measured in this run.
+    pub fn has(&self, name: &str) -> bool {
+        self.rows.iter().any(|r| r.name == name)
+    }
+
     /// A figure without a target.
     pub fn plain(&mut self, name: &str, value: f64, unit: &str) {
         self.push(name, value, unit, None, None);

@@ -16,6 +16,27 @@ pub const RAW_DOWN: &str = "TLS raw download";
 pub const HTTPS_PUT: &str = "TLS HTTPS PUT whole body";
 pub const HTTPS_GET: &str = "TLS HTTPS GET";
 
+/// The plain rows of the same run each TLS row is set against (the goal: TLS costs at
+/// most 15% of plain throughput, so each TLS row is at least 0.85x its plain row).
+const PLAIN: [(&str, &str); 4] = [
+    (RAW_UP, raw::PUT_ROW),
+    (RAW_DOWN, raw::GET_ROW),
+    (HTTPS_PUT, http::PUT_ROW),
+    (HTTPS_GET, http::GET_ROW),
+];
+
+/// Adds `tls`'s ratio to its plain row, when that row ran (not with `--only tls` alone).
+fn against_plain(ctx: &mut Ctx, tls: &str, rate: f64) {
+    let Some((_, plain)) = PLAIN.iter().find(|(t, _)| *t == tls) else {
+        return;
+    };
+    if ctx.report.has(plain) {
+        ctx.report.also_reference(plain);
+        let name = format!("{tls} vs plain");
+        ctx.report.ratio(&name, rate, "MB/s", plain, 0.85);
+    }
+}
+
 pub async fn run(ctx: &mut Ctx) -> Result<()> {
     let (source, md5) = ctx.big_source().await?;
     let data_dir = ctx.scratch.join("tls-data");
@@ -48,11 +69,13 @@ async fn rows(ctx: &mut Ctx, source: &std::path::Path, md5: &str) -> Result<()> 
     ctx.report
         .ratio(RAW_UP, mb_per_s(size, usage.secs), "MB/s", REF_MD5, 0.75);
     ctx.report.usage(RAW_UP, &usage, size);
+    against_plain(ctx, RAW_UP, mb_per_s(size, usage.secs));
 
     let usage = raw::timed_get(ctx, &mut client, "/tls-big.bin", md5, RAW_DOWN).await?;
     ctx.report
-        .ratio(RAW_DOWN, mb_per_s(size, usage.secs), "MB/s", REF_TCP, 0.5);
+        .ratio(RAW_DOWN, mb_per_s(size, usage.secs), "MB/s", REF_MD5, 0.75);
     ctx.report.usage(RAW_DOWN, &usage, size);
+    against_plain(ctx, RAW_DOWN, mb_per_s(size, usage.secs));
     client.close().await;
 
     let https = http::tls_client()?;
@@ -60,6 +83,7 @@ async fn rows(ctx: &mut Ctx, source: &std::path::Path, md5: &str) -> Result<()> 
     ctx.report
         .ratio(HTTPS_PUT, mb_per_s(size, usage.secs), "MB/s", REF_MD5, 0.75);
     ctx.report.usage(HTTPS_PUT, &usage, size);
+    against_plain(ctx, HTTPS_PUT, mb_per_s(size, usage.secs));
 
     let probe = ctx.server.probe()?;
     let (got_md5, got_len, _) = http::download(ctx, &https, "/files/tls-put.bin").await?;
@@ -71,5 +95,6 @@ async fn rows(ctx: &mut Ctx, source: &std::path::Path, md5: &str) -> Result<()> 
     ctx.report
         .ratio(HTTPS_GET, mb_per_s(size, usage.secs), "MB/s", REF_TCP, 0.4);
     ctx.report.usage(HTTPS_GET, &usage, size);
+    against_plain(ctx, HTTPS_GET, mb_per_s(size, usage.secs));
     Ok(())
 }
