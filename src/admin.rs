@@ -22,6 +22,9 @@ pub struct DataArg {
     /// accounts are changed there, and DATA need not be a data folder yet.
     #[arg(long, env = "FERRY_META", value_name = "URL", value_parser = crate::stores::parse_meta)]
     meta: Option<String>,
+    /// The homes' S3 store, as `ferry serve` is given it.
+    #[command(flatten)]
+    files: crate::stores::StoreArgs,
     /// Fewest characters a new password may have.
     #[arg(long, env = "FERRY_MIN_PASSWORD_LENGTH", default_value_t = ferry_core::service::DEFAULT_MIN_PASSWORD_LENGTH)]
     min_password_length: usize,
@@ -117,7 +120,8 @@ async fn open(data: &DataArg) -> anyhow::Result<Ferry> {
     }
     std::fs::create_dir_all(&data.data)
         .with_context(|| format!("cannot create the data folder {}", data.data.display()))?;
-    crate::stores::open(Config::new(&data.data), data.meta.as_deref(), None).await
+    let s3 = data.files.s3_store();
+    crate::stores::open(Config::new(&data.data), data.meta.as_deref(), s3.as_ref()).await
 }
 
 fn parse_quota(s: Option<&str>) -> anyhow::Result<Option<u64>> {

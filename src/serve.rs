@@ -28,7 +28,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let ferry = crate::stores::open(
         args.core_config()?,
         args.meta.as_deref(),
-        args.s3_store().as_ref(),
+        args.files.s3_store().as_ref(),
     )
     .await?;
     log::set_node(ferry.node());
@@ -65,7 +65,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             ferry.node()
         );
     }
-    if let Some(store) = &args.store {
+    if let Some(store) = &args.files.store {
         println!("ferry: files in S3 {store}");
     }
     doors_tls.announce();

@@ -25,6 +25,41 @@ pub struct S3Store {
     pub region: String,
 }
 
+/// `--store` and its S3 settings: given to `ferry serve`, and to the account commands (`ferry
+/// user …`), which must reach the same homes (`user add` makes one, `user remove --purge`
+/// deletes one).
+#[derive(Debug, Clone, clap::Args)]
+pub struct StoreArgs {
+    /// Keep the homes and unfinished uploads' bytes in this S3 bucket (`s3://BUCKET` or
+    /// `s3://BUCKET/PREFIX`) instead of the data folder, so that nodes share no folder. Needs
+    /// `--meta` and `--s3-endpoint`; the key is read from `AWS_ACCESS_KEY_ID` and
+    /// `AWS_SECRET_ACCESS_KEY`. Commands (exec) are unavailable with it.
+    #[arg(long, env = "FERRY_STORE", value_name = "URL", value_parser = parse_store, requires = "s3_endpoint")]
+    pub store: Option<String>,
+    /// The S3 endpoint of `--store` (`https://s3.example.net`, `http://127.0.0.1:3900`).
+    #[arg(
+        long,
+        env = "FERRY_S3_ENDPOINT",
+        value_name = "URL",
+        requires = "store"
+    )]
+    pub s3_endpoint: Option<String>,
+    /// The region the S3 endpoint signs for (Garage: its `s3_region`).
+    #[arg(long, env = "FERRY_S3_REGION", default_value = "us-east-1")]
+    pub s3_region: String,
+}
+
+impl StoreArgs {
+    /// `--store`'s bucket with its endpoint and region, when given.
+    pub fn s3_store(&self) -> Option<S3Store> {
+        Some(S3Store {
+            url: self.store.clone()?,
+            endpoint: self.s3_endpoint.clone()?,
+            region: self.s3_region.clone(),
+        })
+    }
+}
+
 /// Checks that `--store` names an S3 bucket; the value is kept as given.
 pub fn parse_store(s: &str) -> Result<String, String> {
     match s.strip_prefix("s3://") {

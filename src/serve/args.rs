@@ -22,23 +22,9 @@ pub struct ServeArgs {
     /// data folder.
     #[arg(long, env = "FERRY_META", value_name = "URL", value_parser = crate::stores::parse_meta)]
     pub(super) meta: Option<String>,
-    /// Keep the homes and unfinished uploads' bytes in this S3 bucket (`s3://BUCKET` or
-    /// `s3://BUCKET/PREFIX`) instead of the data folder, so that nodes share no folder. Needs
-    /// `--meta` and `--s3-endpoint`; the key is read from `AWS_ACCESS_KEY_ID` and
-    /// `AWS_SECRET_ACCESS_KEY`. Commands (exec) are unavailable with it.
-    #[arg(long, env = "FERRY_STORE", value_name = "URL", value_parser = crate::stores::parse_store, requires = "s3_endpoint")]
-    pub(super) store: Option<String>,
-    /// The S3 endpoint of `--store` (`https://s3.example.net`, `http://127.0.0.1:3900`).
-    #[arg(
-        long,
-        env = "FERRY_S3_ENDPOINT",
-        value_name = "URL",
-        requires = "store"
-    )]
-    pub(super) s3_endpoint: Option<String>,
-    /// The region the S3 endpoint signs for (Garage: its `s3_region`).
-    #[arg(long, env = "FERRY_S3_REGION", default_value = "us-east-1")]
-    pub(super) s3_region: String,
+    /// Where the homes and unfinished uploads' bytes live, when not in the data folder.
+    #[command(flatten)]
+    pub(super) files: crate::stores::StoreArgs,
     /// Address of the framed TCP door.
     #[arg(long, default_value = "127.0.0.1:7070")]
     pub(super) tcp: SocketAddr,
@@ -266,15 +252,6 @@ impl ExecArgs {
 }
 
 impl ServeArgs {
-    /// `--store`'s bucket with its endpoint and region, when given.
-    pub(super) fn s3_store(&self) -> Option<crate::stores::S3Store> {
-        Some(crate::stores::S3Store {
-            url: self.store.clone()?,
-            endpoint: self.s3_endpoint.clone()?,
-            region: self.s3_region.clone(),
-        })
-    }
-
     /// The core's configuration for the data folder (which must exist by now).
     pub(super) fn core_config(&self) -> anyhow::Result<Config> {
         self.validate_trusted_proxies()?;

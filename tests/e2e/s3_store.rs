@@ -1,12 +1,16 @@
 //! `ferry serve --store s3://…`: two nodes with a data folder each, sharing only a PostgreSQL
 //! database (`--meta`) and an S3 bucket (a prefix of the test Garage cluster's, see
 //! `ferry_store_s3::testing`): a file uploaded through one is downloaded through the other.
-//! And `--store` without `--meta` is refused.
+//! The account commands given the same `--store` reach the same homes: `user remove --purge`
+//! deletes the S3 home, so a new account of that name starts empty. And `--store` without
+//! `--meta` is refused.
 
 use std::path::Path;
 use std::process::Command;
 
 use crate::http_client::{Http, random_bytes};
+use ferry_store_s3::S3Config;
+
 use crate::support::{PASSWORD, Server, bin, free_port, ok, output_with_stdin};
 
 fn fresh_database() -> String {
@@ -17,7 +21,7 @@ fn fresh_database() -> String {
         .block_on(ferry_store_pg::testing::fresh_database())
 }
 
-fn s3_node(data: &Path, args: &[&str], s3: &ferry_store_s3::S3Config) -> Server {
+fn s3_node(data: &Path, args: &[&str], s3: &S3Config) -> Server {
     let addr = free_port();
     let mut cmd = Server::command(data, addr, args);
     cmd.env("AWS_ACCESS_KEY_ID", &s3.key_id)
@@ -25,21 +29,78 @@ fn s3_node(data: &Path, args: &[&str], s3: &ferry_store_s3::S3Config) -> Server 
     Server::spawn(cmd, data, addr, args)
 }
 
-#[test]
-fn a_file_uploaded_through_one_node_downloads_through_another_from_s3() {
-    let url = fresh_database();
-    let s3 = ferry_store_s3::testing::fresh_config();
+/// `ferry user ARGS…` against the shared database and bucket, with `stdin`.
+fn user_command(args: &[&str], shared: &[&str], data: &Path, s3: &S3Config, stdin: &str) {
+    let mut cmd = Command::new(bin());
+    cmd.arg("user")
+        .args(args)
+        .args(shared)
+        .arg("--data")
+        .arg(data)
+        .env("AWS_ACCESS_KEY_ID", &s3.key_id)
+        .env("AWS_SECRET_ACCESS_KEY", &s3.secret);
+    ok(&output_with_stdin(&mut cmd, stdin.as_bytes()));
+}
+
+/// `--meta URL --store s3://… --s3-endpoint … --s3-region …` for `s3`.
+fn shared_args(url: &str, s3: &S3Config) -> Vec<String> {
     let store = format!("s3://{}/{}", s3.bucket, s3.prefix);
-    let args = [
+    [
         "--meta",
-        &url,
+        url,
         "--store",
         &store,
         "--s3-endpoint",
         &s3.endpoint,
         "--s3-region",
         &s3.region,
-    ];
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+#[test]
+fn a_purged_account_leaves_nothing_in_s3_for_the_next_one_of_its_name() {
+    let url = fresh_database();
+    let s3 = ferry_store_s3::testing::fresh_config();
+    let shared = shared_args(&url, &s3);
+    let args: Vec<&str> = shared.iter().map(String::as_str).collect();
+    let tmp = tempfile::tempdir().unwrap();
+    let node = s3_node(&tmp.path().join("a"), &args, &s3);
+    let admin = tmp.path().join("admin");
+    let password = format!("{PASSWORD}\n");
+    user_command(
+        &["add", "carol", "--password-stdin"],
+        &args,
+        &admin,
+        &s3,
+        &password,
+    );
+    let bytes = random_bytes(70_000, 9);
+    let carol = Http::new(&node, "carol", PASSWORD);
+    let id = carol.create_upload("/secret.bin", &bytes);
+    assert_eq!(carol.put_rest(&id, &bytes, 0).status, 201);
+    assert_eq!(carol.get("/api/v1/files/secret.bin").status, 200);
+
+    user_command(&["remove", "carol", "--purge"], &args, &admin, &s3, "");
+    user_command(
+        &["add", "carol", "--password-stdin"],
+        &args,
+        &admin,
+        &s3,
+        &password,
+    );
+    let again = Http::new(&node, "carol", PASSWORD);
+    let got = again.get("/api/v1/files/secret.bin");
+    assert_eq!(got.status, 404, "the new carol sees the old one's file");
+}
+
+#[test]
+fn a_file_uploaded_through_one_node_downloads_through_another_from_s3() {
+    let url = fresh_database();
+    let s3 = ferry_store_s3::testing::fresh_config();
+    let shared = shared_args(&url, &s3);
+    let args: Vec<&str> = shared.iter().map(String::as_str).collect();
     let tmp = tempfile::tempdir().unwrap();
     let a = s3_node(&tmp.path().join("a"), &args, &s3);
     let b = s3_node(&tmp.path().join("b"), &args, &s3);
