@@ -25,3 +25,4 @@ mod support;
 mod throttle;
 mod tls;
 mod transfers;
+mod whole_put;

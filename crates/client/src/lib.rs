@@ -27,6 +27,7 @@ mod part;
 mod pipeline;
 mod progress;
 mod put_options;
+mod put_whole;
 mod rate;
 mod retry;
 mod sibling;
@@ -75,6 +76,8 @@ pub struct Client {
     cwd: HomePath,
     /// `--limit-rate`: paces file data in both directions.
     rate: Option<RateLimit>,
+    /// The server answered `put` with `unknown_op`: small files go as resumable uploads.
+    no_put: bool,
 }
 
 impl fmt::Debug for Client {
@@ -122,6 +125,7 @@ impl Client {
             credentials: None,
             cwd: HomePath::root(),
             rate: None,
+            no_put: false,
         };
         let hello = Request::Hello {
             version: PROTOCOL_VERSION,

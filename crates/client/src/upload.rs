@@ -6,7 +6,8 @@
 //! `already_exists`. An unfinished upload to the same path with the same size is resumed at the
 //! server's offset rather than started over, whether it was left by this process (a dropped
 //! connection) or an earlier one; if its bytes turn out not to be this file's, the server
-//! discards it at finish and the file is sent once more from the start.
+//! discards it at finish and the file is sent once more from the start. A file that fits in one
+//! frame goes whole in one `put` instead ([`put_whole`](super::put_whole)).
 
 use std::path::Path;
 use std::time::SystemTime;
@@ -14,6 +15,7 @@ use std::time::SystemTime;
 use ferry_core::model::{Entry, UploadInfo};
 use ferry_core::{CreateOptions, HomePath};
 
+use super::put_whole::Whole;
 use super::retry::Retrier;
 use super::upload_md5::UploadMd5;
 use super::upload_target::Target;
@@ -141,6 +143,21 @@ impl Client {
             },
         };
         job.target = Some(target.clone());
+        if job.upload_id.is_none() && self.sends_whole(job.size) {
+            let whole = Whole {
+                local: job.local,
+                size: job.size,
+                modified: job.modified,
+                create: job.create,
+            };
+            job.first_offset.get_or_insert(0);
+            if let Some(entry) = self
+                .put_whole(&whole, &target, &mut job.md5, progress)
+                .await?
+            {
+                return Ok((entry, false));
+            }
+        }
         let mut upload = match job.upload_id.clone() {
             None => self.find_or_create_upload(job, &target, progress).await?,
             Some(id) => match self.upload_status(&id).await {

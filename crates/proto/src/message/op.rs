@@ -62,6 +62,8 @@ ops! {
     UploadFinish = "upload_finish",
     /// Abandon an upload.
     UploadCancel = "upload_cancel",
+    /// Store a whole small file in one frame.
+    Put = "put",
     /// Download.
     Get = "get",
     /// Run a command.

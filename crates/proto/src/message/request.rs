@@ -158,6 +158,26 @@ pub enum Request {
         /// Upload id.
         id: String,
     },
+    /// Store the payload, the whole file, at `path` and commit it in one step (at most
+    /// [`MAX_PAYLOAD_LEN`](crate::frame::MAX_PAYLOAD_LEN) bytes: a small file needs no
+    /// resumable upload, so nothing is left behind if it fails). Answered by
+    /// [`EntryReply`](super::EntryReply).
+    Put {
+        /// Target file.
+        path: String,
+        /// Expected MD5 of the payload (32 hex digits); the file is committed only if it
+        /// matches. Without it, the MD5 computed on receipt is the file's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        md5: Option<String>,
+        /// CRC-32C of the payload.
+        crc32c: u32,
+        /// Replace an existing file at `path`.
+        #[serde(default)]
+        overwrite: bool,
+        /// Create missing parent folders of `path` (as `upload_create`: absent means `true`).
+        #[serde(default = "yes", skip_serializing_if = "is_true")]
+        parents: bool,
+    },
     /// Download a file from `offset`; answered by a [`DownloadHead`](super::DownloadHead),
     /// then [`DownloadData`](super::DownloadData) frames, then a
     /// [`DownloadEnd`](super::DownloadEnd).
@@ -245,6 +265,7 @@ impl Request {
             Request::UploadWrite { .. } => Op::UploadWrite,
             Request::UploadFinish { .. } => Op::UploadFinish,
             Request::UploadCancel { .. } => Op::UploadCancel,
+            Request::Put { .. } => Op::Put,
             Request::Get { .. } => Op::Get,
             Request::Exec { .. } => Op::Exec,
             Request::Passwd { .. } => Op::Passwd,

@@ -5,7 +5,7 @@
 //!
 //! - `files`: `pwd`, `cd`, `ls`, `stat`, `mkdir`, `rm`, `mv`, `quota`;
 //! - `upload`: `upload_create`, `upload_list`, `upload_status`, `upload_write`,
-//!   `upload_finish`, `upload_cancel` — the only file that calls the core's upload API;
+//!   `upload_finish`, `upload_cancel`, `put` — the only file that calls the core's upload API;
 //! - [`download`]: `get`, as frames the session sends while it reads the next chunk;
 //! - [`exec`]: `exec`, the command's events as frames;
 //! - [`account`]: `passwd`, the user's own account; `share_*`, their share links.
@@ -37,7 +37,8 @@ pub fn no_payload(op: Op) -> Error {
 }
 
 async fn run(session: &mut Session, request: Request, payload: Bytes) -> Result<Frame, Error> {
-    if !payload.is_empty() && !matches!(request, Request::UploadWrite { .. }) {
+    if !payload.is_empty() && !matches!(request, Request::UploadWrite { .. } | Request::Put { .. })
+    {
         return Err(no_payload(request.op()));
     }
     match request {
@@ -76,6 +77,16 @@ async fn run(session: &mut Session, request: Request, payload: Bytes) -> Result<
         }
         Request::UploadFinish { id, md5 } => upload::finish(session, &id, md5).await,
         Request::UploadCancel { id } => upload::cancel(session, &id).await,
+        Request::Put {
+            path,
+            md5,
+            crc32c,
+            overwrite,
+            parents,
+        } => {
+            let options = CreateOptions { overwrite, parents };
+            upload::put(session, &path, md5, crc32c, options, payload).await
+        }
         Request::ShareCreate {
             path,
             expires,

@@ -1,5 +1,5 @@
 //! The upload operations: `upload_create`, `upload_list`, `upload_status`, `upload_write`,
-//! `upload_finish`, `upload_cancel`.
+//! `upload_finish`, `upload_cancel`, and `put` (a whole small file in one frame).
 //!
 //! Every call the TCP door makes on the core's upload API is in this file, so a change of that
 //! API touches the door here and nowhere else.
@@ -81,6 +81,26 @@ pub async fn write_streamed<R: AsyncRead + Unpin>(
 pub async fn finish(session: &mut Session, id: &str, md5: Option<String>) -> Result<Frame, Error> {
     let entry = session.upload_finish(id, md5.as_deref()).await?;
     Ok(reply::ok(&EntryReply { entry }))
+}
+
+/// `put`: the payload, checked against its CRC-32C, stored whole at `path` and committed (MD5
+/// checked when given), as the HTTP door's `PUT`: nothing stays behind if it fails.
+pub async fn put(
+    session: &mut Session,
+    path: &str,
+    md5: Option<String>,
+    crc32c: u32,
+    options: CreateOptions,
+    payload: Bytes,
+) -> Result<Frame, Error> {
+    if ferry_proto::frame::chunk_crc(&payload) != crc32c {
+        return Err(Error::ChunkChecksumMismatch);
+    }
+    let size = payload.len() as u64;
+    let put = session
+        .put_file_with(path, size, &payload[..], md5.as_deref(), options)
+        .await?;
+    Ok(reply::ok(&EntryReply { entry: put.entry }))
 }
 
 /// `upload_cancel`: abandons an upload and releases its reservation.

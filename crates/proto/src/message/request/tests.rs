@@ -68,6 +68,13 @@ fn sample(op: Op) -> Request {
             md5: None,
         },
         Op::UploadCancel => Request::UploadCancel { id: id() },
+        Op::Put => Request::Put {
+            path: path(),
+            md5: Some("0123456789abcdef0123456789abcdef".into()),
+            crc32c: 7,
+            overwrite: false,
+            parents: false,
+        },
         Op::Get => Request::Get {
             path: path(),
             offset: 0,
