@@ -42,54 +42,65 @@ fn user_command(args: &[&str], shared: &[&str], data: &Path, s3: &S3Config, stdi
     ok(&output_with_stdin(&mut cmd, stdin.as_bytes()));
 }
 
-/// `--meta URL --store s3://… --s3-endpoint … --s3-region …` for `s3`.
-fn shared_args(url: &str, s3: &S3Config) -> Vec<String> {
-    let store = format!("s3://{}/{}", s3.bucket, s3.prefix);
-    [
-        "--meta",
-        url,
-        "--store",
-        &store,
-        "--s3-endpoint",
-        &s3.endpoint,
-        "--s3-region",
-        &s3.region,
-    ]
-    .map(String::from)
-    .to_vec()
+/// A fresh database and bucket prefix, the options that name them (`--meta URL --store
+/// s3://… --s3-endpoint … --s3-region …`) and a folder for the nodes' data folders.
+struct Shared {
+    s3: S3Config,
+    options: Vec<String>,
+    tmp: tempfile::TempDir,
+}
+
+impl Shared {
+    fn new() -> Shared {
+        let url = fresh_database();
+        let s3 = ferry_store_s3::testing::fresh_config();
+        let store = format!("s3://{}/{}", s3.bucket, s3.prefix);
+        let options = [
+            "--meta",
+            &url,
+            "--store",
+            &store,
+            "--s3-endpoint",
+            &s3.endpoint,
+            "--s3-region",
+            &s3.region,
+        ]
+        .map(String::from)
+        .to_vec();
+        let tmp = tempfile::tempdir().unwrap();
+        Shared { s3, options, tmp }
+    }
+
+    fn args(&self) -> Vec<&str> {
+        self.options.iter().map(String::as_str).collect()
+    }
+
+    /// A node with its own data folder `name` under the shared folder.
+    fn node(&self, name: &str) -> Server {
+        s3_node(&self.tmp.path().join(name), &self.args(), &self.s3)
+    }
 }
 
 #[test]
 fn a_purged_account_leaves_nothing_in_s3_for_the_next_one_of_its_name() {
-    let url = fresh_database();
-    let s3 = ferry_store_s3::testing::fresh_config();
-    let shared = shared_args(&url, &s3);
-    let args: Vec<&str> = shared.iter().map(String::as_str).collect();
-    let tmp = tempfile::tempdir().unwrap();
-    let node = s3_node(&tmp.path().join("a"), &args, &s3);
-    let admin = tmp.path().join("admin");
+    let shared = Shared::new();
+    let (args, s3) = (shared.args(), &shared.s3);
+    let node = shared.node("a");
+    let admin = shared.tmp.path().join("admin");
     let password = format!("{PASSWORD}\n");
-    user_command(
-        &["add", "carol", "--password-stdin"],
-        &args,
-        &admin,
-        &s3,
-        &password,
-    );
+    let add_carol = || {
+        let add = ["add", "carol", "--password-stdin"];
+        user_command(&add, &args, &admin, s3, &password);
+    };
+    add_carol();
     let bytes = random_bytes(70_000, 9);
     let carol = Http::new(&node, "carol", PASSWORD);
     let id = carol.create_upload("/secret.bin", &bytes);
     assert_eq!(carol.put_rest(&id, &bytes, 0).status, 201);
     assert_eq!(carol.get("/api/v1/files/secret.bin").status, 200);
 
-    user_command(&["remove", "carol", "--purge"], &args, &admin, &s3, "");
-    user_command(
-        &["add", "carol", "--password-stdin"],
-        &args,
-        &admin,
-        &s3,
-        &password,
-    );
+    user_command(&["remove", "carol", "--purge"], &args, &admin, s3, "");
+    add_carol();
     let again = Http::new(&node, "carol", PASSWORD);
     let got = again.get("/api/v1/files/secret.bin");
     assert_eq!(got.status, 404, "the new carol sees the old one's file");
@@ -97,26 +108,22 @@ fn a_purged_account_leaves_nothing_in_s3_for_the_next_one_of_its_name() {
 
 #[test]
 fn a_file_uploaded_through_one_node_downloads_through_another_from_s3() {
-    let url = fresh_database();
-    let s3 = ferry_store_s3::testing::fresh_config();
-    let shared = shared_args(&url, &s3);
-    let args: Vec<&str> = shared.iter().map(String::as_str).collect();
-    let tmp = tempfile::tempdir().unwrap();
-    let a = s3_node(&tmp.path().join("a"), &args, &s3);
-    let b = s3_node(&tmp.path().join("b"), &args, &s3);
+    let shared = Shared::new();
+    let (a, b) = (shared.node("a"), shared.node("b"));
     assert!(
         a.stdout().iter().any(|l| l.contains("files in S3")),
         "{:?}",
         a.stdout()
     );
-    let mut add = Command::new(bin());
-    add.args(["user", "add", "bob", "--password-stdin", "--meta", &url])
-        .arg("--data")
-        .arg(tmp.path().join("admin"));
-    ok(&output_with_stdin(
-        &mut add,
-        format!("{PASSWORD}\n").as_bytes(),
-    ));
+    let admin = shared.tmp.path().join("admin");
+    let add = ["add", "bob", "--password-stdin"];
+    user_command(
+        &add,
+        &shared.args(),
+        &admin,
+        &shared.s3,
+        &format!("{PASSWORD}\n"),
+    );
 
     // Over a part (8 MiB), so the bytes go as a multipart upload and a tail.
     let bytes = random_bytes(9 * 1024 * 1024 + 4321, 5);
@@ -131,8 +138,8 @@ fn a_file_uploaded_through_one_node_downloads_through_another_from_s3() {
     assert_eq!(got.status, 200);
     assert!(got.body == bytes, "node B serves the bytes node A stored");
     assert!(
-        !tmp.path().join("b/homes/bob/s3.bin").exists()
-            && !tmp.path().join("a/homes/bob/s3.bin").exists(),
+        !shared.tmp.path().join("b/homes/bob/s3.bin").exists()
+            && !shared.tmp.path().join("a/homes/bob/s3.bin").exists(),
         "no data folder holds the file"
     );
 }
