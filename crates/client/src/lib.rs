@@ -45,7 +45,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use ferry_core::HomePath;
-use ferry_core::auth::scram::ScramClient;
+use ferry_core::auth::scram::{SaltedKeys, ScramClient};
 use ferry_proto::message::{
     AuthFinishReply, AuthStartReply, ErrorReply, HelloReply, MECHANISM, PROTOCOL_VERSION, Reply,
     Request, Response, Status,
@@ -78,6 +78,9 @@ pub struct Client {
     rate: Option<RateLimit>,
     /// The server answered `put` with `unknown_op`: small files go as resumable uploads.
     no_put: bool,
+    /// The keys the last login derived from the password, for the next login as the same
+    /// account (a sibling connection, a reconnect) to skip PBKDF2.
+    keys: Option<SaltedKeys>,
 }
 
 impl fmt::Debug for Client {
@@ -126,6 +129,7 @@ impl Client {
             cwd: HomePath::root(),
             rate: None,
             no_put: false,
+            keys: None,
         };
         let hello = Request::Hello {
             version: PROTOCOL_VERSION,
@@ -148,7 +152,9 @@ impl Client {
             message: client_first,
         };
         let server_first = self.call::<AuthStartReply>(start).await?.message;
-        let (scram, client_final) = scram.handle_server_first(&server_first)?;
+        let mut keys = self.keys.take();
+        let (scram, client_final) = scram.handle_server_first_cached(&server_first, &mut keys)?;
+        self.keys = keys;
         let finish = Request::AuthFinish {
             message: client_final,
         };
@@ -163,6 +169,7 @@ impl Client {
     /// current folder. Used after the connection dropped.
     pub async fn reconnect(&mut self) -> Result<(), ClientError> {
         let mut fresh = Client::connect_with(&self.addr, self.tls.clone(), self.timeout).await?;
+        fresh.keys = self.keys.clone();
         if let Some((user, password)) = &self.credentials {
             fresh.login(user, password).await?;
         }

@@ -106,6 +106,7 @@ impl fmt::Debug for ScramCredentials {
 }
 
 /// The keys derived from a password; the client needs `client_key`, the server the rest.
+#[derive(Clone)]
 pub(crate) struct Keys {
     /// `HMAC(SaltedPassword, "Client Key")`.
     pub(crate) client_key: [u8; 32],

@@ -31,7 +31,7 @@ mod server;
 #[cfg(test)]
 mod tests;
 
-pub use client::{ScramClient, ScramClientFinal};
+pub use client::{SaltedKeys, ScramClient, ScramClientFinal};
 pub use server::{ClientFirst, ServerFirst, parse_client_first, server_first};
 
 /// Longest SCRAM message accepted from the peer, in bytes; checked before parsing.

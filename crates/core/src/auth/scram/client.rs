@@ -63,6 +63,19 @@ impl ScramClient {
     ///
     /// Runs PBKDF2 with the server's salt and iteration count.
     pub fn handle_server_first(self, msg: &str) -> Result<(ScramClientFinal, String)> {
+        self.handle_server_first_cached(msg, &mut None)
+    }
+
+    /// [`Self::handle_server_first`], taking the keys from `cache` when they were derived from
+    /// this password with the salt and iteration count the server sends now, and leaving there
+    /// the keys it used. The password's PBKDF2 (~4 ms at Ferry's default count) then runs once
+    /// per account, not once per connection: RFC 5802 §5.1 notes that a client may keep
+    /// ClientKey and ServerKey for later logins, since a server keeps an account's salt.
+    pub fn handle_server_first_cached(
+        self,
+        msg: &str,
+        cache: &mut Option<SaltedKeys>,
+    ) -> Result<(ScramClientFinal, String)> {
         check_len(msg)?;
         let mut parts = msg.split(',');
         let nonce = attr(parts.next(), 'r')?;
@@ -86,7 +99,19 @@ impl ScramClient {
         if !extends_ours || !(MIN_ITERATIONS..=MAX_ITERATIONS).contains(&iterations) {
             return Err(Error::AuthFailed);
         }
-        let keys = Keys::derive(&self.password, &salt, iterations);
+        let reusable = cache
+            .as_ref()
+            .is_some_and(|c| c.matches(&self.password, &salt, iterations));
+        if !reusable {
+            let keys = Keys::derive(&self.password, &salt, iterations);
+            *cache = Some(SaltedKeys {
+                password: self.password.clone(),
+                salt,
+                iterations,
+                keys,
+            });
+        }
+        let keys = &cache.as_ref().expect("set just above").keys;
         let without_proof = format!("c={},r={nonce}", STANDARD.encode(CLIENT_GS2_HEADER));
         let auth_message = format!("{},{msg},{without_proof}", self.client_first_bare);
         let signature = hmac_sha256(&keys.stored_key, &[auth_message.as_bytes()]);
@@ -94,6 +119,42 @@ impl ScramClient {
         let server_signature = hmac_sha256(&keys.server_key, &[auth_message.as_bytes()]);
         let message = format!("{without_proof},p={}", STANDARD.encode(proof));
         Ok((ScramClientFinal { server_signature }, message))
+    }
+}
+
+/// The keys a login derived from a password for one salt and iteration count, which later
+/// logins to the same account can reuse ([`ScramClient::handle_server_first_cached`]).
+#[derive(Clone)]
+pub struct SaltedKeys {
+    password: String,
+    salt: Vec<u8>,
+    iterations: u32,
+    keys: Keys,
+}
+
+impl SaltedKeys {
+    /// Keys filed under `password`, `salt` and `iterations` but derived from `keys_from`.
+    #[cfg(test)]
+    pub(super) fn planted(password: &str, salt: &[u8], iterations: u32, keys_from: &str) -> Self {
+        SaltedKeys {
+            password: password.to_owned(),
+            salt: salt.to_vec(),
+            iterations,
+            keys: Keys::derive(keys_from, salt, iterations),
+        }
+    }
+
+    fn matches(&self, password: &str, salt: &[u8], iterations: u32) -> bool {
+        let same_password = bool::from(self.password.as_bytes().ct_eq(password.as_bytes()));
+        same_password && self.salt == salt && self.iterations == iterations
+    }
+}
+
+impl fmt::Debug for SaltedKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SaltedKeys")
+            .field("iterations", &self.iterations)
+            .finish_non_exhaustive()
     }
 }
 

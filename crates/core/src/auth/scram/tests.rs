@@ -55,6 +55,18 @@ fn exchange(user: &str, password: &str, creds: &ScramCredentials) -> Result<Stri
     server.verify_client_final(&client_final)
 }
 
+/// [`exchange`] through a key cache.
+fn cached_exchange(
+    password: &str,
+    creds: &ScramCredentials,
+    cache: &mut Option<SaltedKeys>,
+) -> Result<String> {
+    let (client, client_first) = ScramClient::new("alice", password, None)?;
+    let (server, server_first_msg) = server_first(parse_client_first(&client_first)?, creds, None)?;
+    let (_, client_final) = client.handle_server_first_cached(&server_first_msg, cache)?;
+    server.verify_client_final(&client_final)
+}
+
 fn is_bad_request<T: fmt::Debug>(r: Result<T>) -> bool {
     matches!(r, Err(Error::BadRequest(_)))
 }
@@ -247,4 +259,32 @@ fn saslname_escaping_round_trips() {
 fn client_refuses_an_invalid_nonce_or_empty_name() {
     assert!(is_bad_request(ScramClient::new(USER, "pw", Some("a,b"))));
     assert!(is_bad_request(ScramClient::new("", "pw", None)));
+}
+
+#[test]
+fn cached_keys_serve_the_same_password_salt_and_count_only() {
+    let creds = ScramCredentials::derive("pw", b"some salt", 4096);
+    let mut cache = None;
+    assert!(cached_exchange("pw", &creds, &mut cache).is_ok());
+    assert!(cached_exchange("pw", &creds, &mut cache).is_ok());
+    // Keys planted for this very password, salt and count are used: here they are wrong, so
+    // the login fails, which shows that the cache is read.
+    let mut planted = Some(SaltedKeys::planted("pw", b"some salt", 4096, "not pw"));
+    assert!(is_auth_failed(cached_exchange("pw", &creds, &mut planted)));
+    // Anything else differing, they are not used: the login derives and succeeds.
+    for (password, salt, count) in [
+        ("pw2", &b"some salt"[..], 4096),
+        ("pw", b"other salt", 4096),
+        ("pw", b"some salt", 8192),
+    ] {
+        let mut planted = Some(SaltedKeys::planted(password, salt, count, "not pw"));
+        assert!(
+            cached_exchange("pw", &creds, &mut planted).is_ok(),
+            "{password} {salt:?} {count}"
+        );
+        assert!(
+            cached_exchange("pw", &creds, &mut planted).is_ok(),
+            "and what it derived is kept"
+        );
+    }
 }
