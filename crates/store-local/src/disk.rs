@@ -47,6 +47,7 @@ use crate::dir_sync::DirSyncs;
 use crate::home_dirs::HomeDirs;
 use crate::listings::Listings;
 use crate::names::{Lookup, located, on_disk};
+use crate::unnamed::{self, Unnamed};
 use crate::version::Version;
 
 /// Homes, staging and digests under a data folder: the blocking operations, which
@@ -60,6 +61,8 @@ pub(crate) struct Disk {
     digests: Digests,
     listings: Listings,
     dir_syncs: DirSyncs,
+    /// Transient uploads' staging files, which have no name until their commit.
+    pub(crate) unnamed: Unnamed,
     /// Homes this process has made or found, so a request does not `mkdir` its home again;
     /// one found missing later (removed behind Ferry's back) is forgotten and made again.
     homes_made: Mutex<HashSet<Username>>,
@@ -87,6 +90,7 @@ impl Disk {
             digests: Digests::new(open(&data_dir.join("state").join("digests"))?),
             listings: Listings::default(),
             dir_syncs: DirSyncs::default(),
+            unnamed: Unnamed::default(),
             homes_made: Mutex::new(HashSet::new()),
             home_dirs,
         })
@@ -225,6 +229,18 @@ fn rename_flags(overwrite: bool) -> RenameFlags {
         RenameFlags::empty()
     } else {
         RenameFlags::NOREPLACE
+    }
+}
+
+/// Whether a commit may take `name` in `dir`: refused for a folder, and for any existing
+/// entry without `overwrite`; otherwise the size of the file it replaces (0 for none). The
+/// rename or link that follows is atomic on its own, so this only gives the clearer error.
+fn taken(dir: &Dir, name: &str, path: &HomePath, overwrite: bool) -> Result<u64> {
+    match dir.symlink_metadata(name) {
+        Ok(m) if m.is_dir() => Err(Error::IsADirectory(path.to_string())),
+        Ok(_) if !overwrite => Err(Error::AlreadyExists(path.to_string())),
+        Ok(m) if m.is_file() => Ok(m.len()),
+        _ => Ok(0),
     }
 }
 
@@ -531,7 +547,16 @@ impl Disk {
         Ok(out)
     }
 
+    /// A transient upload's staging file, unnamed ([`crate::unnamed`]), or `None` where this
+    /// system cannot have one.
+    pub(crate) fn unnamed_staging(&self, id: &UploadId) -> Result<Option<Arc<stdfs::File>>> {
+        self.unnamed
+            .create(&self.staging, id)
+            .map_err(|e| Error::from_io(e, ""))
+    }
+
     pub(crate) fn remove_staging(&self, id: &UploadId) -> Result<()> {
+        self.unnamed.forget(id);
         match self.staging.remove_file(format!("{id}.part")) {
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
             other => other.map_err(Error::internal),
@@ -539,6 +564,9 @@ impl Disk {
     }
 
     pub(crate) fn commit(&self, upload: &UploadRecord, md5: &Md5Digest) -> Result<(Entry, u64)> {
+        if let Some(file) = self.unnamed.get(&upload.id) {
+            return self.commit_unnamed(&file, upload, md5);
+        }
         let UploadRecord {
             id,
             user,
@@ -550,15 +578,7 @@ impl Disk {
         let home = self.home(user)?;
         let (dir, name) = parent_of(&home, path)?;
         let name = name.as_str();
-        let replaced = match dir.symlink_metadata(name) {
-            Ok(m) if m.is_dir() => return Err(Error::IsADirectory(path.to_string())),
-            Ok(m) if !overwrite => {
-                let _ = m;
-                return Err(Error::AlreadyExists(path.to_string()));
-            }
-            Ok(m) if m.is_file() => m.len(),
-            _ => 0,
-        };
+        let replaced = taken(&dir, name, path, overwrite)?;
         let staged = format!("{id}.part");
         // The bytes first, then the name: a crash never leaves the name on a file whose
         // bytes were not written out. Synced here rather than through the engine's open
@@ -575,16 +595,47 @@ impl Disk {
             rename_flags(overwrite),
         )
         .map_err(|e| io_err(e.into(), path))?;
-        // The rename is durable only once the folder holding the new name is synced; commits
-        // into one folder at the same time share that sync.
+        Ok((self.named(&dir, name, path, md5)?, replaced))
+    }
+
+    /// [`Self::commit`] of a transient upload staged unnamed ([`crate::unnamed`]): one link
+    /// into the target folder. Replacing a file takes a rename, so an `overwrite` upload is
+    /// first named in the staging folder and then committed as any other.
+    fn commit_unnamed(
+        &self,
+        file: &stdfs::File,
+        upload: &UploadRecord,
+        md5: &Md5Digest,
+    ) -> Result<(Entry, u64)> {
+        let path = &upload.path;
+        if upload.overwrite {
+            let staged = format!("{}.part", upload.id);
+            unnamed::link(file, &self.staging, &staged).map_err(|e| io_err(e, path))?;
+            self.unnamed.forget(&upload.id);
+            return self.commit(upload, md5);
+        }
+        let home = self.home(&upload.user)?;
+        let (dir, name) = parent_of(&home, path)?;
+        taken(&dir, &name, path, false)?;
+        // The bytes first, then the name, as in `commit`.
+        file.sync_data().map_err(|e| io_err(e, path))?;
+        unnamed::link(file, &dir, &name).map_err(|e| io_err(e, path))?;
+        self.unnamed.forget(&upload.id);
+        Ok((self.named(&dir, &name, path, md5)?, 0))
+    }
+
+    /// Makes a commit's new `name` in `dir` durable and returns its entry, remembering `md5`.
+    fn named(&self, dir: &Dir, name: &str, path: &HomePath, md5: &Md5Digest) -> Result<Entry> {
+        // The name is durable only once the folder holding it is synced; commits into one
+        // folder at the same time share that sync.
         let folder = dir.dir_metadata().map_err(Error::internal)?;
         self.dir_syncs
-            .sync(&dir, folder.dev(), folder.ino())
+            .sync(dir, folder.dev(), folder.ino())
             .map_err(Error::internal)?;
         let meta = dir.symlink_metadata(name).map_err(|e| io_err(e, path))?;
         let _ = self.digests.remember(&Version::of(&meta), md5);
         let mut entry = entry_from(path, &meta);
         entry.md5 = Some(*md5);
-        Ok((entry, replaced))
+        Ok(entry)
     }
 }

@@ -25,6 +25,7 @@ mod names;
 mod records;
 mod shares;
 pub mod staging;
+mod unnamed;
 mod upload_index;
 mod version;
 mod volatile;

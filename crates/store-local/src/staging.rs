@@ -4,7 +4,8 @@
 //! Provisional bytes (a chunk whose digest is not checked yet) are written past the accepted
 //! length and cut off again by `rollback`; accepted bytes are never truncated or rewritten.
 //! After a crash the file's length is taken as accepted: a chunk cut short by the crash is then
-//! kept up to where it got, as for a dropped connection.
+//! kept up to where it got, as for a dropped connection. A transient upload's file has no name
+//! until its commit ([`crate::unnamed`]).
 
 use std::fs::File;
 use std::io::Write;
@@ -21,6 +22,7 @@ use ferry_core::upload_id::UploadId;
 use ferry_core::{Error, Result};
 use rustix::fs::Advice;
 
+use crate::disk::Disk;
 use crate::files::{LocalBlobStore, read_at};
 
 /// Writes up to this size go to the page cache from the calling thread: copying 64 KiB costs
@@ -34,6 +36,28 @@ struct LocalStaging {
     file: Arc<File>,
     accepted: u64,
     written: u64,
+    /// For an unnamed file, the disk that finds it by id: forgotten there when this handle,
+    /// its owner, goes.
+    unnamed: Option<(Arc<Disk>, UploadId)>,
+}
+
+impl LocalStaging {
+    fn new(file: Arc<File>, len: u64) -> Self {
+        LocalStaging {
+            file,
+            accepted: len,
+            written: len,
+            unnamed: None,
+        }
+    }
+}
+
+impl Drop for LocalStaging {
+    fn drop(&mut self) {
+        if let Some((disk, id)) = &self.unnamed {
+            disk.unnamed.forget(id);
+        }
+    }
 }
 
 impl LocalStaging {
@@ -110,14 +134,24 @@ impl UploadStore for LocalBlobStore {
     async fn create(&self, id: &UploadId) -> Result<Box<dyn StagingHandle>> {
         // One `openat(O_CREAT|O_EXCL)` in the staging folder: on the calling thread.
         let file = self.disk.staging(id, true)?;
-        Ok(Box::new(LocalStaging {
-            file: Arc::new(file),
-            accepted: 0,
-            written: 0,
-        }))
+        Ok(Box::new(LocalStaging::new(Arc::new(file), 0)))
+    }
+
+    async fn create_transient(&self, id: &UploadId) -> Result<Box<dyn StagingHandle>> {
+        // One `openat(O_TMPFILE)`: on the calling thread, as `create`.
+        let Some(file) = self.disk.unnamed_staging(id)? else {
+            return self.create(id).await;
+        };
+        let mut staging = LocalStaging::new(file, 0);
+        staging.unnamed = Some((self.disk.clone(), *id));
+        Ok(Box::new(staging))
     }
 
     async fn open(&self, id: &UploadId) -> Result<Box<dyn StagingHandle>> {
+        if let Some(file) = self.disk.unnamed.get(id) {
+            let len = file.metadata().map_err(Error::internal)?.len();
+            return Ok(Box::new(LocalStaging::new(file, len)));
+        }
         let id = *id;
         let (file, len) = self
             .run(move |d| {
@@ -127,14 +161,13 @@ impl UploadStore for LocalBlobStore {
                 Ok((file, len))
             })
             .await?;
-        Ok(Box::new(LocalStaging {
-            file: Arc::new(file),
-            accepted: len,
-            written: len,
-        }))
+        Ok(Box::new(LocalStaging::new(Arc::new(file), len)))
     }
 
     async fn len(&self, id: &UploadId) -> Result<u64> {
+        if let Some(file) = self.disk.unnamed.get(id) {
+            return Ok(file.metadata().map_err(Error::internal)?.len());
+        }
         let id = *id;
         self.run(move |d| {
             let file = d.staging(&id, false)?;
@@ -144,6 +177,9 @@ impl UploadStore for LocalBlobStore {
     }
 
     async fn read_range(&self, id: &UploadId, offset: u64, max: usize) -> Result<Bytes> {
+        if let Some(file) = self.disk.unnamed.get(id) {
+            return self.run(move |_| read_at(&file, offset, max)).await;
+        }
         let id = *id;
         self.run(move |d| read_at(&d.staging(&id, false)?, offset, max))
             .await

@@ -40,6 +40,13 @@ async fn upload_store_bytes() {
 }
 
 #[tokio::test]
+async fn upload_store_transient_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let b = blobs(&dir);
+    conformance::transient_bytes(b.clone(), b).await;
+}
+
+#[tokio::test]
 async fn file_store_tree() {
     let dir = tempfile::tempdir().unwrap();
     conformance::file_tree(blobs(&dir)).await;

@@ -22,6 +22,9 @@ use crate::path::HomePath;
 use crate::upload_id::UploadId;
 use crate::username::Username;
 
+mod transient;
+pub use transient::transient_bytes;
+
 fn user(name: &str) -> Username {
     Username::try_from(name).expect("valid test user name")
 }

@@ -49,6 +49,14 @@ pub trait UploadStore: Send + Sync + fmt::Debug {
     /// Creates an upload's empty byte store and opens it for appending (the first write
     /// usually follows at once).
     async fn create(&self, id: &UploadId) -> Result<Box<dyn StagingHandle>>;
+    /// [`create`](Self::create) for a *transient* upload (a whole file in one request, see
+    /// `MetaStore::create_transient_upload`): its bytes need not outlive the returned handle
+    /// or survive a restart, so a store may keep them unnamed until the commit. The upload is
+    /// committed while this handle is open; once the handle is dropped, `open`, `len`,
+    /// `read_range` and `commit` may answer `upload_not_found`.
+    async fn create_transient(&self, id: &UploadId) -> Result<Box<dyn StagingHandle>> {
+        self.create(id).await
+    }
     /// Opens an upload's bytes for appending; `upload_not_found` if there are none.
     async fn open(&self, id: &UploadId) -> Result<Box<dyn StagingHandle>>;
     /// Accepted bytes of an upload not open here; `upload_not_found` if there are none.

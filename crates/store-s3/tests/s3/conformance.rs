@@ -11,6 +11,12 @@ async fn upload_store_bytes() {
 }
 
 #[tokio::test]
+async fn upload_store_transient_bytes() {
+    let (_, uploads, files) = fresh();
+    conformance::transient_bytes(uploads, files).await;
+}
+
+#[tokio::test]
 async fn file_store_tree() {
     let (_, _, files) = fresh();
     conformance::file_tree(files).await;

@@ -173,7 +173,11 @@ impl Session {
             deferred: new.size.is_none(),
             sha256: new.sha256.map(hex::encode),
         };
-        let created = match inner.uploads.create(&record.id).await {
+        let staged = match new.transient {
+            true => inner.uploads.create_transient(&record.id).await,
+            false => inner.uploads.create(&record.id).await,
+        };
+        let created = match staged {
             Ok(handle) if new.transient => {
                 let created = inner.meta.create_transient_upload(&record).await;
                 created.map(|()| handle)
