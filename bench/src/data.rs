@@ -5,7 +5,8 @@ use std::io::{BufWriter, Read, Write};
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use md5::{Digest, Md5};
+use ferry_core::fast_md5::Md5;
+use md5::Digest;
 
 const BLOCK: usize = 1 << 20;
 

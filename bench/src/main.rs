@@ -40,7 +40,7 @@ use clap::Parser;
 use ferry_client::Client;
 
 use args::{Args, Plan};
-use report::{REF_DISK, REF_DURABLE, REF_MD5, REF_TCP, Report};
+use report::{REF_DISK, REF_DURABLE, REF_MD5, REF_MD5_CRATE, REF_TCP, Report};
 use server::{PASSWORD, Server, USER};
 
 /// Everything the scenarios share.
@@ -135,8 +135,10 @@ async fn run(args: Args) -> Result<ExitCode> {
     let size = ctx.plan.size;
     let load_before = refs::load_average();
     let runs = refs::RUNS;
-    let md5 = refs::best_of(runs, || refs::md5(size)).await?;
+    let md5 = refs::best_of(runs, || refs::md5::<ferry_core::fast_md5::Md5>(size)).await?;
     ctx.report.reference(REF_MD5, md5, "MB/s");
+    let crate_md5 = refs::best_of(runs, || refs::md5::<md5::Md5>(size)).await?;
+    ctx.report.reference(REF_MD5_CRATE, crate_md5, "MB/s");
     let tcp = refs::best_of(runs, || refs::tcp(size)).await?;
     ctx.report.reference(REF_TCP, tcp, "MB/s");
     let scratch = ctx.scratch.clone();

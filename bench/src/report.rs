@@ -11,6 +11,8 @@ use crate::server::Usage;
 
 /// Reference row names.
 pub const REF_MD5: &str = "ref: MD5 in-process, one core";
+/// Context only: the `md-5` crate's MD5, which Ferry's own compression replaced.
+pub const REF_MD5_CRATE: &str = "ref: MD5 in-process, one core, md-5 crate";
 pub const REF_TCP: &str = "ref: loopback TCP, tokio copy";
 pub const REF_DISK: &str = "ref: page-cache write";
 pub const REF_DURABLE: &str = "ref: file write + fdatasync";

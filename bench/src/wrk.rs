@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 use base64::Engine;
-use md5::{Digest, Md5};
+use ferry_core::fast_md5::Md5;
+use md5::Digest;
 use serde_json::Value;
 
 use crate::Ctx;

@@ -3,7 +3,8 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use md5::{Digest, Md5};
+use ferry_core::fast_md5::Md5;
+use md5::Digest;
 
 use super::ClientError;
 

@@ -15,7 +15,8 @@
 //! small file a thread would cost more than the hash.
 
 use bytes::Bytes;
-use md5::{Digest, Md5};
+use ferry_core::fast_md5::Md5;
+use md5::Digest;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 

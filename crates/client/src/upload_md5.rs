@@ -28,7 +28,8 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
-use md5::{Digest, Md5};
+use ferry_core::fast_md5::Md5;
+use md5::Digest;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 

@@ -6,7 +6,7 @@
 //! too (`Upload-Checksum`). Whichever it is, a mismatch discards the
 //! whole write and leaves the upload where it was, so the client can simply resend it.
 
-use md5::Md5;
+use crate::fast_md5::Md5;
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 

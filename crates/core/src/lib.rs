@@ -16,6 +16,7 @@ pub mod audit;
 pub mod auth;
 pub mod chunk_digest;
 pub mod error;
+pub mod fast_md5;
 pub mod md5hex;
 pub mod model;
 pub mod path;

@@ -191,7 +191,9 @@ fn hash_small(file: &stdfs::File, version: &Version) -> Option<Md5Digest> {
     if Version::of(&after) != *version || filled as u64 != after.len() {
         return None;
     }
-    Some(Md5Digest(md5::Md5::digest(&buf[..filled]).into()))
+    Some(Md5Digest(
+        ferry_core::fast_md5::Md5::digest(&buf[..filled]).into(),
+    ))
 }
 
 fn kind_of(ft: cap_std::fs::FileType) -> EntryKind {

@@ -2,7 +2,9 @@
 //! offset in bounded chunks.
 
 use bytes::Bytes;
-use md5::{Digest, Md5};
+use md5::Digest;
+
+use crate::fast_md5::Md5;
 
 use super::{Session, blocking};
 use crate::md5hex::Md5Digest;

@@ -30,7 +30,9 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use md5::{Digest, Md5};
+use md5::Digest;
+
+use crate::fast_md5::Md5;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::sync::mpsc::{self, error::TryRecvError};
 use tokio::task::JoinHandle;

@@ -24,7 +24,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use md5::{Digest, Md5};
+use md5::Digest;
+
+use crate::fast_md5::Md5;
 use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 

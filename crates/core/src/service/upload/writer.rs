@@ -3,8 +3,10 @@
 //! back, checkpoint, close.
 
 use bytes::Bytes;
+use md5::Digest;
 use md5::digest::common::hazmat::SerializableState;
-use md5::{Digest, Md5};
+
+use crate::fast_md5::Md5;
 
 use super::BLOCK;
 use super::running_md5::RunningMd5;
