@@ -12,10 +12,12 @@
 use std::path::Path;
 use std::time::SystemTime;
 
+use bytes::Bytes;
+
 use ferry_core::model::{Entry, UploadInfo};
 use ferry_core::{CreateOptions, HomePath};
 
-use super::put_whole::Whole;
+use super::put_whole::{Local, Whole};
 use super::retry::Retrier;
 use super::upload_md5::UploadMd5;
 use super::upload_target::Target;
@@ -36,6 +38,8 @@ struct Job<'a> {
     size: u64,
     /// When the local file was last modified as the put began, to notice changes meanwhile.
     modified: Option<SystemTime>,
+    /// The whole file, read as the put began, when it is small enough for one `put` frame.
+    whole: Option<Bytes>,
     md5: UploadMd5,
     target: Option<HomePath>,
     upload_id: Option<String>,
@@ -60,9 +64,7 @@ impl Client {
         options: PutOptions,
         progress: &mut dyn Progress,
     ) -> Result<PutOutcome, ClientError> {
-        let meta = tokio::fs::metadata(local)
-            .await
-            .map_err(|e| ClientError::io(format!("cannot read {}", local.display()), e))?;
+        let (meta, whole) = Local::open(local).await?;
         if !meta.is_file() {
             return Err(ClientError::Refused {
                 code: "is_a_directory",
@@ -85,6 +87,7 @@ impl Client {
             },
             size: meta.len(),
             modified: meta.modified().ok(),
+            whole,
             md5: UploadMd5::new(local, meta.len()),
             target: None,
             upload_id: None,
@@ -143,11 +146,12 @@ impl Client {
             },
         };
         job.target = Some(target.clone());
-        if job.upload_id.is_none() && self.sends_whole(job.size) {
+        if job.upload_id.is_none()
+            && self.sends_whole(job.size)
+            && let Some(bytes) = &job.whole
+        {
             let whole = Whole {
-                local: job.local,
-                size: job.size,
-                modified: job.modified,
+                bytes: bytes.clone(),
                 create: job.create,
             };
             job.first_offset.get_or_insert(0);
