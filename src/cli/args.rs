@@ -308,7 +308,8 @@ pub enum ClientCommand {
     },
     /// Revoke a share link: it answers "revoked" from now on.
     Unshare {
-        /// The link's id (the ID of /s/ID).
+        /// The link's id (the ID of /s/ID). Ids may begin with `-` (they are base64url).
+        #[arg(allow_hyphen_values = true)]
         id: String,
     },
     /// Start an interactive session on one connection (`help` lists its commands).

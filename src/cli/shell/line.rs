@@ -120,6 +120,17 @@ mod tests {
     }
 
     #[test]
+    fn a_share_id_that_begins_with_a_dash_is_an_id_not_a_flag() {
+        // Link ids are base64url, so one in 64 begins with `-`.
+        let Parsed::Command(ShellCommand::Remote(ClientCommand::Unshare { id })) =
+            parse_line("unshare -vK3xQ")
+        else {
+            panic!("unshare did not parse");
+        };
+        assert_eq!(id, "-vK3xQ");
+    }
+
+    #[test]
     fn exec_and_bang_lines_keep_their_words_literal() {
         for line in ["exec printf '%s' 'a;b' -n", "!printf '%s' 'a;b' -n"] {
             let Parsed::Command(ShellCommand::Remote(ClientCommand::Exec { argv, sh, .. })) =
