@@ -115,6 +115,11 @@ pub struct ServeArgs {
     /// Seconds an untouched unfinished upload is kept.
     #[arg(long, default_value_t = 86400)]
     upload_ttl: u64,
+    /// Seconds an upload's lease lasts without renewal: when a node dies mid-upload, another
+    /// node may take the upload over this long after the dead one last touched it. Writers
+    /// renew at every request and every 8 MiB, so keep it above the longest pause between.
+    #[arg(long, default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..))]
+    lease_ttl: u64,
     /// Seconds between sweeps for expired uploads (also closes idle upload writers).
     #[arg(long, default_value_t = 60.0)]
     sweep_interval: f64,
@@ -257,6 +262,7 @@ impl ServeArgs {
         self.validate_trusted_proxies()?;
         let mut config = Config::new(&self.data);
         config.upload_ttl = Duration::from_secs(self.upload_ttl);
+        config.lease_ttl = Duration::from_secs(self.lease_ttl);
         config.max_uploads_per_user = self.max_uploads_per_user;
         config.token_ttl = Duration::from_secs(self.token_ttl.max(1));
         config.max_tokens_per_user = self.max_tokens_per_user.max(1);

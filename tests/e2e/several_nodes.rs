@@ -1,9 +1,11 @@
 //! Two `ferry serve` nodes over one PostgreSQL database (`--meta`, a fresh database on the
 //! test server, see `ferry_store_pg::testing`) and one data folder: an account made by
 //! `ferry user … --meta` logs in on both, the quota ledger is one, an upload one node is
-//! writing is busy on the other, and the other finishes it once the first has stopped.
+//! writing is busy on the other, and the other finishes it once the first has stopped, or
+//! once the first was killed and its lease lapsed.
 
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 use serde_json::json;
 
@@ -150,4 +152,54 @@ fn an_abandoned_upload_is_swept_by_the_one_janitor_and_its_quota_released() {
     });
     let gone = admin.get(&format!("/api/v1/uploads/{id}"));
     assert_eq!(gone.code(), "upload_not_found", "{gone:?}");
+}
+
+/// A node killed (`kill -9`) mid-upload dies holding the upload's lease: the other node answers
+/// `upload_busy` until the lease lapses (`--lease-ttl`, 3 s here), then takes the upload over
+/// at the offset the dead node acknowledged, re-hashing from its last checkpoint, and the file
+/// is exact.
+#[test]
+fn an_upload_whose_node_was_killed_is_taken_over_once_its_lease_lapses() {
+    let url = fresh_database();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let args = ["--meta", &url, "--lease-ttl", "3"];
+    let mut a = Server::start_on(&data, free_port(), &args);
+    let b = Server::start_on(&data, free_port(), &args);
+    let (on_a, on_b) = (
+        Http::new(&a, "admin", PASSWORD),
+        Http::new(&b, "admin", PASSWORD),
+    );
+    // Past one 8 MiB checkpoint, so the takeover re-hashes from a saved MD5 state.
+    let bytes = random_bytes(9 * 1024 * 1024 + 4321, 21);
+    let half = 8 * 1024 * 1024 + 1000;
+    let id = on_a.create_upload("/killed.bin", &bytes);
+    let range = |from: usize, to: usize| format!("bytes {from}-{}/{}", to - 1, bytes.len());
+    let uri = format!("/api/v1/uploads/{id}");
+    let first = on_a.send(
+        "PUT",
+        &uri,
+        &[("content-range", range(0, half))],
+        Some(bytes[..half].to_vec()),
+    );
+    assert_eq!(first.status, 308, "{first:?}");
+
+    a.kill9();
+    let killed = Instant::now();
+    let rest = [("content-range", range(half, bytes.len()))];
+    let busy = on_b.send("PUT", &uri, &rest, Some(bytes[half..].to_vec()));
+    assert!(
+        busy.code() == "upload_busy" || killed.elapsed() >= Duration::from_secs(3),
+        "the dead node's lease still holds: {busy:?}"
+    );
+    assert_eq!(
+        on_b.offset(&id),
+        half as u64,
+        "what node A acknowledged is kept"
+    );
+    let done = on_b.put_rest(&id, &bytes, half);
+    assert_eq!(done.status, 201, "{done:?}");
+    let got = on_b.get("/api/v1/files/killed.bin");
+    assert_eq!(got.status, 200);
+    assert!(got.body == bytes, "the file is exact");
 }

@@ -42,6 +42,9 @@ pub struct Config {
     pub writer_idle: Duration,
     /// This node's name in lease holders and logs (default: `ferry`).
     pub node_name: String,
+    /// How long an upload's lease lasts without renewal (default 120 s): after a node dies
+    /// mid-upload, another node may take the upload over this long after its last renewal.
+    pub lease_ttl: Duration,
     /// Fewest characters of a password set through a door (self-service change, admin add
     /// or reset; default 8). [`Ferry::add_user`](super::Ferry::add_user) itself takes any.
     pub min_password_length: usize,
@@ -65,6 +68,7 @@ impl Config {
             max_upload_size: 4 << 40,
             writer_idle: Duration::from_secs(60),
             node_name: "ferry".into(),
+            lease_ttl: crate::store::lease::LEASE_TTL,
             min_password_length: super::DEFAULT_MIN_PASSWORD_LENGTH,
         }
     }

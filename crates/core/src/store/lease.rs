@@ -22,6 +22,7 @@ pub struct Lease {
     pub fence: u64,
 }
 
-/// How long a lease lasts without renewal. Writers renew at every checkpoint and whenever a
-/// request starts, so only a dead or stalled writer lets one expire.
+/// How long a lease lasts without renewal by default (`Config::lease_ttl`). Writers renew at
+/// every checkpoint and whenever a request starts, so only a dead or stalled writer lets one
+/// expire.
 pub const LEASE_TTL: Duration = Duration::from_secs(120);

@@ -75,7 +75,7 @@ impl Inner {
             let holder = format!("{}/sweep", self.node);
             let Ok(lease) = self
                 .meta
-                .lease_take(&record.id, &holder, crate::store::lease::LEASE_TTL)
+                .lease_take(&record.id, &holder, self.config.lease_ttl)
                 .await
             else {
                 continue;

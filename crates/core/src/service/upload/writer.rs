@@ -12,7 +12,6 @@ use super::BLOCK;
 use super::running_md5::RunningMd5;
 use crate::model::{UploadInfo, unix_now};
 use crate::service::Inner;
-use crate::store::lease::LEASE_TTL;
 use crate::store::{Lease, StagingHandle, UploadRecord};
 use crate::{Error, Result};
 
@@ -42,7 +41,10 @@ impl Writer {
         handle: Option<Box<dyn StagingHandle>>,
         holder: &str,
     ) -> Result<Writer> {
-        let lease = inner.meta.lease_take(&record.id, holder, LEASE_TTL).await?;
+        let lease = inner
+            .meta
+            .lease_take(&record.id, holder, inner.config.lease_ttl)
+            .await?;
         match Self::open_leased(inner, record, handle, lease.clone()).await {
             Ok(w) => Ok(w),
             Err(e) => {
@@ -176,7 +178,10 @@ impl Writer {
         self.record.hash_state = Some(hex::encode(state.serialize()));
         self.record.hashed = covered;
         self.record.expires = unix_now() + inner.config.upload_ttl.as_secs() as i64;
-        inner.meta.lease_renew(&self.lease, LEASE_TTL).await?;
+        inner
+            .meta
+            .lease_renew(&self.lease, inner.config.lease_ttl)
+            .await?;
         inner.meta.save_upload(&self.record, &self.lease).await?;
         self.saved = covered;
         Ok(())
@@ -184,7 +189,10 @@ impl Writer {
 
     /// Renews the lease when a new request starts writing.
     pub(super) async fn renew(&self, inner: &Inner) -> Result<()> {
-        inner.meta.lease_renew(&self.lease, LEASE_TTL).await
+        inner
+            .meta
+            .lease_renew(&self.lease, inner.config.lease_ttl)
+            .await
     }
 
     /// Closes the writer, keeping the upload: checkpoint, then the lease is given up.
