@@ -2,8 +2,9 @@
 //! database (`--meta`) and an S3 bucket (a prefix of the test Garage cluster's, see
 //! `ferry_store_s3::testing`): a file uploaded through one is downloaded through the other.
 //! The account commands given the same `--store` reach the same homes: `user remove --purge`
-//! deletes the S3 home, so a new account of that name starts empty. And `--store` without
-//! `--meta` is refused.
+//! deletes the S3 home, so a new account of that name starts empty. A node killed mid-upload
+//! leaves it to another. A SHA-256 is checked over parts. And `--store` without `--meta` is
+//! refused.
 
 use std::path::Path;
 use std::process::Command;
@@ -77,7 +78,22 @@ impl Shared {
 
     /// A node with its own data folder `name` under the shared folder.
     fn node(&self, name: &str) -> Server {
-        s3_node(&self.tmp.path().join(name), &self.args(), &self.s3)
+        self.node_with(name, &[])
+    }
+
+    /// [`node`](Self::node) with more options.
+    fn node_with(&self, name: &str, extra: &[&str]) -> Server {
+        let mut args = self.args();
+        args.extend(extra);
+        s3_node(&self.tmp.path().join(name), &args, &self.s3)
+    }
+
+    /// Adds the account `name` (password [`PASSWORD`]) to the shared database.
+    fn add_user(&self, name: &str) {
+        let admin = self.tmp.path().join("admin");
+        let add = ["add", name, "--password-stdin"];
+        let password = format!("{PASSWORD}\n");
+        user_command(&add, &self.args(), &admin, &self.s3, &password);
     }
 }
 
@@ -115,15 +131,7 @@ fn a_file_uploaded_through_one_node_downloads_through_another_from_s3() {
         "{:?}",
         a.stdout()
     );
-    let admin = shared.tmp.path().join("admin");
-    let add = ["add", "bob", "--password-stdin"];
-    user_command(
-        &add,
-        &shared.args(),
-        &admin,
-        &shared.s3,
-        &format!("{PASSWORD}\n"),
-    );
+    shared.add_user("bob");
 
     // Over a part (8 MiB), so the bytes go as a multipart upload and a tail.
     let bytes = random_bytes(9 * 1024 * 1024 + 4321, 5);
@@ -142,6 +150,76 @@ fn a_file_uploaded_through_one_node_downloads_through_another_from_s3() {
             && !shared.tmp.path().join("a/homes/bob/s3.bin").exists(),
         "no data folder holds the file"
     );
+}
+
+/// A node killed (`kill -9`) after it shipped two parts: the other node takes the upload over
+/// once the lease lapses (`--lease-ttl 3`), continuing the MD5 from the state kept with the
+/// parts (they cannot be read back to hash them again), and the file is exact.
+#[test]
+fn an_upload_of_parts_whose_node_was_killed_is_taken_over_by_another() {
+    let shared = Shared::new();
+    let lease = ["--lease-ttl", "3"];
+    let (mut a, b) = (shared.node_with("a", &lease), shared.node_with("b", &lease));
+    shared.add_user("bob");
+    let (on_a, on_b) = (
+        Http::new(&a, "bob", PASSWORD),
+        Http::new(&b, "bob", PASSWORD),
+    );
+    let mib = 1024 * 1024;
+    let bytes = random_bytes(17 * mib + 4321, 23);
+    let half = 16 * mib + 1000;
+    let id = on_a.create_upload("/killed.bin", &bytes);
+    let range = format!("bytes 0-{}/{}", half - 1, bytes.len());
+    let uri = format!("/api/v1/uploads/{id}");
+    let first = on_a.send(
+        "PUT",
+        &uri,
+        &[("content-range", range)],
+        Some(bytes[..half].to_vec()),
+    );
+    assert_eq!(first.status, 308, "{first:?}");
+
+    a.kill9();
+    assert_eq!(on_b.offset(&id), half as u64, "what node A acknowledged");
+    let done = on_b.put_rest(&id, &bytes, half);
+    assert_eq!(done.status, 201, "{done:?}");
+    let got = on_b.get("/api/v1/files/killed.bin");
+    assert_eq!(got.status, 200);
+    assert!(got.body == bytes, "the file is exact");
+}
+
+/// A SHA-256 announced for an upload of several parts (`Repr-Digest`) is checked against its
+/// bytes, read back once the parts are assembled: a wrong one commits nothing, a right one
+/// commits the exact file.
+#[test]
+fn a_sha256_announced_for_an_upload_of_parts_is_checked_before_the_commit() {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let shared = Shared::new();
+    let node = shared.node("a");
+    shared.add_user("bob");
+    let bob = Http::new(&node, "bob", PASSWORD);
+    let bytes = random_bytes(17 * 1024 * 1024 + 99, 29);
+    let b64 = |d: &[u8]| base64::engine::general_purpose::STANDARD.encode(d);
+    let post = |to: &str, sha: &[u8]| {
+        let headers = [
+            ("upload-complete", "?1".to_string()),
+            ("repr-digest", format!("sha-256=:{}:", b64(sha))),
+        ];
+        let uri = format!("/api/v1/resumable/?path={to}");
+        bob.send("POST", &uri, &headers, Some(bytes.clone()))
+    };
+    let wrong = post("/wrong.bin", &sha2::Sha256::digest(b"other"));
+    assert_eq!(
+        (wrong.status, wrong.code()),
+        (422, "checksum_mismatch".to_string()),
+        "{wrong:?}"
+    );
+    assert_eq!(bob.get("/api/v1/files/wrong.bin").status, 404);
+    let right = post("/right.bin", &sha2::Sha256::digest(&bytes));
+    assert_eq!(right.status, 201, "{right:?}");
+    let got = bob.get("/api/v1/files/right.bin");
+    assert!(got.body == bytes, "the file is exact");
 }
 
 #[test]

@@ -47,6 +47,12 @@ async fn upload_store_transient_bytes() {
 }
 
 #[tokio::test]
+async fn upload_store_hidden_bytes_are_hashed() {
+    let dir = tempfile::tempdir().unwrap();
+    conformance::hidden_bytes_are_hashed(blobs(&dir)).await;
+}
+
+#[tokio::test]
 async fn file_store_tree() {
     let dir = tempfile::tempdir().unwrap();
     conformance::file_tree(blobs(&dir)).await;

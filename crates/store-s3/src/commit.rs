@@ -12,13 +12,16 @@
 use ferry_core::md5hex::Md5Digest;
 use ferry_core::model::Entry;
 use ferry_core::store::UploadRecord;
+use ferry_core::upload_id::UploadId;
 use ferry_core::{Error, Result};
+use object_store::MultipartId;
 use object_store::multipart::MultipartStore;
 use object_store::multipart::PartId;
 use object_store::{ObjectStoreExt, PutPayload};
 
 use crate::config::Bucket;
 use crate::files::file_entry;
+use crate::manifest::Manifest;
 use crate::objects::Found;
 
 pub(crate) async fn commit(
@@ -53,29 +56,7 @@ pub(crate) async fn commit(
         }
         Some(multipart) => {
             if !m.assembled {
-                let mut parts: Vec<PartId> = m
-                    .parts
-                    .iter()
-                    .map(|p| PartId {
-                        content_id: p.id.clone(),
-                    })
-                    .collect();
-                if !m.pieces.is_empty() {
-                    let tail = bucket.tail(id, &m).await?.freeze();
-                    let last = bucket
-                        .s3
-                        .put_part(&staged, &multipart, parts.len(), PutPayload::from(tail))
-                        .await
-                        .map_err(Error::internal)?;
-                    parts.push(last);
-                }
-                bucket
-                    .s3
-                    .complete_multipart(&staged, &multipart, parts)
-                    .await
-                    .map_err(Error::internal)?;
-                m.assembled = true;
-                bucket.save_manifest(id, &m).await?;
+                assemble(bucket, id, &mut m, &multipart).await?;
             }
             bucket
                 .s3
@@ -107,4 +88,38 @@ pub(crate) async fn commit(
         tracing::warn!(upload = %id, error = %e, "could not delete a committed upload's objects");
     }
     Ok((file_entry(path, &meta, Some(*md5)), replaced))
+}
+
+/// Sends the tail as the final part and completes the multipart upload into `uploads/ID/data`,
+/// recording that in the manifest.
+pub(crate) async fn assemble(
+    bucket: &Bucket,
+    id: &UploadId,
+    m: &mut Manifest,
+    multipart: &MultipartId,
+) -> Result<()> {
+    let staged = bucket.keys.staged(id);
+    let mut parts: Vec<PartId> = m
+        .parts
+        .iter()
+        .map(|p| PartId {
+            content_id: p.id.clone(),
+        })
+        .collect();
+    if !m.pieces.is_empty() {
+        let tail = bucket.tail(id, m).await?.freeze();
+        let last = bucket
+            .s3
+            .put_part(&staged, multipart, parts.len(), PutPayload::from(tail))
+            .await
+            .map_err(Error::internal)?;
+        parts.push(last);
+    }
+    bucket
+        .s3
+        .complete_multipart(&staged, multipart, parts)
+        .await
+        .map_err(Error::internal)?;
+    m.assembled = true;
+    bucket.save_manifest(id, m).await
 }

@@ -1,6 +1,6 @@
 //! An unfinished upload's state, kept as `uploads/ID/manifest.json` so that any node can
-//! continue the upload: the multipart upload's id, the parts shipped, and the tail pieces
-//! holding accepted bytes short of a part.
+//! continue the upload: the multipart upload's id, the parts shipped, the tail pieces
+//! holding accepted bytes short of a part, and the MD5 state over the parts.
 //!
 //! The manifest is rewritten after every accept and is the accept's commit point: new parts
 //! and pieces are written before it, old pieces deleted after it, so a crash leaves at worst
@@ -10,6 +10,7 @@
 //! Garage honours).
 
 use bytes::BytesMut;
+use ferry_core::store::HashCheckpoint;
 use ferry_core::upload_id::UploadId;
 use ferry_core::{Error, Result};
 use object_store::{ObjectStoreExt, PutPayload};
@@ -50,6 +51,11 @@ pub(crate) struct Manifest {
     /// after that resumes with the copy).
     #[serde(default)]
     pub(crate) assembled: bool,
+    /// The MD5 state the engine handed over with the last accept that shipped a part (see
+    /// `StagingHandle::accept_hashed`): shipped bytes cannot be read back to hash them again,
+    /// so a writer on another node continues from here.
+    #[serde(default)]
+    pub(crate) hash: Option<HashCheckpoint>,
 }
 
 impl Manifest {
@@ -61,6 +67,7 @@ impl Manifest {
             pieces: Vec::new(),
             next_piece: 0,
             assembled: false,
+            hash: None,
         }
     }
 

@@ -1,12 +1,13 @@
 //! An upload open for appending ([`StagingHandle`]): provisional bytes in memory until
 //! accepted; an accept ships every full part and writes the rest as a new tail piece, then
-//! the manifest (the drawing is in `uploads`).
+//! the manifest (the drawing is in `uploads`). An accept that ships a part is handed the MD5
+//! state over every byte (`accept_hashed`) and writes it in that manifest.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use bytes::{Bytes, BytesMut};
-use ferry_core::store::StagingHandle;
+use ferry_core::store::{HashCheckpoint, StagingHandle};
 use ferry_core::upload_id::UploadId;
 use ferry_core::{Error, Result};
 use object_store::multipart::MultipartStore;
@@ -61,20 +62,9 @@ impl S3Staging {
         });
         Ok(())
     }
-}
 
-#[async_trait]
-impl StagingHandle for S3Staging {
-    fn len(&self) -> u64 {
-        self.manifest.accepted()
-    }
-
-    async fn append(&mut self, data: Bytes) -> Result<()> {
-        self.provisional.push(data);
-        Ok(())
-    }
-
-    async fn accept(&mut self) -> Result<()> {
+    /// Accepts the provisional bytes; `hash`, if given, is written in the same manifest.
+    async fn accept_with(&mut self, hash: Option<HashCheckpoint>) -> Result<()> {
         let new = self.provisional_len();
         if new == 0 {
             return Ok(());
@@ -82,6 +72,9 @@ impl StagingHandle for S3Staging {
         // Built on a copy: the handle changes only once the manifest is written, so a failed
         // accept leaves it as it was (a part shipped meanwhile is shipped again, same index).
         let mut m = self.manifest.clone();
+        if hash.is_some() {
+            m.hash = hash;
+        }
         let mut fresh = BytesMut::new();
         let crosses = self.tail.len() as u64 + new >= m.part_size;
         if crosses {
@@ -139,6 +132,41 @@ impl StagingHandle for S3Staging {
             tracing::warn!(upload = %self.id, error = %e, "could not delete old tail pieces");
         }
         Ok(())
+    }
+}
+
+#[async_trait]
+impl StagingHandle for S3Staging {
+    fn len(&self) -> u64 {
+        self.manifest.accepted()
+    }
+
+    async fn append(&mut self, data: Bytes) -> Result<()> {
+        self.provisional.push(data);
+        Ok(())
+    }
+
+    async fn accept(&mut self) -> Result<()> {
+        self.accept_with(None).await
+    }
+
+    fn accept_hides(&self) -> bool {
+        self.tail.len() as u64 + self.provisional_len() >= self.manifest.part_size
+    }
+
+    async fn accept_hashed(&mut self, hash: HashCheckpoint) -> Result<()> {
+        let after = self.manifest.accepted() + self.provisional_len();
+        if hash.covered != after {
+            return Err(Error::internal(format!(
+                "a hash over {} bytes handed with an accept up to {after}",
+                hash.covered
+            )));
+        }
+        self.accept_with(Some(hash)).await
+    }
+
+    fn hash_checkpoint(&self) -> Option<&HashCheckpoint> {
+        self.manifest.hash.as_ref()
     }
 
     async fn rollback(&mut self) -> Result<()> {

@@ -13,15 +13,14 @@
 //! bytes reach a part, the part is shipped and the pieces deleted. The final, short part is
 //! the tail, sent at commit.
 //!
-//! **Not yet:** parts shipped cannot be read back before the multipart upload is completed (S3
-//! has no read of a part), so [`UploadStore::read_range`] serves only the tail, and fails with
-//! an internal error for bytes in shipped parts. The engine reads staged bytes back in two
-//! cases, which therefore fail on this store when they reach into shipped parts: an upload
-//! that announced a SHA-256 (hashed again at commit), and an upload continued after its
-//! writer died without a checkpoint covering the shipped parts (the engine checkpoints its
-//! MD5 every 8 MiB and when a writer closes normally, so the bytes since the last checkpoint
-//! are re-hashed). Both need the MD5/SHA-256 state kept with each part, or the parts kept
-//! readable, in a later step.
+//! Parts shipped cannot be read back before the multipart upload is completed (S3 has no read
+//! of a part), so [`UploadStore::read_range`] serves only the tail until then. A writer
+//! continued after its node died does not need more: every accept that ships a part says so
+//! beforehand (`accept_hides`) and is handed the MD5 state over every byte, which it writes in
+//! the same manifest as the parts; the bytes after that state are all in the tail. A complete
+//! upload whose bytes must be read again (a SHA-256 to check) is first sealed: the multipart
+//! upload is completed into `uploads/ID/data`, which serves every range, and the commit then
+//! only copies it.
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -34,8 +33,8 @@ use ferry_core::store::{StagingHandle, UploadRecord, UploadStore};
 use ferry_core::upload_id::UploadId;
 use ferry_core::{Error, Result};
 use futures::TryStreamExt;
-use object_store::ObjectStore;
 use object_store::multipart::MultipartStore;
+use object_store::{ObjectStore, ObjectStoreExt};
 
 use crate::config::{Bucket, S3Config, is_not_found};
 use crate::keys::MANIFEST;
@@ -122,6 +121,19 @@ impl UploadStore for S3UploadStore {
 
     async fn read_range(&self, id: &UploadId, offset: u64, max: usize) -> Result<Bytes> {
         let m = self.bucket.manifest(id).await?;
+        if m.assembled {
+            let to = offset.saturating_add(max as u64).min(m.accepted());
+            if offset >= to {
+                return Ok(Bytes::new());
+            }
+            let staged = self.bucket.keys.staged(id);
+            return self
+                .bucket
+                .s3
+                .get_range(&staged, offset..to)
+                .await
+                .map_err(Error::internal);
+        }
         let shipped = m.parts_len();
         if offset < shipped {
             return Err(Error::internal(
@@ -132,6 +144,17 @@ impl UploadStore for S3UploadStore {
         let from = ((offset - shipped) as usize).min(tail.len());
         let to = from.saturating_add(max).min(tail.len());
         Ok(tail.freeze().slice(from..to))
+    }
+
+    async fn seal(&self, id: &UploadId) -> Result<()> {
+        let mut m = self.bucket.manifest(id).await?;
+        match m.multipart.clone() {
+            Some(multipart) if !m.assembled => {
+                crate::commit::assemble(&self.bucket, id, &mut m, &multipart).await
+            }
+            // All in the tail, or assembled already: readable as it is.
+            _ => Ok(()),
+        }
     }
 
     async fn commit(&self, upload: &UploadRecord, md5: &Md5Digest) -> Result<(Entry, u64)> {

@@ -22,7 +22,9 @@ use crate::path::HomePath;
 use crate::upload_id::UploadId;
 use crate::username::Username;
 
+mod hidden;
 mod transient;
+pub use hidden::hidden_bytes_are_hashed;
 pub use transient::transient_bytes;
 
 fn user(name: &str) -> Username {

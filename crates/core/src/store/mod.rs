@@ -26,4 +26,4 @@ pub use lease::Lease;
 pub use meta::{Account, MetaStore, TokenRecord, UploadRecord};
 pub use quota::{Ledger, QuotaCommit};
 pub use share::ShareRecord;
-pub use uploads::{StagingHandle, UploadStore};
+pub use uploads::{HashCheckpoint, StagingHandle, UploadStore};

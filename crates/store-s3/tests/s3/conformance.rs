@@ -17,6 +17,12 @@ async fn upload_store_transient_bytes() {
 }
 
 #[tokio::test]
+async fn upload_store_hidden_bytes_are_hashed() {
+    let (_, uploads, _) = fresh();
+    conformance::hidden_bytes_are_hashed(uploads).await;
+}
+
+#[tokio::test]
 async fn file_store_tree() {
     let (_, _, files) = fresh();
     conformance::file_tree(files).await;

@@ -3,8 +3,8 @@
 //! The engine runs MD5 alone while bytes arrive (every upload pays for it; SHA-256 would
 //! double the hashing of every upload for the few that ask). An upload that announced a
 //! SHA-256 is instead hashed once more at commit, from the staged bytes (usually still in the
-//! page cache), before anything appears at the target; a mismatch discards it like an MD5
-//! mismatch.
+//! page cache; an object store assembles its parts first), before anything appears at the
+//! target; a mismatch discards it like an MD5 mismatch.
 
 use sha2::{Digest, Sha256};
 
@@ -18,6 +18,7 @@ pub(super) async fn sha256_mismatch(inner: &Inner, record: &UploadRecord) -> Res
     let Some(expected) = record.sha256.as_deref() else {
         return Ok(None);
     };
+    inner.uploads.seal(&record.id).await?;
     let mut hasher = Sha256::new();
     let mut at = 0;
     while at < record.size {

@@ -235,6 +235,30 @@ impl RunningMd5 {
         }
     }
 
+    /// Waits for the hash of every byte so far, provisional ones too, and returns it. The
+    /// accepted point stays where it was: a rollback still returns there. A stage is ended
+    /// for it (the next block starts another).
+    pub(super) async fn all_hashed(&mut self) -> Result<Md5> {
+        let hasher = match std::mem::replace(&mut self.state, State::Ready(Md5::new())) {
+            State::Stage(stage) => {
+                let Ended {
+                    hash,
+                    mark,
+                    mark_len,
+                } = stage.end().await?;
+                self.accepted = mark;
+                self.accepted_len = mark_len;
+                hash
+            }
+            other => {
+                self.state = other;
+                self.settle().await?
+            }
+        };
+        self.state = State::Ready(hasher.clone());
+        Ok(hasher)
+    }
+
     /// Waits for the hash of every accepted byte (nothing may be provisional).
     pub(super) async fn settled(&mut self) -> Result<()> {
         debug_assert_eq!(self.provisional, 0, "settled with provisional bytes");

@@ -12,7 +12,7 @@ use super::BLOCK;
 use super::running_md5::RunningMd5;
 use crate::model::{UploadInfo, unix_now};
 use crate::service::Inner;
-use crate::store::{Lease, StagingHandle, UploadRecord};
+use crate::store::{HashCheckpoint, Lease, StagingHandle, UploadRecord};
 use crate::{Error, Result};
 
 /// An upload being written: staging handle, running MD5, record, lease.
@@ -65,16 +65,22 @@ impl Writer {
             None => inner.uploads.open(&record.id).await?,
         };
         let len = handle.len();
-        let restored = record
+        // The record's checkpoint, or the one the store kept with its bytes if that covers
+        // more (bytes shipped after the record's were saved, see `HashCheckpoint`).
+        let from_record = record
             .hash_state
             .as_deref()
-            .filter(|_| record.hashed <= len)
-            .and_then(|s| hex::decode(s).ok())
-            .and_then(|b| Md5::deserialize(b.as_slice().try_into().ok()?).ok());
-        let (mut hasher, hashed) = match restored {
-            Some(h) => (h, record.hashed),
-            None => (Md5::new(), 0),
-        };
+            .map(|state| (record.hashed, state));
+        let from_store = handle
+            .hash_checkpoint()
+            .map(|h| (h.covered, h.state.as_str()));
+        let restored = [from_record, from_store]
+            .into_iter()
+            .flatten()
+            .filter(|&(covered, _)| covered <= len)
+            .filter_map(|(covered, state)| Some((restore(state)?, covered)))
+            .max_by_key(|&(_, covered)| covered);
+        let (mut hasher, hashed) = restored.unwrap_or_else(|| (Md5::new(), 0));
         if hashed < len {
             tracing::info!(upload = %record.id, from = hashed, to = len, "re-hashing staged bytes");
             let mut at = hashed;
@@ -145,7 +151,18 @@ impl Writer {
         if self.provisional == 0 {
             return Ok(());
         }
-        self.handle.accept().await?;
+        if self.handle.accept_hides() {
+            // The store cannot read these bytes back: it keeps the hash over them instead,
+            // in the same write as the accept.
+            let state = self.md5.all_hashed().await?;
+            let hash = HashCheckpoint {
+                covered: self.written(),
+                state: hex::encode(state.serialize()),
+            };
+            self.handle.accept_hashed(hash).await?;
+        } else {
+            self.handle.accept().await?;
+        }
         self.md5.accept().await?;
         self.provisional = 0;
         if self.offset().saturating_sub(self.saved) >= inner.config.checkpoint_bytes {
@@ -231,6 +248,13 @@ impl Writer {
             "upload"
         );
     }
+}
+
+/// A hash state saved by a checkpoint; `None` if it does not parse (then the bytes are hashed
+/// again from an older one).
+fn restore(state: &str) -> Option<Md5> {
+    let bytes = hex::decode(state).ok()?;
+    Md5::deserialize(bytes.as_slice().try_into().ok()?).ok()
 }
 
 /// Hashes one block on the blocking pool.

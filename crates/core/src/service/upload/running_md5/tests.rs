@@ -179,3 +179,45 @@ async fn a_hash_resumed_from_a_saved_state_continues_it() {
     run.accept().await.unwrap();
     assert_eq!(run.digest().await.unwrap(), md5_of(&[&a, &b]));
 }
+
+#[tokio::test]
+async fn all_hashed_covers_provisional_bytes_and_a_rollback_still_returns_to_the_accepted_point() {
+    for stages in [0, 2] {
+        let (a, b, bad, c) = (
+            block(1, 1 << 20),
+            block(2, 300_000),
+            block(9, 1 << 20),
+            block(3, 70_000),
+        );
+        let mut run = RunningMd5::new(Md5::new(), 0, HashBehind::new(stages));
+        run.update(a.clone()).await.unwrap();
+        run.finish_in_step().await.unwrap();
+        run.accept().await.unwrap();
+        run.update(b.clone()).await.unwrap();
+        run.finish_in_step().await.unwrap();
+        let all = run.all_hashed().await.unwrap();
+        assert_eq!(
+            Md5Digest(all.finalize().into()),
+            md5_of(&[&a, &b]),
+            "{stages} stages: provisional bytes are in it"
+        );
+        run.accept().await.unwrap();
+        assert_eq!(
+            run.checkpoint().1,
+            (1 << 20) + 300_000,
+            "settled: nothing trails"
+        );
+        run.update(bad.clone()).await.unwrap();
+        run.finish_in_step().await.unwrap();
+        let _ = run.all_hashed().await.unwrap();
+        run.rollback().await.unwrap();
+        run.update(c.clone()).await.unwrap();
+        run.finish_in_step().await.unwrap();
+        run.accept().await.unwrap();
+        assert_eq!(
+            run.digest().await.unwrap(),
+            md5_of(&[&a, &b, &c]),
+            "{stages} stages: the rolled back block is gone"
+        );
+    }
+}
