@@ -4,19 +4,18 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use bytes::Bytes;
 use ferry_core::md5hex::Md5Digest;
 use ferry_core::model::{Entry, EntryKind};
 use ferry_core::path::HomePath;
-use ferry_core::store::{FileRead, FileStore, ListPage, Listed, Move, OpenedFile};
+use ferry_core::store::{FileStore, ListPage, Listed, Move, OpenedFile};
 use ferry_core::username::Username;
 use ferry_core::{Error, Result};
-use object_store::path::Path;
-use object_store::{GetOptions, ObjectMeta, ObjectStore, ObjectStoreExt, PutPayload};
+use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt, PutPayload};
 
 use crate::config::{Bucket, S3Config, is_not_found};
 use crate::keys::{DIR_MARKER, name_of};
 use crate::objects::Found;
+use crate::read::S3File;
 
 /// Homes in a bucket. Clones share one client.
 #[derive(Debug, Clone)]
@@ -55,46 +54,6 @@ pub(crate) fn file_entry(path: &HomePath, meta: &ObjectMeta, md5: Option<Md5Dige
         size: meta.size,
         modified: meta.last_modified.timestamp(),
         md5,
-    }
-}
-
-/// One version of a file: every read is `If-Match` its ETag.
-#[derive(Debug)]
-struct S3File {
-    bucket: Arc<Bucket>,
-    key: Path,
-    path: HomePath,
-    etag: String,
-    size: u64,
-}
-
-#[async_trait]
-impl FileRead for S3File {
-    async fn read_at(&self, offset: u64, max: usize) -> Result<Bytes> {
-        if offset >= self.size || max == 0 {
-            return Ok(Bytes::new());
-        }
-        let end = self.size.min(offset.saturating_add(max as u64));
-        let options = GetOptions {
-            range: Some((offset..end).into()),
-            if_match: Some(self.etag.clone()),
-            ..GetOptions::default()
-        };
-        let changed = || {
-            tracing::info!(path = %self.path, "file replaced or removed while being read");
-            Error::NotFound(self.path.to_string())
-        };
-        let got = match self.bucket.s3.get_opts(&self.key, options).await {
-            Ok(got) => got,
-            Err(object_store::Error::Precondition { .. }) => return Err(changed()),
-            Err(e) if is_not_found(&e) => return Err(changed()),
-            Err(e) => return Err(Error::internal(e)),
-        };
-        // Also checked here: a store that ignored If-Match must not mix versions either.
-        if got.meta.e_tag.as_deref() != Some(self.etag.as_str()) {
-            return Err(changed());
-        }
-        got.bytes().await.map_err(Error::internal)
     }
 }
 
@@ -230,13 +189,13 @@ impl FileStore for S3FileStore {
         let md5 = self.bucket.digest(&etag).await?;
         Ok(OpenedFile {
             entry: file_entry(path, &meta, md5),
-            reader: Box::new(S3File {
-                bucket: self.bucket.clone(),
+            reader: Box::new(S3File::new(
+                self.bucket.clone(),
                 key,
-                path: path.clone(),
-                etag: etag.clone(),
-                size: meta.size,
-            }),
+                path.clone(),
+                etag.clone(),
+                meta.size,
+            )),
             version: etag,
         })
     }

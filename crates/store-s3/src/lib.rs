@@ -50,6 +50,7 @@ mod files;
 mod keys;
 mod manifest;
 mod objects;
+mod read;
 mod staging;
 #[cfg(feature = "testing")]
 pub mod testing;

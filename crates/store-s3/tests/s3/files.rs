@@ -5,7 +5,7 @@ use ferry_core::store::{FileStore, ListPage, Move};
 use super::{fresh, md5_of, path, pattern, put_file, user};
 
 #[tokio::test]
-async fn a_read_of_a_file_replaced_meanwhile_fails_instead_of_mixing_versions() {
+async fn a_read_of_a_file_replaced_meanwhile_never_mixes_versions() {
     let (_, uploads, files) = fresh();
     let owner = user("reader");
     files.create_home(&owner).await.unwrap();
@@ -16,13 +16,26 @@ async fn a_read_of_a_file_replaced_meanwhile_fails_instead_of_mixing_versions() 
     let first = opened.reader.read_at(0, 50_000).await.unwrap();
     assert_eq!(&first[..], &old[..50_000]);
     put_file(&*uploads, &owner, "/f.bin", &new, true).await;
-    let err = opened.reader.read_at(50_000, 50_000).await.unwrap_err();
+    // A read elsewhere asks for the old version again: gone.
+    let err = opened.reader.read_at(10, 100).await.unwrap_err();
     assert_eq!(err.code(), "not_found");
+    // A read that continues a response still streaming gets the old version's bytes, or
+    // fails: never the new one's.
+    let second = opened.reader.read_at(0, 50_000).await;
+    assert!(second.is_err(), "a new request for the old version");
+    let streamed = files.open(&owner, &path("/f.bin")).await.unwrap();
+    let head = streamed.reader.read_at(0, 10).await.unwrap();
+    assert_eq!(&head[..], &new[..10]);
+    put_file(&*uploads, &owner, "/f.bin", &old, true).await;
+    match streamed.reader.read_at(10, 99_990).await {
+        Ok(rest) => assert_eq!(&rest[..], &new[10..], "the version it began with"),
+        Err(e) => assert_eq!(e.code(), "not_found"),
+    }
     let reopened = files.open(&owner, &path("/f.bin")).await.unwrap();
-    assert_ne!(reopened.version, opened.version);
+    assert_ne!(reopened.version, streamed.version);
     assert_eq!(
         &reopened.reader.read_at(50_000, 50_000).await.unwrap()[..],
-        &new[50_000..]
+        &old[50_000..]
     );
 }
 
