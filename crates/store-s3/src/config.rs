@@ -44,24 +44,31 @@ pub(crate) struct Bucket {
     pub(crate) keys: Keys,
 }
 
-impl Bucket {
-    pub(crate) fn connect(config: &S3Config) -> Result<Arc<Bucket>> {
+impl S3Config {
+    /// An `object_store` client for the bucket (the one the stores use; also the direct
+    /// reference `ferry-bench --store s3` measures against).
+    pub fn client(&self) -> Result<AmazonS3> {
         // The S3 client's rustls has no provider compiled in (see Cargo.toml): use ring, as
         // the rest of Ferry does. Already installed (by Ferry's TLS or an earlier store) is
         // fine.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let s3 = AmazonS3Builder::new()
-            .with_endpoint(&config.endpoint)
-            .with_allow_http(config.endpoint.starts_with("http://"))
-            .with_region(&config.region)
-            .with_bucket_name(&config.bucket)
-            .with_access_key_id(&config.key_id)
-            .with_secret_access_key(&config.secret)
+        AmazonS3Builder::new()
+            .with_endpoint(&self.endpoint)
+            .with_allow_http(self.endpoint.starts_with("http://"))
+            .with_region(&self.region)
+            .with_bucket_name(&self.bucket)
+            .with_access_key_id(&self.key_id)
+            .with_secret_access_key(&self.secret)
             .with_virtual_hosted_style_request(false)
             .build()
-            .map_err(Error::internal)?;
+            .map_err(Error::internal)
+    }
+}
+
+impl Bucket {
+    pub(crate) fn connect(config: &S3Config) -> Result<Arc<Bucket>> {
         Ok(Arc::new(Bucket {
-            s3,
+            s3: config.client()?,
             keys: Keys::new(&config.prefix),
         }))
     }

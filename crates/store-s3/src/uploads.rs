@@ -8,10 +8,10 @@
 //!
 //! Ferry cuts the parts itself, every one exactly the part size: S3 refuses non-final parts
 //! under 5 MiB, but Garage accepts them, so nothing else would catch a short one. Bytes short
-//! of a part are written as a tail piece at every accept (only the new bytes, so a part's worth
-//! of small chunks is written about twice, not once per chunk); once the pieces and the new
-//! bytes reach a part, the part is shipped and the pieces deleted. The final, short part is
-//! the tail, sent at commit.
+//! of a part are written as a tail piece at each flush (the end of a request: only the new
+//! bytes, so a part's worth of small requests is written about twice, not once per request);
+//! once the tail reaches a part, the part is shipped and the pieces deleted. The final, short
+//! part is the tail, sent at commit. When each is written is in `staging`.
 //!
 //! Parts shipped cannot be read back before the multipart upload is completed (S3 has no read
 //! of a part), so [`UploadStore::read_range`] serves only the tail until then. A writer
@@ -35,6 +35,7 @@ use ferry_core::{Error, Result};
 use futures::TryStreamExt;
 use object_store::multipart::MultipartStore;
 use object_store::{ObjectStore, ObjectStoreExt};
+use tokio::sync::Semaphore;
 
 use crate::config::{Bucket, S3Config, is_not_found};
 use crate::keys::MANIFEST;
@@ -47,11 +48,15 @@ pub const DEFAULT_PART_SIZE: u64 = 8 * 1024 * 1024;
 /// S3's smallest non-final part.
 const MIN_PART_SIZE: u64 = 5 * 1024 * 1024;
 
-/// Unfinished uploads in a bucket. Clones share one client.
+/// Parts in flight server-wide (see `staging`): 16 parts of 8 MiB hold 128 MiB at most.
+const PART_BUDGET: usize = 16;
+
+/// Unfinished uploads in a bucket. Clones share one client and one budget of parts in flight.
 #[derive(Debug, Clone)]
 pub struct S3UploadStore {
     pub(crate) bucket: Arc<Bucket>,
     part_size: u64,
+    pub(crate) budget: Arc<Semaphore>,
 }
 
 impl S3UploadStore {
@@ -60,6 +65,7 @@ impl S3UploadStore {
         Ok(S3UploadStore {
             bucket: Bucket::connect(config)?,
             part_size: DEFAULT_PART_SIZE,
+            budget: Arc::new(Semaphore::new(PART_BUDGET)),
         })
     }
 
@@ -94,25 +100,18 @@ impl UploadStore for S3UploadStore {
     async fn create(&self, id: &UploadId) -> Result<Box<dyn StagingHandle>> {
         let manifest = Manifest::new(self.part_size);
         self.bucket.save_manifest(id, &manifest).await?;
-        Ok(Box::new(S3Staging {
-            bucket: self.bucket.clone(),
-            id: *id,
+        Ok(Box::new(S3Staging::new(
+            self,
+            *id,
             manifest,
-            tail: BytesMut::new(),
-            provisional: Vec::new(),
-        }))
+            BytesMut::new(),
+        )))
     }
 
     async fn open(&self, id: &UploadId) -> Result<Box<dyn StagingHandle>> {
         let manifest = self.bucket.manifest(id).await?;
         let tail = self.bucket.tail(id, &manifest).await?;
-        Ok(Box::new(S3Staging {
-            bucket: self.bucket.clone(),
-            id: *id,
-            manifest,
-            tail,
-            provisional: Vec::new(),
-        }))
+        Ok(Box::new(S3Staging::new(self, *id, manifest, tail)))
     }
 
     async fn len(&self, id: &UploadId) -> Result<u64> {

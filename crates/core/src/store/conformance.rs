@@ -412,6 +412,7 @@ pub async fn upload_bytes(uploads: Arc<dyn UploadStore>, files: Arc<dyn FileStor
         .await
         .expect("append");
     h.accept().await.expect("accept");
+    h.flush().await.expect("flush");
     drop(h);
     let taken = uploads
         .commit(&second, &md5_of(b"other"))

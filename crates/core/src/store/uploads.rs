@@ -6,7 +6,8 @@
 //! wrong is dropped with [`StagingHandle::rollback`], which never touches bytes accepted
 //! before. Nothing here seeks or truncates accepted bytes, so an implementation may ship them
 //! off (a multipart part) as soon as they are accepted. The accepted length *is* the upload's
-//! offset (as in tusd's file store).
+//! offset (as in tusd's file store). Accepted bytes may be held by the handle until
+//! [`StagingHandle::flush`], which the engine calls before it tells a client an offset.
 //!
 //! A writer opened after another one died re-hashes, with [`UploadStore::read_range`], the
 //! accepted bytes its last checkpoint does not cover. A store that cannot read some accepted
@@ -70,6 +71,15 @@ pub trait StagingHandle: Send + Sync + fmt::Debug {
     }
     /// Drops the provisional bytes; accepted ones stay as they are.
     async fn rollback(&mut self) -> Result<()>;
+    /// Makes the accepted bytes visible to this store's other calls and to other nodes
+    /// ([`UploadStore::open`], `len`, `read_range`, `seal`, `commit`): the engine calls it when
+    /// a request ends, before its answer tells the client an offset, and when it closes a
+    /// writer. A store that gathers accepted bytes (to write fewer, larger objects) writes
+    /// them out here; one whose accept already did keeps the default. An error may leave the
+    /// handle unusable: the engine then drops it and opens the upload again.
+    async fn flush(&mut self) -> Result<()> {
+        Ok(())
+    }
     /// Makes the accepted bytes durable.
     async fn sync(&mut self) -> Result<()>;
     /// Hints that accepted bytes `[offset, offset + len)` will not be read again soon: a store

@@ -77,6 +77,7 @@ async fn put_file(
     let mut h = uploads.create(&r.id).await.unwrap();
     h.append(Bytes::copy_from_slice(data)).await.unwrap();
     h.accept().await.unwrap();
+    h.flush().await.unwrap();
     drop(h);
     uploads.commit(&r, &md5_of(data)).await.unwrap();
 }

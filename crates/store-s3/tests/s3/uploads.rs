@@ -26,6 +26,7 @@ async fn an_upload_of_two_parts_and_a_tail_continued_by_another_node_is_byte_exa
             .await
             .unwrap();
         h.accept().await.unwrap();
+        h.flush().await.unwrap();
         h.append(Bytes::from_static(b"garbage")).await.unwrap();
         h.rollback().await.unwrap();
         at = end;
@@ -48,6 +49,7 @@ async fn an_upload_of_two_parts_and_a_tail_continued_by_another_node_is_byte_exa
         at = end;
     }
     assert_eq!(h.len(), data.len() as u64);
+    h.flush().await.unwrap();
     drop(h);
     let sizes = other.part_sizes(&r.id).await.unwrap();
     assert_eq!(
@@ -100,6 +102,12 @@ async fn one_large_accept_is_cut_into_exact_parts() {
     h.accept().await.unwrap();
     h.append(Bytes::copy_from_slice(&data[10..])).await.unwrap();
     h.accept().await.unwrap();
+    assert_eq!(
+        uploads.len(&r.id).await.unwrap(),
+        0,
+        "accepted bytes reach the bucket at a flush"
+    );
+    h.flush().await.unwrap();
     drop(h);
     assert_eq!(
         uploads.part_sizes(&r.id).await.unwrap(),
@@ -125,6 +133,7 @@ async fn a_discarded_upload_of_parts_leaves_nothing() {
     let mut h = uploads.create(&r.id).await.unwrap();
     h.append(Bytes::from(data)).await.unwrap();
     h.accept().await.unwrap();
+    h.flush().await.unwrap();
     drop(h);
     let before = std::time::SystemTime::now() + std::time::Duration::from_secs(60);
     assert_eq!(uploads.staged_before(before).await.unwrap(), [r.id]);

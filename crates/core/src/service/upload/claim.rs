@@ -37,7 +37,7 @@ impl Inner {
     /// Closes a locked slot's writer and takes the slot out of the registry. The writer stays
     /// locked until it is closed, so a request that waited for it finds the slot closed and
     /// opens the upload afresh. Whether there was a writer.
-    async fn close_locked(&self, slot: &Arc<Slot>, mut guard: Locked) -> bool {
+    pub(super) async fn close_locked(&self, slot: &Arc<Slot>, mut guard: Locked) -> bool {
         let had = match guard.take() {
             Some(w) if slot.is_ephemeral() => {
                 let record = w.record.clone();

@@ -24,6 +24,10 @@ impl Job {
     ) -> Result<Entry> {
         let (inner, slot) = (self.inner.clone(), &self.slot);
         let w = guard.as_mut().ok_or_else(|| slot.id.not_found())?;
+        // The store's commit reads what was flushed.
+        if let Err(e) = w.flush().await {
+            return Err(self.drop_writer(guard, e).await);
+        }
         if strict && w.record.deferred {
             // Finishing an upload whose length was never stated: the bytes held are the file.
             let held = w.offset();

@@ -54,6 +54,14 @@ impl Job {
         self.slot.release_claim(self.session);
     }
 
+    /// Closes a writer whose flush failed (its handle may be unusable), so that the next
+    /// request opens the upload again from what the store holds; returns `e`.
+    pub(super) async fn drop_writer(&self, guard: Locked, e: Error) -> Error {
+        self.inner.close_locked(&self.slot, guard).await;
+        self.slot.release_claim(self.session);
+        e
+    }
+
     /// The append loop: the offset checked, every block written (and accepted as it lands,
     /// unless a chunk digest must first match), then the commit when `opts` asks for it.
     pub(super) async fn run<S: Blocks>(
@@ -84,6 +92,15 @@ impl Job {
         }
         let result = write_all(&inner, &slot, w, body, opts.chunk.as_ref()).await;
         metrics::upload_received(w.offset().saturating_sub(start));
+        // A request cut short flushes at once (its client will ask for the offset).
+        let flushed = if result.is_err() {
+            w.flush().await
+        } else {
+            w.flush_if_due().await
+        };
+        if let Err(e) = flushed {
+            return Err(self.drop_writer(guard, e).await);
+        }
         result?;
         let info = w.info();
         let commit = match opts.commit {

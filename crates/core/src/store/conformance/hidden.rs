@@ -51,6 +51,7 @@ pub async fn hidden_bytes_are_hashed(uploads: Arc<dyn UploadStore>) {
         }
         at = after;
         assert_eq!(h.len(), at as u64);
+        h.flush().await.expect("flush");
         let again = uploads.open(&r.id).await.expect("reopen");
         assert_eq!(again.len(), at as u64, "accepted bytes survive the handle");
         let from = match again.hash_checkpoint() {

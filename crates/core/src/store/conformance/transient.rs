@@ -23,6 +23,7 @@ async fn staged(
     assert!(h.is_empty());
     h.append(Bytes::from_static(data)).await.expect("append");
     h.accept().await.expect("accept");
+    h.flush().await.expect("flush");
     h
 }
 
