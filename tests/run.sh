@@ -57,7 +57,7 @@ if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null; then
   # The package may start its own nginx on port 80; the bench runs its own.
   $SUDO pkill -x nginx || true
 fi
-cargo run --locked -q -p ferry-bench -- --smoke
+cargo run --locked -q -p ferry-bench -- --smoke --store s3
 # --- end benchmark smoke run ---
 
 echo "== python client (written from docs/PROTOCOL.md) against the real server"

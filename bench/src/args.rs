@@ -21,7 +21,7 @@ pub struct Args {
     pub smoke: bool,
     /// Run only these groups (comma-separated): raw, http, tus, resume, concurrency, idle, small,
     /// tree,
-    /// wrk, rss, peers, durable. The references always run.
+    /// wrk, rss, peers, durable, s3 (with --store s3). The references always run.
     #[arg(long, value_delimiter = ',')]
     pub only: Vec<String>,
     /// Also upload (raw door) a file of this size to show that server RSS stays flat, e.g.
@@ -31,6 +31,17 @@ pub struct Args {
     /// Seconds per load-generator run (default 5, 1 with --smoke).
     #[arg(long)]
     pub wrk_secs: Option<f64>,
+    /// `s3`: also run the `s3` group, Ferry nodes over a Garage cluster and PostgreSQL (the
+    /// tests': `FERRY_TEST_S3_*` and `FERRY_TEST_PG_URL`, or started by the scripts in
+    /// `tests/support/`). Not part of the default run.
+    #[arg(long, value_enum)]
+    pub store: Option<Store>,
+}
+
+/// Stores `--store` can add.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Store {
+    S3,
 }
 
 /// The groups `--only` accepts.
@@ -48,6 +59,7 @@ pub const GROUPS: &[&str] = &[
     "peers",
     "durable",
     "tree",
+    "s3",
 ];
 
 /// What one run does: sizes and counts derived from the options.
@@ -72,6 +84,8 @@ pub struct Plan {
     pub tree_bytes: u64,
     pub wrk: Duration,
     pub rss_check: Option<u64>,
+    /// `--store s3`: the `s3` group runs.
+    pub s3: bool,
     only: Vec<String>,
 }
 
@@ -94,6 +108,14 @@ impl Plan {
         if args.rss_check.is_some() && !only.is_empty() && !only.iter().any(|g| g == "rss") {
             only.push("rss".to_string());
         }
+        let s3 = args.store == Some(Store::S3);
+        if s3 && !only.is_empty() && !only.iter().any(|g| g == "s3") {
+            only.push("s3".to_string());
+        }
+        anyhow::ensure!(
+            s3 || !only.iter().any(|g| g == "s3"),
+            "--only s3 needs --store s3"
+        );
         Ok(Plan {
             smoke: args.smoke,
             size,
@@ -108,12 +130,16 @@ impl Plan {
             tree_bytes: if args.smoke { 1 << 20 } else { 50 << 20 },
             wrk: Duration::from_secs_f64(secs),
             rss_check: args.rss_check,
+            s3,
             only,
         })
     }
 
     /// Whether `group` runs.
     pub fn runs(&self, group: &str) -> bool {
+        if group == "s3" {
+            return self.s3 && (self.only.is_empty() || self.only.iter().any(|g| g == group));
+        }
         if group == "rss" {
             return self.rss_check.is_some()
                 && (self.only.is_empty() || self.only.iter().any(|g| g == group));
@@ -146,7 +172,26 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_size;
+    use clap::Parser;
+
+    use super::{Args, Plan, parse_size};
+
+    fn plan(args: &[&str]) -> anyhow::Result<Plan> {
+        Plan::new(&Args::try_parse_from(args).expect("parses"))
+    }
+
+    #[test]
+    fn the_s3_group_runs_only_with_store_s3() {
+        let all = plan(&["ferry-bench"]).unwrap();
+        assert!(all.runs("raw") && !all.runs("s3"));
+        let s3 = plan(&["ferry-bench", "--store", "s3"]).unwrap();
+        assert!(s3.runs("raw") && s3.runs("s3"));
+        let only = plan(&["ferry-bench", "--store", "s3", "--only", "http"]).unwrap();
+        assert!(only.runs("http") && only.runs("s3") && !only.runs("raw"));
+        let err = plan(&["ferry-bench", "--only", "s3"]).unwrap_err();
+        assert!(err.to_string().contains("--store s3"), "{err}");
+        assert!(Args::try_parse_from(["ferry-bench", "--store", "gcs"]).is_err());
+    }
 
     #[test]
     fn sizes_accept_binary_units_and_plain_bytes() {

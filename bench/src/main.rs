@@ -12,7 +12,8 @@
 //!   connections; [`small`]: many 4 KiB uploads; [`tree`]: `ferry put -r` of whole folders,
 //!   one file at a time against `--jobs 8`; [`wrk`]: request rates under a load generator;
 //!   [`peers`]: nginx serving the same file and folder; [`durable`]: the durable-write
-//!   reference loop against small uploads.
+//!   reference loop against small uploads; [`s3`] (`--store s3`): nodes over Garage and
+//!   PostgreSQL against `object_store` on the same cluster.
 
 mod args;
 mod concurrency;
@@ -24,6 +25,7 @@ mod raw;
 mod refs;
 mod report;
 mod resume;
+mod s3;
 mod server;
 mod small;
 mod tls;
@@ -166,6 +168,7 @@ async fn run(args: Args) -> Result<ExitCode> {
             "peers" => peers::run(&mut ctx).await,
             "durable" => durable::run(&mut ctx).await,
             "tree" => tree::run(&mut ctx).await,
+            "s3" => s3::run(&mut ctx).await,
             other => unreachable!("group {other} has no runner"),
         };
         if let Err(e) = result.with_context(|| format!("group {group}")) {

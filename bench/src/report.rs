@@ -100,9 +100,22 @@ impl Report {
         reference: &str,
         target: f64,
     ) {
+        self.transfer_within(name, bytes, usage, reference, target, Some(16.0));
+    }
+
+    /// [`Report::transfer`] with another RSS-growth target (`None`: none).
+    pub fn transfer_within(
+        &mut self,
+        name: &str,
+        bytes: u64,
+        usage: &Usage,
+        reference: &str,
+        target: f64,
+        growth: Option<f64>,
+    ) {
         let rate = crate::refs::mb_per_s(bytes, usage.secs);
         self.ratio(name, rate, "MB/s", reference, target);
-        self.usage(name, usage, bytes);
+        self.usage_within(name, usage, bytes, growth);
     }
 
     /// The server's resources over one transfer of `bytes`: peak RSS, RSS growth (at most

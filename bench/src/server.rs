@@ -111,15 +111,26 @@ impl Server {
 
     /// Starts `ferry serve` on ephemeral loopback ports with `data` as its data folder.
     pub fn start(bin: &Path, data: &Path) -> Result<Server> {
-        Server::start_with(bin, data, &[])
+        Server::start_with(bin, data, &[], &[])
     }
 
     /// Another server from the same binary, with `extra` options (e.g. `--tls-self-signed`).
     pub fn start_like(&self, data: &Path, extra: &[&str]) -> Result<Server> {
-        Server::start_with(&self.bin, data, extra)
+        Server::start_with(&self.bin, data, extra, &[])
     }
 
-    fn start_with(bin: &Path, data: &Path, extra: &[&str]) -> Result<Server> {
+    /// [`start_like`](Self::start_like) with environment variables set for the child (e.g.
+    /// an S3 store's keys).
+    pub fn start_like_env(
+        &self,
+        data: &Path,
+        extra: &[&str],
+        env: &[(&str, &str)],
+    ) -> Result<Server> {
+        Server::start_with(&self.bin, data, extra, env)
+    }
+
+    fn start_with(bin: &Path, data: &Path, extra: &[&str], env: &[(&str, &str)]) -> Result<Server> {
         let mut child = Command::new(bin)
             .arg("serve")
             .arg("--data")
@@ -128,6 +139,7 @@ impl Server {
             .args(RAISED_LIMITS)
             .args(extra)
             .env("FERRY_ADMIN_PASSWORD", PASSWORD)
+            .envs(env.iter().copied())
             // FERRY_LOG=info shows per-upload lines (and any re-hashing) while profiling.
             .env(
                 "FERRY_LOG",
