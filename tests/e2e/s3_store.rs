@@ -3,8 +3,8 @@
 //! `ferry_store_s3::testing`): a file uploaded through one is downloaded through the other.
 //! The account commands given the same `--store` reach the same homes: `user remove --purge`
 //! deletes the S3 home, so a new account of that name starts empty. A node killed mid-upload
-//! leaves it to another. A SHA-256 is checked over parts. And `--store` without `--meta` is
-//! refused.
+//! leaves it to another, and an upload outlives one of its three Garage nodes. A SHA-256 is
+//! checked over parts. And `--store` without `--meta` is refused.
 
 use std::path::Path;
 use std::process::Command;
@@ -53,8 +53,12 @@ struct Shared {
 
 impl Shared {
     fn new() -> Shared {
+        Shared::on(ferry_store_s3::testing::fresh_config())
+    }
+
+    /// A fresh database, and the bucket `s3` names.
+    fn on(s3: S3Config) -> Shared {
         let url = fresh_database();
-        let s3 = ferry_store_s3::testing::fresh_config();
         let store = format!("s3://{}/{}", s3.bucket, s3.prefix);
         let options = [
             "--meta",
@@ -184,6 +188,98 @@ fn an_upload_of_parts_whose_node_was_killed_is_taken_over_by_another() {
     let done = on_b.put_rest(&id, &bytes, half);
     assert_eq!(done.status, 201, "{done:?}");
     let got = on_b.get("/api/v1/files/killed.bin");
+    assert_eq!(got.status, 200);
+    assert!(got.body == bytes, "the file is exact");
+}
+
+/// A three-node Garage cluster of a test's own (`tests/support/garage.sh`), stopped and
+/// deleted when dropped.
+struct OwnCluster {
+    dir: tempfile::TempDir,
+    config: S3Config,
+}
+
+impl OwnCluster {
+    fn start() -> OwnCluster {
+        let dir = tempfile::tempdir().unwrap();
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/garage.sh");
+        let out = Command::new(&script)
+            .arg("start")
+            .arg(dir.path().join("garage"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).unwrap();
+        let var = |name: &str| {
+            text.lines()
+                .find_map(|l| l.strip_prefix(&format!("FERRY_TEST_S3_{name}=")))
+                .unwrap_or_else(|| panic!("garage.sh printed no {name}"))
+                .to_string()
+        };
+        let config = S3Config {
+            endpoint: var("ENDPOINT"),
+            region: var("REGION"),
+            bucket: var("BUCKET"),
+            key_id: var("KEY_ID"),
+            secret: var("SECRET"),
+            prefix: "own".into(),
+        };
+        OwnCluster { dir, config }
+    }
+
+    /// `kill -9` of node `n` (1 serves the S3 endpoint).
+    fn kill(&self, n: u32) {
+        let pid_file = self.dir.path().join(format!("garage/node{n}/pid"));
+        let pid = std::fs::read_to_string(pid_file).unwrap();
+        let status = Command::new("kill")
+            .args(["-9", pid.trim()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for OwnCluster {
+    fn drop(&mut self) {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/garage.sh");
+        let _ = Command::new(script)
+            .arg("stop")
+            .arg(self.dir.path().join("garage"))
+            .status();
+    }
+}
+
+/// One of the three Garage nodes killed (`kill -9`) mid-upload: with replication factor 3 the
+/// other two are a quorum, so the upload goes on, commits, and reads back exact.
+#[test]
+fn an_upload_continues_and_completes_after_a_garage_node_was_killed() {
+    let cluster = OwnCluster::start();
+    let shared = Shared::on(cluster.config.clone());
+    let node = shared.node("a");
+    shared.add_user("bob");
+    let bob = Http::new(&node, "bob", PASSWORD);
+    let mib = 1024 * 1024;
+    let bytes = random_bytes(17 * mib + 777, 31);
+    let half = 9 * mib;
+    let id = bob.create_upload("/quorum.bin", &bytes);
+    let range = format!("bytes 0-{}/{}", half - 1, bytes.len());
+    let uri = format!("/api/v1/uploads/{id}");
+    let first = bob.send(
+        "PUT",
+        &uri,
+        &[("content-range", range)],
+        Some(bytes[..half].to_vec()),
+    );
+    assert_eq!(first.status, 308, "{first:?}");
+
+    cluster.kill(3);
+    let done = bob.put_rest(&id, &bytes, half);
+    assert_eq!(done.status, 201, "{done:?}");
+    let got = bob.get("/api/v1/files/quorum.bin");
     assert_eq!(got.status, 200);
     assert!(got.body == bytes, "the file is exact");
 }
