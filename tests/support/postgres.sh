@@ -4,13 +4,15 @@
 #
 #   tests/support/postgres.sh start DIR   # installs PostgreSQL if missing, prints the URL
 #   tests/support/postgres.sh stop DIR    # stops it and deletes DIR
+#   tests/support/postgres.sh down DIR    # stops it, keeping DIR (a database gone away)
+#   tests/support/postgres.sh up DIR      # starts it again on the same port
 #
 # `start` on a DIR whose server runs prints its URL again (so a developer's repeated test runs
 # share one server). The server is for tests only: no fsync, trust authentication on loopback.
 set -euo pipefail
 
-cmd="${1:?usage: postgres.sh start|stop DIR}"
-dir="${2:?usage: postgres.sh start|stop DIR}"
+cmd="${1:?usage: postgres.sh start|stop|down|up DIR}"
+dir="${2:?usage: postgres.sh start|stop|down|up DIR}"
 USER_NAME="${FERRY_PG_USER:-ferry-pg}"
 
 # The newest installed server's programs (Debian keeps them off PATH); empty when none is.
@@ -32,6 +34,15 @@ as_server_user() {
 
 url() {
   echo "postgres://postgres@127.0.0.1:$(cat "$dir/port")/postgres"
+}
+
+# Starts the server of DIR's cluster on the port in DIR/port.
+serve() {
+  local bin="$1" port
+  port="$(cat "$dir/port")"
+  as_server_user "$bin/pg_ctl" -D "$dir/cluster" -l "$dir/cluster/server.log" -w -t 30 \
+    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+    start >&2 || { cat "$dir/cluster/server.log" >&2; exit 1; }
 }
 
 case "$cmd" in
@@ -69,11 +80,16 @@ start)
   as_server_user "$bin/initdb" -D "$dir/cluster" -U postgres --auth=trust --no-sync \
     --encoding=UTF8 --locale=C >"$dir/initdb.log" 2>&1 ||
     { cat "$dir/initdb.log" >&2; exit 1; }
-  as_server_user "$bin/pg_ctl" -D "$dir/cluster" -l "$dir/cluster/server.log" -w -t 30 \
-    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
-    start >&2 || { cat "$dir/cluster/server.log" >&2; exit 1; }
   echo "$port" >"$dir/port"
+  serve "$bin"
   url
+  ;;
+down)
+  as_server_user "$(bindir)/pg_ctl" -D "$dir/cluster" -m fast -w stop >&2
+  ;;
+up)
+  dir="$(cd "$dir" && pwd)"
+  serve "$(bindir)"
   ;;
 stop)
   bin="$(bindir)"
@@ -83,7 +99,7 @@ stop)
   rm -rf "$dir"
   ;;
 *)
-  echo "usage: postgres.sh start|stop DIR" >&2
+  echo "usage: postgres.sh start|stop|down|up DIR" >&2
   exit 2
   ;;
 esac

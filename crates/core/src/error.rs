@@ -192,6 +192,10 @@ pub enum Error {
     /// A server limit was reached (connections, uploads, commands).
     #[error("limit reached: {0}")]
     LimitReached(String),
+    /// A store the server depends on (its metadata database, its object store) cannot be
+    /// reached right now; nothing was changed, and the same request may succeed in a moment.
+    #[error("{0} is unavailable; retry shortly")]
+    StoreUnavailable(String),
     /// Anything the client cannot act on; the cause goes to the log only.
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -263,6 +267,7 @@ impl Error {
             Error::ExecArgumentRefused(_) => "exec_argument_refused",
             Error::ExecNotFound(_) => "exec_not_found",
             Error::LimitReached(_) => "limit_reached",
+            Error::StoreUnavailable(_) => "store_unavailable",
             Error::Internal(_) => "internal",
         }
     }
@@ -281,6 +286,7 @@ impl Error {
                 json!({ "needed": needed, "available": available })
             }
             Error::UploadTooLarge { max, .. } => json!({ "max": max }),
+            Error::StoreUnavailable(_) => json!({ "retry_after": 1 }),
             _ => return None,
         };
         v.as_object().cloned()

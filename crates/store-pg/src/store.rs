@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use deadpool_postgres::{Client, Manager, ManagerConfig, Pool, RecyclingMethod};
+use deadpool_postgres::{Client, Manager, ManagerConfig, Pool, PoolError, RecyclingMethod};
 use ferry_core::{Error, Result};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{NoTls, Row};
@@ -67,7 +67,7 @@ impl PgMetaStore {
     }
 
     async fn client(&self) -> Result<Client> {
-        self.pool.get().await.map_err(Error::internal)
+        self.pool.get().await.map_err(pool_error)
     }
 
     /// Runs one statement; returns its rows.
@@ -77,11 +77,8 @@ impl PgMetaStore {
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<Row>> {
         let client = self.client().await?;
-        let statement = client.prepare_cached(sql).await.map_err(Error::internal)?;
-        client
-            .query(&statement, params)
-            .await
-            .map_err(Error::internal)
+        let statement = client.prepare_cached(sql).await.map_err(db_error)?;
+        client.query(&statement, params).await.map_err(db_error)
     }
 
     /// Runs one statement that returns at most one row.
@@ -96,11 +93,38 @@ impl PgMetaStore {
     /// Runs one statement; returns how many rows it changed.
     pub(crate) async fn execute(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<u64> {
         let client = self.client().await?;
-        let statement = client.prepare_cached(sql).await.map_err(Error::internal)?;
-        client
-            .execute(&statement, params)
-            .await
-            .map_err(Error::internal)
+        let statement = client.prepare_cached(sql).await.map_err(db_error)?;
+        client.execute(&statement, params).await.map_err(db_error)
+    }
+}
+
+/// A database failure as a client sees it. The database gone or going away (the connection
+/// closed or refused, SQLSTATE classes 08 and 57: a restart, a shutdown) is
+/// `store_unavailable`: nothing was changed and the request may be retried once it is back
+/// (the pool drops closed connections, so the next request gets a fresh one). Anything else is
+/// internal.
+pub(crate) fn db_error(e: tokio_postgres::Error) -> Error {
+    let class = e.code().map(|c| &c.code()[..2]);
+    let gone = e.is_closed()
+        || matches!(class, Some("08" | "57"))
+        || std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>());
+    if gone {
+        tracing::warn!(error = %e, "the metadata database is unavailable");
+        Error::StoreUnavailable("the metadata database".into())
+    } else {
+        Error::internal(e)
+    }
+}
+
+/// [`db_error`] for a connection the pool could not hand out.
+fn pool_error(e: PoolError) -> Error {
+    match e {
+        PoolError::Backend(e) => db_error(e),
+        PoolError::Timeout(_) => {
+            tracing::warn!("timed out waiting for a metadata database connection");
+            Error::StoreUnavailable("the metadata database".into())
+        }
+        other => Error::internal(other),
     }
 }
 

@@ -41,6 +41,7 @@ impl utoipa::IntoResponses for Errors {
             ("431", "The request head is larger than the server accepts (`header_too_large`)"),
             ("429", "Too many failed logins (`auth_throttled`, with `Retry-After`) or a server limit"),
             ("500", "Internal error; details are in the server log"),
+            ("503", "The server's metadata database cannot be reached right now (`store_unavailable`, with `Retry-After`); nothing was changed"),
             ("507", "The server's disk is full; nothing partial was committed"),
         ]
         .into_iter()

@@ -2,7 +2,8 @@
 //! handler and the one code-to-status table in [`crate::error`], each with the codes behind it.
 //! (~320 lines: one table per operation, each a few lines, read side by side.)
 //!
-//! Every route can answer `431 header_too_large` (a middleware before any handler) and `500`;
+//! Every route can answer `431 header_too_large` (a middleware before any handler), `500`, and
+//! `503 store_unavailable` (added to every set here: a database behind `--meta` gone away);
 //! every authenticated one `400 bad_header` (an Authorization header that cannot be read),
 //! `401` and `429 auth_throttled` (Basic credentials go through the login throttle); a
 //! state-changing one also `403 cross_origin_refused`. The sets below add what the handler
@@ -90,9 +91,18 @@ macro_rules! error_set {
     };
 }
 
+/// Any route that reads the server's state can get this when that state lives in a database
+/// (`ferry serve --meta`) that cannot be reached.
+const UNAVAILABLE_503: Answer = (
+    "503",
+    "The server's metadata database cannot be reached right now (`store_unavailable`, with \
+     `Retry-After`); nothing was changed",
+);
+
 fn responses(answers: &[Answer]) -> BTreeMap<String, RefOr<Response>> {
     answers
         .iter()
+        .chain([&UNAVAILABLE_503])
         .map(|(status, description)| (status.to_string(), problem(description)))
         .collect()
 }

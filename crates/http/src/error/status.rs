@@ -130,6 +130,7 @@ fn core_status(e: &Error) -> StatusCode {
         }
         Error::ChecksumMismatch { .. } => S::UNPROCESSABLE_ENTITY,
         Error::DiskFull => S::INSUFFICIENT_STORAGE,
+        Error::StoreUnavailable(_) => S::SERVICE_UNAVAILABLE,
         Error::Internal(_) => S::INTERNAL_SERVER_ERROR,
     }
 }
