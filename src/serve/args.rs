@@ -263,6 +263,7 @@ impl ServeArgs {
         let mut config = Config::new(&self.data);
         config.upload_ttl = Duration::from_secs(self.upload_ttl);
         config.lease_ttl = Duration::from_secs(self.lease_ttl);
+        config.uploads_shared = self.meta.is_some();
         config.max_uploads_per_user = self.max_uploads_per_user;
         config.token_ttl = Duration::from_secs(self.token_ttl.max(1));
         config.max_tokens_per_user = self.max_tokens_per_user.max(1);

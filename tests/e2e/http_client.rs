@@ -67,6 +67,19 @@ impl Http {
         headers: &[(&str, String)],
         body: Option<Vec<u8>>,
     ) -> Reply {
+        self.try_send(method, path, headers, body)
+            .expect("an HTTP response")
+    }
+
+    /// [`send`](Self::send), with a transport failure returned (a server that answers before
+    /// reading a large body and closes leaves the client a broken pipe instead).
+    pub fn try_send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, String)],
+        body: Option<Vec<u8>>,
+    ) -> reqwest::Result<Reply> {
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         let mut req = self
             .client
@@ -80,15 +93,15 @@ impl Http {
             req = req.body(body);
         }
         self.rt.block_on(async {
-            let resp = req.send().await.expect("an HTTP response");
+            let resp = req.send().await?;
             let status = resp.status().as_u16();
             let headers = resp.headers().clone();
-            let body = resp.bytes().await.unwrap().to_vec();
-            Reply {
+            let body = resp.bytes().await?.to_vec();
+            Ok(Reply {
                 status,
                 headers,
                 body,
-            }
+            })
         })
     }
 
@@ -149,14 +162,16 @@ impl Http {
         let range = format!("bytes {first}-{}/{}", data.len() - 1, data.len());
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            let r = self.send(
+            let r = self.try_send(
                 "PUT",
                 &format!("/api/v1/uploads/{id}"),
                 &[("content-range", range.clone())],
                 Some(data[first..].to_vec()),
             );
-            if r.code() != "upload_busy" || Instant::now() > deadline {
-                return r;
+            // A busy answer to a large body may reach the client as a broken pipe.
+            let busy = r.as_ref().map_or(true, |r| r.code() == "upload_busy");
+            if !busy || Instant::now() > deadline {
+                return r.expect("an HTTP response");
             }
             std::thread::sleep(Duration::from_millis(50));
         }

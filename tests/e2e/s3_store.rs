@@ -1,6 +1,7 @@
-//! `ferry serve --store s3://…`: two nodes with a data folder each, sharing only a PostgreSQL
+//! `ferry serve --store s3://…`: nodes with a data folder each, sharing only a PostgreSQL
 //! database (`--meta`) and an S3 bucket (a prefix of the test Garage cluster's, see
-//! `ferry_store_s3::testing`): a file uploaded through one is downloaded through the other.
+//! `ferry_store_s3::testing`): a file uploaded through one is downloaded through another, and
+//! an upload goes from node to node (TCP, then HTTP on two others).
 //! The account commands given the same `--store` reach the same homes: `user remove --purge`
 //! deletes the S3 home, so a new account of that name starts empty. A node killed mid-upload
 //! leaves it to another, and an upload outlives one of its three Garage nodes. A SHA-256 is
@@ -8,11 +9,12 @@
 
 use std::path::Path;
 use std::process::Command;
+use std::time::Duration;
 
 use crate::http_client::{Http, random_bytes};
 use ferry_store_s3::S3Config;
 
-use crate::support::{PASSWORD, Server, bin, free_port, ok, output_with_stdin};
+use crate::support::{PASSWORD, Raw, Server, bin, free_port, ok, output_with_stdin};
 
 fn fresh_database() -> String {
     tokio::runtime::Builder::new_current_thread()
@@ -156,36 +158,83 @@ fn a_file_uploaded_through_one_node_downloads_through_another_from_s3() {
     );
 }
 
-/// A node killed (`kill -9`) after it shipped two parts: the other node takes the upload over
-/// once the lease lapses (`--lease-ttl 3`), continuing the MD5 from the state kept with the
-/// parts (they cannot be read back to hash them again), and the file is exact.
+/// Three nodes, no stickiness: an upload started on node A through the TCP door is continued
+/// on node B over HTTP and finished on node C, and node A serves the exact file.
+#[test]
+fn an_upload_started_on_one_node_is_continued_on_a_second_and_finished_on_a_third() {
+    let shared = Shared::new();
+    let nodes = ["a", "b", "c"].map(|n| shared.node(n));
+    shared.add_user("bob");
+    let [on_a, on_b, on_c] = [0, 1, 2].map(|n| Http::new(&nodes[n], "bob", PASSWORD));
+    let mib = 1024 * 1024;
+    let bytes = random_bytes(20 * mib + 333, 37);
+    let id = on_a.create_upload("/three.bin", &bytes);
+    let mut tcp = Raw::logged_in_as(nodes[0].addr, "bob", PASSWORD);
+    let first = 9 * mib;
+    assert_eq!(tcp.write_upload(&id, 0, &bytes[..first], mib), first as u64);
+    drop(tcp);
+
+    let second = 15 * mib;
+    let uri = format!("/api/v1/uploads/{id}");
+    let range = format!("bytes {first}-{}/{}", second - 1, bytes.len());
+    let put_b = || {
+        let body = Some(bytes[first..second].to_vec());
+        on_b.send("PUT", &uri, &[("content-range", range.clone())], body)
+    };
+    // Node A closes the TCP session's writer just after the connection ends.
+    let mut on_b_reply = put_b();
+    for _ in 0..100 {
+        if on_b_reply.code() != "upload_busy" {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+        on_b_reply = put_b();
+    }
+    assert_eq!(on_b_reply.status, 308, "{on_b_reply:?}");
+    assert_eq!(
+        on_c.offset(&id),
+        second as u64,
+        "node C sees what node B received"
+    );
+    let done = on_c.put_rest(&id, &bytes, second);
+    assert_eq!(done.status, 201, "{done:?}");
+    let got = on_a.get("/api/v1/files/three.bin");
+    assert_eq!(got.status, 200);
+    assert!(got.body == bytes, "the file is exact");
+}
+
+/// A node killed (`kill -9`) while a TCP session writes an upload, after it shipped two parts:
+/// another node takes the upload over once the lease lapses (`--lease-ttl 3`), at the offset
+/// of the dead node's last flush (the client is told it, and sends the rest from there),
+/// continuing the MD5 from the state kept with the parts (they cannot be read back to hash
+/// them again); the file is exact.
 #[test]
 fn an_upload_of_parts_whose_node_was_killed_is_taken_over_by_another() {
     let shared = Shared::new();
     let lease = ["--lease-ttl", "3"];
     let (mut a, b) = (shared.node_with("a", &lease), shared.node_with("b", &lease));
     shared.add_user("bob");
-    let (on_a, on_b) = (
-        Http::new(&a, "bob", PASSWORD),
-        Http::new(&b, "bob", PASSWORD),
-    );
+    let on_b = Http::new(&b, "bob", PASSWORD);
     let mib = 1024 * 1024;
     let bytes = random_bytes(17 * mib + 4321, 23);
     let half = 16 * mib + 1000;
-    let id = on_a.create_upload("/killed.bin", &bytes);
-    let range = format!("bytes 0-{}/{}", half - 1, bytes.len());
-    let uri = format!("/api/v1/uploads/{id}");
-    let first = on_a.send(
-        "PUT",
-        &uri,
-        &[("content-range", range)],
-        Some(bytes[..half].to_vec()),
-    );
-    assert_eq!(first.status, 308, "{first:?}");
+    let id = on_b.create_upload("/killed.bin", &bytes);
+    let mut tcp = Raw::logged_in_as(a.addr, "bob", PASSWORD);
+    let nine = 9 * mib;
+    assert_eq!(tcp.write_upload(&id, 0, &bytes[..nine], mib), nine as u64);
+    // A second later the next write's end flushes: the manifest then lists part 0 and the
+    // MD5 state over it, and the tail after it.
+    std::thread::sleep(Duration::from_millis(1100));
+    let rest = &bytes[nine..half];
+    assert_eq!(tcp.write_upload(&id, nine as u64, rest, mib), half as u64);
 
     a.kill9();
-    assert_eq!(on_b.offset(&id), half as u64, "what node A acknowledged");
-    let done = on_b.put_rest(&id, &bytes, half);
+    let offset = on_b.offset(&id) as usize;
+    assert!(
+        (nine + mib..=half).contains(&offset),
+        "{offset}: at least the flush after the pause, at most what was sent"
+    );
+    let done = on_b.put_rest(&id, &bytes, offset);
     assert_eq!(done.status, 201, "{done:?}");
     let got = on_b.get("/api/v1/files/killed.bin");
     assert_eq!(got.status, 200);

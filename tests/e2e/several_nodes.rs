@@ -1,9 +1,10 @@
 //! Two `ferry serve` nodes over one PostgreSQL database (`--meta`, a fresh database on the
 //! test server, see `ferry_store_pg::testing`) and one data folder: an account made by
-//! `ferry user … --meta` logs in on both, the quota ledger is one, an upload one node is
-//! writing is busy on the other, and the other finishes it once the first has stopped, or
-//! once the first was killed and its lease lapsed. A database restarted mid-upload makes
-//! requests retryable (`store_unavailable`) and loses nothing.
+//! `ferry user … --meta` logs in on both, the quota ledger is one, an HTTP request gives an
+//! upload back so the next may reach the other node, an upload a TCP session is writing is
+//! busy on the other node until the session ends or its node was killed and the lease
+//! lapsed. A database restarted mid-upload makes requests retryable (`store_unavailable`) and
+//! loses nothing.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -11,7 +12,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use crate::http_client::{Http, random_bytes};
-use crate::support::{PASSWORD, Server, bin, free_port, ok, output_with_stdin};
+use crate::support::{PASSWORD, Raw, Server, bin, free_port, ok, output_with_stdin};
 
 fn fresh_database() -> String {
     tokio::runtime::Builder::new_current_thread()
@@ -26,7 +27,7 @@ fn two_nodes_on_one_database_share_accounts_quota_and_uploads() {
     let url = fresh_database();
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
-    let mut a = Server::start_on(&data, free_port(), &["--meta", &url]);
+    let a = Server::start_on(&data, free_port(), &["--meta", &url]);
     let b = Server::start_on(&data, free_port(), &["--meta", &url]);
     assert!(
         a.stdout()
@@ -59,40 +60,40 @@ fn two_nodes_on_one_database_share_accounts_quota_and_uploads() {
     }
 
     let bytes = random_bytes(300_000, 11);
-    let half = bytes.len() / 2;
     let (on_a, on_b) = (
         Http::new(&a, "bob", PASSWORD),
         Http::new(&b, "bob", PASSWORD),
     );
     let id = on_a.create_upload("/shared.bin", &bytes);
-    let first = on_a.send(
-        "PUT",
-        &format!("/api/v1/uploads/{id}"),
-        &[(
-            "content-range",
-            format!("bytes 0-{}/{}", half - 1, bytes.len()),
-        )],
-        Some(bytes[..half].to_vec()),
-    );
-    assert_eq!(first.status, 308, "{first:?}");
+    let uri = format!("/api/v1/uploads/{id}");
+    let part = |http: &Http, from: usize, to: usize| {
+        let range = format!("bytes {from}-{}/{}", to - 1, bytes.len());
+        http.send(
+            "PUT",
+            &uri,
+            &[("content-range", range)],
+            Some(bytes[from..to].to_vec()),
+        )
+    };
+    assert_eq!(part(&on_a, 0, 100_000).status, 308);
     let quota = on_b.get("/api/v1/quota").json();
     assert_eq!(quota["reserved"], bytes.len(), "one ledger: {quota}");
 
-    // Node A keeps the upload's writer, and its lease, between requests: B may not write.
-    let range = format!("bytes {half}-{}/{}", bytes.len() - 1, bytes.len());
-    let busy = on_b.send(
-        "PUT",
-        &format!("/api/v1/uploads/{id}"),
-        &[("content-range", range)],
-        Some(bytes[half..].to_vec()),
-    );
+    // An HTTP request gives the upload back when it ends: the next may reach any node (a
+    // load balancer needs no stickiness).
+    let second = part(&on_b, 100_000, 200_000);
+    assert_eq!(second.status, 308, "{second:?}");
+
+    // A TCP session on A writing the upload holds it, and its lease: B may not write.
+    let mut tcp = Raw::logged_in_as(a.addr, "bob", PASSWORD);
+    let written = tcp.write_upload(&id, 200_000, &bytes[200_000..250_000], 50_000);
+    assert_eq!(written, 250_000);
+    let busy = part(&on_b, 250_000, bytes.len());
     assert_eq!(busy.code(), "upload_busy", "{busy:?}");
 
-    // A stops (its writers checkpoint and give their leases up); B finishes the upload.
-    a.terminate();
-    assert!(a.wait_exit(30).success());
-    assert_eq!(on_b.offset(&id), half as u64);
-    let done = on_b.put_rest(&id, &bytes, half);
+    // The session ends (its writer closes, the lease is given up); B finishes the upload.
+    drop(tcp);
+    let done = on_b.put_rest(&id, &bytes, 250_000);
     assert_eq!(done.status, 201, "{done:?}");
     let got = on_b.get("/api/v1/files/shared.bin");
     assert_eq!(got.status, 200);
@@ -155,10 +156,10 @@ fn an_abandoned_upload_is_swept_by_the_one_janitor_and_its_quota_released() {
     assert_eq!(gone.code(), "upload_not_found", "{gone:?}");
 }
 
-/// A node killed (`kill -9`) mid-upload dies holding the upload's lease: the other node answers
-/// `upload_busy` until the lease lapses (`--lease-ttl`, 3 s here), then takes the upload over
-/// at the offset the dead node acknowledged, re-hashing from its last checkpoint, and the file
-/// is exact.
+/// A node killed (`kill -9`) while a TCP session writes an upload dies holding its lease: the
+/// other node answers `upload_busy` until the lease lapses (`--lease-ttl`, 3 s here), then
+/// takes the upload over at the offset the dead node acknowledged, re-hashing from its last
+/// checkpoint, and the file is exact.
 #[test]
 fn an_upload_whose_node_was_killed_is_taken_over_once_its_lease_lapses() {
     let url = fresh_database();
@@ -175,19 +176,19 @@ fn an_upload_whose_node_was_killed_is_taken_over_once_its_lease_lapses() {
     let bytes = random_bytes(9 * 1024 * 1024 + 4321, 21);
     let half = 8 * 1024 * 1024 + 1000;
     let id = on_a.create_upload("/killed.bin", &bytes);
-    let range = |from: usize, to: usize| format!("bytes {from}-{}/{}", to - 1, bytes.len());
-    let uri = format!("/api/v1/uploads/{id}");
-    let first = on_a.send(
-        "PUT",
-        &uri,
-        &[("content-range", range(0, half))],
-        Some(bytes[..half].to_vec()),
+    let mut tcp = Raw::logged_in(a.addr);
+    assert_eq!(
+        tcp.write_upload(&id, 0, &bytes[..half], 1 << 20),
+        half as u64
     );
-    assert_eq!(first.status, 308, "{first:?}");
 
     a.kill9();
     let killed = Instant::now();
-    let rest = [("content-range", range(half, bytes.len()))];
+    let uri = format!("/api/v1/uploads/{id}");
+    let rest = [(
+        "content-range",
+        format!("bytes {half}-{}/{}", bytes.len() - 1, bytes.len()),
+    )];
     let busy = on_b.send("PUT", &uri, &rest, Some(bytes[half..].to_vec()));
     assert!(
         busy.code() == "upload_busy" || killed.elapsed() >= Duration::from_secs(3),

@@ -132,6 +132,22 @@ impl Raw {
         h
     }
 
+    /// `upload_write`s of `data` to upload `id` from `offset`, `frame` bytes each, every one
+    /// answered `ok`: the offset the last answer reports.
+    pub fn write_upload(&mut self, id: &str, offset: u64, data: &[u8], frame: usize) -> u64 {
+        let mut at = offset;
+        for chunk in data.chunks(frame) {
+            let header = serde_json::json!({
+                "op": "upload_write", "id": id, "offset": at, "crc32c": crc32c::crc32c(chunk),
+            });
+            self.send(header, chunk);
+            let h = self.recv().expect("an answer").header;
+            assert_eq!(h["status"], "ok", "{h:?}");
+            at = h["offset"].as_u64().expect("an offset");
+        }
+        at
+    }
+
     /// A connection that said hello and logged in as `admin`.
     pub fn logged_in(addr: SocketAddr) -> Raw {
         Raw::logged_in_as(addr, "admin", PASSWORD)

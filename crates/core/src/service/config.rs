@@ -42,6 +42,12 @@ pub struct Config {
     pub writer_idle: Duration,
     /// This node's name in lease holders and logs (default: `ferry`).
     pub node_name: String,
+    /// Other nodes continue this node's uploads (a shared metadata store; default `false`).
+    /// Then an HTTP request closes the upload writers it used when it ends, giving their
+    /// leases up, so that the next request may reach any node: a writer kept open for the
+    /// next request (as on one node) would make every other node answer `upload_busy` until
+    /// it idled out.
+    pub uploads_shared: bool,
     /// How long an upload's lease lasts without renewal (default 120 s): after a node dies
     /// mid-upload, another node may take the upload over this long after its last renewal.
     pub lease_ttl: Duration,
@@ -68,6 +74,7 @@ impl Config {
             max_upload_size: 4 << 40,
             writer_idle: Duration::from_secs(60),
             node_name: "ferry".into(),
+            uploads_shared: false,
             lease_ttl: crate::store::lease::LEASE_TTL,
             min_password_length: super::DEFAULT_MIN_PASSWORD_LENGTH,
         }

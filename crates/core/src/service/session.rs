@@ -28,6 +28,9 @@ pub struct Session {
     pub(super) claims: HashMap<UploadId, Arc<Slot>>,
     /// Leave upload writers open when the session ends (HTTP requests).
     pub(super) keep_writers: bool,
+    /// The session lasts one request and its writers close with it (HTTP requests when other
+    /// nodes continue this node's uploads): an append closes its writer before it answers.
+    pub(super) hand_back: bool,
     /// The client's address, for audit lines (`None`: a local tool or a test).
     source: Option<IpAddr>,
     /// Newer request wins: this session may take an upload over from an older one.
@@ -52,6 +55,7 @@ impl Session {
             cwd: HomePath::root(),
             claims: HashMap::new(),
             keep_writers: false,
+            hand_back: false,
             source: None,
             newer_wins: false,
             preempted: tokio_util::sync::CancellationToken::new(),

@@ -192,8 +192,13 @@ impl Session {
 
     /// For doors whose sessions last one request (HTTP): the upload writers this session used
     /// stay open for the next request instead of closing when the session ends, so a sequence
-    /// of chunks reads the record and opens the staging bytes once.
+    /// of chunks reads the record and opens the staging bytes once. Not when other nodes
+    /// continue this node's uploads ([`Config::uploads_shared`]).
+    ///
+    /// [`Config::uploads_shared`]: crate::Config::uploads_shared
     pub fn keep_writers_open(&mut self) {
-        self.keep_writers = true;
+        let shared = self.ferry.inner.config.uploads_shared;
+        self.keep_writers = !shared;
+        self.hand_back = shared;
     }
 }

@@ -31,6 +31,9 @@ pub(super) struct Job {
     session: u64,
     /// The client's address as audit lines name it.
     pub(super) source: String,
+    /// Close the writer before answering (see `Session::hand_back`): flushed, checkpointed
+    /// and its lease given up, so the client's next request may reach any node.
+    hand_back: bool,
     pub(super) slot: Arc<Slot>,
 }
 
@@ -42,6 +45,7 @@ impl Job {
             user: session.user.clone(),
             session: session.id,
             source: session.source_text(),
+            hand_back: session.hand_back,
             slot,
         }
     }
@@ -57,9 +61,14 @@ impl Job {
     /// Closes a writer whose flush failed (its handle may be unusable), so that the next
     /// request opens the upload again from what the store holds; returns `e`.
     pub(super) async fn drop_writer(&self, guard: Locked, e: Error) -> Error {
+        self.close_writer(guard).await;
+        e
+    }
+
+    /// Closes the locked writer (checkpoint, lease given up) and releases the claim.
+    async fn close_writer(&self, guard: Locked) {
         self.inner.close_locked(&self.slot, guard).await;
         self.slot.release_claim(self.session);
-        e
     }
 
     /// The append loop: the offset checked, every block written (and accepted as it lands,
@@ -101,7 +110,6 @@ impl Job {
         if let Err(e) = flushed {
             return Err(self.drop_writer(guard, e).await);
         }
-        result?;
         let info = w.info();
         let commit = match opts.commit {
             Commit::Later => None,
@@ -109,7 +117,11 @@ impl Job {
             Commit::IfComplete { .. } => None,
             Commit::Now { md5 } => Some((md5, true)),
         };
-        let Some((md5, strict)) = commit else {
+        let (Ok(()), Some((md5, strict))) = (&result, commit) else {
+            if self.hand_back {
+                self.close_writer(guard).await;
+            }
+            result?;
             return Ok(UploadState { info, entry: None });
         };
         let entry = self.commit(guard, md5, strict).await?;
