@@ -246,7 +246,11 @@ async fn get_ok(ctx: &Ctx, http: &reqwest::Client, path: &str) -> Result<reqwest
 
 /// GETs `path`; returns the CRC32C and length of what arrived.
 async fn download_crc(ctx: &Ctx, http: &reqwest::Client, path: &str) -> Result<(u32, u64)> {
-    let resp = get_ok(ctx, http, path).await?;
+    crc_of(get_ok(ctx, http, path).await?).await
+}
+
+/// The CRC32C and length of a response's body, read as it arrives.
+pub(crate) async fn crc_of(resp: reqwest::Response) -> Result<(u32, u64)> {
     let (mut crc, mut len) = (0u32, 0u64);
     let mut body = resp.bytes_stream();
     while let Some(piece) = body.next().await {

@@ -180,13 +180,7 @@ async fn http_rows(ctx: &mut Ctx, node: &Server, source: &Path, md5: &str) -> Re
         .send()
         .await?;
     ensure!(resp.status().is_success(), "{name}: {}", resp.status());
-    let (mut crc, mut len) = (0u32, 0u64);
-    let mut body = resp.bytes_stream();
-    while let Some(piece) = body.next().await {
-        let piece = piece?;
-        crc = crc32c::crc32c_append(crc, &piece);
-        len += piece.len() as u64;
-    }
+    let (crc, len) = crate::http::crc_of(resp).await?;
     let usage = probe.finish(node)?;
     ensure!(
         len == size && crc == want,
