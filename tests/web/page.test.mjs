@@ -39,7 +39,8 @@ test('login: bad credentials and throttling get clear messages, then the right p
   t.after(() => fresh.stop());
   const ok = await loggedInPage(browser, fresh);
   assert.equal(await ok.locator('#who').textContent(), 'admin');
-  assert.match(await ok.locator('#listing-body').textContent(), /This folder is empty/);
+  // The listing arrives after the login view goes: wait for it, not for a fixed moment.
+  await until(async () => /This folder is empty/.test(await ok.locator('#listing-body').textContent()), 'the empty listing');
   await ok.click('#logout');
   await ok.waitForSelector('#login-view:not([hidden])');
   const r = await fresh.api('GET', '/api/v1/quota');
