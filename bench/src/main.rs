@@ -20,6 +20,7 @@ mod concurrency;
 mod data;
 mod durable;
 mod http;
+mod install;
 mod peers;
 mod raw;
 mod refs;

@@ -3,9 +3,10 @@
 //!
 //! nginx runs unprivileged from a config generated in a temp folder (pid file, logs and every
 //! temp path inside it), as one master with two workers on `127.0.0.1`, serving Ferry's data
-//! folder read-only: the files are the very ones Ferry serves. The harness installs nothing:
-//! nginx and wrk come from Debian's packages (`apt-get install nginx wrk`). A smoke run
-//! without them prints why the rows are skipped; a full run fails and says how to install.
+//! folder read-only: the files are the very ones Ferry serves. nginx and wrk come from
+//! Debian's packages, installed by the harness when missing ([`crate::install`]); where that
+//! cannot be done (no root, no sudo), a smoke run prints why the rows are skipped and a full
+//! run fails and says how to install.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -25,10 +26,10 @@ const THREADS: usize = 2;
 const CONNECTIONS: usize = 64;
 
 pub async fn run(ctx: &mut Ctx) -> Result<()> {
-    let Some(nginx) = find("nginx") else {
+    let Some(nginx) = find_or_install("nginx") else {
         return missing(ctx, "nginx");
     };
-    if find("wrk").is_none() {
+    if find_or_install("wrk").is_none() {
         return missing(ctx, "wrk");
     }
     let files = make_files(ctx)?;
@@ -112,6 +113,14 @@ fn missing(ctx: &Ctx, tool: &str) -> Result<()> {
         return Ok(());
     }
     bail!("{tool} is needed for the peer rows: {how}")
+}
+
+/// `name` as [`find`] finds it, installed from its Debian package first if missing.
+fn find_or_install(name: &str) -> Option<PathBuf> {
+    find(name).or_else(|| {
+        crate::install::apt_install(name);
+        find(name)
+    })
 }
 
 /// `name` on the PATH or in `/usr/sbin` (where Debian puts nginx).

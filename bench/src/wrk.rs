@@ -84,20 +84,7 @@ impl Tool {
         if has_wrk() {
             return Tool::Wrk;
         }
-        println!("  wrk not found: installing it with `apt-get install -y wrk`");
-        let root = is_root();
-        let mut install = if root {
-            Command::new("apt-get")
-        } else {
-            let mut c = Command::new("sudo");
-            c.args(["-n", "apt-get"]);
-            c
-        };
-        let installed = install
-            .args(["install", "-y", "-q", "wrk"])
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .status()
-            .is_ok_and(|s| s.success());
+        let installed = crate::install::apt_install("wrk");
         if installed && has_wrk() {
             Tool::Wrk
         } else {
@@ -127,13 +114,6 @@ fn has_wrk() -> bool {
         .arg("--version")
         .output()
         .is_ok_and(|o| !o.stdout.is_empty() || !o.stderr.is_empty())
-}
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| o.stdout.trim_ascii() == b"0")
 }
 
 fn basic() -> String {
