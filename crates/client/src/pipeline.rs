@@ -19,13 +19,13 @@
 //! file's MD5 is ready when the last write is, without a second read of the file.
 
 use std::collections::VecDeque;
-use std::io::SeekFrom;
 use std::path::Path;
+use std::sync::Arc;
 
 use bytes::Bytes;
+use ferry_core::read_buf;
 use ferry_proto::frame::{MAX_PAYLOAD_LEN, chunk_crc};
 use ferry_proto::message::{OffsetReply, Request, Status};
-use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use super::upload_md5::UploadMd5;
 use super::{Client, ClientError, Progress, reply, server_error};
@@ -72,7 +72,7 @@ impl Client {
             .map_err(|e| reading(local, e))?;
         let mut source = Source {
             path: local,
-            file,
+            file: Arc::new(file.into_std().await),
             size,
             md5,
         };
@@ -109,7 +109,6 @@ impl Client {
         from: u64,
         progress: &mut dyn Progress,
     ) -> Result<Result<u64, ClientError>, ClientError> {
-        source.seek(from).await?;
         let size = source.size;
         let mut next = from;
         let mut acked = from;
@@ -182,31 +181,31 @@ impl Client {
 /// The local side of a pipeline: the file being sent and the MD5 following it.
 struct Source<'a> {
     path: &'a Path,
-    file: tokio::fs::File,
+    file: Arc<std::fs::File>,
     size: u64,
     md5: &'a mut UploadMd5,
 }
 
 impl Source<'_> {
-    /// Moves to `offset` for the next read.
-    async fn seek(&mut self, offset: u64) -> Result<(), ClientError> {
-        self.file
-            .seek(SeekFrom::Start(offset))
-            .await
-            .map(drop)
-            .map_err(|e| reading(self.path, e))
-    }
-
     /// Reads exactly `len` bytes, which start at `offset`, and hands them to the MD5; a file
     /// that got shorter since the upload began is an error.
     async fn read(&mut self, offset: u64, len: u64) -> Result<Bytes, ClientError> {
-        // Offset in its page: see `read_buffer` (a TLS stream copies it into its records).
-        let mut buf = ferry_core::read_buf::read_buffer(len as usize);
-        self.file
-            .read_exact(&mut buf)
-            .await
-            .map_err(|e| reading(self.path, e))?;
-        let chunk = buf.freeze();
+        // On the blocking pool, straight into the chunk's own buffer, placed in its page as
+        // `read_buffer` says (a TLS stream copies it into its records).
+        let file = self.file.clone();
+        let chunk =
+            tokio::task::spawn_blocking(move || read_buf::read_at(&file, offset, len as usize))
+                .await
+                .map_err(std::io::Error::other)
+                .and_then(|read| read)
+                .map_err(|e| reading(self.path, e))?;
+        if chunk.len() as u64 != len {
+            let shorter = std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "the file got shorter during the upload",
+            );
+            return Err(reading(self.path, shorter));
+        }
         self.md5.feed(offset, &chunk).await;
         Ok(chunk)
     }

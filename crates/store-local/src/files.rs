@@ -3,7 +3,6 @@
 //! cannot wait for the disk (see [`LocalBlobStore::run`]).
 
 use std::fs::File;
-use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -73,18 +72,7 @@ impl FileRead for LocalFile {
 
 /// Up to `max` bytes at `offset`, fewer only at the end of the file.
 pub(crate) fn read_at(file: &File, offset: u64, max: usize) -> Result<Bytes> {
-    let mut buf = ferry_core::read_buf::read_buffer(max);
-    let mut filled = 0;
-    while filled < max {
-        match file.read_at(&mut buf[filled..], offset + filled as u64) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(Error::internal(e)),
-        }
-    }
-    buf.truncate(filled);
-    Ok(buf.freeze())
+    ferry_core::read_buf::read_at(file, offset, max).map_err(Error::internal)
 }
 
 #[async_trait]
