@@ -208,6 +208,36 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn many_chunks_and_a_restart_leave_exactly_the_later_bytes_and_their_md5() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("big");
+        let data: Vec<u8> = (0..6_000_000u32).map(|i| (i * 13 % 251) as u8).collect();
+        let mut part = PartFile::open(&target, data.len() as u64).await.unwrap();
+        // All of it appended back to back (each chunk written while the next is handed
+        // over), then a restart right after the last append: the file and the hash start
+        // again from nothing, and a shorter download leaves nothing of the longer one.
+        for chunk in data.chunks(1 << 20) {
+            part.append(Bytes::copy_from_slice(chunk)).await.unwrap();
+        }
+        part.restart().await.unwrap();
+        assert_eq!(part.len(), 0);
+        let later = &data[1_000..2_501_000];
+        for chunk in later.chunks(300_000) {
+            part.append(Bytes::copy_from_slice(chunk)).await.unwrap();
+        }
+        assert_eq!(part.len(), later.len() as u64);
+        assert_eq!(
+            part.finish().await.unwrap(),
+            hex::encode(Md5::digest(later))
+        );
+        part.commit(&target).await.unwrap();
+        assert!(
+            std::fs::read(&target).unwrap() == later,
+            "the file holds other bytes than the later ones"
+        );
+    }
+
+    #[tokio::test]
     async fn a_part_file_longer_than_the_remote_file_starts_over() {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("a");
