@@ -18,11 +18,9 @@ use std::time::Instant;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, MatchedPath};
 use axum::http::{HeaderValue, Request};
-use axum::middleware::Next;
 use axum::response::Response;
 use bytes::Bytes;
 use http_body::{Body as HttpBody, Frame, SizeHint};
-use tracing::Instrument;
 
 /// The target access lines are logged on (`--no-access-log` turns it off).
 pub const TARGET: &str = "ferry::access";
@@ -30,20 +28,28 @@ pub const TARGET: &str = "ferry::access";
 /// Numbers requests within this process.
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
-/// The middleware: wraps the request body to count it, runs the request in its span, and
-/// wraps the response body to log the line at its end.
+/// What the access line needs from the request, taken by [`begin`] before it runs.
+pub(crate) struct Pending {
+    id: u64,
+    started: Instant,
+    method: axum::http::Method,
+    span: tracing::Span,
+    /// `None` for a request without a body.
+    bytes_in: Option<Arc<AtomicU64>>,
+}
+
+/// Starts a request's access line: numbers the request, makes its span, and wraps its body
+/// to count it (a request with no body is left unwrapped).
 ///
 /// It runs for every request, so it keeps what the line needs in the cheapest form (the
-/// route template is a shared string, the address and id are formatted only by the log
-/// writer) and leaves a request with no body unwrapped.
-pub async fn log(req: Request<Body>, next: Next) -> Response {
+/// address and id are formatted only by the log writer).
+pub(crate) fn begin(req: Request<Body>) -> (Request<Body>, Pending) {
     let started = Instant::now();
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
     let source = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
-    let route = req.extensions().get::<MatchedPath>().cloned();
     let method = req.method().clone();
     let span = tracing::info_span!(
         "http",
@@ -52,7 +58,7 @@ pub async fn log(req: Request<Body>, next: Next) -> Response {
         source = %Source(source),
         user = tracing::field::Empty,
     );
-    let bytes_in = match req.body().is_end_stream() {
+    let bytes_in = match req.body().is_end_stream() || !lines_on() {
         true => None,
         false => Some(Arc::new(AtomicU64::new(0))),
     };
@@ -66,26 +72,56 @@ pub async fn log(req: Request<Body>, next: Next) -> Response {
         }),
         None => req,
     };
-    let mut resp = next.run(req).instrument(span.clone()).await;
-    resp.headers_mut().insert(
-        "x-request-id",
-        HeaderValue::from_str(&format!("{id:x}")).expect("hex is a header value"),
-    );
-    let status = resp.status().as_u16();
-    resp.map(|body| {
-        Body::new(Counted {
-            inner: body,
-            count: Arc::default(),
-            line: Some(Line {
-                span,
-                method,
-                route,
-                status,
-                started,
-                bytes_in,
-            }),
+    let pending = Pending {
+        id,
+        started,
+        method,
+        span,
+        bytes_in,
+    };
+    (req, pending)
+}
+
+/// Whether access lines are written at all (`--no-access-log`, or a log level above
+/// `info`): when not, no body is wrapped to count it.
+fn lines_on() -> bool {
+    tracing::enabled!(target: TARGET, tracing::Level::INFO)
+}
+
+impl Pending {
+    /// The span the request runs in.
+    pub(crate) fn span(&self) -> &tracing::Span {
+        &self.span
+    }
+
+    /// Sends the request id back, and wraps the response body to write the line when it
+    /// ends or is dropped. The route template is the one [`crate::edge::RouteLabel`] put in
+    /// the response's extensions (`-` when no route answered).
+    pub(crate) fn finish(self, mut resp: Response) -> Response {
+        resp.headers_mut().insert(
+            "x-request-id",
+            HeaderValue::from_str(&format!("{:x}", self.id)).expect("hex is a header value"),
+        );
+        if !lines_on() {
+            return resp;
+        }
+        let status = resp.status().as_u16();
+        let route = resp.extensions().get::<MatchedPath>().cloned();
+        resp.map(|body| {
+            Body::new(Counted {
+                inner: body,
+                count: Arc::default(),
+                line: Some(Line {
+                    span: self.span,
+                    method: self.method,
+                    route,
+                    status,
+                    started: self.started,
+                    bytes_in: self.bytes_in,
+                }),
+            })
         })
-    })
+    }
 }
 
 /// The client's address in a line, `-` when the connection has none (a test's `oneshot`).

@@ -11,7 +11,7 @@
 
 use std::time::Duration;
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::Response;
 use http::{HeaderMap, HeaderName, HeaderValue, Method, header};
@@ -136,7 +136,7 @@ pub fn layer(origins: &[HeaderValue]) -> CorsLayer {
         .max_age(MAX_AGE)
 }
 
-/// The state of [`middleware`]: the listed origins and their layer.
+/// What [`handle`] needs: the listed origins and their layer.
 #[derive(Debug, Clone)]
 pub struct Cors {
     origins: Vec<HeaderValue>,
@@ -159,7 +159,7 @@ impl Cors {
 /// tower-http answers every `OPTIONS` itself, so an `OPTIONS` that is not a preflight (tus
 /// discovery from a page) goes to the routes, with the CORS headers of a simple request added
 /// here.
-pub async fn middleware(State(cors): State<Cors>, req: Request, next: Next) -> Response {
+pub async fn handle(cors: &Cors, req: Request, next: Next) -> Response {
     if !listed(req.headers(), &cors.origins) {
         let mut resp = next.run(req).await;
         resp.headers_mut()

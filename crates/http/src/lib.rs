@@ -12,6 +12,8 @@
 //!   resumable (the IETF resumable-upload draft, the same sessions again), exec (commands,
 //!   whole or streamed as NDJSON),
 //!   public (health), web (the embedded web page under its strict CSP).
+//! - [`edge`]: what every request passes through once around the router: the access line,
+//!   the head cap, metrics, CORS, common headers, the panic catcher and the in-flight cap.
 //! - [`access`]: the access line of each request, and the span its core calls run in.
 //! - [`auth`]: HTTP Basic or bearer token to a core session.
 //! - [`cookie`]: the download cookie, a read-only capability for plain download links.
@@ -29,6 +31,7 @@ pub mod auth;
 pub mod body;
 pub mod cookie;
 pub mod cors;
+pub mod edge;
 pub mod error;
 pub mod extract;
 pub mod headers;
@@ -38,11 +41,12 @@ pub mod routes;
 pub mod server;
 pub mod state;
 
+use std::sync::Arc;
+
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderValue, Request, header};
-use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::middleware;
+use axum::response::IntoResponse;
 use ferry_core::Ferry;
 use tower_http::catch_panic::CatchPanicLayer;
 
@@ -52,106 +56,41 @@ pub use state::{AppState, Limits};
 
 use crate::error::{ApiError, HttpError};
 
-/// The whole HTTP application over `ferry`.
+/// The whole HTTP application over `ferry`: the routes under [`edge::RouteLabel`], inside
+/// the door's edge stack (see [`edge`] for what it holds and why it wraps the router once
+/// rather than each route).
 pub fn app(ferry: Ferry, limits: Limits) -> Router {
+    let edge = edge::Edge {
+        max_head: limits.max_header_bytes,
+        cors: (!limits.cors_origins.is_empty()).then(|| cors::Cors::new(&limits.cors_origins)),
+        metrics: ferry_metrics::enabled(),
+    };
+    let (max_in_flight, max_json) = (limits.max_in_flight, limits.max_json);
     let state = AppState {
         ferry,
-        limits: limits.clone(),
+        limits: Arc::new(limits),
     };
-    let cors = (!limits.cors_origins.is_empty()).then(|| cors::Cors::new(&limits.cors_origins));
-    let router = routes::router()
+    let routes = routes::router()
         .merge(utoipa_swagger_ui::SwaggerUi::new("/docs").url("/openapi.json", openapi_doc()))
         .fallback(|| async { ApiError::from(HttpError::NoRoute) })
         .method_not_allowed_fallback(|| async { ApiError::from(HttpError::MethodNotAllowed) })
-        .layer(DefaultBodyLimit::max(limits.max_json))
-        .layer(middleware::from_fn_with_state(
-            limits.max_header_bytes,
-            limit_head,
-        ))
-        .layer(middleware::from_fn(common_headers))
-        .layer(tower::limit::ConcurrencyLimitLayer::new(
-            limits.max_in_flight,
-        ))
+        .layer(edge::RouteLabel)
+        .with_state(state);
+    let stack = tower::ServiceBuilder::new()
+        .layer(middleware::from_fn_with_state(Arc::new(edge), edge::edge))
         .layer(CatchPanicLayer::custom(|_| {
             tracing::error!("a request handler panicked");
             ApiError::from(HttpError::Panic).into_response()
-        }));
-    // Outermost, so preflights are answered before any limit and every answer, errors too,
-    // carries the headers a listed origin needs to read it.
-    let router = match cors {
-        Some(cors) => router.layer(middleware::from_fn_with_state(cors, cors::middleware)),
-        None => router,
-    };
-    // Outside even CORS, so every answer gets its line; still per route (a `Router` layer),
-    // so the route template is known.
-    let router = router.layer(middleware::from_fn(access::log));
-    // Outermost of all, so the time includes the wait for an in-flight slot; left out when
-    // no recorder is installed, so a server without metrics pays nothing for it.
-    let router = match ferry_metrics::enabled() {
-        true => router.layer(middleware::from_fn(metrics::track)),
-        false => router,
-    };
-    router.with_state(state)
+        }))
+        .layer(tower::limit::ConcurrencyLimitLayer::new(max_in_flight))
+        .layer(DefaultBodyLimit::max(max_json))
+        .service(routes);
+    // A router of no routes whose fallback is the stack: callers (the server, tests'
+    // `oneshot`) keep a `Router`, and every request goes through the edge once.
+    Router::new().fallback_service(stack)
 }
 
 fn openapi_doc() -> utoipa::openapi::OpenApi {
     use utoipa::OpenApi;
     openapi::ApiDoc::openapi()
-}
-
-/// Refuses a request head larger than `max` bytes with `431`. hyper bounds its read buffer
-/// (`max_buf_size`) but a head that arrives in one read can pass that check, so the exact cap
-/// is enforced here, before any handler runs.
-async fn limit_head(
-    axum::extract::State(max): axum::extract::State<usize>,
-    req: Request<axum::body::Body>,
-    next: Next,
-) -> Response {
-    let size: usize = req.uri().to_string().len()
-        + req
-            .headers()
-            .iter()
-            .map(|(k, v)| k.as_str().len() + v.len() + 4)
-            .sum::<usize>();
-    if size > max {
-        return ApiError::from(HttpError::HeadTooLarge { max }).into_response();
-    }
-    next.run(req).await
-}
-
-/// Headers every response carries, and the 401 challenge fitted to the client: a request
-/// that used a bearer token or the download cookie (the web page and its download links) is
-/// not offered Basic, so browsers never pop up their own login dialog.
-async fn common_headers(req: Request<axum::body::Body>, next: Next) -> Response {
-    let bearer = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.len() > 7 && v[..7].eq_ignore_ascii_case("bearer "));
-    let web =
-        req.headers().contains_key("x-requested-with") || cookie::read(req.headers()).is_some();
-    let has_body = req.headers().contains_key(header::TRANSFER_ENCODING)
-        || req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .is_some_and(|v| v.as_bytes() != b"0");
-    let mut resp = next.run(req).await;
-    resp.headers_mut().insert(
-        "x-content-type-options",
-        HeaderValue::from_static("nosniff"),
-    );
-    // An error may be answered before the body was read; hyper then closes the connection,
-    // so say so, or a pooling client would send its next request into a dead socket.
-    if has_body && (resp.status().is_client_error() || resp.status().is_server_error()) {
-        resp.headers_mut()
-            .insert(header::CONNECTION, HeaderValue::from_static("close"));
-    }
-    let h = resp.headers_mut();
-    if (bearer || web) && h.contains_key(header::WWW_AUTHENTICATE) {
-        h.insert(
-            header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("Bearer realm=\"ferry\""),
-        );
-    }
-    resp
 }

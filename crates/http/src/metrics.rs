@@ -1,20 +1,19 @@
 //! The door's request metrics: `ferry_requests_total{door="http", method, op, code}` and
-//! `ferry_request_duration_seconds{door="http", method, op}`, one middleware around every
-//! route.
+//! `ferry_request_duration_seconds{door="http", method, op}`, recorded for every request by the
+//! door's edge.
 //!
 //! `op` is the route template axum matched (`/api/v1/files/{*path}`), never the path asked
 //! for, so its values are the router's few dozen routes; `unmatched` when no route matched.
 //! `code` is the stable code of an error answer (the error table puts it in the response's
 //! extensions), `ok` for any other answer below 400, `error` for one the table did not make.
 //! The duration runs to the response head: a download's body is counted in bytes sent, not
-//! here. [`crate::app`] adds the middleware only when a recorder is installed.
+//! here. [`crate::edge`] records only when a recorder is installed.
 
 use std::collections::HashSet;
 use std::sync::{OnceLock, PoisonError, RwLock};
 use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request};
-use axum::middleware::Next;
+use axum::extract::MatchedPath;
 use axum::response::Response;
 use ferry_metrics::catalog::{REQUEST_DURATION, REQUESTS};
 use ferry_metrics::metrics;
@@ -25,15 +24,14 @@ use crate::error::ErrorCode;
 /// Route templates kept as labels; more would mean something other than the router made them.
 const MAX_ROUTES: usize = 256;
 
-/// Counts and times one request.
-pub async fn track(req: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let op = req
+/// Counts and times one request that started at `started`, from its answer (whose
+/// extensions carry the route template, see [`crate::edge::RouteLabel`]).
+pub(crate) fn record(method: &Method, started: Instant, resp: &Response) {
+    let op = resp
         .extensions()
         .get::<MatchedPath>()
         .map_or("unmatched", |p| route(p.as_str()));
-    let method = method(req.method());
-    let resp = next.run(req).await;
+    let method = self::method(method);
     let code = match resp.extensions().get::<ErrorCode>() {
         Some(ErrorCode(code)) => code,
         None if resp.status().as_u16() >= 400 => "error",
@@ -43,7 +41,6 @@ pub async fn track(req: Request, next: Next) -> Response {
         .increment(1);
     metrics::histogram!(REQUEST_DURATION, "door" => "http", "method" => method, "op" => op)
         .record(started.elapsed().as_secs_f64());
-    resp
 }
 
 /// A route template as a `'static` label, so no request allocates one: each template the

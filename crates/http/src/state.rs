@@ -1,5 +1,6 @@
 //! What every handler shares: the core service and the gateway's limits.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use ferry_core::Ferry;
@@ -65,11 +66,11 @@ impl Default for Limits {
     }
 }
 
-/// Handler state: a cheap clone.
+/// Handler state: a cheap clone (every extractor that needs it clones it per request).
 #[derive(Debug, Clone)]
 pub struct AppState {
     /// The core service.
     pub ferry: Ferry,
     /// The door's limits.
-    pub limits: Limits,
+    pub limits: Arc<Limits>,
 }
