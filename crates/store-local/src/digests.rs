@@ -70,6 +70,24 @@ impl Digests {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// What memory holds for each of `versions`, under one lock (a listing asks for a page
+    /// of files at once): `Some(md5)` when it knows exactly that version (`md5` is `None`
+    /// when the version has no record), `None` when it does not, and the caller asks
+    /// [`Self::recall`] or [`Self::recall_small`].
+    pub(crate) fn recall_known<'a>(
+        &self,
+        versions: impl IntoIterator<Item = &'a Version>,
+    ) -> Vec<Option<Option<Md5Digest>>> {
+        let known = self.known();
+        versions
+            .into_iter()
+            .map(|v| match known.get(&v.file) {
+                Some((check, md5)) if *check == v.check => Some(*md5),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The MD5 remembered for `version`, if any.
     pub(crate) fn recall(&self, version: &Version) -> Result<Option<Md5Digest>> {
         if let Some((known_check, md5)) = self.known().get(&version.file)

@@ -45,6 +45,7 @@ use ferry_core::{Error, Result};
 
 use crate::digests::{Digests, RECORD_MIN};
 use crate::dir_sync::DirSyncs;
+use crate::entry_stat::entry_stat;
 use crate::home_dirs::HomeDirs;
 use crate::listings::Listings;
 use crate::names::{Lookup, located, on_disk};
@@ -131,11 +132,11 @@ impl Disk {
         self.homes_made().remove(user)
     }
 
-    /// The MD5 of the file version `meta` describes, found at `rel` under `dir` (symlinks
-    /// followed, within `dir`): remembered, or for a small file hashed now.
-    fn digest_at(&self, dir: &Dir, rel: &Path, meta: &cap_std::fs::Metadata) -> Option<Md5Digest> {
-        let version = Version::of(meta);
-        if meta.len() >= RECORD_MIN {
+    /// The MD5 of `version` of the file found at `rel` under `dir` (symlinks followed,
+    /// within `dir`): remembered, or for a small file hashed now.
+    fn digest_at(&self, dir: &Dir, rel: &Path, version: &Version) -> Option<Md5Digest> {
+        let version = *version;
+        if version.check.size >= RECORD_MIN {
             return self.digests.recall(&version).ok().flatten();
         }
         self.digests.recall_small(&version, || {
@@ -169,7 +170,7 @@ impl Disk {
         .map_err(|e| io_err(e, path))?;
         let mut entry = entry_from(path, &meta);
         if entry.kind == EntryKind::File {
-            entry.md5 = self.digest_at(home, &rel, &meta);
+            entry.md5 = self.digest_at(home, &rel, &Version::of(&meta));
         }
         Ok(entry)
     }
@@ -347,17 +348,26 @@ impl Disk {
         });
         let names = &names[from..];
         let mut out = Vec::with_capacity(limit.min(names.len()));
+        // The page's files: where in `out`, their name on disk and version.
+        let mut files = Vec::with_capacity(out.capacity());
         let mut rest = names.iter();
         for (path, name) in rest.by_ref() {
-            match d.symlink_metadata(name) {
-                Ok(meta) => {
-                    let mut entry = entry_from(path, &meta);
-                    if entry.kind == EntryKind::File {
-                        // Listings show the MD5 where Ferry knows it; computed here only for
-                        // small files (see `digests::RECORD_MIN`).
-                        entry.md5 = self.digest_at(&d, Path::new(name), &meta);
+            match entry_stat(&d, name) {
+                Ok(st) => {
+                    if st.kind == EntryKind::File {
+                        files.push((out.len(), name, st.version));
                     }
-                    out.push(entry);
+                    out.push(Entry {
+                        name: path.name().unwrap_or("").to_string(),
+                        path: path.clone(),
+                        kind: st.kind,
+                        size: match st.kind {
+                            EntryKind::Dir => 0,
+                            _ => st.version.check.size,
+                        },
+                        modified: st.modified,
+                        md5: None,
+                    });
                     if out.len() == limit {
                         break;
                     }
@@ -367,6 +377,16 @@ impl Disk {
             }
         }
         let more = rest.next().is_some();
+        // Listings show the MD5 where Ferry knows it: from memory for the whole page at once,
+        // else as `digest_at` finds it (computed only for small files, see
+        // `digests::RECORD_MIN`).
+        let known = self.digests.recall_known(files.iter().map(|(_, _, v)| v));
+        for ((at, name, version), known) in files.iter().zip(known) {
+            out[*at].md5 = match known {
+                Some(md5) => md5,
+                None => self.digest_at(&d, Path::new(name), version),
+            };
+        }
         Ok(Listed { entries: out, more })
     }
 

@@ -17,6 +17,7 @@ mod cached;
 mod digests;
 mod dir_sync;
 pub mod disk;
+mod entry_stat;
 pub mod files;
 mod home_dirs;
 mod listings;

@@ -57,6 +57,11 @@ impl Version {
 }
 
 impl Check {
+    /// The state of a file of `size` bytes with these mtime and ctime (seconds, nanoseconds).
+    pub(crate) fn new(size: u64, mtime: (i64, i64), ctime: (i64, i64)) -> Self {
+        Check { size, mtime, ctime }
+    }
+
     /// Parses `SIZE-MTIME.NS-CTIME.NS`.
     pub(crate) fn parse(text: &str) -> Option<Self> {
         let mut parts = text.split('-');
