@@ -18,6 +18,7 @@
 
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use unicode_normalization::UnicodeNormalization;
 
@@ -29,9 +30,13 @@ pub const MAX_PATH_LEN: usize = 4096;
 pub const MAX_NAME_LEN: usize = 255;
 
 /// A normalised path inside a home: zero or more validated names. The empty path is the home.
+///
+/// The names are shared (`Arc<[String]>`), so a clone allocates nothing: a listing hands out
+/// one path per entry, and each was three allocations as a `Vec` of `String`s. Comparison,
+/// ordering and hashing are the slice's, as they were the `Vec`'s.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct HomePath {
-    parts: Vec<String>,
+    parts: Arc<[String]>,
 }
 
 impl HomePath {
@@ -56,7 +61,7 @@ impl HomePath {
         let mut parts = if input.starts_with('/') {
             Vec::new()
         } else {
-            cwd.parts.clone()
+            cwd.parts.to_vec()
         };
         for part in input.split('/') {
             match part {
@@ -73,7 +78,9 @@ impl HomePath {
                 }
             }
         }
-        let path = HomePath { parts };
+        let path = HomePath {
+            parts: parts.into(),
+        };
         path.check_len()?;
         Ok(path)
     }
@@ -108,18 +115,22 @@ impl HomePath {
 
     /// The containing folder; the home is its own parent.
     pub fn parent(&self) -> HomePath {
-        let mut parts = self.parts.clone();
+        let mut parts = self.parts.to_vec();
         parts.pop();
-        HomePath { parts }
+        HomePath {
+            parts: parts.into(),
+        }
     }
 
     /// A child of this folder; `name` must be a single valid name.
     pub fn join(&self, name: &str) -> Result<HomePath> {
         let name: String = name.nfc().collect();
         validate_name(&name)?;
-        let mut parts = self.parts.clone();
+        let mut parts = self.parts.to_vec();
         parts.push(name);
-        let path = HomePath { parts };
+        let path = HomePath {
+            parts: parts.into(),
+        };
         path.check_len()?;
         Ok(path)
     }
@@ -150,7 +161,7 @@ impl fmt::Display for HomePath {
         if self.parts.is_empty() {
             return f.write_str("/");
         }
-        for p in &self.parts {
+        for p in self.parts.iter() {
             write!(f, "/{p}")?;
         }
         Ok(())
@@ -167,7 +178,7 @@ impl serde::Serialize for HomePath {
         let fill = |out: &mut [u8]| {
             out[0] = b'/';
             let mut at = 0;
-            for p in &self.parts {
+            for p in self.parts.iter() {
                 out[at] = b'/';
                 out[at + 1..at + 1 + p.len()].copy_from_slice(p.as_bytes());
                 at += 1 + p.len();
