@@ -476,9 +476,45 @@ impl Disk {
         path: &HomePath,
     ) -> Result<(stdfs::File, Entry, String)> {
         let home = self.home(user)?;
+        // O_NONBLOCK: opening a FIFO must not hang; O_NOCTTY: nor adopt a terminal.
+        let mut opts = OpenOptions::new();
+        opts.read(true).custom_flags(
+            (rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::NOCTTY).bits() as i32,
+        );
+        // Opened first as addressed, and judged by the opened file's own `fstat`: a 4 KiB
+        // `GET` then costs open and fstat, where a `stat` of the name came first before (one
+        // more path walk per request). Whatever fails to open that way (missing as spelled,
+        // or not a file one can open) goes the way that looks first, which also finds other
+        // spellings and names each failure.
+        let file = match home.open_with(path.to_relative(), &opts) {
+            Ok(file) => file,
+            Err(_) => self.open_looked_up(&home, path, &opts)?,
+        };
+        let meta = file.metadata().map_err(|e| io_err(e, path))?;
+        if meta.is_dir() {
+            return Err(Error::IsADirectory(path.to_string()));
+        }
+        if !meta.is_file() {
+            return Err(Error::SpecialFile(path.to_string()));
+        }
+        let mut entry = entry_from(path, &meta);
+        let file = file.into_std();
+        entry.md5 = self.digest_of(&file, &meta);
+        Ok((file, entry, Version::of(&meta).to_string()))
+    }
+
+    /// [`Self::open`] for a path that did not open as addressed: looked up first, so a folder,
+    /// a special file or a missing name gets its own error, and a name stored under another
+    /// Unicode spelling is found.
+    fn open_looked_up(
+        &self,
+        home: &Dir,
+        path: &HomePath,
+        opts: &OpenOptions,
+    ) -> Result<cap_std::fs::File> {
         // The lookup's own `stat` describes a file that is not a symlink; only a symlink needs
         // the confined, following `metadata` (three more calls: open, stat, close).
-        let (rel, found) = located(&home, path);
+        let (rel, found) = located(home, path);
         let meta = match found {
             Lookup::Found(meta) if !meta.is_symlink() => meta,
             Lookup::Missing(e) => return Err(io_err(e, path)),
@@ -490,19 +526,7 @@ impl Disk {
         if !meta.is_file() {
             return Err(Error::SpecialFile(path.to_string()));
         }
-        // O_NONBLOCK: if a FIFO is swapped in after the check above, opening it must not hang.
-        let mut opts = OpenOptions::new();
-        opts.read(true)
-            .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
-        let file = home.open_with(&rel, &opts).map_err(|e| io_err(e, path))?;
-        let meta = file.metadata().map_err(|e| io_err(e, path))?;
-        if !meta.is_file() {
-            return Err(Error::SpecialFile(path.to_string()));
-        }
-        let mut entry = entry_from(path, &meta);
-        let file = file.into_std();
-        entry.md5 = self.digest_of(&file, &meta);
-        Ok((file, entry, Version::of(&meta).to_string()))
+        home.open_with(&rel, opts).map_err(|e| io_err(e, path))
     }
 
     pub(crate) fn remember_digest(

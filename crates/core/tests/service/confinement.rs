@@ -1,5 +1,5 @@
 //! Confinement: symlinks out of the home, a folder swapped for a symlink after the check,
-//! and FIFOs, refused for every operation.
+//! and FIFOs, refused for every operation; a download refused or served by what the name is.
 
 use std::os::unix::fs::symlink;
 use std::time::Duration;
@@ -91,4 +91,28 @@ async fn fifos_are_refused_without_blocking() {
     );
     let listing = s.list(None, None, None).await.unwrap();
     assert_eq!(listing.entries[0].kind, ferry_core::model::EntryKind::Other);
+}
+
+#[tokio::test]
+async fn a_download_is_refused_or_served_by_what_the_name_is() {
+    let (tmp, _ferry, s) = start("alice").await;
+    let home = tmp.path().join("homes/alice");
+    std::fs::create_dir(home.join("dir")).unwrap();
+    std::fs::write(home.join("dir/f"), b"inside").unwrap();
+    symlink("dir", home.join("to-dir")).unwrap();
+    symlink("dir/f", home.join("to-f")).unwrap();
+    // A socket cannot be opened at all (ENXIO): still `special_file`, not `internal`.
+    let _socket = std::os::unix::net::UnixListener::bind(home.join("sock")).unwrap();
+    // "déjà" stored decomposed (NFD), asked for composed (NFC), as clients send it.
+    std::fs::write(home.join("de\u{301}ja\u{300}"), b"nfd").unwrap();
+
+    assert_eq!(code(s.open_download("dir", 0).await), "is_a_directory");
+    assert_eq!(code(s.open_download("to-dir", 0).await), "is_a_directory");
+    assert_eq!(code(s.open_download("/", 0).await), "is_a_directory");
+    assert_eq!(code(s.open_download("sock", 0).await), "special_file");
+    assert_eq!(code(s.open_download("missing", 0).await), "not_found");
+    assert_eq!(code(s.open_download("dir/f/x", 0).await), "not_a_directory");
+    assert_eq!(s.open_download("to-f", 0).await.unwrap().entry.size, 6);
+    let nfd = s.open_download("d\u{e9}j\u{e0}", 0).await.unwrap();
+    assert_eq!(nfd.entry.size, 3);
 }
