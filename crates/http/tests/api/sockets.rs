@@ -133,6 +133,32 @@ async fn a_request_head_over_max_header_bytes_is_431_or_closed() {
     assert_eq!(healthz(run.addr).await, "HTTP/1.1 200 OK");
 }
 
+/// A head over the cap that hyper's own buffer (8 KiB here) accepts: only the door's exact
+/// cap stands between it and the handler, so it must be `431 header_too_large`, and one just
+/// under the cap is served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_head_just_over_the_cap_is_431_header_too_large_and_one_under_it_is_served() {
+    let run = start(tiny()).await;
+    for (padding, expect) in [(3000, "HTTP/1.1 431"), (1500, "HTTP/1.1 200")] {
+        let mut s = TcpStream::connect(run.addr).await.unwrap();
+        let head = format!(
+            "GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\nX-Padding: {}\r\n\r\n",
+            "a".repeat(padding)
+        );
+        s.write_all(head.as_bytes()).await.unwrap();
+        let text = text_until_closed(&mut s, "a reply").await;
+        assert!(
+            text.starts_with(expect),
+            "{padding} bytes of padding, max_header_bytes 2048: {}",
+            text.lines().next().unwrap_or_default()
+        );
+        if padding > 2048 {
+            assert!(text.contains("\"code\":\"header_too_large\""), "{text}");
+            assert!(text.contains("x-request-id: "), "{text}");
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_upload_body_ends_its_request_while_others_are_served() {
     let run = start(tiny()).await;
