@@ -94,6 +94,11 @@ impl Pending {
         &self.span
     }
 
+    /// When the request reached the door (the line's duration and the metrics' start).
+    pub(crate) fn started(&self) -> Instant {
+        self.started
+    }
+
     /// Sends the request id back, and wraps the response body to write the line when it
     /// ends or is dropped. The route template is the one [`crate::edge::RouteLabel`] put in
     /// the response's extensions (`-` when no route answered).

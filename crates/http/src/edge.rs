@@ -23,7 +23,6 @@
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, header};
@@ -49,7 +48,6 @@ pub struct Edge {
 /// The edge middleware; see the module documentation.
 pub async fn edge(State(edge): State<Arc<Edge>>, req: Request, next: Next) -> Response {
     let (req, line) = crate::access::begin(req);
-    let started = Instant::now();
     let method = edge.metrics.then(|| req.method().clone());
     let asked = Asked::of(&req);
     let span = line.span().clone();
@@ -64,7 +62,7 @@ pub async fn edge(State(edge): State<Arc<Edge>>, req: Request, next: Next) -> Re
     };
     let resp = asked.fit(resp);
     if let Some(method) = method {
-        crate::metrics::record(&method, started, &resp);
+        crate::metrics::record(&method, line.started(), &resp);
     }
     line.finish(resp)
 }
