@@ -2,16 +2,20 @@
 
 use std::time::Duration;
 
-use bytes::Bytes;
-use ferry_proto::frame::{Frame, FrameCodec, FrameError};
+use bytes::{Buf, Bytes, BytesMut};
+use ferry_proto::frame::{Frame, FrameCodec, FrameError, encode_head};
 use ferry_proto::message::Response;
 use futures::{FutureExt, SinkExt, StreamExt};
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_util::codec::Framed;
 
 use super::{ClientError, not_ferry};
 use crate::tls::TlsClient;
+
+/// Payloads at least this big are written from their own buffer instead of being copied into
+/// the write buffer behind their header.
+const DIRECT_PAYLOAD: usize = 64 * 1024;
 
 /// The stream under the frames: a `TcpStream`, or a TLS session over one.
 trait Stream: AsyncRead + AsyncWrite + Unpin + Send + std::fmt::Debug {}
@@ -76,9 +80,27 @@ impl Connection {
     }
 
     /// Queues a frame and writes out everything queued.
+    ///
+    /// A big payload (an upload chunk) is not copied into the write buffer: its header is
+    /// encoded alone and both go out in vectored writes from their own buffers, as the
+    /// server's door sends download chunks. That saves a copy of every byte an upload sends
+    /// (over TLS, rustls then copies straight from the chunk into its records).
     pub async fn send(&mut self, frame: Frame) -> Result<(), ClientError> {
         let secs = self.timeout.as_secs();
-        match tokio::time::timeout(self.timeout, self.framed.send(frame)).await {
+        let send = async {
+            if frame.payload.len() < DIRECT_PAYLOAD {
+                return self.framed.send(frame).await;
+            }
+            // Whatever is queued goes first, so frames keep their order.
+            self.framed.flush().await?;
+            let mut head = BytesMut::with_capacity(256);
+            encode_head(&frame.header, frame.payload.len(), &mut head)?;
+            let stream = self.framed.get_mut();
+            stream.write_all_buf(&mut head.chain(frame.payload)).await?;
+            stream.flush().await?;
+            Ok(())
+        };
+        match tokio::time::timeout(self.timeout, send).await {
             Ok(result) => result.map_err(|e| frame_error(e, &self.addr)),
             Err(_) => Err(ClientError::Timeout(secs)),
         }
