@@ -1,6 +1,7 @@
 //! axum's extractors with their rejections turned into Ferry problems, so a malformed JSON
 //! body or query string gets the same `application/problem+json` shape as every other error.
 
+use axum::extract::path::ErrorKind;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts};
 
@@ -40,6 +41,14 @@ impl From<QueryRejection> for ApiError {
 
 impl From<PathRejection> for ApiError {
     fn from(r: PathRejection) -> Self {
+        // Percent-escapes that do not decode to UTF-8 (`%ff`, overlong `%c0%ae`) spell no name
+        // a home can hold: the same `invalid_path` as any other name no file can have.
+        if let PathRejection::FailedToDeserializePathParams(e) = &r
+            && matches!(e.kind(), ErrorKind::InvalidUtf8InPathParam { .. })
+        {
+            let why = "its percent-escapes do not decode to UTF-8";
+            return ferry_core::Error::InvalidPath(why.into()).into();
+        }
         HttpError::BadBody(format!("invalid path: {}", r.body_text())).into()
     }
 }

@@ -63,6 +63,30 @@ async fn an_unknown_query_parameter_is_bad_request_like_an_unknown_json_field() 
 }
 
 #[tokio::test]
+async fn a_url_path_that_is_not_utf8_once_decoded_is_invalid_path_on_every_route() {
+    let app = TestApp::new().await;
+    let uris = [
+        ("GET", "/api/v1/files/%ff"),
+        ("GET", "/api/v1/files/docs/%c0%ae%c0%ae/x"),
+        ("GET", "/api/v1/stat/a%fe"),
+        ("GET", "/api/v1/dirs/%80"),
+        ("DELETE", "/api/v1/files/%ff%ff"),
+        ("HEAD", "/api/v1/uploads/%ff"),
+    ];
+    for (method, uri) in uris {
+        let r = app.send(empty(authed(method, uri))).await;
+        assert_eq!(r.status, 400, "{method} {uri}: {r:?}");
+        if method != "HEAD" {
+            assert_eq!(r.code(), "invalid_path", "{method} {uri}: {r:?}");
+        }
+    }
+    let r = app
+        .send_body(authed("PUT", "/api/v1/files/%ff"), b"x".to_vec())
+        .await;
+    r.assert_problem(400, "invalid_path");
+}
+
+#[tokio::test]
 async fn a_json_body_over_its_cap_is_413_body_too_large() {
     let app = TestApp::new().await;
     let doc =
