@@ -213,15 +213,26 @@ fn https_sends_hsts_and_a_secure_download_cookie() {
         assert!(cookie.starts_with("ferry_download="), "{cookie}");
         assert!(cookie.ends_with("; Secure"), "{cookie}");
     });
-    // Plain HTTP on the HTTPS port is not served.
+    // Plain HTTP on the HTTPS port is not served: it is told, in plain text it can read, to
+    // use https, and the connection is closed.
     let mut plain = TcpStream::connect(server.http).unwrap();
     plain
         .set_read_timeout(Some(Duration::from_secs(20)))
         .unwrap();
-    let _ = plain.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    plain
+        .write_all(b"GET /api/v1/me HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
     let mut buf = Vec::new();
-    let _ = plain.read_to_end(&mut buf);
-    assert!(!buf.starts_with(b"HTTP/1.1 200"), "plain HTTP was served");
+    plain.read_to_end(&mut buf).unwrap();
+    let text = String::from_utf8_lossy(&buf);
+    assert!(text.starts_with("HTTP/1.1 400"), "{text}");
+    assert!(text.contains("\"code\":\"tls_required\""), "{text}");
+    assert!(text.contains("https://"), "{text}");
+    // The port still serves HTTPS.
+    runtime().block_on(async {
+        let page = http.get(format!("{base}/healthz")).send().await.unwrap();
+        assert!(page.status().is_success(), "{}", page.status());
+    });
 }
 
 #[test]

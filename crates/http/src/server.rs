@@ -22,7 +22,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::Router;
 use axum::extract::ConnectInfo;
-use ferry_net::{Accepted, Io, Listener, Tls, TrustedProxies};
+use axum::response::IntoResponse;
+use ferry_net::{Accepted, Io, Listener, Opening, Tls, TrustedProxies};
 use http::{HeaderMap, StatusCode};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
@@ -31,6 +32,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
+use crate::error::{ApiError, HttpError};
 use crate::state::Limits;
 
 /// Binds the HTTP door (with `SO_REUSEADDR`, as the TCP door).
@@ -138,8 +140,21 @@ pub async fn serve_with_tls(
             };
             match tls {
                 None => drive(&builder, stream, service, peer, first, shutdown).await,
-                Some(tls) => match tls.accept(stream).await {
-                    Ok(stream) => drive(&builder, stream, service, peer, first, shutdown).await,
+                Some(tls) => match tls.open(stream).await {
+                    Ok(Opening::Tls(stream)) => {
+                        drive(&builder, stream, service, peer, first, shutdown).await;
+                    }
+                    Ok(Opening::PlainText(stream)) => {
+                        tracing::info!(%peer, door = "http", "plain HTTP on the HTTPS port");
+                        let mut once = builder.clone();
+                        once.keep_alive(false);
+                        let refuse = hyper::service::service_fn(|_req| async {
+                            Ok::<_, Infallible>(
+                                ApiError::from(HttpError::TlsRequired).into_response(),
+                            )
+                        });
+                        drive(&once, stream, refuse, peer, first, shutdown).await;
+                    }
                     Err(e) => {
                         tracing::info!(%peer, door = "http", error = %e, "TLS handshake failed");
                     }

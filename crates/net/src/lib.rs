@@ -43,4 +43,4 @@ pub use run::run;
 pub use socket::bind;
 pub use sources::Sources;
 pub use startups::{StartupLimits, StartupSlot, Startups};
-pub use tls::Tls;
+pub use tls::{Opening, Tls};

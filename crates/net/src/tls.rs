@@ -98,17 +98,51 @@ impl Tls {
         self.cert.fingerprint()
     }
 
+    /// Looks at the client's first byte, then runs the handshake if it can begin one, all
+    /// within the handshake deadline. A first byte that cannot start a TLS record (a plain
+    /// `GET ...` sent to an HTTPS port) is handed back unread, so the door can answer in plain
+    /// text instead of with a TLS alert the client cannot read.
+    pub async fn open<S: crate::Io>(&self, stream: S) -> io::Result<Opening<S>> {
+        let mut stream = ReadAhead::new(stream);
+        let deadline = tokio::time::Instant::now() + self.handshake_timeout;
+        let first = match tokio::time::timeout_at(deadline, stream.first_byte()).await {
+            Ok(first) => first?,
+            Err(_) => return Err(timed_out()),
+        };
+        if first != Some(HANDSHAKE_RECORD) {
+            return Ok(Opening::PlainText(stream));
+        }
+        match tokio::time::timeout_at(deadline, self.acceptor.accept(stream)).await {
+            Ok(session) => Ok(Opening::Tls(Box::new(session?))),
+            Err(_) => Err(timed_out()),
+        }
+    }
+
     /// Runs the server side of the handshake on an accepted stream, within the deadline.
     pub async fn accept<S: crate::Io>(&self, stream: S) -> io::Result<TlsStream<ReadAhead<S>>> {
         let accept = self.acceptor.accept(ReadAhead::new(stream));
         match tokio::time::timeout(self.handshake_timeout, accept).await {
             Ok(result) => result,
-            Err(_) => Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                "TLS handshake timed out",
-            )),
+            Err(_) => Err(timed_out()),
         }
     }
+}
+
+/// The content type of a TLS handshake record: the first byte of every ClientHello.
+const HANDSHAKE_RECORD: u8 = 0x16;
+
+fn timed_out() -> io::Error {
+    io::Error::new(io::ErrorKind::TimedOut, "TLS handshake timed out")
+}
+
+/// How a connection to a TLS port began ([`Tls::open`]).
+#[derive(Debug)]
+pub enum Opening<S> {
+    /// A finished handshake.
+    Tls(Box<TlsStream<ReadAhead<S>>>),
+    /// The client's first byte cannot begin a TLS handshake: it spoke plain text to a TLS
+    /// port. Nothing it sent has been consumed.
+    PlainText(ReadAhead<S>),
 }
 
 /// SHA-256 of DER bytes as lowercase hex pairs joined by colons.

@@ -97,6 +97,10 @@ pub enum HttpError {
         /// The limit.
         max: usize,
     },
+    /// Plain HTTP sent to a port that speaks HTTPS: answered in plain text so the client can
+    /// read why, then the connection is closed.
+    #[error("this port speaks HTTPS: send the request again with https://")]
+    TlsRequired,
     /// No such route.
     #[error("no such route")]
     NoRoute,

@@ -43,6 +43,7 @@ impl HttpError {
             HttpError::BodyIncomplete { .. } => "body_incomplete",
             HttpError::Unsatisfiable { .. } => "range_not_satisfiable",
             HttpError::HeadTooLarge { .. } => "header_too_large",
+            HttpError::TlsRequired => "tls_required",
             HttpError::NoRoute => "no_route",
             HttpError::MethodNotAllowed => "method_not_allowed",
             HttpError::Panic => "internal",
@@ -63,6 +64,7 @@ impl HttpError {
             | HttpError::InteropVersion(_)
             | HttpError::DigestAlgorithm(_)
             | HttpError::RangeLength { .. }
+            | HttpError::TlsRequired
             | HttpError::BodyIncomplete { .. } => StatusCode::BAD_REQUEST,
             HttpError::LengthRequired => StatusCode::LENGTH_REQUIRED,
             HttpError::MediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,

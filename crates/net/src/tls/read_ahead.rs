@@ -53,6 +53,37 @@ impl<S> ReadAhead<S> {
         !self.buf.is_empty()
     }
 
+    /// The first byte the peer sends, left unread (`None` if it closed without sending any):
+    /// what a TLS port looks at to tell a ClientHello from plain text before the handshake.
+    pub async fn first_byte(&mut self) -> io::Result<Option<u8>>
+    where
+        S: AsyncRead + Unpin,
+    {
+        if self.pos == self.end {
+            let this = &mut *self;
+            this.buf = vec![0; CAPACITY];
+            let filled = std::future::poll_fn(|cx| {
+                let mut fill = ReadBuf::new(&mut this.buf);
+                Pin::new(&mut this.inner)
+                    .poll_read(cx, &mut fill)
+                    .map_ok(|()| fill.filled().len())
+            })
+            .await;
+            match filled {
+                Ok(n) => (self.pos, self.end) = (0, n),
+                Err(e) => {
+                    self.release();
+                    return Err(e);
+                }
+            }
+            if self.end == 0 {
+                self.release();
+                return Ok(None);
+            }
+        }
+        Ok(Some(self.buf[self.pos]))
+    }
+
     fn release(&mut self) {
         self.buf = Vec::new();
         (self.pos, self.end) = (0, 0);
@@ -157,5 +188,23 @@ mod tests {
         assert_eq!(&back, b"back");
         drop(far);
         assert_eq!(s.read(&mut piece).await.unwrap(), 0);
+    }
+
+    #[tokio::test]
+    async fn the_first_byte_is_looked_at_without_being_consumed() {
+        let (mut far, near) = tokio::io::duplex(1024);
+        let mut s = ReadAhead::new(near);
+        far.write_all(b"GET / HTTP/1.1\r\n").await.unwrap();
+        assert_eq!(s.first_byte().await.unwrap(), Some(b'G'));
+        assert_eq!(s.first_byte().await.unwrap(), Some(b'G'));
+        let mut line = [0u8; 16];
+        s.read_exact(&mut line).await.unwrap();
+        assert_eq!(&line, b"GET / HTTP/1.1\r\n");
+        // A peer that closes without a byte has none.
+        let (far, near) = tokio::io::duplex(1024);
+        drop(far);
+        let mut s = ReadAhead::new(near);
+        assert_eq!(s.first_byte().await.unwrap(), None);
+        assert!(!s.holds_buffer());
     }
 }
