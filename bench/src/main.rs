@@ -15,6 +15,14 @@
 //!   reference loop against small uploads; [`s3`] (`--store s3`): nodes over Garage and
 //!   PostgreSQL against `object_store` on the same cluster.
 
+/// The allocator the `ferry` binary ships with (see its `main.rs`), so the rows that run
+/// Ferry's client in this process (`ferry put`, `ferry get`, the concurrent uploads) measure
+/// the client users run. rustls copies every received record into a fresh 16 KiB `Vec`, and
+/// under glibc's allocator that copy costs three times as much: the TLS download row measured 376-394 MB/s against 446-454 under mimalloc (alternated runs
+/// of `ferry-bench --only raw,tls`; `perf record`: memmove 12% of the samples against 4%).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod args;
 mod concurrency;
 mod data;
