@@ -326,6 +326,26 @@ async fn partial_uploads_join_into_one_file_and_a_patch_to_the_final_is_403() {
 }
 
 #[tokio::test]
+async fn a_final_naming_a_part_twice_is_refused_and_the_part_is_kept() {
+    let app = TestApp::new().await;
+    let a = data(2000, 4);
+    let ua = part(&app, &a).await;
+    let req = tus("POST", "/api/v1/tus/")
+        .header("upload-concat", format!("final;{ua} {ua}"))
+        .header("upload-metadata", meta(&[("filename", "twice.bin")]));
+    app.send(empty(req))
+        .await
+        .assert_problem(400, "concat_part_invalid");
+    // Nothing was consumed: the part still joins.
+    let req = tus("POST", "/api/v1/tus/")
+        .header("upload-concat", format!("final;{ua}"))
+        .header("upload-metadata", meta(&[("filename", "once.bin")]));
+    let r = app.send(empty(req)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{r:?}");
+    assert_eq!(file_md5(&app, "once.bin").await, md5_hex(&a));
+}
+
+#[tokio::test]
 async fn a_tus_upload_is_finished_with_content_range_md5_exact() {
     let app = TestApp::new().await;
     let body = data(5000, 4);

@@ -116,6 +116,18 @@ pub fn parse_concat(value: &str) -> Result<Concat, TusError> {
     if ids.is_empty() {
         return Err(TusError::ConcatPart("a final upload names no parts".into()));
     }
+    // Refused here, before any part is touched: joining consumes each part it names, so a
+    // part named twice would be used up by its first mention and the final then fail,
+    // taking the part with it.
+    if let Some(twice) = ids
+        .iter()
+        .enumerate()
+        .find_map(|(i, id)| ids[..i].contains(id).then_some(id))
+    {
+        return Err(TusError::ConcatPart(format!(
+            "part {twice} is named more than once"
+        )));
+    }
     Ok(Concat::Final(ids))
 }
 
