@@ -73,16 +73,18 @@ RATE_LIMITED_BY_DESIGN = {"password", "links"}
 #   does not match the body: 422 `checksum_mismatch` (the point of sending one);
 # - a chunk's Content-Range must lie inside the declared size and match the body (400
 #   `range_*`, `chunk_checksum_mismatch`): relations between numbers, not a pattern;
-# - a Range past the end of the file (416) and `If-None-Match: *` on an existing file (412):
-#   relations between a header and the file's current state;
+# - a Range past the end of the file (416), `If-None-Match: *` on an existing file and an
+#   `If-Match` / `If-Unmodified-Since` that the current file does not meet (412): relations
+#   between a header and the file's current state;
 # - a move of a folder into itself (400 `bad_request`): a relation between `from` and `to`;
 # - PUT /api/v1/files: schemathesis 4.32.5's coverage phase sends `Content-MD5: 0` as a
 #   "valid" value although the spec's pattern is `^[A-Za-z0-9+/]{22}==$`; the server's 400
 #   `digest_malformed` is right (the Rust suite asserts it), so 400 is allowed there too.
 DIGEST_CHECKED = {
     "PUT /api/v1/files/{path}": ["400", "412", "422"],
-    "GET /api/v1/files/{path}": ["416"],
-    "HEAD /api/v1/files/{path}": ["416"],
+    "GET /api/v1/files/{path}": ["412", "416"],
+    "HEAD /api/v1/files/{path}": ["412", "416"],
+    "DELETE /api/v1/files/{path}": ["412"],
     "PUT /api/v1/uploads/{id}": ["400", "422"],
     "POST /api/v1/move": ["400"],
     # tus: a well-formed `Upload-Checksum` that does not match the body (460), a malformed

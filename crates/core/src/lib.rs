@@ -36,10 +36,10 @@ pub use exec::{
 };
 pub use path::HomePath;
 pub use service::{
-    AccountChange, AccountSummary, Admin, AppendOptions, Commit, Config, CreateOptions, Download,
-    Ferry, LoginPending, NewAccount, NewUpload, Profile, PublicShare, Put, Session, ShareAccess,
-    ShareInfo, ShareOptions, ShareSecret, ShareState, SharedFile, TokenGrant, UploadState,
-    UserUsage, ZipItem, ZipPlan,
+    AccountChange, AccountSummary, Admin, AppendOptions, BodyChecks, Commit, Config, CreateOptions,
+    Download, Ferry, LoginPending, NewAccount, NewUpload, Profile, PublicShare, Put, Session,
+    ShareAccess, ShareInfo, ShareOptions, ShareSecret, ShareState, SharedFile, TokenGrant,
+    UploadState, UserUsage, ZipItem, ZipPlan,
 };
 pub use upload_id::UploadId;
 pub use username::Username;

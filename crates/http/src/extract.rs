@@ -4,6 +4,7 @@
 use axum::extract::path::ErrorKind;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts};
+use axum::http::request::Parts;
 
 use crate::error::{ApiError, HttpError};
 
@@ -12,10 +13,46 @@ use crate::error::{ApiError, HttpError};
 #[from_request(via(axum::Json), rejection(ApiError))]
 pub struct ApiJson<T>(pub T);
 
-/// A query string.
-#[derive(Debug, FromRequestParts)]
-#[from_request(via(axum::extract::Query), rejection(ApiError))]
+/// A query string, refused whole (`bad_request`) when a key or value does not decode to UTF-8.
+#[derive(Debug)]
 pub struct ApiQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        utf8_query(parts.uri.query())?;
+        let axum::extract::Query(value) =
+            axum::extract::Query::<T>::from_request_parts(parts, state).await?;
+        Ok(ApiQuery(value))
+    }
+}
+
+/// Refuses a query string with a key or value whose percent-escapes do not decode to UTF-8
+/// (`?path=/a%ff`). The form decoder axum uses replaces such bytes with U+FFFD, which would
+/// quietly name another file (`/a\u{FFFD}`) than the one the client spelled.
+pub fn utf8_query(query: Option<&str>) -> Result<(), ApiError> {
+    let Some(query) = query else { return Ok(()) };
+    let bad = query
+        .split('&')
+        .flat_map(|pair| pair.split('='))
+        .any(|piece| {
+            percent_encoding::percent_decode_str(piece)
+                .decode_utf8()
+                .is_err()
+        });
+    if bad {
+        return Err(HttpError::BadBody(
+            "invalid query string: its percent-escapes do not decode to UTF-8".into(),
+        )
+        .into());
+    }
+    Ok(())
+}
 
 /// Path parameters.
 #[derive(Debug, FromRequestParts)]

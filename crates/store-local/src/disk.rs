@@ -437,16 +437,20 @@ impl Disk {
         if from.is_root() || to.is_root() {
             return Err(Error::HomeImmutable);
         }
-        if to.starts_with(from) && to != from {
-            return Err(Error::BadRequest("cannot move a folder into itself".into()));
-        }
         let home = self.home(user)?;
         let (src_dir, src_name) = parent_of(&home, from)?;
+        let src_meta = src_dir
+            .symlink_metadata(src_name.as_str())
+            .map_err(|e| io_err(e, from))?;
+        if to.starts_with(from) && to != from {
+            // Below a file is no place at all; below a folder is inside what moves.
+            return Err(match src_meta.is_dir() {
+                true => Error::BadRequest("cannot move a folder into itself".into()),
+                false => Error::NotADirectory(to.to_string()),
+            });
+        }
         let (dst_dir, dst_name) = parent_of(&home, to)?;
         let (src_name, dst_name) = (src_name.as_str(), dst_name.as_str());
-        let src_meta = src_dir
-            .symlink_metadata(src_name)
-            .map_err(|e| io_err(e, from))?;
         let replaced = match dst_dir.symlink_metadata(dst_name) {
             Ok(m) if m.is_file() => m.len(),
             _ => 0,

@@ -57,12 +57,16 @@ pub(crate) async fn rename(bucket: &Bucket, user: &Username, m: &Move) -> Result
     if from.is_root() || to.is_root() {
         return Err(Error::HomeImmutable);
     }
-    if to.starts_with(from) && to != from {
-        return Err(Error::BadRequest("cannot move a folder into itself".into()));
-    }
     let source = bucket.find(user, from).await?;
     if matches!(source, Found::Missing) {
         return Err(Error::NotFound(from.to_string()));
+    }
+    if to.starts_with(from) && to != from {
+        // Below a file is no place at all; below a folder is inside what moves.
+        return Err(match source {
+            Found::File(_) => Error::NotADirectory(to.to_string()),
+            _ => Error::BadRequest("cannot move a folder into itself".into()),
+        });
     }
     bucket.need_dir(user, &to.parent()).await?;
     if from == to {

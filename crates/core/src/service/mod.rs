@@ -41,7 +41,7 @@ pub use share::{
     PublicShare, ShareAccess, ShareInfo, ShareOptions, ShareSecret, ShareState, SharedFile,
 };
 pub use token::TokenGrant;
-pub use upload::{AppendOptions, Commit, CreateOptions, NewUpload, Put, UploadState};
+pub use upload::{AppendOptions, BodyChecks, Commit, CreateOptions, NewUpload, Put, UploadState};
 pub use zip_walk::{MAX_ZIP_ENTRIES, ZipItem, ZipPlan};
 
 use crate::auth::throttle::Throttle;

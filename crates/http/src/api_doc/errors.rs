@@ -158,6 +158,7 @@ error_set!(
     DownloadErrors: [
         BAD_PATH_400, AUTH_401, PATH_READ_403, NOT_FOUND_404,
         ("409", "The path is a folder (`is_a_directory`) or passes through a file (`not_a_directory`)"),
+        ("412", "`If-Match` or `If-Unmodified-Since` does not hold, or the file changed while a range was opened (`precondition_failed`)"),
         THROTTLED_429, HEAD_431, INTERNAL_500,
     ]
 );
@@ -165,7 +166,7 @@ error_set!(
 error_set!(
     /// `PUT /api/v1/files/{path}` (besides `411` and `412`, listed with their causes).
     PutFileErrors: [
-        ("400", "A malformed path, digest header (`digest_malformed`) or `Content-Length` (`bad_header`)"),
+        ("400", "A malformed path, digest header (`digest_malformed`, `bad_header`) or `Content-Length` (`bad_header`), a digest field naming no algorithm checked here (`checksum_algorithm_unsupported`), or a body whose `sha-256`/`crc32c` does not match (`chunk_checksum_mismatch`; nothing was kept)"),
         AUTH_401, PATH_WRITE_403,
         ("404", "The parent folder does not exist (`not_found`)"),
         BODY_408,
@@ -320,13 +321,14 @@ error_set!(
     /// The public share link routes, `/s/{id}…`: a page for a browser (`Accept: text/html`),
     /// a problem document otherwise.
     ShareLinkErrors: [
-        ("400", "A malformed path, query, form or `Content-Length` (`bad_request`, `invalid_path`, `bad_header`), or a body that broke off (`body_incomplete`)"),
+        ("400", "A malformed path, query, form, digest header or `Content-Length` (`bad_request`, `invalid_path`, `bad_header`, `digest_malformed`, `checksum_algorithm_unsupported`), a body that broke off (`body_incomplete`) or does not match its `sha-256`/`crc32c` (`chunk_checksum_mismatch`)"),
         ("401", "The link needs a password (`share_password_required`): the form, or HTTP Basic with it as the password"),
         ("403", "A wrong password (`share_password_wrong`), or what the link does not offer (`share_refused`: uploads into a link that takes none, a folder of a file link)"),
         ("404", "No such link (`share_not_found`), or nothing by that name in it (`not_found`)"),
         ("409", "A drop-box upload whose name is taken (`already_exists`), a file where a folder was named or the reverse (`not_a_directory`, `is_a_directory`)"),
         ("410", "The link was revoked (`share_revoked`), has expired (`share_expired`) or was downloaded as often as allowed (`share_exhausted`)"),
         ("413", "A drop-box upload over the owner's quota (`quota_exceeded`) or the server's largest upload (`upload_too_large`)"),
+        ("422", "A drop-box upload that does not match its MD5 (`checksum_mismatch`); nothing was kept"),
         ("429", "Too many wrong passwords or unknown links from this address (`auth_throttled`, with `Retry-After`), or a zip of too many files (`limit_reached`)"),
         HEAD_431, INTERNAL_500, DISK_507,
     ]

@@ -14,6 +14,7 @@ use crate::headers::{
     RangeRequest, content_md5, etag_for_md5, format_content_range, format_md5_digest,
     if_none_match_matches, if_range_matches, parse_range,
 };
+use crate::routes::preconditions;
 
 /// Legacy whole-body MD5 header (RFC 1864); sent on full responses only.
 const CONTENT_MD5: header::HeaderName = header::HeaderName::from_static("content-md5");
@@ -61,6 +62,7 @@ where
     let etag = etag_for_md5(&md5.to_string());
     let mut headers = file_headers(&entry, &etag, &md5.0);
 
+    preconditions::check_read(req, &entry, &etag)?;
     let text = |name| req.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
     if text(header::IF_NONE_MATCH).is_some_and(|v| if_none_match_matches(v, &etag)) {
         return Ok((

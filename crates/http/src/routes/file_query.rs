@@ -39,6 +39,7 @@ impl FileRequest {
     /// `zip` wins over `inline` (a zip is never shown inline); `name` without `zip` is
     /// ignored, as unknown parameters are.
     pub fn parse(raw: Option<&str>) -> Result<FileRequest, ApiError> {
+        crate::extract::utf8_query(raw)?;
         let mut q = FileRequest::default();
         for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
             match &*key {

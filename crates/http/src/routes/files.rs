@@ -15,13 +15,15 @@ use crate::body::{self, BodyProbe};
 use crate::error::{ApiError, HttpError};
 use crate::extract::{ApiPath, ApiQuery};
 use crate::headers::parse_content_md5;
+use crate::routes::body_checks::whole_body_checks;
 use crate::routes::download::{self, Method};
 use crate::routes::file_query::{FileQuery, FileRequest};
 use crate::routes::parents::ParentsQuery;
+use crate::routes::preconditions;
 use crate::routes::preview;
 use crate::routes::tus::target::Target;
 use crate::routes::zip;
-use crate::routes::{entry_response, file_location, header_text, home_path, resumable, whole_md5};
+use crate::routes::{entry_response, file_location, header_text, home_path, resumable};
 use crate::state::AppState;
 
 /// Download a file. A single `Range` gives `206` with `Content-Range`; `If-Range` with a stale
@@ -38,6 +40,7 @@ use crate::state::AppState;
         ("Range" = Option<String>, Header, nullable = false, description = "One byte range, e.g. `bytes=100-` or `bytes=-500`"),
         ("If-Range" = Option<String>, Header, nullable = false, description = "Serve the range only if the ETag still matches"),
         ("If-None-Match" = Option<String>, Header, nullable = false, description = "`304` if the ETag matches"),
+        ("If-Match" = Option<String>, Header, nullable = false, description = "`412` unless the ETag matches"),
         FileQuery,
     ),
     responses(
@@ -164,8 +167,13 @@ fn file_name(path: &str) -> &str {
 /// The body must have a `Content-Length` (the size is reserved against the quota first);
 /// without one the answer is `411`.
 /// Streamed to disk, hashed while received and committed atomically: a failed or cut upload
-/// leaves nothing. With `Content-MD5` or `Repr-Digest: md5=:…:` the data is verified first
-/// (`422 checksum_mismatch` otherwise). `If-None-Match: *` refuses to replace a file (`412`).
+/// leaves nothing. With `Content-MD5`, or `md5` in `Repr-Digest` or `Content-Digest`, the data
+/// is verified first (`422 checksum_mismatch` otherwise); `sha-256` (or `crc32c`) in either
+/// digest field is checked over the body before the commit (`400 chunk_checksum_mismatch`). A
+/// digest field naming no algorithm checked here is refused
+/// (`400 checksum_algorithm_unsupported`). `If-None-Match: *` refuses to replace a file
+/// (`412`); `If-Match: ETAG` (or `If-Unmodified-Since`) replaces only the version the client
+/// read, checked before the body is read (`412` otherwise).
 /// With `Upload-Complete` (`?1`: this is the whole file, `?0`: more follows) the PUT creates a
 /// resumable upload instead, as `POST /api/v1/resumable/?path=PATH` does: the answer's
 /// `Location` is the upload resource to resume or continue at. Missing parent folders are
@@ -176,8 +184,11 @@ fn file_name(path: &str) -> &str {
         ("path" = String, Path, min_length = 1, pattern = r"^[^\u0000-\u001f\u007f-\u009f\\]*$", description = "Target file path inside the home"),
         ParentsQuery,
         ("Content-MD5" = Option<String>, Header, nullable = false, pattern = r"^[A-Za-z0-9+/]{22}==$", description = "Expected MD5 of the whole file, base64 (16 bytes)"),
-        ("Repr-Digest" = Option<String>, Header, nullable = false, pattern = r"^md5=:[A-Za-z0-9+/]{22}==:$", description = "Expected MD5 as `md5=:BASE64:` (RFC 9530)"),
+        ("Repr-Digest" = Option<String>, Header, nullable = false, description = "Expected digests of the file (RFC 9530): `md5=:BASE64:`, `sha-256=:BASE64:`"),
+        ("Content-Digest" = Option<String>, Header, nullable = false, description = "Digests of the body, here the whole file (RFC 9530): `sha-256`, `md5`, `crc32c`"),
         ("If-None-Match" = Option<String>, Header, nullable = false, description = "`*`: never replace an existing file"),
+        ("If-Match" = Option<String>, Header, nullable = false, description = "Replace only the file whose ETag is listed (`412` otherwise, also when there is no file)"),
+        ("If-Unmodified-Since" = Option<String>, Header, nullable = false, description = "HTTP-date: replace only a file not modified since (ignored with `If-Match`)"),
         ("Upload-Complete" = Option<String>, Header, nullable = false, pattern = r"^\?[01]$", description = "Makes the PUT a resumable upload (IETF draft): `?1` the body is the whole file, `?0` more follows at `Location`"),
     ),
     request_body(content = Binary, content_type = "application/octet-stream"),
@@ -188,7 +199,7 @@ fn file_name(path: &str) -> &str {
         )),
         (status = 200, description = "Replaced an existing file", body = ferry_core::model::Entry),
         (status = 411, description = "Content-Length missing", content_type = "application/problem+json", body = crate::error::Problem),
-        (status = 412, description = "If-None-Match: * and the file exists", content_type = "application/problem+json", body = crate::error::Problem),
+        (status = 412, description = "If-None-Match: * and the file exists, or If-Match / If-Unmodified-Since does not hold", content_type = "application/problem+json", body = crate::error::Problem),
         PutFileErrors,
     ),
     security(("basic" = []), ("bearer" = []))
@@ -202,6 +213,7 @@ pub async fn put(
     body: Body,
 ) -> Result<Response, ApiError> {
     let path = home_path(&path);
+    preconditions::check_write(&auth.session, &path, &headers).await?;
     let keep = headers
         .get(header::IF_NONE_MATCH)
         .is_some_and(|v| v.as_bytes() == b"*");
@@ -219,12 +231,12 @@ pub async fn put(
         return resumable::create::begin(&state, auth.session, target, &headers, body).await;
     }
     let size = content_length(&headers)?.ok_or(HttpError::LengthRequired)?;
-    let md5 = whole_md5(&headers, true)?;
+    let checks = whole_body_checks(&headers)?;
     let probe = BodyProbe::default();
     let reader = body::reader(body, state.limits.body_idle_timeout, probe.clone());
     let result = auth
         .session
-        .put_file_with(&path, size, reader, md5.as_deref(), q.options(!keep))
+        .put_file_checked(&path, size, reader, checks, q.options(!keep))
         .await;
     let put = match result {
         Ok(put) => put,
@@ -257,19 +269,33 @@ pub struct DeleteQuery {
     pub recursive: bool,
 }
 
-/// Delete a file, or a folder (a non-empty one only with `recursive=true`).
+/// Delete a file, or a folder (a non-empty one only with `recursive=true`). `If-Match: ETAG`
+/// (or `If-Unmodified-Since`) deletes only the version the client read (`412` otherwise; a
+/// folder has no ETag, so `If-Match` never holds for one).
 #[utoipa::path(
     delete, path = "/api/v1/files/{path}", operation_id = "delete_entry", tag = FILES,
-    params(("path" = String, Path, min_length = 1, pattern = r"^[^\u0000-\u001f\u007f-\u009f\\]*$", description = "Path inside the home"), DeleteQuery),
-    responses((status = 204, description = "Deleted"), DeleteErrors),
+    params(
+        ("path" = String, Path, min_length = 1, pattern = r"^[^\u0000-\u001f\u007f-\u009f\\]*$", description = "Path inside the home"),
+        DeleteQuery,
+        ("If-Match" = Option<String>, Header, nullable = false, description = "Delete only the file whose ETag is listed"),
+        ("If-Unmodified-Since" = Option<String>, Header, nullable = false, description = "HTTP-date: delete only an entry not modified since"),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 412, description = "If-Match / If-Unmodified-Since does not hold", content_type = "application/problem+json", body = crate::error::Problem),
+        DeleteErrors,
+    ),
     security(("basic" = []), ("bearer" = []))
 )]
 pub async fn delete(
     auth: Authed,
     ApiPath(path): ApiPath<String>,
     ApiQuery(q): ApiQuery<DeleteQuery>,
+    headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
-    auth.session.remove(&home_path(&path), q.recursive).await?;
+    let path = home_path(&path);
+    preconditions::check_write(&auth.session, &path, &headers).await?;
+    auth.session.remove(&path, q.recursive).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

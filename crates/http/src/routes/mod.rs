@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod append;
 pub mod append_limit;
+pub mod body_checks;
 pub mod dirs;
 pub mod download;
 pub mod exec;
@@ -15,6 +16,7 @@ pub mod files;
 pub mod me;
 pub mod parents;
 pub mod password;
+pub mod preconditions;
 pub mod preview;
 pub mod public;
 pub mod resumable;

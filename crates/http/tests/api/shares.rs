@@ -321,6 +321,25 @@ async fn a_drop_box_takes_uploads_counted_against_the_owners_quota() {
     app.send(put("sub%2Fx", b"x".to_vec()))
         .await
         .assert_problem(400, "invalid_path");
+    // An uploader who asks for a check gets it, as on the owner's own PUT.
+    let wrong = b64(&<md5::Md5 as md5::Digest>::digest(b"other"));
+    let checked = |name: &str, header: &str, value: String| {
+        with_body(
+            anon("PUT", &format!("/s/{id}/files/{name}")).header(header, value),
+            b"real".to_vec(),
+        )
+    };
+    app.send(checked("m.txt", "content-md5", wrong.clone()))
+        .await
+        .assert_problem(422, "checksum_mismatch");
+    app.send(checked("r.txt", "repr-digest", format!("md5=:{wrong}:")))
+        .await
+        .assert_problem(422, "checksum_mismatch");
+    assert!(!app.home().join("inbox/m.txt").exists());
+    assert!(!app.home().join("inbox/r.txt").exists());
+    let good = b64(&<md5::Md5 as md5::Digest>::digest(b"real"));
+    let r = app.send(checked("ok.txt", "content-md5", good)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{r:?}");
 
     let plain = share(&app, json!({"path": "/inbox"})).await;
     let r = app

@@ -9,7 +9,7 @@ use tokio::io::AsyncRead;
 use super::ShareAccess;
 use crate::model::{Entry, EntryKind, Listing};
 use crate::path::HomePath;
-use crate::service::Download;
+use crate::service::{BodyChecks, CreateOptions, Download};
 use crate::{Error, Result};
 
 pub use crate::service::zip_walk::ZipItem as SharedFile;
@@ -156,12 +156,14 @@ impl ShareAccess {
     }
 
     /// Stores an upload into a drop box under `name` (one name, no folders), exactly `size`
-    /// bytes, never replacing a file (`already_exists`); counted against the owner's quota.
+    /// bytes, never replacing a file (`already_exists`), held to `checks` as any whole-file put
+    /// is; counted against the owner's quota.
     pub async fn upload<R: AsyncRead + Unpin>(
         &mut self,
         name: &str,
         size: u64,
         body: R,
+        checks: BodyChecks,
     ) -> Result<Entry> {
         if !self.record.upload {
             return Err(Error::ShareRefused("this link takes no uploads".into()));
@@ -172,8 +174,15 @@ impl ShareAccess {
         let path = self.root().join(name)?;
         let mut entry = self
             .owner
-            .put_file(&path.to_string(), size, body, None, false)
-            .await?;
+            .put_file_checked(
+                &path.to_string(),
+                size,
+                body,
+                checks,
+                CreateOptions::default(),
+            )
+            .await?
+            .entry;
         tracing::info!(
             owner = %self.record.owner, path = %entry.path, size, "drop-box upload"
         );

@@ -54,7 +54,7 @@ mod writer;
 pub use append::{AppendOptions, Commit};
 pub use length::NewUpload;
 pub use parents::CreateOptions;
-pub use put::Put;
+pub use put::{BodyChecks, Put};
 pub(super) use registry::{Registry, Slot};
 pub(super) use running_md5::HashBehind;
 

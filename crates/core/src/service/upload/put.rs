@@ -13,11 +13,23 @@ use tokio::io::AsyncRead;
 
 use super::append::{AppendOptions, Commit};
 use super::{CreateOptions, NewUpload};
+use crate::chunk_digest::ChunkDigest;
 use crate::md5hex::Md5Digest;
 use crate::model::Entry;
 use crate::service::Session;
 use crate::upload_id::UploadId;
 use crate::{Error, Result};
+
+/// What a whole body must match before it is committed: its MD5 (`checksum_mismatch`
+/// otherwise) and any other digest of its bytes the client sent (`chunk_checksum_mismatch`),
+/// such as HTTP's `Content-Digest: sha-256=…`.
+#[derive(Debug, Clone, Default)]
+pub struct BodyChecks {
+    /// The MD5, hex.
+    pub md5: Option<String>,
+    /// Another digest of exactly the body's bytes.
+    pub digest: Option<ChunkDigest>,
+}
 
 /// What a whole-file put did.
 #[derive(Debug, Clone)]
@@ -62,17 +74,35 @@ impl Session {
         md5: Option<&str>,
         options: CreateOptions,
     ) -> Result<Put> {
-        let expected = md5.map(Md5Digest::parse).transpose()?;
+        let checks = BodyChecks {
+            md5: md5.map(str::to_string),
+            digest: None,
+        };
+        self.put_file_checked(input, size, body, checks, options)
+            .await
+    }
+
+    /// [`Session::put_file_with`], the body held to every digest in `checks`: on any mismatch
+    /// nothing is committed or kept.
+    pub async fn put_file_checked<R: AsyncRead + Unpin>(
+        &mut self,
+        input: &str,
+        size: u64,
+        body: R,
+        checks: BodyChecks,
+        options: CreateOptions,
+    ) -> Result<Put> {
+        let expected = checks.md5.as_deref().map(Md5Digest::parse).transpose()?;
         let new = NewUpload {
             size: Some(size),
-            md5: md5.map(str::to_string),
+            md5: checks.md5,
             options,
             transient: true,
             ..NewUpload::default()
         };
         let (info, replaced) = self.create_upload(input, new).await?;
         let uid = info.id;
-        let result = self.put_body(uid, body, expected).await;
+        let result = self.put_body(uid, body, expected, checks.digest).await;
         if let Err(e) = &result {
             self.abandon(uid, e.code()).await;
         }
@@ -87,12 +117,14 @@ impl Session {
         uid: UploadId,
         body: R,
         expected: Option<Md5Digest>,
+        digest: Option<ChunkDigest>,
     ) -> Result<Entry> {
         let (slot, guard) = self.lock_writer(uid).await?;
         slot.ephemeral.store(true, Ordering::Release);
         drop(guard);
         let opts = AppendOptions {
             offset: Some(0),
+            chunk: digest,
             commit: Commit::IfComplete { md5: expected },
             ..AppendOptions::default()
         };

@@ -14,6 +14,7 @@ use crate::auth::Peer;
 use crate::body::{self, BodyProbe};
 use crate::error::{ApiError, HttpError};
 use crate::extract::ApiPath;
+use crate::routes::body_checks::whole_body_checks;
 use crate::routes::download::{self as dl, Method};
 use crate::routes::files::content_length;
 use crate::routes::zip;
@@ -138,7 +139,8 @@ pub async fn file_head(
 }
 
 /// Upload a file into a drop box (a folder link that takes uploads): one name, never
-/// replacing a file; counted against the owner's quota.
+/// replacing a file; counted against the owner's quota. Digest headers (`Content-MD5`,
+/// `Repr-Digest`, `Content-Digest`) are checked as on `PUT /api/v1/files/{path}`.
 #[utoipa::path(
     put, path = "/s/{id}/files/{path}", operation_id = "share_upload", tag = SHARED,
     params(
@@ -165,11 +167,12 @@ pub async fn upload(
     let size = content_length(&req)
         .map_err(fail)?
         .ok_or_else(|| fail(HttpError::LengthRequired.into()))?;
+    let checks = whole_body_checks(&req).map_err(fail)?;
     let probe = BodyProbe::default();
     let idle = state.limits.body_idle_timeout;
     let reader = body::reader(body, idle, probe.clone());
     let entry = access
-        .upload(&name, size, reader)
+        .upload(&name, size, reader, checks)
         .await
         .map_err(|e| fail(probe.explain(idle, e)))?;
     Ok((StatusCode::CREATED, axum::Json(entry)).into_response())
