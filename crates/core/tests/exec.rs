@@ -326,14 +326,27 @@ fn allow_list_rules_refuse_unlisted_options_with_their_own_code() {
             "{refused:?}"
         );
     }
-    // After the user's own `--` everything is an operand; a bare `-` is one too.
+    // A bare `-` is an operand; the user's own `--` passes but ends no checking (`find --
+    // . -exec …` still runs `-exec`, so nothing after a `--` can be trusted to be inert).
+    assert_eq!(
+        plan_args(tar, &["tar", "-t", "-f", "-", "--", "a"]).unwrap(),
+        vec!["-t", "-f", "-", "--", "a"]
+    );
     assert_eq!(
         plan_args(
             tar,
             &["tar", "-t", "-f", "-", "--", "--checkpoint-action=x"]
-        )
-        .unwrap(),
-        vec!["-t", "-f", "-", "--", "--checkpoint-action=x"]
+        ),
+        Err("exec_argument_refused".into())
+    );
+    // Old-style options (`tar tvf`) are checked letter by letter.
+    assert_eq!(
+        plan_args(tar, &["tar", "tvf", "a.tar"]).unwrap(),
+        vec!["tvf", "a.tar"]
+    );
+    assert_eq!(
+        plan_args(tar, &["tar", "tIf", "sh -c id", "a.tar"]),
+        Err("exec_argument_refused".into())
     );
     // Long options are matched by the part before `=`.
     assert_eq!(
@@ -354,20 +367,28 @@ fn allow_list_rules_refuse_unlisted_options_with_their_own_code() {
 #[test]
 fn bang_entries_put_end_of_options_before_the_first_operand() {
     assert_eq!(
-        plan_args("allow:cat!", &["cat", "a", "-n", "--help"]).unwrap(),
-        vec!["--", "a", "-n", "--help"]
+        plan_args("allow:cat!", &["cat", "a", "b"]).unwrap(),
+        vec!["--", "a", "b"]
     );
+    for refused in [&["cat", "-n"][..], &["cat", "a", "-n", "--help"]] {
+        assert_eq!(
+            plan_args("allow:cat!", refused),
+            Err("exec_argument_refused".into()),
+            "{refused:?}"
+        );
+    }
     assert_eq!(
-        plan_args("allow:cat!", &["cat", "-n"]),
+        plan_args("allow:ls[-l]!", &["ls", "-l", "x", "-a"]),
         Err("exec_argument_refused".into())
-    );
-    assert_eq!(
-        plan_args("allow:ls[-l]!", &["ls", "-l", "x", "-a"]).unwrap(),
-        vec!["-l", "--", "x", "-a"]
     );
     assert_eq!(
         plan_args("allow:ls[-l]!", &["ls", "-l", "--", "x"]).unwrap(),
         vec!["-l", "--", "x"]
+    );
+    // An operand right after an option may be its value (`-f x.tar`): the `--` goes after it.
+    assert_eq!(
+        plan_args("allow:tar[-t,-f]!", &["tar", "-t", "-f", "x.tar", "a"]).unwrap(),
+        vec!["-t", "-f", "x.tar", "--", "a"]
     );
 }
 

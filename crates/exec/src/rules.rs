@@ -7,16 +7,23 @@
 //!
 //! - `NAME` — any arguments (the policy text before rules existed; keep it for programs with
 //!   no dangerous option, like `df`).
-//! - `NAME[-t,-v,-f]` — every argument that starts with `-` (up to a literal `--`) must be one
-//!   of these, spelled exactly; a long option's `--opt=value` is checked by its `--opt` part.
-//!   Bundles (`-tvf`) are refused unless listed as such. `NAME[]` allows no option at all.
-//!   GNU tools read options after operands too, which is why every argument is checked, not
-//!   only the leading ones.
-//! - `NAME!` or `NAME[…]!` — additionally, a `--` is put before the first argument that is
-//!   not a listed option, so nothing the user sends after it can be read as an option.
+//! - `NAME[-t,-v,-f]` — every argument that starts with `-` must be one of these, spelled
+//!   exactly, wherever it stands; a long option's `--opt=value` is checked by its `--opt`
+//!   part. Bundles (`-tvf`) are refused unless listed as such. `NAME[]` allows no option.
+//!   A `--` the user sends is passed on but ends no checking: GNU tools read options after
+//!   operands, and some programs read dangerous words after `--` too (`find -- . -exec …`:
+//!   `--` ends `find`'s options, not its expression).
+//! - `NAME!` or `NAME[…]!` — additionally, a `--` is put before the first operand that does
+//!   not directly follow an option (which may be that option's value, as in `-f x.tar`).
+//!   `NAME!` alone allows no option.
+//! - Programs that read their first argument as options even without a `-` (`tar tvf`,
+//!   `ar`, `ps`): under rules, each letter of such a first argument must be listed as
+//!   `-LETTER`, as if it had been sent as `-t -v -f` (`tar tIf …` would otherwise run any
+//!   program as its compressor).
 //!
 //! A bare `-` (stdin) is an operand. An option's value that starts with `-` is checked as an
-//! option — refusals err on the safe side.
+//! option, and so is an operand that starts with `-` (name such a file `./-x`): refusals err
+//! on the safe side.
 
 use crate::error::{ExecError as Error, Result};
 
@@ -96,38 +103,54 @@ impl Entry {
     /// Checks `args` against the rules and returns them as the program should get them
     /// (with the `--` of `NAME!` inserted). A refused option is `exec_argument_refused`.
     pub fn apply(&self, args: &[String]) -> Result<Vec<String>> {
+        if self.options.is_none() && !self.end_options {
+            return Ok(args.to_vec());
+        }
+        let refuse = |what: String| {
+            Error::ArgumentRefused(format!(
+                "{}: {what} is not allowed for this account",
+                self.name
+            ))
+        };
+        if let Some(first) = args.first()
+            && OLD_STYLE_OPTIONS.contains(&self.name.as_str())
+            && !first.starts_with('-')
+            && let Some(c) = first.chars().find(|c| !self.allows(&format!("-{c}")))
+        {
+            return Err(refuse(format!(
+                "option {c:?} (a first argument without '-' is read as options: {first:?})"
+            )));
+        }
         let mut out = Vec::with_capacity(args.len() + 1);
-        let mut operands = false;
+        let (mut ended, mut after_option) = (false, false);
         for a in args {
-            if operands {
-                out.push(a.clone());
-                continue;
-            }
             if a == "--" {
-                operands = true;
+                ended = true;
+                after_option = false;
                 out.push(a.clone());
                 continue;
             }
-            let is_option = a.starts_with('-') && a != "-";
-            if is_option {
+            if a.starts_with('-') && a != "-" {
                 if !self.allows(a) {
-                    return Err(Error::ArgumentRefused(format!(
-                        "{}: option {a:?} is not allowed for this account",
-                        self.name
-                    )));
+                    return Err(refuse(format!("option {a:?}")));
                 }
+                after_option = true;
                 out.push(a.clone());
-            } else {
-                if self.end_options {
-                    operands = true;
-                    out.push("--".into());
-                }
-                out.push(a.clone());
+                continue;
             }
+            if self.end_options && !ended && !after_option {
+                ended = true;
+                out.push("--".into());
+            }
+            after_option = false;
+            out.push(a.clone());
         }
         Ok(out)
     }
 }
+
+/// Programs that read a first argument without a leading `-` as a bundle of options.
+const OLD_STYLE_OPTIONS: [&str; 3] = ["tar", "ar", "ps"];
 
 impl std::fmt::Display for Entry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -159,4 +182,64 @@ pub fn split_entries(list: &str) -> Vec<&str> {
     }
     out.push(&list[start..]);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn apply(entry: &str, args: &[&str]) -> Result<Vec<String>> {
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        Entry::parse(entry).unwrap().apply(&args)
+    }
+
+    fn refused(entry: &str, args: &[&str]) {
+        match apply(entry, args) {
+            Err(Error::ArgumentRefused(_)) => {}
+            other => panic!("{entry} {args:?}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_unlisted_option_is_refused_wherever_it_stands_even_after_a_double_dash() {
+        let find = "find[-name,-type]";
+        assert_eq!(
+            apply(find, &[".", "-name", "x"]).unwrap(),
+            [".", "-name", "x"]
+        );
+        refused(find, &["-exec", "id", ";"]);
+        refused(
+            find,
+            &["--", ".", "-maxdepth", "0", "-exec", "sh", "-c", "id", ";"],
+        );
+        refused(find, &[".", "-name", "x", "-delete"]);
+        // The `!` form does not stop the checking at its `--` either.
+        refused("find[-name]!", &[".", "-maxdepth", "0", "-exec", "id", ";"]);
+        refused("cat!", &["a", "-n"]);
+        assert_eq!(apply("cat!", &["a", "b"]).unwrap(), ["--", "a", "b"]);
+        assert_eq!(apply("df", &["--", "-x"]).unwrap(), ["--", "-x"]);
+    }
+
+    #[test]
+    fn a_dashless_first_argument_of_tar_is_checked_letter_by_letter() {
+        let tar = "tar[-t,-v,-f]";
+        assert_eq!(apply(tar, &["tvf", "a.tar"]).unwrap(), ["tvf", "a.tar"]);
+        refused(tar, &["tIf", "sh -c id", "a.tar"]);
+        refused(tar, &["xf", "a.tar"]);
+        refused(tar, &["-t", "-I", "id", "-f", "a.tar"]);
+    }
+
+    #[test]
+    fn the_double_dash_of_bang_goes_after_an_options_value_not_before_it() {
+        let tar = "tar[-t,-f]!";
+        assert_eq!(
+            apply(tar, &["-t", "-f", "x.tar"]).unwrap(),
+            ["-t", "-f", "x.tar"]
+        );
+        assert_eq!(
+            apply(tar, &["-t", "-f", "x.tar", "a", "b"]).unwrap(),
+            ["-t", "-f", "x.tar", "--", "a", "b"]
+        );
+        assert_eq!(apply("ls[-l]!", &["dir"]).unwrap(), ["--", "dir"]);
+    }
 }
