@@ -148,9 +148,11 @@ pub enum Error {
     /// kept.
     #[error("chunk checksum mismatch; the chunk was discarded")]
     ChunkChecksumMismatch,
-    /// The whole file's MD5 differs from the expected one; nothing was committed.
+    /// The whole file's MD5 (or a SHA-256 announced for it, its values then spelled
+    /// `sha-256 HEX`) differs from the expected one; nothing was committed.
     #[error(
-        "MD5 mismatch: expected {expected}, received data hashes to {actual}; upload discarded"
+        "{} mismatch: expected {expected}, received data hashes to {actual}; upload discarded",
+        digest_name(expected)
     )]
     ChecksumMismatch {
         /// MD5 the client announced.
@@ -333,6 +335,14 @@ impl From<std::io::Error> for Error {
     }
 }
 
+/// The algorithm a [`Error::ChecksumMismatch`] is about, for its message.
+fn digest_name(expected: &str) -> &'static str {
+    match expected.starts_with("sha-256 ") {
+        true => "SHA-256",
+        false => "MD5",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -341,5 +351,20 @@ mod tests {
     fn a_name_too_long_for_the_filesystem_is_invalid_path_not_internal() {
         let e = std::io::Error::from_raw_os_error(rustix::io::Errno::NAMETOOLONG.raw_os_error());
         assert_eq!(Error::from_io(e, "/x").code(), "invalid_path");
+    }
+
+    #[test]
+    fn a_checksum_mismatch_names_the_algorithm_it_is_about() {
+        let mismatch = |expected: &str, actual: &str| Error::ChecksumMismatch {
+            expected: expected.into(),
+            actual: actual.into(),
+        };
+        let sha = mismatch("sha-256 aa", "sha-256 bb").to_string();
+        assert!(
+            sha.starts_with("SHA-256 mismatch: expected sha-256 aa"),
+            "{sha}"
+        );
+        let md5 = mismatch("5d41", "0000").to_string();
+        assert!(md5.starts_with("MD5 mismatch: expected 5d41"), "{md5}");
     }
 }

@@ -14,6 +14,7 @@
 use std::collections::VecDeque;
 
 use tokio::time::Instant;
+use unicode_normalization::UnicodeNormalization;
 
 use super::Session;
 use crate::model::{Entry, EntryKind, SearchPage};
@@ -69,8 +70,11 @@ impl Needle {
                 "a name pattern has no '/' and no control characters".into(),
             ));
         }
+        // Names are stored in NFC (see `path`), so the pattern is too: a decomposed "é" (e and
+        // a combining accent) finds the composed one a name holds.
+        let composed: String = pattern.nfc().collect();
         Ok(Needle {
-            lowered: pattern.to_lowercase(),
+            lowered: composed.to_lowercase(),
         })
     }
 

@@ -161,3 +161,13 @@ async fn bad_patterns_cursors_and_folders_are_refused_with_their_codes() {
         .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn a_decomposed_pattern_finds_the_composed_name_the_home_holds() {
+    let app = TestApp::new().await;
+    app.put("caf%C3%A9.txt", b"x").await; // "café" composed (NFC)
+    // "cafe" + U+0301 COMBINING ACUTE ACCENT: the same text, decomposed (NFD).
+    let r = search(&app, "q=cafe%CC%81").await;
+    assert_eq!(r.status, StatusCode::OK, "{r:?}");
+    assert_eq!(paths(&r.json()), ["/café.txt"]);
+}

@@ -36,7 +36,22 @@ fn first<'a>(meta: &'a Metadata, keys: &[&str]) -> Option<&'a str> {
 /// The target named by `meta`.
 pub fn target(meta: &Metadata) -> Result<Target, TusError> {
     let path = match (first(meta, &["path"]), first(meta, &["filename", "name"])) {
-        (Some(path), _) => path.to_string(),
+        (Some(path), name) => {
+            // Both spellings may come (a client that sends its own `filename` too), but they
+            // must name one file: which one the client meant cannot be guessed.
+            let (folder, last) = path
+                .trim_end_matches('/')
+                .rsplit_once('/')
+                .unwrap_or(("", path));
+            let folder_differs = first(meta, &["folder", "dir"])
+                .is_some_and(|f| f.trim_end_matches('/') != folder.trim_end_matches('/'));
+            if name.is_some_and(|n| n != last) || folder_differs {
+                return Err(TusError::Metadata(format!(
+                    "path {path:?} and filename/folder name different files; send one or the other"
+                )));
+            }
+            path.to_string()
+        }
         (None, Some(name)) => {
             if name.contains('/') || name == "." || name == ".." {
                 return Err(TusError::Metadata(format!(
@@ -109,11 +124,22 @@ mod tests {
         assert!(!t.overwrite);
         assert_eq!(target(&meta(&[("name", "b")])).unwrap().path, "/b");
         assert_eq!(
-            target(&meta(&[("path", "/x/y"), ("filename", "z")]))
-                .unwrap()
-                .path,
+            target(&meta(&[
+                ("path", "/x/y"),
+                ("filename", "y"),
+                ("folder", "/x/")
+            ]))
+            .unwrap()
+            .path,
             "/x/y"
         );
+        // Two spellings that name different files: which was meant cannot be guessed.
+        for m in [
+            meta(&[("path", "/x/y"), ("filename", "z")]),
+            meta(&[("path", "/x/y"), ("folder", "/w")]),
+        ] {
+            assert_eq!(target(&m).unwrap_err().code(), "bad_metadata");
+        }
     }
 
     #[test]
