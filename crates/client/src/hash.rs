@@ -26,9 +26,31 @@ pub async fn file_md5(path: &Path) -> Result<String, ClientError> {
     Ok(hex::encode(hasher.finalize()))
 }
 
+/// [`md5_prefix`] of a file already open (read from its start), `path` only naming it in
+/// errors: the bytes hashed are those of the file opened, whatever the path names by now.
+pub async fn md5_prefix_of(
+    file: std::fs::File,
+    path: &Path,
+    limit: Option<u64>,
+) -> Result<(Md5, u64), ClientError> {
+    let path: PathBuf = path.to_path_buf();
+    tokio::task::spawn_blocking(move || hash_open(file, &path, limit))
+        .await
+        .map_err(|e| ClientError::io("hashing task failed", std::io::Error::other(e)))?
+}
+
 fn hash_blocking(path: &Path, limit: Option<u64>) -> Result<(Md5, u64), ClientError> {
     let reading = |e| ClientError::io(format!("cannot read {}", path.display()), e);
     let file = std::fs::File::open(path).map_err(reading)?;
+    hash_open(file, path, limit)
+}
+
+fn hash_open(
+    file: std::fs::File,
+    path: &Path,
+    limit: Option<u64>,
+) -> Result<(Md5, u64), ClientError> {
+    let reading = |e| ClientError::io(format!("cannot read {}", path.display()), e);
     let mut reader = file.take(limit.unwrap_or(u64::MAX));
     let mut hasher = Md5::new();
     let mut buf = vec![0u8; HASH_BUF];

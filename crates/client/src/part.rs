@@ -17,7 +17,7 @@ use md5::Digest;
 use tokio::task::JoinHandle;
 
 use super::ClientError;
-use super::hash::md5_prefix;
+use super::hash::md5_prefix_of;
 use super::hash_behind::HashBehind;
 
 /// The `.part` file next to a download's target. Its length is the resume point, and the
@@ -46,17 +46,13 @@ impl PartFile {
     /// `max_len` bytes (hashing it); a longer one is emptied.
     pub(crate) async fn open(target: &Path, max_len: u64) -> Result<PartFile, ClientError> {
         let path = part_path(target);
+        let file = open_part(&path, false).await?;
         let opening = |e| ClientError::io(format!("cannot open {}", path.display()), e);
-        let file = tokio::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .await
-            .map_err(opening)?;
-        let held = file.metadata().await.map_err(opening)?.len();
+        let held = file.metadata().map_err(opening)?.len();
+        let hashing = file.try_clone().map_err(opening)?;
         let mut part = PartFile {
             path,
-            file: Arc::new(file.into_std().await),
+            file: Arc::new(file),
             writing: None,
             hasher: HashBehind::new(Md5::new()),
             len: 0,
@@ -66,7 +62,7 @@ impl PartFile {
         if held > max_len {
             part.restart().await?;
         } else if held > 0 {
-            let (hasher, hashed) = md5_prefix(&part.path, Some(held)).await?;
+            let (hasher, hashed) = md5_prefix_of(hashing, &part.path, Some(held)).await?;
             part.hasher = HashBehind::new(hasher);
             part.len = hashed;
             part.resumed_from = hashed;
@@ -150,14 +146,7 @@ impl PartFile {
     pub(crate) async fn restart(&mut self) -> Result<(), ClientError> {
         // What was being written is thrown away with the rest.
         let _ = self.written().await;
-        let file = tokio::fs::OpenOptions::new()
-            .create(true)
-            .write(true)
-            .truncate(true)
-            .open(&self.path)
-            .await
-            .map_err(|e| ClientError::io(format!("cannot open {}", self.path.display()), e))?;
-        self.file = Arc::new(file.into_std().await);
+        self.file = Arc::new(open_part(&self.path, true).await?);
         self.hasher = HashBehind::new(Md5::new());
         self.len = 0;
         self.resumed_from = 0;
@@ -178,6 +167,42 @@ impl PartFile {
             .await
             .map_err(|e| ClientError::io(format!("cannot rename {}", self.path.display()), e))
     }
+}
+
+/// Opens (creating) a `.part` file for appending, emptied with `truncate`. Never through a
+/// symbolic link, and only a regular file: a `NAME.part` link planted in a shared folder
+/// (`/tmp`) would otherwise have a download append to, or empty, the file it points at.
+async fn open_part(path: &Path, truncate: bool) -> Result<std::fs::File, ClientError> {
+    let opening = |e| ClientError::io(format!("cannot open {}", path.display()), e);
+    // Emptied, it is written from its start; kept, appended to (std refuses both at once).
+    let file = tokio::fs::OpenOptions::new()
+        .create(true)
+        .read(true)
+        .write(truncate)
+        .truncate(truncate)
+        .append(!truncate)
+        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+        .open(path)
+        .await
+        .map_err(|e| match e.raw_os_error() {
+            Some(code) if code == rustix::io::Errno::LOOP.raw_os_error() => ClientError::io(
+                format!(
+                    "cannot open {}: it is a symbolic link; remove it to download here",
+                    path.display()
+                ),
+                e,
+            ),
+            _ => opening(e),
+        })?;
+    let file = file.into_std().await;
+    if !file.metadata().map_err(opening)?.is_file() {
+        let why = format!("cannot open {}: it is not a regular file", path.display());
+        return Err(ClientError::io(
+            why,
+            std::io::Error::other("not a regular file"),
+        ));
+    }
+    Ok(file)
 }
 
 /// `NAME.part` next to `NAME`.
@@ -235,6 +260,24 @@ mod tests {
             std::fs::read(&target).unwrap() == later,
             "the file holds other bytes than the later ones"
         );
+    }
+
+    #[tokio::test]
+    async fn a_part_file_that_is_a_symlink_or_not_a_file_is_refused_and_its_target_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("victim.conf");
+        std::fs::write(&victim, b"precious").unwrap();
+        let target = dir.path().join("report.txt");
+        std::os::unix::fs::symlink(&victim, dir.path().join("report.txt.part")).unwrap();
+        let err = PartFile::open(&target, 100).await.unwrap_err();
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+        assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
+
+        std::fs::create_dir(dir.path().join("d.part")).unwrap();
+        let err = PartFile::open(&dir.path().join("d"), 100)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("cannot open"), "{err}");
     }
 
     #[tokio::test]
