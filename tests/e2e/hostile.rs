@@ -159,6 +159,12 @@ fn wrong_offsets_checksums_and_crcs_get_codes_and_commit_nothing() {
     });
     let id = h["upload"]["id"].as_str().unwrap().to_string();
     let crc = |b: &[u8]| crc32c::crc32c(b);
+    // An empty chunk is not a chunk (PROTOCOL §9.3: 1 to 1048576 bytes).
+    r.send(
+        json!({"op": "upload_write", "id": id, "offset": 0, "crc32c": 0}),
+        b"",
+    );
+    assert_eq!(code(&r.recv().unwrap().header), "bad_request");
     r.send(
         json!({"op": "upload_write", "id": id, "offset": 0, "crc32c": crc(b"hello")}),
         b"hello",

@@ -58,8 +58,13 @@ impl Download {
             None => self.reader.read_at(self.position, want).await?,
         };
         if buf.is_empty() {
-            // The file shrank under us (changed outside Ferry): stop rather than lie.
-            return Err(Error::internal("file shrank during download"));
+            // The file shrank under us (changed outside Ferry, e.g. by a command): this
+            // version is gone, as when a store sees a file replaced mid-read. Stop rather
+            // than lie; the client starts again on what is there now.
+            return Err(Error::NotFound(format!(
+                "{} (it got shorter while being downloaded; download it again)",
+                self.entry.path
+            )));
         }
         self.position += buf.len() as u64;
         Ok(Some(buf))

@@ -103,3 +103,22 @@ async fn small_files_have_no_digest_record_and_their_md5_is_always_current() {
         .unwrap();
     assert_eq!(md5_of(made), Some(md5_hex(b"by a command")));
 }
+
+#[tokio::test]
+async fn a_file_that_shrinks_during_a_download_ends_it_with_not_found_not_internal() {
+    let (tmp, _ferry, s) = start("alice").await;
+    let path = tmp.path().join("homes/alice/big");
+    std::fs::write(&path, vec![7u8; 8 << 20]).unwrap();
+    let mut d = s.open_download("big", 0).await.unwrap();
+    assert_eq!(d.next_chunk(1 << 20).await.unwrap().unwrap().len(), 1 << 20);
+    // Emptied behind Ferry's back (as a command can).
+    std::fs::File::create(&path).unwrap();
+    let mut outcome = Ok(None);
+    for _ in 0..8 {
+        outcome = d.next_chunk(1 << 20).await;
+        if outcome.is_err() {
+            break;
+        }
+    }
+    assert_eq!(code(outcome), "not_found");
+}

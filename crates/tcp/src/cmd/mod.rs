@@ -72,6 +72,11 @@ async fn run(session: &mut Session, request: Request, payload: Bytes) -> Result<
         }
         Request::UploadList => upload::list(session).await,
         Request::UploadStatus { id } => upload::status(session, &id).await,
+        // PROTOCOL §9.3: a chunk holds 1 to 1 MiB bytes; an empty one would only be an
+        // offset probe, which `upload_status` is.
+        Request::UploadWrite { .. } if payload.is_empty() => Err(Error::BadRequest(
+            "upload_write carries its chunk as the payload: 1 to 1048576 bytes".into(),
+        )),
         Request::UploadWrite { id, offset, crc32c } => {
             upload::write(session, &id, offset, crc32c, payload).await
         }
