@@ -95,7 +95,8 @@ pub struct ServeArgs {
     /// Seconds without a request before a connection is closed.
     #[arg(long, default_value_t = 300.0)]
     idle_timeout: f64,
-    /// Seconds a response may take to be accepted by a client that does not read.
+    /// Seconds a client may go without accepting any byte of a response (a slow reader that
+    /// keeps reading is never cut off; one that stops is).
     #[arg(long, default_value_t = 30.0)]
     write_timeout: f64,
     /// Seconds shutdown waits for running connections to finish their current step.

@@ -110,44 +110,36 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
         self.codec.decode_eof(&mut self.read)
     }
 
-    /// Sends one frame, flushing it, within the write deadline.
+    /// Sends one frame, flushing it, as long as the client keeps accepting bytes (see
+    /// [`write_all_within`]).
     ///
     /// A big payload (a download chunk) is not copied into the write buffer: its header is
     /// encoded alone and both go out in vectored writes from their own buffers, which saves a
     /// copy of every byte a download sends.
     pub async fn send(&mut self, frame: Frame) -> Result<(), FrameError> {
-        let deadline = self.write_timeout;
-        let write = async {
-            if frame.payload.len() < DIRECT_PAYLOAD {
-                self.codec.encode(frame, &mut self.write)?;
-                return self.write_out().await;
-            }
-            self.write_out().await?;
-            let mut head = BytesMut::with_capacity(256);
-            encode_head(&frame.header, frame.payload.len(), &mut head)?;
-            let mut both = head.chain(frame.payload);
-            self.stream.write_all_buf(&mut both).await?;
-            self.stream.flush().await?;
-            Ok(())
-        };
-        within(deadline, write).await
+        if frame.payload.len() < DIRECT_PAYLOAD {
+            self.codec.encode(frame, &mut self.write)?;
+            return self.write_out().await;
+        }
+        self.write_out().await?;
+        let mut head = BytesMut::with_capacity(256);
+        encode_head(&frame.header, frame.payload.len(), &mut head)?;
+        let mut both = head.chain(frame.payload);
+        write_all_within(&mut self.stream, &mut both, self.write_timeout).await?;
+        flush_within(&mut self.stream, self.write_timeout).await
     }
 
     /// Queues one frame without flushing (for bursts of acks).
     pub async fn feed(&mut self, frame: Frame) -> Result<(), FrameError> {
-        let deadline = self.write_timeout;
-        let feed = async {
-            if self.write.len() >= FEED_BOUNDARY {
-                self.write_out().await?;
-            }
-            self.codec.encode(frame, &mut self.write)
-        };
-        within(deadline, feed).await
+        if self.write.len() >= FEED_BOUNDARY {
+            self.write_out().await?;
+        }
+        self.codec.encode(frame, &mut self.write)
     }
 
     /// Flushes queued frames.
     pub async fn flush(&mut self) -> Result<(), FrameError> {
-        within(self.write_timeout, self.write_out()).await
+        self.write_out().await
     }
 
     /// Whether a complete or partial next frame is already buffered.
@@ -157,19 +149,46 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
 
     /// Writes the queue out and flushes the stream (a no-op for TCP, not for TLS).
     async fn write_out(&mut self) -> Result<(), FrameError> {
-        self.stream.write_all_buf(&mut self.write).await?;
-        self.stream.flush().await?;
-        Ok(())
+        write_all_within(&mut self.stream, &mut self.write, self.write_timeout).await?;
+        flush_within(&mut self.stream, self.write_timeout).await
     }
 }
 
-/// Runs a write under its deadline; running out is a timed-out I/O error.
-async fn within(
-    deadline: Duration,
-    write: impl Future<Output = Result<(), FrameError>>,
+/// Writes all of `buf` (vectored, from its own chunks), failing with a timed-out I/O error
+/// when the client accepts no byte for `idle`.
+///
+/// The deadline is on progress, not on the whole write: a 1 MiB download chunk to a client
+/// reading at 30 KB/s takes 35 s, and such a client is reading, not stalled. A deadline on
+/// the whole frame cut every link slower than 1 MiB per write timeout off in the middle of
+/// its first chunk. A client that stops reading is still cut off after `idle`.
+async fn write_all_within<S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    buf: &mut impl Buf,
+    idle: Duration,
 ) -> Result<(), FrameError> {
-    match timeout(deadline, write).await {
-        Ok(r) => r,
+    while buf.has_remaining() {
+        let wrote = {
+            let mut slices = [std::io::IoSlice::new(&[]); 4];
+            let n = buf.chunks_vectored(&mut slices);
+            timeout(idle, stream.write_vectored(&slices[..n])).await
+        };
+        match wrote {
+            Ok(Ok(0)) => return Err(FrameError::Io(std::io::ErrorKind::WriteZero.into())),
+            Ok(Ok(written)) => buf.advance(written),
+            Ok(Err(e)) => return Err(FrameError::Io(e)),
+            Err(_) => return Err(FrameError::Io(std::io::ErrorKind::TimedOut.into())),
+        }
+    }
+    Ok(())
+}
+
+/// Flushes `stream` (TLS records still buffered), under the same progress deadline.
+async fn flush_within<S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    idle: Duration,
+) -> Result<(), FrameError> {
+    match timeout(idle, stream.flush()).await {
+        Ok(r) => r.map_err(FrameError::Io),
         Err(_) => Err(FrameError::Io(std::io::ErrorKind::TimedOut.into())),
     }
 }

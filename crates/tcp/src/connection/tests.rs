@@ -120,3 +120,38 @@ async fn small_queued_and_big_direct_frames_reach_the_peer_in_order() {
         assert_eq!(peer.read_frame(LONG).await.unwrap().as_ref(), Some(want));
     }
 }
+
+#[tokio::test]
+async fn a_slow_but_steady_reader_gets_a_big_frame_and_a_stalled_one_is_cut_off() {
+    use tokio::io::AsyncReadExt;
+    // The write deadline is SHORT; the frame takes about four times that to drain, 64 KiB
+    // every 20 ms, each pause well inside the deadline.
+    let (ours, mut theirs) = duplex(64 * 1024);
+    let mut conn = Connection::new(ours, LONG, SHORT);
+    let big = vec![9u8; 1 << 20];
+    let reader = tokio::spawn(async move {
+        let mut got = Vec::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        while got.len() < (1 << 20) {
+            let n = theirs.read(&mut buf).await.unwrap();
+            got.extend_from_slice(&buf[..n]);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        theirs
+    });
+    let started = std::time::Instant::now();
+    conn.send(frame("data", &big)).await.unwrap();
+    assert!(
+        started.elapsed() > SHORT,
+        "the frame drained faster than the test means"
+    );
+    let theirs = reader.await.unwrap();
+
+    // Now nobody reads: the next big frame fails once no byte is taken for SHORT.
+    let err = conn.send(frame("data", &big)).await.unwrap_err();
+    assert!(
+        matches!(&err, FrameError::Io(e) if e.kind() == std::io::ErrorKind::TimedOut),
+        "{err:?}"
+    );
+    drop(theirs);
+}
