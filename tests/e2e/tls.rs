@@ -180,6 +180,10 @@ fn a_plain_client_on_a_tls_port_is_closed_and_others_are_still_served() {
         !String::from_utf8_lossy(&buf).contains("\"ok\""),
         "a plain client got a reply: {buf:?}"
     );
+    // `ferry` without --tls reads the server's TLS alert and says so, as `tls_error`.
+    let out = server.cli_cmd(&["ls"]).output().unwrap();
+    let err = fails_with(&out, "tls_error");
+    assert!(err.contains("speaks TLS"), "{err}");
     ok(&ca.ls(&server));
 }
 

@@ -136,9 +136,12 @@ fn frame_error(e: FrameError, addr: &str) -> ClientError {
         FrameError::Io(io) => ClientError::ConnectionLost(Some(io)),
         // The peer's first bytes, read as a length: most likely not a Ferry server at all.
         FrameError::HeaderTooLarge { len, .. } => {
-            let first = u32::try_from(len).map(u32::to_be_bytes);
-            match first.ok().and_then(|b| not_ferry::describe(b, addr)) {
-                Some(what) => ClientError::protocol(what),
+            let first = u32::try_from(len).map(u32::to_be_bytes).ok();
+            match first.and_then(|b| Some((b, not_ferry::describe(b, addr)?))) {
+                // A TLS record: a TLS port spoken to in plain text, `tls_error` as PROTOCOL
+                // §1.1 says for both wrong-port cases.
+                Some((b, what)) if not_ferry::is_tls(b) => ClientError::Tls(what),
+                Some((_, what)) => ClientError::protocol(what),
                 None => ClientError::protocol(format!("framing error: {e}")),
             }
         }

@@ -19,7 +19,7 @@ pub(crate) fn describe(first: [u8; 4], addr: &str) -> Option<String> {
         [b'H', b'T', b'T', b'P'] => Some(format!(
             "{addr} speaks HTTP, not Ferry's protocol (is it Ferry's HTTP door?); {door}"
         )),
-        [0x15 | 0x16, 0x03, _, _] => Some(format!(
+        b if is_tls(b) => Some(format!(
             "{addr} speaks TLS: connect with --tls (or a ferrys:// server address)"
         )),
         [b'S', b'S', b'H', b'-'] => {
@@ -31,6 +31,11 @@ pub(crate) fn describe(first: [u8; 4], addr: &str) -> Option<String> {
         )),
         _ => None,
     }
+}
+
+/// Whether the first four bytes begin a TLS record (an alert or a handshake).
+pub(crate) fn is_tls(first: [u8; 4]) -> bool {
+    matches!(first, [0x15 | 0x16, 0x03, _, _])
 }
 
 #[cfg(test)]
