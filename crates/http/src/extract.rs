@@ -6,12 +6,37 @@ use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::request::Parts;
 
-use crate::error::{ApiError, HttpError};
+use axum::extract::Request;
 
-/// A JSON body.
-#[derive(Debug, FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+use crate::error::{ApiError, HttpError};
+use crate::state::AppState;
+
+/// A JSON body, at most `--http-max-json` bytes.
+#[derive(Debug)]
 pub struct ApiJson<T>(pub T);
+
+impl<T> FromRequest<AppState> for ApiJson<T>
+where
+    T: serde::de::DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        // A body announced as too large is refused before any of it is read, and before a
+        // client that sent `Expect: 100-continue` is told to go on; one that does not say
+        // its length is cut off at the cap as it arrives (`DefaultBodyLimit`).
+        let announced = req
+            .headers()
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if announced.is_some_and(|n| n > state.limits.max_json as u64) {
+            return Err(HttpError::BodyTooLarge.into());
+        }
+        let axum::Json(value) = axum::Json::<T>::from_request(req, state).await?;
+        Ok(ApiJson(value))
+    }
+}
 
 /// A query string, refused whole (`bad_request`) when a key or value does not decode to UTF-8.
 #[derive(Debug)]

@@ -87,6 +87,19 @@ async fn a_url_path_that_is_not_utf8_once_decoded_is_invalid_path_on_every_route
 }
 
 #[tokio::test]
+async fn a_json_body_announced_over_its_cap_is_refused_before_it_is_sent() {
+    let live = crate::live::Live::start(ferry_http::Limits::default(), None).await;
+    // Not one byte of the announced megabyte is sent: the answer must come anyway, and
+    // instead of `100 Continue`.
+    let head = "POST /api/v1/move HTTP/1.1\r\ncontent-type: application/json\r\n\
+                content-length: 1000000\r\nexpect: 100-continue";
+    let mut s = live.raw(head, b"").await;
+    let answer = crate::live::read_some(&mut s, std::time::Duration::from_secs(5)).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("body_too_large"), "{answer}");
+}
+
+#[tokio::test]
 async fn a_json_body_over_its_cap_is_413_body_too_large() {
     let app = TestApp::new().await;
     let doc =
