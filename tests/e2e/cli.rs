@@ -7,7 +7,7 @@ use std::process::Stdio;
 
 use serde_json::Value;
 
-use crate::support::{Server, bin, fails_with, md5_file, ok, random_file, random_file_in};
+use crate::support::{Server, bin, fails_with, md5_file, ok, random_file, random_file_in, stderr};
 
 #[test]
 fn a_piped_shell_session_runs_each_line_and_prints_only_results() {
@@ -179,6 +179,20 @@ fn an_unknown_remote_path_exits_1_with_not_found() {
     );
     assert!(!dest.exists() && !tmp.path().join("nope.part").exists());
     assert_eq!(server.cli(&["rm", "/nope"]).status.code(), Some(1));
+
+    // Not a file to send: a folder, or a device (the server's codes for the same causes).
+    let out = server.cli(&["put", tmp.path().to_str().unwrap(), "/x"]);
+    assert!(
+        stderr(&out).starts_with("error[is_a_directory]: "),
+        "{}",
+        stderr(&out)
+    );
+    let out = server.cli(&["put", "/dev/null", "/x"]);
+    assert!(
+        stderr(&out).starts_with("error[special_file]: "),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

@@ -66,15 +66,21 @@ impl Client {
     ) -> Result<PutOutcome, ClientError> {
         let (meta, whole) = Local::open(local).await?;
         if !meta.is_file() {
-            return Err(ClientError::Refused {
-                code: "is_a_directory",
-                message: if meta.is_dir() {
-                    format!(
+            // The server's codes for the same causes: a folder, or a device, FIFO or socket.
+            return Err(match meta.is_dir() {
+                true => ClientError::Refused {
+                    code: "is_a_directory",
+                    message: format!(
                         "{} is a folder (`ferry put -r` sends folders)",
                         local.display()
-                    )
-                } else {
-                    format!("{} is not a regular file", local.display())
+                    ),
+                },
+                false => ClientError::Refused {
+                    code: "special_file",
+                    message: format!(
+                        "{} is not a regular file (a device, FIFO or socket)",
+                        local.display()
+                    ),
                 },
             });
         }

@@ -23,7 +23,7 @@ use crate::headers::{etag_for_md5, if_match_matches};
 
 /// Checks a download's preconditions against the version being served: `etag` is its tag.
 pub fn check_read(headers: &HeaderMap, entry: &Entry, etag: &str) -> Result<(), ApiError> {
-    check(headers, Some((entry, etag)), &entry.path.to_string())
+    check(headers, Some(entry), Some(etag), &entry.path.to_string())
 }
 
 /// Checks a write's or a delete's preconditions against what is at `path` now. Without either
@@ -43,22 +43,26 @@ pub async fn check_write(
         Err(Error::NotFound(_)) => None,
         Err(e) => return Err(e.into()),
     };
-    let current = entry.as_ref().and_then(|e| {
+    // Only a file has a tag; a folder still has its modification time.
+    let etag = entry.as_ref().and_then(|e| {
         let md5 = e.md5.as_ref().filter(|_| e.kind == EntryKind::File)?;
-        Some((e, etag_for_md5(&md5.to_string())))
+        Some(etag_for_md5(&md5.to_string()))
     });
-    let current = current.as_ref().map(|(e, tag)| (*e, tag.as_str()));
-    check(headers, current, path)
+    check(headers, entry.as_ref(), etag.as_deref(), path)
 }
 
-/// `current`: the file there now and its tag, or `None` when there is no file (a folder has
-/// no tag either).
-fn check(headers: &HeaderMap, current: Option<(&Entry, &str)>, path: &str) -> Result<(), ApiError> {
+/// `entry`: what is there now (`None`: nothing); `etag`: its tag, if it is a file.
+fn check(
+    headers: &HeaderMap,
+    entry: Option<&Entry>,
+    etag: Option<&str>,
+    path: &str,
+) -> Result<(), ApiError> {
     let text = |v: &HeaderValue| v.to_str().unwrap_or_default().to_string();
     if let Some(value) = headers.get(header::IF_MATCH).map(text) {
-        return match current {
-            Some((_, etag)) if if_match_matches(&value, etag) => Ok(()),
-            Some((_, etag)) => Err(refused(format!(
+        return match etag {
+            Some(etag) if if_match_matches(&value, etag) => Ok(()),
+            Some(etag) => Err(refused(format!(
                 "If-Match: {path} has changed, its ETag is now {etag}"
             ))),
             None => Err(refused(format!("If-Match: there is no file at {path}"))),
@@ -74,13 +78,13 @@ fn check(headers: &HeaderMap, current: Option<(&Entry, &str)>, path: &str) -> Re
     let since = since
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(i64::MIN, |d| d.as_secs() as i64);
-    match current {
-        Some((entry, _)) if entry.modified <= since => Ok(()),
+    match entry {
+        Some(entry) if entry.modified <= since => Ok(()),
         Some(_) => Err(refused(format!(
             "If-Unmodified-Since: {path} was modified after that date"
         ))),
         None => Err(refused(format!(
-            "If-Unmodified-Since: there is no file at {path}"
+            "If-Unmodified-Since: there is nothing at {path}"
         ))),
     }
 }

@@ -411,6 +411,15 @@ async fn if_match_guards_put_delete_and_get_against_a_version_the_client_never_s
         .await;
     r.assert_problem(412, "precondition_failed");
     assert!(!app.home().join("im.bin").exists());
+    // A folder has no ETag but has a date: If-Unmodified-Since holds for it.
+    app.send(empty(authed("POST", "/api/v1/dirs/dd"))).await;
+    let r = app
+        .send(empty(authed("DELETE", "/api/v1/files/dd").header(
+            "if-unmodified-since",
+            "Fri, 01 Jan 2100 00:00:00 GMT",
+        )))
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{r:?}");
 }
 
 #[tokio::test]
