@@ -39,7 +39,10 @@ async fn the_careful_flow_creates_appends_retrieves_the_offset_and_completes() {
         header(&r, "accept-patch"),
         Some("application/partial-upload")
     );
-    assert!(header(&r, "upload-limit").unwrap().starts_with("max-size="));
+    let limit = header(&r, "upload-limit").unwrap();
+    assert!(limit.starts_with("max-size="), "{limit}");
+    // The idle time a new upload gets (the README: creation, HEAD and OPTIONS carry it).
+    assert!(limit.contains("max-age="), "{limit}");
 
     let file = data(300_000, 1);
     let url = ietf_create(&live, "/a.bin", &[("upload-length", "300000".into())]).await;

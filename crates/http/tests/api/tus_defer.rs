@@ -54,6 +54,12 @@ async fn a_deferred_length_is_stated_by_a_later_patch_and_the_reservation_shrink
             .header("upload-offset", offset.to_string())
             .body(body.to_vec())
     };
+    // More than the quota has room for, with no length stated: the quota is what is passed,
+    // not a size the client never declared.
+    let r = patch(0, &data(400_001, 22)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE, "{r:?}");
+    let problem: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(problem["code"], "quota_exceeded", "{problem}");
     let r = patch(0, &file[..100_000]).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::NO_CONTENT, "{r:?}");
     let r = patch(100_000, &file[100_000..])

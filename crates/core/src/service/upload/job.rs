@@ -91,13 +91,10 @@ impl Job {
                 got: offset,
             });
         }
-        if opts
-            .len
-            .is_some_and(|len| start.saturating_add(len) > w.record.size)
+        if let Some(len) = opts.len
+            && start.saturating_add(len) > w.record.size
         {
-            return Err(Error::SizeExceeded {
-                size: w.record.size,
-            });
+            return Err(past_ceiling(&inner, w, start.saturating_add(len)));
         }
         let result = write_all(&inner, &slot, w, body, opts.chunk.as_ref()).await;
         metrics::upload_received(w.offset().saturating_sub(start));
@@ -132,6 +129,22 @@ impl Job {
             },
             entry: Some(entry),
         })
+    }
+}
+
+/// Why `needed` bytes do not fit upload `w`: past its declared size (`size_exceeded`), or, for
+/// an upload whose length was never stated, past what its reservation could be: the user's
+/// quota (`quota_exceeded`) or the server's largest upload (`upload_too_large`). An upload of
+/// unknown length has no declared size a client could have passed.
+fn past_ceiling(inner: &Inner, w: &Writer, needed: u64) -> Error {
+    let (size, max) = (w.record.size, inner.config.max_upload_size);
+    match w.record.deferred {
+        false => Error::SizeExceeded { size },
+        true if size < max => Error::QuotaExceeded {
+            needed,
+            available: size,
+        },
+        true => Error::UploadTooLarge { size: needed, max },
     }
 }
 
@@ -188,7 +201,7 @@ async fn write_all<S: Blocks>(
             break;
         }
         if over {
-            result = Err(Error::SizeExceeded { size });
+            result = Err(past_ceiling(inner, w, size.saturating_add(1)));
             break;
         }
         match (read, next_block) {

@@ -137,7 +137,10 @@ pub fn limit(state: &AppState, info: Option<&UploadInfo>) -> fields::Limit {
     fields::Limit {
         max_size: state.ferry.config().max_upload_size,
         max_append_size: state.limits.max_chunk,
-        max_age: info.map(|i| u64::try_from(i.expires - unix_now()).unwrap_or(0)),
+        // An upload's own time left; before there is one (`OPTIONS`), what a new one gets.
+        max_age: Some(info.map_or(state.ferry.config().upload_ttl.as_secs(), |i| {
+            u64::try_from(i.expires - unix_now()).unwrap_or(0)
+        })),
     }
 }
 

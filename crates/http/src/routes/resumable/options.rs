@@ -15,7 +15,7 @@ use crate::state::AppState;
     security(()),
     responses((status = 204, description = "Resumable uploads are supported", headers(
         ("Accept-Patch" = String, description = "`application/partial-upload`"),
-        ("Upload-Limit" = String, description = "`max-size` (`--max-upload-size`) and `max-append-size` (`--http-max-chunk`, when set)"),
+        ("Upload-Limit" = String, description = "`max-size` (`--max-upload-size`), `max-age` (seconds a new upload may stay idle) and `max-append-size` (`--http-max-chunk`, when set)"),
     ))),
 )]
 pub async fn options(State(state): State<AppState>) -> Response {
