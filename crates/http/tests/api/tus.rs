@@ -336,7 +336,14 @@ async fn a_final_naming_a_part_twice_is_refused_and_the_part_is_kept() {
     app.send(empty(req))
         .await
         .assert_problem(400, "concat_part_invalid");
-    // Nothing was consumed: the part still joins.
+    // Nothing was consumed: the part still joins, even after its folder was removed.
+    let r = app
+        .send(empty(authed(
+            "DELETE",
+            "/api/v1/files/.tus-parts?recursive=true",
+        )))
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{r:?}");
     let req = tus("POST", "/api/v1/tus/")
         .header("upload-concat", format!("final;{ua}"))
         .header("upload-metadata", meta(&[("filename", "once.bin")]));

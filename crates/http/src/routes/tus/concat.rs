@@ -100,6 +100,9 @@ async fn join_final(
 
 /// Streams each part into upload `id` in order and commits it.
 async fn join(session: &mut Session, id: &str, parts: &[String]) -> Result<Entry, Tus> {
+    // The parts are committed into their folder before they are read; it is an ordinary
+    // folder of the home, so its owner may have removed it since the parts were created.
+    session.mkdir(super::PARTS_DIR, true).await?;
     let mut offset = 0;
     for part in parts {
         let commit = AppendOptions {
