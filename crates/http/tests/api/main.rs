@@ -5,6 +5,7 @@
 
 mod admin;
 mod auth;
+mod conditions;
 mod cookie;
 mod cors;
 mod downloads;
