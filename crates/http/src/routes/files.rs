@@ -213,16 +213,18 @@ pub async fn put(
     body: Body,
 ) -> Result<Response, ApiError> {
     let path = home_path(&path);
-    preconditions::check_write(&auth.session, &path, &headers).await?;
     let keep = headers
         .get(header::IF_NONE_MATCH)
         .is_some_and(|v| v.as_bytes() == b"*");
+    // A malformed request is told so before its preconditions are looked at (RFC 9110
+    // §13.2.1: preconditions are evaluated for a request that is otherwise acceptable).
     if let Some(complete) = resumable::bool_field(&headers, "upload-complete")? {
         // The IETF draft's upgrade: the same PUT, made resumable.
         let md5 = match header_text(&headers, "content-md5")? {
             Some(v) if complete => Some(hex::encode(parse_content_md5(v)?)),
             _ => None,
         };
+        preconditions::check_write(&auth.session, &path, &headers).await?;
         let target = Target {
             path,
             md5,
@@ -232,6 +234,7 @@ pub async fn put(
     }
     let size = content_length(&headers)?.ok_or(HttpError::LengthRequired)?;
     let checks = whole_body_checks(&headers)?;
+    preconditions::check_write(&auth.session, &path, &headers).await?;
     let probe = BodyProbe::default();
     let reader = body::reader(body, state.limits.body_idle_timeout, probe.clone());
     let result = auth
