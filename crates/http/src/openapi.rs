@@ -65,7 +65,7 @@ impl Modify for Security {
         routes::files::zip_home,
         routes::files::download,
         routes::files::head,
-        routes::files::put,
+        routes::files::put::put,
         routes::files::delete,
         routes::dirs::list_home,
         routes::dirs::list,

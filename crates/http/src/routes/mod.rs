@@ -62,7 +62,7 @@ pub fn router() -> Router<AppState> {
             "/api/v1/files/{*path}",
             get(files::download)
                 .head(files::head)
-                .put(files::put)
+                .put(files::put::put)
                 .delete(files::delete),
         )
         .route("/api/v1/dirs", get(dirs::list_home))
