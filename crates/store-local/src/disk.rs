@@ -38,7 +38,7 @@ use rustix::fs::RenameFlags;
 use ferry_core::md5hex::Md5Digest;
 use ferry_core::model::{Entry, EntryKind};
 use ferry_core::path::HomePath;
-use ferry_core::store::{ListPage, Listed, Move};
+use ferry_core::store::{ListPage, Listed, Move, UploadRecord};
 use ferry_core::upload_id::UploadId;
 use ferry_core::username::Username;
 use ferry_core::{Error, Result};
@@ -589,10 +589,22 @@ impl Disk {
     }
 
     /// A transient upload's staging file, unnamed ([`crate::unnamed`]), or `None` where this
-    /// system cannot have one.
-    pub(crate) fn unnamed_staging(&self, id: &UploadId) -> Result<Option<Arc<stdfs::File>>> {
+    /// system cannot have one. It is made in the folder the upload will be committed to, as
+    /// any program makes a new file there, and in the staging folder only where that folder
+    /// cannot be opened now (the commit then reports why).
+    pub(crate) fn unnamed_staging(
+        &self,
+        upload: &UploadRecord,
+    ) -> Result<Option<Arc<stdfs::File>>> {
+        let target = self
+            .home(&upload.user)
+            .and_then(|home| parent_of(&home, &upload.path));
+        let folder = match &target {
+            Ok((dir, _)) => dir,
+            Err(_) => &self.staging,
+        };
         self.unnamed
-            .create(&self.staging, id)
+            .create(folder, &upload.id)
             .map_err(|e| Error::from_io(e, ""))
     }
 

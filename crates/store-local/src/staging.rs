@@ -137,13 +137,14 @@ impl UploadStore for LocalBlobStore {
         Ok(Box::new(LocalStaging::new(Arc::new(file), 0)))
     }
 
-    async fn create_transient(&self, id: &UploadId) -> Result<Box<dyn StagingHandle>> {
-        // One `openat(O_TMPFILE)`: on the calling thread, as `create`.
-        let Some(file) = self.disk.unnamed_staging(id)? else {
-            return self.create(id).await;
+    async fn create_transient(&self, upload: &UploadRecord) -> Result<Box<dyn StagingHandle>> {
+        // One `openat(O_TMPFILE)` (and the target folder's `openat2`): on the calling thread,
+        // as `create`.
+        let Some(file) = self.disk.unnamed_staging(upload)? else {
+            return self.create(&upload.id).await;
         };
         let mut staging = LocalStaging::new(file, 0);
-        staging.unnamed = Some((self.disk.clone(), *id));
+        staging.unnamed = Some((self.disk.clone(), upload.id));
         Ok(Box::new(staging))
     }
 

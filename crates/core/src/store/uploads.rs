@@ -98,9 +98,10 @@ pub trait UploadStore: Send + Sync + fmt::Debug {
     /// `MetaStore::create_transient_upload`): its bytes need not outlive the returned handle
     /// or survive a restart, so a store may keep them unnamed until the commit. The upload is
     /// committed while this handle is open; once the handle is dropped, `open`, `len`,
-    /// `read_range` and `commit` may answer `upload_not_found`.
-    async fn create_transient(&self, id: &UploadId) -> Result<Box<dyn StagingHandle>> {
-        self.create(id).await
+    /// `read_range` and `commit` may answer `upload_not_found`. Given the whole record, so a
+    /// store may place the bytes near where they will be committed.
+    async fn create_transient(&self, upload: &UploadRecord) -> Result<Box<dyn StagingHandle>> {
+        self.create(&upload.id).await
     }
     /// Opens an upload's bytes for appending; `upload_not_found` if there are none.
     async fn open(&self, id: &UploadId) -> Result<Box<dyn StagingHandle>>;

@@ -3,6 +3,7 @@
 //! upload's unnamed one ([`crate::unnamed`]) is linked.
 
 use std::fs as stdfs;
+use std::io::ErrorKind;
 
 use cap_std::fs::{Dir, MetadataExt as _};
 use ferry_core::md5hex::Md5Digest;
@@ -52,8 +53,8 @@ impl Disk {
     }
 
     /// [`Self::commit`] of a transient upload staged unnamed ([`crate::unnamed`]): one link
-    /// into the target folder. Replacing a file takes a rename, so an `overwrite` upload is
-    /// first named in the staging folder and then committed as any other.
+    /// into the target folder. Only a rename replaces a file, so an `overwrite` upload whose
+    /// name is taken is first named in the staging folder and then committed as any other.
     fn commit_unnamed(
         &self,
         file: &stdfs::File,
@@ -61,20 +62,25 @@ impl Disk {
         md5: &Md5Digest,
     ) -> Result<(Entry, u64)> {
         let path = &upload.path;
-        if upload.overwrite {
-            let staged = format!("{}.part", upload.id);
-            unnamed::link(file, &self.staging, &staged).map_err(|e| io_err(e, path))?;
-            self.unnamed.forget(&upload.id);
-            return self.commit(upload, md5);
-        }
         let home = self.home(&upload.user)?;
         let (dir, name) = parent_of(&home, path)?;
-        taken(&dir, &name, path, false)?;
         // The bytes first, then the name, as in `commit`.
-        file.sync_data().map_err(|e| io_err(e, path))?;
-        unnamed::link(file, &dir, &name).map_err(|e| io_err(e, path))?;
+        if taken(&dir, &name, path, upload.overwrite)? == 0 {
+            file.sync_data().map_err(|e| io_err(e, path))?;
+            match unnamed::link(file, &dir, &name) {
+                Ok(()) => {
+                    self.unnamed.forget(&upload.id);
+                    return Ok((self.named(&dir, &name, path, md5)?, 0));
+                }
+                // Taken since it was looked at: replaced below if that is allowed.
+                Err(e) if e.kind() == ErrorKind::AlreadyExists && upload.overwrite => {}
+                Err(e) => return Err(io_err(e, path)),
+            }
+        }
+        let staged = format!("{}.part", upload.id);
+        unnamed::link(file, &self.staging, &staged).map_err(|e| io_err(e, path))?;
         self.unnamed.forget(&upload.id);
-        Ok((self.named(&dir, &name, path, md5)?, 0))
+        self.commit(upload, md5)
     }
 
     /// Makes a commit's new `name` in `dir` durable and returns its entry, remembering `md5`.

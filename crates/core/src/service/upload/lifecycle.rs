@@ -174,7 +174,7 @@ impl Session {
             sha256: new.sha256.map(hex::encode),
         };
         let staged = match new.transient {
-            true => inner.uploads.create_transient(&record.id).await,
+            true => inner.uploads.create_transient(&record).await,
             false => inner.uploads.create(&record.id).await,
         };
         let created = match staged {

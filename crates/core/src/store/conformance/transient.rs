@@ -17,7 +17,7 @@ async fn staged(
     data: &'static [u8],
 ) -> Box<dyn crate::store::StagingHandle> {
     let mut h = uploads
-        .create_transient(&record.id)
+        .create_transient(record)
         .await
         .expect("create transient");
     assert!(h.is_empty());
