@@ -7,7 +7,7 @@ use serde_json::json;
 use super::ClientCommand;
 use super::args::{GetArgs, PutArgs, ShareArgs};
 use super::progress::{Bar, transfer_stats};
-use super::table::{Row, render_quota, render_rows};
+use super::table::{Row, render_quota, render_rows, skipped_notice};
 use ferry_client::{Client, ClientError, GetOptions, PutOptions};
 
 /// Runs one transfer at `limit_rate` under a progress bar, cleared before the outcome is
@@ -142,12 +142,19 @@ pub async fn execute(client: &mut Client, command: ClientCommand) -> Result<(), 
         } => {
             let listing = client.ls(path.as_deref()).await?;
             if json {
-                let doc = json!({ "path": listing.path, "entries": listing.entries });
+                let doc = json!({
+                    "path": listing.path,
+                    "entries": listing.entries,
+                    "skipped": listing.skipped,
+                });
                 println!("{doc}");
             } else {
                 let rows: Vec<Row> = listing.entries.iter().map(Row::from_entry).collect();
                 for line in render_rows(&rows, !bytes) {
                     println!("{line}");
+                }
+                if listing.skipped > 0 {
+                    eprintln!("{}", skipped_notice(listing.skipped));
                 }
             }
         }

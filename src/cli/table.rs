@@ -145,9 +145,27 @@ pub fn render_quota(q: &QuotaInfo) -> String {
     out
 }
 
+/// What `ls` says, on stderr, about names of the folder it could not list.
+pub fn skipped_notice(skipped: u64) -> String {
+    let (count, verb) = match skipped {
+        1 => ("1 name".to_string(), "is"),
+        n => (format!("{n} names"), "are"),
+    };
+    format!(
+        "ferry: {count} in this folder {verb} not listed: Ferry cannot address them (not UTF-8, \
+         a control character, or a spelling that opens another file); rename them from a shell"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_skipped_notice_counts_in_words() {
+        assert!(skipped_notice(1).starts_with("ferry: 1 name in this folder is not listed"));
+        assert!(skipped_notice(3).starts_with("ferry: 3 names in this folder are not listed"));
+    }
 
     #[test]
     fn times_are_utc_calendar_dates() {

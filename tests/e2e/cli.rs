@@ -142,6 +142,27 @@ fn ls_and_quota_print_the_documented_json() {
 }
 
 #[test]
+fn ls_says_on_stderr_how_many_names_it_could_not_list() {
+    use std::os::unix::ffi::OsStrExt;
+    let (server, _tmp, _) = server_holding("/docs", "/docs/x.txt", 10, 23);
+    let docs = server.home("admin").join("docs");
+    std::fs::write(docs.join(std::ffi::OsStr::from_bytes(b"bad\xff")), b"x").unwrap();
+    let out = server.cli(&["ls", "/docs"]);
+    assert_eq!(ok(&out).lines().count(), 1, "only x.txt is listed");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("1 name in this folder is not listed"),
+        "{stderr}"
+    );
+    let doc: Value = serde_json::from_str(&ok(&server.cli(&["ls", "--json", "/docs"]))).unwrap();
+    assert_eq!(doc["skipped"], 1, "{doc}");
+    // A folder without such names prints no notice.
+    let out = server.cli(&["ls", "/"]);
+    ok(&out);
+    assert!(out.stderr.is_empty(), "{out:?}");
+}
+
+#[test]
 fn mv_renames_and_rm_r_removes_a_whole_folder() {
     let (server, _tmp, local) = server_holding("/top/inner", "/top/inner/f", 5000, 23);
     let home = server.home("admin");

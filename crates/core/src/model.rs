@@ -53,6 +53,11 @@ pub struct Listing {
     pub entries: Vec<Entry>,
     /// Pass as `after` to get the next page; `None` on the last page.
     pub next: Option<String>,
+    /// Names in this folder that Ferry cannot address (not UTF-8, a control character, a
+    /// spelling whose NFC form opens another file; made by something other than Ferry): they
+    /// are in no page, and this counts them, the same on every page.
+    #[serde(default)]
+    pub skipped: u64,
 }
 
 /// One page of a search by name (`Session::search`).

@@ -342,11 +342,11 @@ impl Disk {
             .open_dir(on_disk(&home, dir))
             .map_err(|e| io_err(e, dir))?;
         let meta = d.dir_metadata().map_err(|e| io_err(e, dir))?;
-        let names = self.listings.names(&d, dir, &meta)?;
+        let folder = self.listings.names(&d, dir, &meta)?;
         let from = after.map_or(0, |a| {
-            names.partition_point(|(path, _)| path.name().is_some_and(|n| n <= a))
+            (folder.names).partition_point(|(path, _)| path.name().is_some_and(|n| n <= a))
         });
-        let names = &names[from..];
+        let names = &folder.names[from..];
         let mut out = Vec::with_capacity(limit.min(names.len()));
         // The page's files: where in `out`, their name on disk and version.
         let mut files = Vec::with_capacity(out.capacity());
@@ -387,7 +387,11 @@ impl Disk {
                 None => self.digest_at(&d, Path::new(name), version),
             };
         }
-        Ok(Listed { entries: out, more })
+        Ok(Listed {
+            entries: out,
+            more,
+            skipped: folder.skipped,
+        })
     }
 
     pub(crate) fn mkdir(&self, user: &Username, path: &HomePath, parents: bool) -> Result<Entry> {

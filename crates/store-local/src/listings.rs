@@ -31,8 +31,17 @@ const MAX_FOLDERS: usize = 64;
 /// Names kept across all folders, bounding memory.
 const MAX_NAMES: usize = 256 * 1024;
 
-/// A folder's entries in name order: the name as Ferry addresses it (NFC), and as stored.
-pub(crate) type Names = Arc<Vec<(HomePath, String)>>;
+/// A folder's names as a listing shows them.
+#[derive(Debug, Default)]
+pub(crate) struct FolderNames {
+    /// The entries in name order: the name as Ferry addresses it (NFC), and as stored.
+    pub(crate) names: Vec<(HomePath, String)>,
+    /// How many names were left out because Ferry cannot address them.
+    pub(crate) skipped: u64,
+}
+
+/// A folder's names, shared by the listings that use them.
+pub(crate) type Names = Arc<FolderNames>;
 
 /// Folder names kept between listings; see the module documentation.
 #[derive(Debug, Default)]
@@ -75,12 +84,13 @@ impl Listings {
             .is_ok_and(|age| age >= SETTLE);
         if settled {
             let mut kept = self.lock();
-            if kept.folders.len() >= MAX_FOLDERS || kept.names + names.len() > MAX_NAMES {
+            let count = names.names.len();
+            if kept.folders.len() >= MAX_FOLDERS || kept.names + count > MAX_NAMES {
                 *kept = Kept::default();
             }
-            kept.names += names.len();
+            kept.names += count;
             if let Some((_, old)) = kept.folders.insert(key, (stamp, names.clone())) {
-                kept.names -= old.len();
+                kept.names -= old.names.len();
             }
         }
         Ok(names)
@@ -92,25 +102,33 @@ impl Listings {
     }
 }
 
-/// Reads the folder's names, drops those Ferry cannot address, and sorts them.
+/// Reads the folder's names, drops (and counts) those Ferry cannot address, and sorts them.
 ///
 /// Names are sorted and compared in the form Ferry addresses them (NFC, see `HomePath`), and
 /// names it cannot address are dropped before a page is cut, so a page is never empty or short
 /// while addressable entries follow, whatever bytes the names hold.
-fn read_sorted(d: &Dir, dir: &HomePath) -> Result<Vec<(HomePath, String)>> {
+fn read_sorted(d: &Dir, dir: &HomePath) -> Result<FolderNames> {
     let err = |e: std::io::Error| Error::from_io(e, &dir.to_string());
     let mut names = Vec::new();
+    let mut skipped = 0;
     for entry in d.entries().map_err(err)? {
         let entry = entry.map_err(err)?;
         match entry.file_name().into_string() {
             Ok(raw) => match dir.join(&raw) {
                 Ok(path) if !addressable(&raw, path.name().unwrap_or_default()) => {
+                    skipped += 1;
                     tracing::warn!(?raw, "skipping a name that its NFC form would not open")
                 }
                 Ok(path) => names.push((path, raw)),
-                Err(_) => tracing::warn!(?raw, "skipping a file name Ferry cannot address"),
+                Err(_) => {
+                    skipped += 1;
+                    tracing::warn!(?raw, "skipping a file name Ferry cannot address")
+                }
             },
-            Err(raw) => tracing::warn!(?raw, "skipping a file name that is not UTF-8"),
+            Err(raw) => {
+                skipped += 1;
+                tracing::warn!(?raw, "skipping a file name that is not UTF-8")
+            }
         }
     }
     names.sort_unstable();
@@ -123,5 +141,5 @@ fn read_sorted(d: &Dir, dir: &HomePath) -> Result<Vec<(HomePath, String)>> {
         }
         same
     });
-    Ok(names)
+    Ok(FolderNames { names, skipped })
 }

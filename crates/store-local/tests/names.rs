@@ -82,4 +82,32 @@ async fn a_name_whose_nfc_form_is_plain_ascii_is_not_listed_since_it_would_not_o
         s.stat("K.txt", false).await.unwrap_err().code(),
         "not_found"
     );
+    assert_eq!(s.list(Some("/"), None, None).await.unwrap().skipped, 1);
+}
+
+#[tokio::test]
+async fn names_no_path_can_address_are_counted_on_every_page() {
+    use std::os::unix::ffi::OsStrExt;
+    let (_tmp, home, s) = alice().await;
+    fs::write(home.join(std::ffi::OsStr::from_bytes(b"bad\xff")), b"x").unwrap();
+    fs::write(home.join("tab\there"), b"x").unwrap();
+    fs::write(home.join("a.txt"), b"a").unwrap();
+    fs::write(home.join("b.txt"), b"b").unwrap();
+    let first = s.list(Some("/"), None, Some(1)).await.unwrap();
+    assert_eq!((first.entries.len(), first.skipped), (1, 2));
+    let second = s.list(Some("/"), first.next, Some(1)).await.unwrap();
+    assert_eq!(second.entries[0].name, "b.txt");
+    assert_eq!((second.skipped, second.next), (2, None));
+    // Renamed from a shell, the name is listed and the count drops.
+    fs::rename(
+        home.join(std::ffi::OsStr::from_bytes(b"bad\xff")),
+        home.join("bad.txt"),
+    )
+    .unwrap();
+    let after = s.list(Some("/"), None, None).await.unwrap();
+    assert_eq!(after.skipped, 1);
+    assert_eq!(after.entries.len(), 3);
+    // A folder without such names says 0.
+    s.mkdir("/clean", false).await.unwrap();
+    assert_eq!(s.list(Some("/clean"), None, None).await.unwrap().skipped, 0);
 }

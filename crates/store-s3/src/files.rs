@@ -99,20 +99,24 @@ impl FileStore for S3FileStore {
             .await
             .map_err(Error::internal)?;
         let mut entries = Vec::new();
+        let mut skipped = 0;
         for key in &listed.common_prefixes {
-            if let Some(path) = name_of(key).and_then(|n| dir.join(&n).ok()) {
-                entries.push(dir_entry(&path, 0));
+            match name_of(key).and_then(|n| dir.join(&n).ok()) {
+                Some(path) => entries.push(dir_entry(&path, 0)),
+                None => skipped += 1,
             }
         }
         for meta in &listed.objects {
             let Some(name) = name_of(&meta.location) else {
+                skipped += 1;
                 continue;
             };
             if name == DIR_MARKER {
                 continue;
             }
-            if let Ok(path) = dir.join(&name) {
-                entries.push(file_entry(&path, meta, None));
+            match dir.join(&name) {
+                Ok(path) => entries.push(file_entry(&path, meta, None)),
+                Err(_) => skipped += 1,
             }
         }
         entries.sort_by(|a, b| a.name.cmp(&b.name));
@@ -121,7 +125,11 @@ impl FileStore for S3FileStore {
         }
         let more = entries.len() > page.limit;
         entries.truncate(page.limit);
-        Ok(Listed { entries, more })
+        Ok(Listed {
+            entries,
+            more,
+            skipped,
+        })
     }
 
     async fn mkdir(&self, user: &Username, path: &HomePath, parents: bool) -> Result<Entry> {

@@ -124,6 +124,7 @@ impl Session {
                 let Listed {
                     entries: listed,
                     more,
+                    ..
                 } = match inner.files.list(&self.user, &top.dir, page).await {
                     Ok(l) => l,
                     // Gone or replaced since it was listed: nothing left to find in it.

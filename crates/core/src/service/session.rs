@@ -148,7 +148,11 @@ impl Session {
         let max = inner.config.list_page_max;
         let limit = limit.map_or(max, |l| (l as usize).clamp(1, max));
         let page = ListPage { after, limit };
-        let Listed { entries, more } = inner.files.list(&self.user, &path, page).await?;
+        let Listed {
+            entries,
+            more,
+            skipped,
+        } = inner.files.list(&self.user, &path, page).await?;
         let next = if more {
             entries.last().map(|e| e.name.clone())
         } else {
@@ -158,6 +162,7 @@ impl Session {
             path,
             entries,
             next,
+            skipped,
         })
     }
 

@@ -467,8 +467,12 @@ pub async fn file_tree(files: Arc<dyn FileStore>) {
         after: None,
         limit: 10,
     };
-    let Listed { entries, more } = files.list(&owner, &p("/a"), page).await.expect("list");
-    assert_eq!((entries.len(), more), (1, false));
+    let Listed {
+        entries,
+        more,
+        skipped,
+    } = files.list(&owner, &p("/a"), page).await.expect("list");
+    assert_eq!((entries.len(), more, skipped), (1, false, 0));
     assert_eq!(entries[0].kind, EntryKind::Dir);
     let moved = files
         .rename(

@@ -50,6 +50,10 @@ pub struct Listed {
     pub entries: Vec<Entry>,
     /// Whether more entries follow.
     pub more: bool,
+    /// Names in the folder that no path can address (not UTF-8, a control character, a
+    /// spelling whose NFC form opens another file): never listed, counted here (the whole
+    /// folder's, on every page) so that a listing can say it is not the whole folder.
+    pub skipped: u64,
 }
 
 /// A move inside one home: `from` becomes `to`, replacing an existing target only with

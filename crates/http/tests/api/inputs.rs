@@ -164,12 +164,15 @@ async fn a_listing_page_is_never_empty_while_entries_follow() {
     let doc = r.json();
     assert_eq!(doc["entries"][0]["name"], "b", "{doc}");
     assert_eq!(doc["next"], "b", "{doc}");
+    // The names left out are counted, so the listing says it is not the whole folder.
+    assert_eq!(doc["skipped"], 4, "{doc}");
     let r = app
         .send(empty(authed("GET", "/api/v1/dirs/?limit=1&after=b")))
         .await;
     let doc = r.json();
     assert_eq!(doc["entries"][0]["name"], "c", "{doc}");
     assert!(doc["next"].is_null(), "{doc}");
+    assert_eq!(doc["skipped"], 4, "{doc}");
 }
 
 #[tokio::test]

@@ -111,6 +111,7 @@ impl ShareAccess {
             path: self.shown(&path)?,
             entries,
             next: listing.next,
+            skipped: listing.skipped,
         })
     }
 
